@@ -1,0 +1,10 @@
+from django.urls import path
+
+from accounts.api import views
+
+urlpatterns = [
+    path("auth/signup/", views.SignUpApi.as_view(), name="auth-signup"),
+    path("auth/token/", views.TokenApi.as_view(), name="auth-token"),
+    path("auth/signout/", views.SignOutApi.as_view(), name="auth-signout"),
+    path("me/", views.MeApi.as_view(), name="me"),
+]

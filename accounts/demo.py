@@ -1,0 +1,33 @@
+"""Demo logins, one per kind of user. The passwords are printed by seed_demo."""
+
+from accounts.models import User
+from accounts.services import roles_sync
+
+DEMO_PASSWORD = "omni-demo-2026"  # noqa: S105 (a demo login, printed on purpose)
+
+USERS = [
+    ("merchant@omni.test", "Merve", "Yılmaz", User.Role.MERCHANT_STAFF, True, []),
+    ("kasa.kadikoy@omni.test", "Kerem", "Demir", User.Role.STORE_STAFF, False, ["store-kadikoy"]),
+    ("musteri@omni.test", "Ayşe", "Kaya", User.Role.CUSTOMER, False, []),
+]
+
+
+def seed(channels) -> list[tuple[str, str, str]]:
+    roles_sync()
+    logins = []
+    for email, first, last, role, superuser, stores in USERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email,
+                DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                role=role,
+                is_staff=role == User.Role.MERCHANT_STAFF,
+                is_superuser=superuser,
+            )
+        if stores:
+            user.stores.set([channels[code] for code in stores])
+        logins.append((role, email, DEMO_PASSWORD))
+    return logins

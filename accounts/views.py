@@ -1,0 +1,40 @@
+from django.contrib.auth import login
+from django.contrib.auth.views import LoginView, LogoutView
+from django.http import HttpResponseRedirect
+from django.urls import reverse_lazy
+from django.views.generic import FormView
+
+from accounts import services
+from accounts.forms import SignInForm, SignUpForm
+from omni.errors import ValidationError
+
+
+class SignInView(LoginView):
+    template_name = "accounts/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(LogoutView):
+    pass
+
+
+class SignUpView(FormView):
+    template_name = "accounts/sign_up.html"
+    form_class = SignUpForm
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        try:
+            user = services.user_create(
+                **form.cleaned_data, language=self.request.LANGUAGE_CODE or "tr"
+            )
+        except ValidationError as exc:
+            for field, messages in exc.fields.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return HttpResponseRedirect(self.get_success_url())

@@ -1,0 +1,383 @@
+"""The demo catalog of "Moda Ev", a Turkish fashion and home retailer, and a generator of large
+catalogs for benchmarks. Both are safe to run again: what exists is left as it is."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from catalog import services
+from catalog.models import (
+    Attribute,
+    AttributeValue,
+    Brand,
+    Category,
+    Product,
+    ProductChannelListing,
+    ProductImage,
+    ProductVariant,
+    TaxClass,
+    VariantChannelPrice,
+    VariantPriceHistory,
+)
+from catalog.validators import ean13_check_digit
+from omni.text import slugify_tr
+from sales_channels.models import Channel
+
+TAX_CLASSES = [("kdv-1", "KDV %1", "VAT 1%", "1"), ("kdv-10", "KDV %10", "VAT 10%", "10"),
+               ("kdv-20", "KDV %20", "VAT 20%", "20")]  # fmt: skip
+
+COLOURS = {
+    "siyah": ("Siyah", "Black", "#111111"), "beyaz": ("Beyaz", "White", "#f7f7f5"),
+    "lacivert": ("Lacivert", "Navy", "#1f2a44"), "bej": ("Bej", "Beige", "#d9c8a9"),
+    "kirmizi": ("Kırmızı", "Red", "#b3261e"), "yesil": ("Yeşil", "Green", "#2e6b3f"),
+    "gri": ("Gri", "Grey", "#8a8d91"), "pembe": ("Pembe", "Pink", "#e8a1b3"),
+    "mavi": ("Mavi", "Blue", "#3a6ea5"), "kahve": ("Kahverengi", "Brown", "#6b4423"),
+}  # fmt: skip
+SIZES = {
+    "beden": ("Beden", "Size", [("xs", "XS"), ("s", "S"), ("m", "M"), ("l", "L"), ("xl", "XL")]),
+    "numara": ("Numara", "Shoe size", [(str(n), str(n)) for n in range(36, 46)]),
+    "boyut": ("Boyut", "Dimensions", [("tek-kisilik", "Tek Kişilik"), ("cift-kisilik", "Çift Kişilik"),
+                                      ("50x90", "50x90 cm"), ("70x140", "70x140 cm"),
+                                      ("standart", "Standart")]),
+}  # fmt: skip
+
+CATEGORIES = {
+    ("kadin", "Kadın", "Women"): [
+        ("kadin-elbise", "Elbise", "Dresses"), ("kadin-bluz", "Bluz ve Gömlek", "Blouses and shirts"),
+        ("kadin-pantolon", "Pantolon", "Trousers"), ("kadin-ayakkabi", "Kadın Ayakkabı", "Women's shoes"),
+    ],
+    ("erkek", "Erkek", "Men"): [
+        ("erkek-gomlek", "Gömlek", "Shirts"), ("erkek-tisort", "Tişört", "T-shirts"),
+        ("erkek-pantolon", "Erkek Pantolon", "Men's trousers"), ("erkek-ayakkabi", "Erkek Ayakkabı", "Men's shoes"),
+    ],
+    ("ev", "Ev", "Home"): [
+        ("ev-nevresim", "Nevresim Takımı", "Bed linen"), ("ev-havlu", "Havlu", "Towels"),
+        ("ev-dekorasyon", "Dekorasyon", "Decoration"), ("ev-mutfak", "Mutfak", "Kitchen"),
+    ],
+}  # fmt: skip
+
+BRANDS = {"moda-ev": "Moda Ev", "lina": "Lina", "pamukkale-home": "Pamukkale Home",
+          "kuzey": "Kuzey Outdoor"}  # fmt: skip
+
+S, M, L = ["s", "m", "l"], ["s", "m", "l", "xl"], ["xs", "s", "m", "l", "xl"]
+WOMEN_SHOES, MEN_SHOES = ["36", "37", "38", "39", "40"], ["41", "42", "43", "44"]
+
+# category, brand, tax class, Turkish name, English name, price, size attribute, sizes, colours
+PRODUCTS = [
+    ("kadin-elbise", "lina", "kdv-10", "Keten Midi Elbise", "Linen midi dress", 1299, "beden", M, ["bej", "yesil"]),
+    ("kadin-elbise", "lina", "kdv-10", "Çiçek Desenli Viskon Elbise", "Floral viscose dress", 999, "beden", L, ["pembe", "mavi"]),
+    ("kadin-elbise", "moda-ev", "kdv-10", "Kruvaze Yaka Saten Elbise", "Satin wrap dress", 1599, "beden", M, ["siyah", "kirmizi"]),
+    ("kadin-elbise", "lina", "kdv-10", "Örme Kazak Elbise", "Knitted jumper dress", 1199, "beden", S, ["gri", "kahve"]),
+    ("kadin-elbise", "moda-ev", "kdv-10", "Askılı Yazlık Elbise", "Strappy summer dress", 749, "beden", M, ["beyaz", "mavi"]),
+    ("kadin-bluz", "lina", "kdv-10", "Poplin Oversize Gömlek", "Oversized poplin shirt", 699, "beden", L, ["beyaz", "mavi"]),
+    ("kadin-bluz", "moda-ev", "kdv-10", "Fırfırlı Şifon Bluz", "Ruffled chiffon blouse", 599, "beden", M, ["beyaz", "pembe", "siyah"]),
+    ("kadin-bluz", "lina", "kdv-10", "İpeksi Saten Bluz", "Silky satin blouse", 649, "beden", M, ["bej", "siyah"]),
+    ("kadin-bluz", "moda-ev", "kdv-10", "Basic Pamuklu Tişört", "Basic cotton T-shirt", 249, "beden", L, ["beyaz", "siyah", "gri"]),
+    ("kadin-bluz", "lina", "kdv-10", "Çizgili Keten Gömlek", "Striped linen shirt", 799, "beden", M, ["mavi", "bej"]),
+    ("kadin-pantolon", "lina", "kdv-10", "Yüksek Bel Palazzo Pantolon", "High-waist palazzo trousers", 899, "beden", M, ["siyah", "bej"]),
+    ("kadin-pantolon", "moda-ev", "kdv-10", "Mom Fit Jean", "Mom-fit jeans", 849, "beden", L, ["mavi", "siyah"]),
+    ("kadin-pantolon", "lina", "kdv-10", "Kumaş Havuç Pantolon", "Tapered tailored trousers", 799, "beden", M, ["lacivert", "gri"]),
+    ("kadin-pantolon", "moda-ev", "kdv-10", "Keten Bol Paça Pantolon", "Wide-leg linen trousers", 949, "beden", S, ["beyaz", "yesil"]),
+    ("kadin-ayakkabi", "lina", "kdv-20", "Deri Loafer", "Leather loafers", 1899, "numara", WOMEN_SHOES, ["siyah", "kahve"]),
+    ("kadin-ayakkabi", "moda-ev", "kdv-20", "Kalın Taban Sneaker", "Chunky sneakers", 1499, "numara", WOMEN_SHOES, ["beyaz"]),
+    ("kadin-ayakkabi", "lina", "kdv-20", "Topuklu Sandalet", "Heeled sandals", 1299, "numara", WOMEN_SHOES, ["bej", "siyah"]),
+    ("kadin-ayakkabi", "kuzey", "kdv-20", "Su Geçirmez Bot", "Waterproof boots", 2499, "numara", WOMEN_SHOES, ["kahve"]),
+    ("erkek-gomlek", "moda-ev", "kdv-10", "Slim Fit Oxford Gömlek", "Slim-fit Oxford shirt", 749, "beden", M, ["beyaz", "mavi"]),
+    ("erkek-gomlek", "kuzey", "kdv-10", "Oduncu Flanel Gömlek", "Flannel lumberjack shirt", 899, "beden", M, ["kirmizi", "yesil"]),
+    ("erkek-gomlek", "moda-ev", "kdv-10", "Keten Yazlık Gömlek", "Linen summer shirt", 849, "beden", L, ["bej", "beyaz"]),
+    ("erkek-gomlek", "moda-ev", "kdv-10", "Klasik Yaka Poplin Gömlek", "Classic poplin shirt", 699, "beden", M, ["beyaz", "lacivert"]),
+    ("erkek-tisort", "moda-ev", "kdv-10", "Bisiklet Yaka Pamuklu Tişört", "Crew-neck cotton T-shirt", 299, "beden", L, ["beyaz", "siyah", "lacivert"]),
+    ("erkek-tisort", "kuzey", "kdv-10", "Outdoor Teknik Tişört", "Technical outdoor T-shirt", 499, "beden", M, ["gri", "yesil"]),
+    ("erkek-tisort", "moda-ev", "kdv-10", "Polo Yaka Pike Tişört", "Piqué polo shirt", 549, "beden", M, ["lacivert", "beyaz"]),
+    ("erkek-tisort", "moda-ev", "kdv-10", "Baskılı Oversize Tişört", "Printed oversized T-shirt", 399, "beden", M, ["siyah", "bej"]),
+    ("erkek-pantolon", "moda-ev", "kdv-10", "Regular Fit Chino Pantolon", "Regular-fit chinos", 899, "beden", M, ["bej", "lacivert"]),
+    ("erkek-pantolon", "kuzey", "kdv-10", "Kargo Cepli Pantolon", "Cargo trousers", 999, "beden", M, ["yesil", "siyah"]),
+    ("erkek-pantolon", "moda-ev", "kdv-10", "Slim Fit Jean", "Slim-fit jeans", 949, "beden", L, ["mavi", "siyah"]),
+    ("erkek-pantolon", "moda-ev", "kdv-10", "Eşofman Altı", "Jogging bottoms", 549, "beden", M, ["gri", "siyah"]),
+    ("erkek-ayakkabi", "moda-ev", "kdv-20", "Deri Oxford Ayakkabı", "Leather Oxford shoes", 2299, "numara", MEN_SHOES, ["siyah", "kahve"]),
+    ("erkek-ayakkabi", "kuzey", "kdv-20", "Trekking Botu", "Hiking boots", 2799, "numara", MEN_SHOES, ["kahve"]),
+    ("erkek-ayakkabi", "moda-ev", "kdv-20", "Süet Sneaker", "Suede sneakers", 1699, "numara", MEN_SHOES, ["lacivert", "gri"]),
+    ("erkek-ayakkabi", "moda-ev", "kdv-20", "Keten Espadril", "Linen espadrilles", 699, "numara", MEN_SHOES, ["bej", "lacivert"]),
+    ("ev-nevresim", "pamukkale-home", "kdv-10", "Ranforce Nevresim Takımı", "Cotton percale duvet set", 999, "boyut", ["tek-kisilik", "cift-kisilik"], ["beyaz", "gri"]),
+    ("ev-nevresim", "pamukkale-home", "kdv-10", "Saten Nevresim Takımı", "Satin duvet set", 1499, "boyut", ["tek-kisilik", "cift-kisilik"], ["bej", "lacivert"]),
+    ("ev-nevresim", "moda-ev", "kdv-10", "Keten Nevresim Takımı", "Linen duvet set", 2199, "boyut", ["cift-kisilik"], ["bej", "yesil", "gri"]),
+    ("ev-nevresim", "pamukkale-home", "kdv-10", "Pike Takımı", "Cotton bedspread set", 899, "boyut", ["tek-kisilik", "cift-kisilik"], ["beyaz", "mavi"]),
+    ("ev-nevresim", "moda-ev", "kdv-10", "Müslin Yorgan Kılıfı", "Muslin duvet cover", 1199, "boyut", ["tek-kisilik", "cift-kisilik"], ["pembe", "beyaz"]),
+    ("ev-havlu", "pamukkale-home", "kdv-10", "Pamuklu Banyo Havlusu", "Cotton bath towel", 299, "boyut", ["50x90", "70x140"], ["beyaz", "gri", "lacivert"]),
+    ("ev-havlu", "pamukkale-home", "kdv-10", "Peştemal Plaj Havlusu", "Peshtemal beach towel", 349, "boyut", ["standart"], ["mavi", "kirmizi", "bej"]),
+    ("ev-havlu", "moda-ev", "kdv-10", "Bambu Yüz Havlusu", "Bamboo face towel", 149, "boyut", ["50x90"], ["beyaz", "yesil", "pembe"]),
+    ("ev-havlu", "pamukkale-home", "kdv-10", "Bornoz", "Bathrobe", 799, "beden", S, ["beyaz", "gri"]),
+    ("ev-dekorasyon", "moda-ev", "kdv-20", "Seramik Vazo", "Ceramic vase", 449, "boyut", ["standart"], ["beyaz", "bej", "yesil"]),
+    ("ev-dekorasyon", "moda-ev", "kdv-20", "Örgü Kırlent", "Knitted cushion", 299, "boyut", ["standart"], ["bej", "gri", "kahve"]),
+    ("ev-dekorasyon", "moda-ev", "kdv-20", "Kokulu Mum", "Scented candle", 249, "boyut", ["standart"], ["beyaz", "pembe"]),
+    ("ev-dekorasyon", "moda-ev", "kdv-20", "Hasır Sepet", "Wicker basket", 399, "boyut", ["standart"], ["bej", "kahve"]),
+    ("ev-dekorasyon", "moda-ev", "kdv-20", "Duvar Aynası", "Wall mirror", 1299, "boyut", ["standart"], ["siyah", "bej"]),
+    ("ev-mutfak", "moda-ev", "kdv-20", "Döküm Tencere", "Cast-iron pot", 1899, "boyut", ["standart"], ["kirmizi", "siyah", "lacivert"]),
+    ("ev-mutfak", "moda-ev", "kdv-20", "Porselen Yemek Takımı", "Porcelain dinner set", 2499, "boyut", ["standart"], ["beyaz"]),
+    ("ev-mutfak", "moda-ev", "kdv-20", "Türk Kahvesi Fincan Takımı", "Turkish coffee cup set", 599, "boyut", ["standart"], ["beyaz", "kirmizi", "lacivert"]),
+    ("ev-mutfak", "pamukkale-home", "kdv-20", "Keten Mutfak Önlüğü", "Linen apron", 249, "boyut", ["standart"], ["bej", "yesil", "siyah"]),
+    ("ev-mutfak", "moda-ev", "kdv-20", "Bakır Cezve", "Copper coffee pot", 449, "boyut", ["standart"], ["kahve"]),
+    ("ev-mutfak", "moda-ev", "kdv-20", "Zeytin Ağacı Kesme Tahtası", "Olive-wood chopping board", 399, "boyut", ["standart"], ["kahve"]),
+    ("kadin-elbise", "lina", "kdv-10", "Gömlek Elbise", "Shirt dress", 1099, "beden", M, ["lacivert", "bej", "yesil"]),
+    ("erkek-tisort", "kuzey", "kdv-10", "Merinos Yün İçlik", "Merino base layer", 899, "beden", M, ["siyah", "gri"]),
+]  # fmt: skip
+
+
+def barcode_for(number: int) -> str:
+    """A valid EAN-13 in Türkiye's GS1 range (869...)."""
+    first12 = f"869{number:09d}"
+    return first12 + str(ean13_check_digit(first12))
+
+
+def _ninety_nine(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal(1)) - Decimal("0.01")
+
+
+def _image(name: str, colour: str) -> ContentFile:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 640), colour)
+    draw = ImageDraw.Draw(image)
+    light = sum(int(colour[i : i + 2], 16) for i in (1, 3, 5)) > 382
+    ink = "#111111" if light else "#f7f7f5"
+    initials = "".join(word[0] for word in name.split()[:3]).upper()
+    draw.text((40, 40), initials, fill=ink, font_size=96)
+    draw.text((40, 580), name, fill=ink, font_size=24)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return ContentFile(buffer.getvalue())
+
+
+def seed_reference() -> dict:
+    """Tax classes, brands, attributes and categories."""
+    tax = {}
+    for code, tr, en, rate in TAX_CLASSES:
+        tax[code], _c = TaxClass.objects.get_or_create(
+            code=code, defaults={"name_tr": tr, "name_en": en, "rate": Decimal(rate)}
+        )
+    brands = {
+        slug: Brand.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+        for slug, name in BRANDS.items()
+    }
+    colour, _c = Attribute.objects.get_or_create(
+        code="renk", defaults={"name_tr": "Renk", "name_en": "Colour", "sort_order": 1}
+    )
+    values: dict[tuple[str, str], AttributeValue] = {}
+    for order, (slug, (tr, en, swatch)) in enumerate(COLOURS.items()):
+        values["renk", slug], _c = AttributeValue.objects.get_or_create(
+            attribute=colour,
+            slug=slug,
+            defaults={"name_tr": tr, "name_en": en, "swatch": swatch, "sort_order": order},
+        )
+    for position, (code, (tr, en, options)) in enumerate(SIZES.items(), start=2):
+        attribute, _c = Attribute.objects.get_or_create(
+            code=code, defaults={"name_tr": tr, "name_en": en, "sort_order": position}
+        )
+        for order, (slug, label) in enumerate(options):
+            values[code, slug], _c = AttributeValue.objects.get_or_create(
+                attribute=attribute,
+                slug=slug,
+                defaults={
+                    "name_tr": label,
+                    "name_en": label.replace("Kişilik", "person")
+                    .replace("Tek", "Single")
+                    .replace("Çift", "Double"),
+                    "sort_order": order,
+                },
+            )
+    categories = {}
+    for (slug, tr, en), children in CATEGORIES.items():
+        root = Category.objects.filter(slug=slug).first() or Category.objects.add_root(
+            {"slug": slug, "name_tr": tr, "name_en": en}
+        )
+        categories[slug] = root
+        for child_slug, child_tr, child_en in children:
+            categories[child_slug] = Category.objects.filter(
+                slug=child_slug
+            ).first() or Category.objects.add_child(
+                root, {"slug": child_slug, "name_tr": child_tr, "name_en": child_en}
+            )
+            root.refresh_from_db()
+    return {"tax": tax, "brands": brands, "values": values, "categories": categories}
+
+
+def seed(channels: dict[str, Channel], *, images: bool = True) -> dict[str, int]:
+    """The hand-written demo catalog: 56 products, about 300 variants, priced on every channel."""
+    ref = seed_reference()
+    now = timezone.now()
+    created = 0
+    for number, spec in enumerate(PRODUCTS, start=1):
+        category, brand, tax, name_tr, name_en, base, size_attr, sizes, colours = spec
+        slug = slugify_tr(name_tr)
+        if Product.objects.filter(slug=slug).exists():
+            continue
+        with transaction.atomic():
+            product = services.product_create(
+                name_tr=name_tr,
+                name_en=name_en,
+                slug=slug,
+                description_tr=f"{name_tr}: Moda Ev kalitesiyle, uzun ömürlü ve rahat.",
+                description_en=f"{name_en}: Moda Ev quality, made to last and to be comfortable.",
+                brand=ref["brands"][brand],
+                category=ref["categories"][category],
+                tax_class=ref["tax"][tax],
+            )
+            variant_ids = []
+            for index, (colour, size) in enumerate(itertools.product(colours, sizes)):
+                variant = services.variant_create(
+                    product=product,
+                    sku=f"ME-{number:03d}-{colour[:3].upper()}-{size.upper()}",
+                    barcode=barcode_for(number * 1000 + index),
+                    attribute_values=[
+                        ref["values"]["renk", colour],
+                        ref["values"][size_attr, size],
+                    ],
+                    weight_grams=300 if size_attr == "beden" else 900,
+                    sort_order=index,
+                )
+                variant_ids.append(variant.pk)
+            on_sale = number % 4 == 0
+            price = _ninety_nine(Decimal(base))
+            for code, channel in channels.items():
+                channel_price = (
+                    _ninety_nine(price * Decimal("1.10")) if code == "trendyol" else price
+                )
+                services.prices_set(
+                    channel=channel,
+                    now=now - timedelta(days=60),
+                    changes=[services.PriceChange(vid, channel_price) for vid in variant_ids],
+                )
+                if on_sale and code != "trendyol":
+                    sale = _ninety_nine(channel_price * Decimal("0.8"))
+                    services.prices_set(
+                        channel=channel,
+                        now=now - timedelta(days=7),
+                        changes=[
+                            services.PriceChange(vid, sale, channel_price) for vid in variant_ids
+                        ],
+                    )
+                publish = not (code == "trendyol" and category == "ev-dekorasyon")
+                services.product_listing_set(product=product, channel=channel, is_published=publish)
+            if images:
+                for position, colour in enumerate(colours):
+                    ProductImage.objects.create(
+                        product=product,
+                        sort_order=position,
+                        alt_tr=f"{name_tr} - {COLOURS[colour][0]}",
+                        alt_en=f"{name_en} - {COLOURS[colour][1]}",
+                        image=_image_file(name_tr, COLOURS[colour][2], slug, colour),
+                    )
+        created += 1
+    return {
+        "products_created": created,
+        "products": Product.objects.count(),
+        "variants": ProductVariant.objects.count(),
+    }
+
+
+def _image_file(name: str, colour: str, slug: str, colour_slug: str) -> ContentFile:
+    content = _image(name, colour)
+    content.name = f"{slug}-{colour_slug}.png"
+    return content
+
+
+def seed_bulk(channels: dict[str, Channel], *, variants: int, batch: int = 4000) -> dict[str, int]:
+    """A large generated catalog for benchmarks: `variants` variants in all, 8 a product, priced
+    and published on every channel. Rows are bulk-inserted without outbox events (no channel
+    needs to be told of a benchmark catalog). Runs again from where it stopped."""
+    ref = seed_reference()
+    leaves = [c for c in ref["categories"].values() if c.depth > 1]
+    brands = list(ref["brands"].values())
+    combos = list(
+        itertools.product(
+            [ref["values"]["renk", c] for c in ("siyah", "beyaz", "lacivert", "bej")],
+            [ref["values"]["beden", s] for s in ("s", "m")],
+        )
+    )
+    existing = ProductVariant.objects.filter(sku__startswith="BENCH-").count()
+    wanted = -(-max(variants - existing, 0) // len(combos))
+    first = Product.objects.filter(slug__startswith="bench-").count()
+    per_batch = max(batch // len(combos), 1)
+    rng = random.Random(first)  # noqa: S311 (prices for a benchmark, not a secret)
+    now = timezone.now()
+    Through = ProductVariant.attribute_values.through
+    made = 0
+    for start in range(first, first + wanted, per_batch):
+        numbers = range(start, min(start + per_batch, first + wanted))
+        with transaction.atomic():
+            products = Product.objects.bulk_create(
+                Product(
+                    name_tr=f"Ürün {n:06d}",
+                    name_en=f"Product {n:06d}",
+                    slug=f"bench-{n:06d}",
+                    description_tr="Benchmark ürünü.",
+                    description_en="Benchmark product.",
+                    category=leaves[n % len(leaves)],
+                    brand=brands[n % len(brands)],
+                    tax_class=ref["tax"]["kdv-10"],
+                )
+                for n in numbers
+            )
+            base = {p.pk: _ninety_nine(Decimal(rng.randint(100, 3000))) for p in products}
+            rows = ProductVariant.objects.bulk_create(
+                ProductVariant(
+                    product=product,
+                    sku=f"BENCH-{n:06d}-{i}",
+                    sort_order=i,
+                    barcode=barcode_for(500_000_000 + n * 10 + i),
+                )
+                for product, n in zip(products, numbers, strict=True)
+                for i in range(len(combos))
+            )
+            Through.objects.bulk_create(
+                Through(productvariant_id=variant.pk, attributevalue_id=value.pk)
+                for variant, combo in zip(rows, itertools.cycle(combos), strict=False)
+                for value in combo
+            )
+            history = VariantPriceHistory.objects.bulk_create(
+                VariantPriceHistory(
+                    variant=variant,
+                    channel=channel,
+                    price=base[variant.product_id],
+                    currency=channel.currency,
+                    started_at=now,
+                )
+                for variant in rows
+                for channel in channels.values()
+            )
+            VariantChannelPrice.objects.bulk_create(
+                VariantChannelPrice(
+                    variant_id=h.variant_id,
+                    channel_id=h.channel_id,
+                    price=h.price,
+                    currency=h.currency,
+                    price_since=now,
+                    version=h.pk,
+                )
+                for h in history
+            )
+            ProductChannelListing.objects.bulk_create(
+                ProductChannelListing(
+                    product=product,
+                    channel=channel,
+                    is_published=True,
+                    price_min=base[product.pk],
+                    price_max=base[product.pk],
+                    currency=channel.currency,
+                )
+                for product in products
+                for channel in channels.values()
+            )
+        made += len(rows)
+    return {
+        "variants_created": made,
+        "variants": ProductVariant.objects.filter(sku__startswith="BENCH-").count(),
+    }

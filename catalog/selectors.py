@@ -1,0 +1,108 @@
+"""Reads of the catalog as one sales channel sees it. Each returns a queryset whose number of
+queries is fixed, whatever the page size and the number of variants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from catalog.models import AttributeValue, Category, Product, ProductImage, ProductVariant
+from omni.errors import NotFound
+from sales_channels.models import Channel
+
+
+def product_list(*, channel: Channel, now: datetime | None = None) -> QuerySet[Product]:
+    """Products published on the channel, visible now, with at least one variant priced there.
+
+    Each product carries `price_from`, `price_to` and `on_sale` from its channel listing.
+    """
+    now = now or timezone.now()
+    return (
+        Product.objects.annotate(
+            listing=FilteredRelation(
+                "channel_listings", condition=Q(channel_listings__channel=channel)
+            )
+        )
+        .filter(is_active=True, listing__is_published=True, listing__price_min__isnull=False)
+        .filter(Q(listing__published_at__isnull=True) | Q(listing__published_at__lte=now))
+        .annotate(
+            price_from=F("listing__price_min"),
+            price_to=F("listing__price_max"),
+            on_sale=F("listing__on_sale"),
+            currency=F("listing__currency"),
+        )
+        .select_related("brand", "category")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("sort_order", "id"))
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def variants_on_channel(*, channel: Channel) -> QuerySet[ProductVariant]:
+    """Variants sold on the channel (they have a price there), with that price annotated."""
+    return (
+        ProductVariant.objects.annotate(
+            channel_price=FilteredRelation(
+                "channel_prices", condition=Q(channel_prices__channel=channel)
+            )
+        )
+        .filter(channel_price__isnull=False)
+        .annotate(
+            price=F("channel_price__price"),
+            compare_at_price=F("channel_price__compare_at_price"),
+            lowest_prior_price=F("channel_price__lowest_prior_price"),
+            currency=F("channel_price__currency"),
+            price_version=F("channel_price__version"),
+        )
+        .prefetch_related(
+            Prefetch(
+                "attribute_values",
+                queryset=AttributeValue.objects.select_related("attribute").order_by(
+                    "attribute__sort_order", "sort_order", "slug"
+                ),
+            )
+        )
+        .order_by("sort_order", "id")
+    )
+
+
+def product_detail(*, channel: Channel, slug: str) -> Product:
+    """One product as the channel shows it, with its variants and their prices there."""
+    product = (
+        product_list(channel=channel)
+        .filter(slug=slug)
+        .prefetch_related(
+            Prefetch(
+                "variants",
+                queryset=variants_on_channel(channel=channel),
+                to_attr="channel_variants",
+            )
+        )
+        .first()
+    )
+    if product is None:
+        raise NotFound(code="product_not_found")
+    product.breadcrumbs = [*Category.objects.get_ancestors(product.category), product.category]
+    return product
+
+
+def category_tree() -> list[dict]:
+    """The active category tree as nested dicts, in one query."""
+    nodes = Category.objects.filter(is_active=True).order_by("path")
+    roots: list[dict] = []
+    stack: list[tuple[int, dict]] = []
+    for node in nodes:
+        item = {"slug": node.slug, "name": node.name, "children": []}
+        while stack and stack[-1][0] >= node.depth:
+            stack.pop()
+        if stack:
+            stack[-1][1]["children"].append(item)
+        elif node.depth == 1:
+            roots.append(item)
+        else:
+            continue  # under an inactive parent
+        stack.append((node.depth, item))
+    return roots

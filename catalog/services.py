@@ -1,0 +1,734 @@
+"""Every write to the catalog: products, variants, publication and prices on each channel.
+
+Each function owns its transaction and records an outbox event in it for every change that
+another channel must learn of, so the API, the admin, imports and tasks all behave alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Max, Min, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from catalog.models import (
+    Attribute,
+    AttributeValue,
+    Brand,
+    Category,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    TaxClass,
+    VariantChannelPrice,
+    VariantPriceHistory,
+)
+from catalog.validators import sku_validator, validate_ean13
+from omni.errors import Conflict, ValidationError
+from omni.money import quantize, to_decimal
+from omni.outbox import Event, outbox_record, outbox_record_many
+from omni.text import slugify_tr
+from sales_channels.models import Channel
+
+TOPIC_PRODUCT_CHANGED = "catalog.product.changed"
+TOPIC_LISTING_CHANGED = "catalog.listing.changed"
+TOPIC_PRICE_CHANGED = "catalog.price.changed"
+
+PRODUCT_FIELDS = (
+    "name_tr", "name_en", "description_tr", "description_en", "slug", "brand", "category",
+    "tax_class", "is_active",
+)  # fmt: skip
+VARIANT_FIELDS = ("sku", "barcode", "weight_grams", "sort_order")
+
+
+# --- products and variants ------------------------------------------------------------------
+
+
+def _product_event(product: Product, change: str) -> None:
+    outbox_record(
+        topic=TOPIC_PRODUCT_CHANGED,
+        key=f"product:{product.pk}",
+        payload={"product_id": product.pk, "slug": product.slug, "change": change},
+    )
+
+
+def _unique_slug(base: str) -> str:
+    base = (base or "urun")[:200]
+    slug, n = base, 1
+    while Product.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _prefixed(exc: ValidationError, prefix: str) -> ValidationError:
+    fields = {f"{prefix}.{name}": msgs for name, msgs in exc.fields.items()}
+    return ValidationError(exc.message, code=exc.code, fields=fields or {prefix: [exc.message]})
+
+
+def product_create(
+    *,
+    name_tr: str,
+    category: Category,
+    tax_class: TaxClass,
+    name_en: str = "",
+    description_tr: str = "",
+    description_en: str = "",
+    slug: str = "",
+    brand: Brand | None = None,
+    is_active: bool = True,
+    variants: Sequence[Mapping[str, Any]] = (),
+    actor: User | None = None,
+) -> Product:
+    """Create a product, optionally with its variants and their channel prices, all or nothing."""
+    if not (name_tr or "").strip():
+        raise ValidationError.for_field("name_tr", _("A Turkish name is required."))
+    with transaction.atomic():
+        if slug:
+            if Product.objects.filter(slug=slug).exists():
+                raise ValidationError.for_field(
+                    "slug", _("Another product already uses this slug."), code="slug_taken"
+                )
+        else:
+            slug = _unique_slug(slugify_tr(name_tr))
+        product = Product.objects.create(
+            name_tr=name_tr.strip(),
+            name_en=(name_en or "").strip(),
+            description_tr=description_tr,
+            description_en=description_en,
+            slug=slug,
+            brand=brand,
+            category=category,
+            tax_class=tax_class,
+            is_active=is_active,
+        )
+        _product_event(product, "created")
+        for index, spec in enumerate(variants):
+            try:
+                variant_create(product=product, actor=actor, **spec)
+            except ValidationError as exc:
+                raise _prefixed(exc, f"variants.{index}") from exc
+    return product
+
+
+def product_update(
+    *, product: Product, data: Mapping[str, Any], actor: User | None = None
+) -> Product:
+    unknown = set(data) - set(PRODUCT_FIELDS)
+    if unknown:
+        raise ValueError(f"not product fields: {sorted(unknown)}")
+    changed = [name for name, value in data.items() if getattr(product, name) != value]
+    if not changed:
+        return product
+    if "name_tr" in changed and not (data["name_tr"] or "").strip():
+        raise ValidationError.for_field("name_tr", _("A Turkish name is required."))
+    if (
+        "slug" in changed
+        and Product.objects.filter(slug=data["slug"]).exclude(pk=product.pk).exists()
+    ):
+        raise ValidationError.for_field(
+            "slug", _("Another product already uses this slug."), code="slug_taken"
+        )
+    for name in changed:
+        setattr(product, name, data[name])
+    return product_save(product=product, update_fields=changed)
+
+
+def _columns(model: type, names: Sequence[str]) -> list[str]:
+    """The names that are columns of the model's table (a form's changed_data also names
+    many-to-many fields, which are saved apart)."""
+    concrete = {f.name for f in model._meta.concrete_fields}
+    return [name for name in names if name in concrete]
+
+
+def product_save(*, product: Product, update_fields: Sequence[str] | None = None) -> Product:
+    """Persist a product already changed in memory (by product_update, or by a validated admin
+    form) and tell the channels. `update_fields=None` saves every field (a new product)."""
+    created = product.pk is None
+    if update_fields is not None:
+        update_fields = _columns(Product, update_fields)
+    with transaction.atomic():
+        if created or update_fields is None:
+            product.save()
+        else:
+            product.save(update_fields=[*update_fields, "updated_at"])
+        _product_event(product, "created" if created else "updated")
+    return product
+
+
+def attribute_values_resolve(
+    mapping: Mapping[str, str], *, field: str = "attributes"
+) -> list[AttributeValue]:
+    """{"renk": "kirmizi", "beden": "m"} to AttributeValue rows, naming what is unknown."""
+    if not mapping:
+        return []
+    values = {
+        (v.attribute.code, v.slug): v
+        for v in AttributeValue.objects.select_related("attribute").filter(
+            attribute__code__in=list(mapping), slug__in=list(mapping.values())
+        )
+    }
+    known_codes = {code for code, _slug in values} | set(
+        Attribute.objects.filter(code__in=list(mapping)).values_list("code", flat=True)
+    )
+    errors: dict[str, list[str]] = {}
+    result = []
+    for code, slug in mapping.items():
+        if code not in known_codes:
+            errors[f"{field}.{code}"] = [_("Unknown attribute: %(code)s.") % {"code": code}]
+        elif (code, slug) not in values:
+            errors[f"{field}.{code}"] = [
+                _("Unknown value %(value)s for attribute %(code)s.") % {"value": slug, "code": code}
+            ]
+        else:
+            result.append(values[(code, slug)])
+    if errors:
+        raise ValidationError(fields=errors)
+    return result
+
+
+def _validate_variant(
+    *,
+    product: Product,
+    sku: str,
+    barcode: str | None,
+    attribute_values: Sequence[AttributeValue],
+    exclude_pk: int | None = None,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    for name, value, validator in (
+        ("sku", sku, sku_validator),
+        ("barcode", barcode, validate_ean13),
+    ):
+        if value:
+            try:
+                validator(value)
+            except DjangoValidationError as exc:
+                errors[name] = exc.messages
+    if not sku:
+        errors["sku"] = [_("A SKU is required.")]
+    attribute_ids = [v.attribute_id for v in attribute_values]
+    if len(attribute_ids) != len(set(attribute_ids)):
+        errors["attributes"] = [_("A variant has one value per attribute.")]
+    if errors:
+        raise ValidationError(fields=errors)
+    if attribute_values:
+        wanted = sorted(v.pk for v in attribute_values)
+        siblings = ProductVariant.objects.filter(product=product).exclude(pk=exclude_pk)
+        for sibling in siblings.prefetch_related("attribute_values"):
+            if sorted(v.pk for v in sibling.attribute_values.all()) == wanted:
+                raise ValidationError.for_field(
+                    "attributes",
+                    _("Variant %(sku)s already has these attribute values.") % {"sku": sibling.sku},
+                    code="duplicate_variant",
+                )
+
+
+def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
+    text = str(exc).lower()
+    if "barcode" in text:
+        return ValidationError.for_field(
+            "barcode", _("Another variant already has this barcode."), code="barcode_taken"
+        )
+    return ValidationError.for_field(
+        "sku", _("Another variant already has this SKU."), code="sku_taken"
+    )
+
+
+def variant_create(
+    *,
+    product: Product,
+    sku: str,
+    barcode: str | None = None,
+    attribute_values: Sequence[AttributeValue] = (),
+    attributes: Mapping[str, str] | None = None,
+    weight_grams: int | None = None,
+    sort_order: int = 0,
+    prices: Sequence[Mapping[str, Any]] = (),
+    actor: User | None = None,
+) -> ProductVariant:
+    """Create a variant, and its prices on channels if given ({"channel": Channel, "price": ...})."""
+    if attributes:
+        attribute_values = [*attribute_values, *attribute_values_resolve(attributes)]
+    barcode = barcode or None
+    _validate_variant(product=product, sku=sku, barcode=barcode, attribute_values=attribute_values)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                variant = ProductVariant.objects.create(
+                    product=product,
+                    sku=sku,
+                    barcode=barcode,
+                    weight_grams=weight_grams,
+                    sort_order=sort_order,
+                )
+        except IntegrityError as exc:
+            raise _integrity_to_validation(exc) from exc
+        if attribute_values:
+            variant.attribute_values.set(attribute_values)
+        _product_event(product, "variant_created")
+        for index, price in enumerate(prices):
+            try:
+                variant_price_set(variant=variant, actor=actor, **price)
+            except ValidationError as exc:
+                raise _prefixed(exc, f"prices.{index}") from exc
+    return variant
+
+
+def variant_update(
+    *,
+    variant: ProductVariant,
+    data: Mapping[str, Any],
+    attribute_values: Sequence[AttributeValue] | None = None,
+) -> ProductVariant:
+    unknown = set(data) - set(VARIANT_FIELDS)
+    if unknown:
+        raise ValueError(f"not variant fields: {sorted(unknown)}")
+    data = {**data, **({"barcode": data["barcode"] or None} if "barcode" in data else {})}
+    changed = [name for name, value in data.items() if getattr(variant, name) != value]
+    if not changed and attribute_values is None:
+        return variant
+    current_values = (
+        list(variant.attribute_values.all()) if attribute_values is None else attribute_values
+    )
+    _validate_variant(
+        product=variant.product,
+        sku=data.get("sku", variant.sku),
+        barcode=data.get("barcode", variant.barcode),
+        attribute_values=current_values,
+        exclude_pk=variant.pk,
+    )
+    try:
+        with transaction.atomic():
+            for name in changed:
+                setattr(variant, name, data[name])
+            variant_save(variant=variant, update_fields=changed)
+            if attribute_values is not None:
+                variant.attribute_values.set(attribute_values)
+    except IntegrityError as exc:
+        raise _integrity_to_validation(exc) from exc
+    return variant
+
+
+def variant_save(
+    *, variant: ProductVariant, update_fields: Sequence[str] | None = None
+) -> ProductVariant:
+    """Persist a variant already changed in memory (by variant_update or a validated admin form)."""
+    created = variant.pk is None
+    if update_fields is not None:
+        update_fields = _columns(ProductVariant, update_fields)
+    with transaction.atomic():
+        if created or update_fields is None:
+            variant.save()
+        elif update_fields:
+            variant.save(update_fields=[*update_fields, "updated_at"])
+        _product_event(variant.product, "variant_created" if created else "variant_updated")
+    return variant
+
+
+def variant_delete(*, variant: ProductVariant, actor: User | None = None) -> None:
+    """Stop selling a variant everywhere (each channel is told its price is gone), then delete it."""
+    with transaction.atomic():
+        for price in VariantChannelPrice.objects.filter(variant=variant).select_related("channel"):
+            variant_price_remove(variant=variant, channel=price.channel, actor=actor)
+        product = variant.product
+        variant.delete()
+        _product_event(product, "variant_deleted")
+
+
+# --- publication --------------------------------------------------------------------------
+
+
+def product_listing_set(
+    *,
+    product: Product,
+    channel: Channel,
+    is_published: bool,
+    published_at: datetime | None = None,
+) -> ProductChannelListing:
+    """Publish (from a moment, or at once) or unpublish a product on one channel."""
+    with transaction.atomic():
+        ProductChannelListing.objects.bulk_create(
+            [ProductChannelListing(product=product, channel=channel, currency=channel.currency)],
+            ignore_conflicts=True,
+        )
+        listing = ProductChannelListing.objects.select_for_update().get(
+            product=product, channel=channel
+        )
+        if (listing.is_published, listing.published_at) == (is_published, published_at):
+            return listing
+        listing.is_published = is_published
+        listing.published_at = published_at
+        listing.save(update_fields=["is_published", "published_at", "updated_at"])
+        outbox_record(
+            topic=TOPIC_LISTING_CHANGED,
+            key=f"listing:{product.pk}:{channel.pk}",
+            channel_id=channel.pk,
+            payload={
+                "product_id": product.pk,
+                "slug": product.slug,
+                "channel": channel.code,
+                "is_published": is_published,
+                "published_at": published_at,
+            },
+        )
+    return listing
+
+
+# --- prices -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PriceChange:
+    variant_id: int
+    price: Decimal
+    compare_at_price: Decimal | None = None
+
+
+def price_errors(price: Decimal, compare_at: Decimal | None) -> dict[str, list[str]]:
+    """What is wrong with a price and compare-at price pair, by field (empty when valid)."""
+    errors: dict[str, list[str]] = {}
+    if price < 0:
+        errors["price"] = [_("A price cannot be negative.")]
+    if compare_at is not None and compare_at <= price:
+        errors["compare_at_price"] = [_("The compare-at price must be higher than the price.")]
+    return errors
+
+
+def prices_set(
+    *,
+    channel: Channel,
+    changes: Sequence[PriceChange],
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> list[VariantChannelPrice]:
+    """Set the prices of many variants on one channel, all or nothing, in one transaction.
+
+    For each price that really changes: the history is closed and extended, the lowest price of
+    the 30 days before is kept beside the new one, the product's listing summary is refreshed,
+    and one outbox event carries the new price with a version that only grows. A price that is
+    set to what it already is changes nothing and records nothing.
+    """
+    if not changes:
+        return []
+    now = now or timezone.now()
+    normalized: dict[int, PriceChange] = {}
+    for change in changes:
+        price = quantize(to_decimal(change.price), channel.currency)
+        compare_at = (
+            None
+            if change.compare_at_price is None
+            else quantize(to_decimal(change.compare_at_price), channel.currency)
+        )
+        if change.variant_id in normalized:
+            raise ValidationError.for_field(
+                "variant", _("A variant appears twice in one price change."), code="duplicate"
+            )
+        normalized[change.variant_id] = PriceChange(change.variant_id, price, compare_at)
+
+    variants = {
+        v.pk: v
+        for v in ProductVariant.objects.filter(pk__in=normalized).only("id", "sku", "product_id")
+    }
+    if len(variants) != len(normalized):
+        raise ValidationError.for_field("variant", _("Unknown variant."), code="unknown_variant")
+    errors: dict[str, list[str]] = {}
+    for change in normalized.values():
+        for name, messages in price_errors(change.price, change.compare_at_price).items():
+            key = name if len(normalized) == 1 else f"{variants[change.variant_id].sku}.{name}"
+            errors[key] = messages
+    if errors:
+        raise ValidationError(fields=errors)
+
+    product_ids = sorted({v.product_id for v in variants.values()})
+    try:
+        with transaction.atomic():
+            # Locks are taken in one order everywhere: listings, then prices, each by key.
+            ProductChannelListing.objects.bulk_create(
+                [
+                    ProductChannelListing(
+                        product_id=pid, channel=channel, currency=channel.currency
+                    )
+                    for pid in product_ids
+                ],
+                ignore_conflicts=True,
+            )
+            listings = list(
+                ProductChannelListing.objects.select_for_update()
+                .filter(channel=channel, product_id__in=product_ids)
+                .order_by("product_id")
+            )
+            current = {
+                p.variant_id: p
+                for p in VariantChannelPrice.objects.select_for_update()
+                .filter(channel=channel, variant_id__in=list(normalized))
+                .order_by("variant_id")
+            }
+            effective = [
+                c
+                for c in normalized.values()
+                if c.variant_id not in current
+                or (current[c.variant_id].price, current[c.variant_id].compare_at_price)
+                != (c.price, c.compare_at_price)
+            ]
+            if not effective:
+                return [current[vid] for vid in normalized]
+            ids = [c.variant_id for c in effective]
+
+            VariantPriceHistory.objects.filter(
+                channel=channel, variant_id__in=ids, ended_at__isnull=True
+            ).update(ended_at=now)
+            window_start = now - timedelta(days=settings.OMNI_PRICE_HISTORY_DAYS)
+            lowest = dict(
+                VariantPriceHistory.objects.filter(
+                    channel=channel, variant_id__in=ids, ended_at__gte=window_start
+                )
+                .values("variant_id")
+                .annotate(lowest=Min("price"))
+                .values_list("variant_id", "lowest")
+            )
+            history = VariantPriceHistory.objects.bulk_create(
+                [
+                    VariantPriceHistory(
+                        variant_id=c.variant_id,
+                        channel=channel,
+                        price=c.price,
+                        compare_at_price=c.compare_at_price,
+                        currency=channel.currency,
+                        started_at=now,
+                        changed_by=actor,
+                    )
+                    for c in effective
+                ]
+            )
+            versions = {h.variant_id: h.pk for h in history}
+
+            to_update, to_create = [], []
+            for c in effective:
+                row = current.get(c.variant_id) or VariantChannelPrice(
+                    variant_id=c.variant_id, channel=channel
+                )
+                row.price = c.price
+                row.compare_at_price = c.compare_at_price
+                row.currency = channel.currency
+                row.lowest_prior_price = lowest.get(c.variant_id)
+                row.price_since = now
+                row.version = versions[c.variant_id]
+                row.updated_at = now
+                (to_update if row.pk else to_create).append(row)
+                current[c.variant_id] = row
+            if to_update:
+                VariantChannelPrice.objects.bulk_update(
+                    to_update,
+                    [
+                        "price",
+                        "compare_at_price",
+                        "currency",
+                        "lowest_prior_price",
+                        "price_since",
+                        "version",
+                        "updated_at",
+                    ],
+                )
+            if to_create:
+                VariantChannelPrice.objects.bulk_create(to_create)
+
+            _listings_refresh(channel=channel, listings=listings)
+            outbox_record_many(
+                Event(
+                    topic=TOPIC_PRICE_CHANGED,
+                    key=f"price:{c.variant_id}:{channel.pk}",
+                    version=versions[c.variant_id],
+                    channel_id=channel.pk,
+                    payload=_price_payload(variants[c.variant_id], channel, current[c.variant_id]),
+                )
+                for c in effective
+            )
+    except IntegrityError as exc:
+        # Two first prices for the same variant and channel at once: the loser retries.
+        raise Conflict(_("The price was changed at the same time; try again.")) from exc
+    return [current[vid] for vid in normalized]
+
+
+def _price_payload(variant: ProductVariant, channel: Channel, row: VariantChannelPrice) -> dict:
+    return {
+        "variant_id": variant.pk,
+        "sku": variant.sku,
+        "product_id": variant.product_id,
+        "channel": channel.code,
+        "price": row.price,
+        "compare_at_price": row.compare_at_price,
+        "lowest_prior_price": row.lowest_prior_price,
+        "currency": row.currency,
+        "version": row.version,
+    }
+
+
+def _listings_refresh(*, channel: Channel, listings: Iterable[ProductChannelListing]) -> None:
+    """Recompute the price summary of locked listings from their variants' prices."""
+    listings = list(listings)
+    summary = {
+        row["variant__product_id"]: row
+        for row in VariantChannelPrice.objects.filter(
+            channel=channel, variant__product_id__in=[lst.product_id for lst in listings]
+        )
+        .values("variant__product_id")
+        .annotate(
+            low=Min("price"),
+            high=Max("price"),
+            sale=Max(Case(When(compare_at_price__isnull=False, then=Value(1)), default=Value(0))),
+        )
+    }
+    for listing in listings:
+        row = summary.get(listing.product_id)
+        listing.price_min = row["low"] if row else None
+        listing.price_max = row["high"] if row else None
+        listing.on_sale = bool(row and row["sale"])
+        listing.currency = channel.currency
+    ProductChannelListing.objects.bulk_update(
+        listings, ["price_min", "price_max", "on_sale", "currency"]
+    )
+
+
+def variant_price_set(
+    *,
+    variant: ProductVariant,
+    channel: Channel,
+    price: Decimal,
+    compare_at_price: Decimal | None = None,
+    currency: str | None = None,
+    actor: User | None = None,
+) -> VariantChannelPrice:
+    if currency and currency != channel.currency:
+        raise ValidationError.for_field(
+            "currency",
+            _("Channel %(channel)s sells in %(currency)s.")
+            % {"channel": channel.code, "currency": channel.currency},
+            code="currency_mismatch",
+        )
+    return prices_set(
+        channel=channel,
+        changes=[PriceChange(variant.pk, price, compare_at_price)],
+        actor=actor,
+    )[0]
+
+
+def variant_price_remove(
+    *, variant: ProductVariant, channel: Channel, actor: User | None = None
+) -> None:
+    """Stop selling a variant on a channel. The history records the gap (a row with no price),
+    whose id is the version of the event, so it orders after every earlier price."""
+    now = timezone.now()
+    with transaction.atomic():
+        listings = list(
+            ProductChannelListing.objects.select_for_update().filter(
+                channel=channel, product_id=variant.product_id
+            )
+        )
+        row = (
+            VariantChannelPrice.objects.select_for_update()
+            .filter(variant=variant, channel=channel)
+            .first()
+        )
+        if row is None:
+            return
+        row.delete()
+        VariantPriceHistory.objects.filter(
+            channel=channel, variant=variant, ended_at__isnull=True
+        ).update(ended_at=now)
+        gap = VariantPriceHistory.objects.create(
+            variant=variant,
+            channel=channel,
+            price=None,
+            currency=channel.currency,
+            started_at=now,
+            changed_by=actor,
+        )
+        _listings_refresh(channel=channel, listings=listings)
+        outbox_record(
+            topic=TOPIC_PRICE_CHANGED,
+            key=f"price:{variant.pk}:{channel.pk}",
+            version=gap.pk,
+            channel_id=channel.pk,
+            payload={
+                "variant_id": variant.pk,
+                "sku": variant.sku,
+                "product_id": variant.product_id,
+                "channel": channel.code,
+                "price": None,
+                "compare_at_price": None,
+                "lowest_prior_price": None,
+                "currency": channel.currency,
+                "version": gap.pk,
+            },
+        )
+
+
+class AdjustMode:
+    PERCENT = "percent"
+    AMOUNT = "amount"
+    SET = "set"
+    CHOICES = ((PERCENT, _("by a percentage")), (AMOUNT, _("by an amount")), (SET, _("to a price")))
+
+
+def prices_bulk_adjust(
+    *,
+    channel: Channel,
+    variant_ids: Iterable[int],
+    mode: str,
+    value: Decimal,
+    actor: User | None = None,
+) -> int:
+    """Change many prices on one channel at once: by a percentage (-10 is 10 % off), by an
+    amount, or to one price. Compare-at prices stay; returns how many prices changed."""
+    value = to_decimal(value)
+    variant_ids = list(variant_ids)
+    current = {
+        p.variant_id: p
+        for p in VariantChannelPrice.objects.filter(
+            channel=channel, variant_id__in=variant_ids
+        ).select_related("variant")
+    }
+    changes: list[PriceChange] = []
+    if mode == AdjustMode.SET:
+        targets = variant_ids
+    elif mode in (AdjustMode.PERCENT, AdjustMode.AMOUNT):
+        targets = [vid for vid in variant_ids if vid in current]
+    else:
+        raise ValidationError.for_field("mode", _("Unknown adjustment: %(mode)s.") % {"mode": mode})
+    for vid in targets:
+        row = current.get(vid)
+        if mode == AdjustMode.SET:
+            new = value
+        elif mode == AdjustMode.PERCENT:
+            new = row.price * (Decimal(100) + value) / Decimal(100)
+        else:
+            new = row.price + value
+        new = quantize(new, channel.currency)
+        changes.append(PriceChange(vid, new, row.compare_at_price if row else None))
+    bad = [
+        current[c.variant_id].variant.sku if c.variant_id in current else str(c.variant_id)
+        for c in changes
+        if price_errors(c.price, c.compare_at_price)
+    ]
+    if bad:
+        raise ValidationError.for_field(
+            "value",
+            _(
+                "This change would give %(skus)s a negative price or one not below its compare-at price."
+            )
+            % {"skus": ", ".join(sorted(bad)[:10])},
+            code="invalid_price",
+        )
+    before = {vid: (row.price, row.compare_at_price) for vid, row in current.items()}
+    prices_set(channel=channel, changes=changes, actor=actor)
+    return sum(1 for c in changes if before.get(c.variant_id) != (c.price, c.compare_at_price))

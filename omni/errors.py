@@ -1,0 +1,80 @@
+"""One error hierarchy for the whole of Omni.
+
+Services raise these; the API's exception handler (omni.api.exceptions) turns each into
+`{"code", "message", "fields"}` with its HTTP status, and forms and commands show the message.
+The code is stable and machine-readable; the message is for people and may be translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class OmniError(Exception):
+    status_code = 400
+    code = "error"
+    default_message = "The request could not be completed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        fields: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> None:
+        self.message = str(message or self.default_message)
+        if code:
+            self.code = code
+        self.fields: dict[str, list[str]] = {
+            name: [str(m) for m in ([msgs] if isinstance(msgs, str) else msgs)]
+            for name, msgs in (fields or {}).items()
+        }
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "fields": self.fields}
+
+
+class ValidationError(OmniError):
+    status_code = 400
+    code = "invalid"
+    default_message = "Some of the data sent is not valid."
+
+    @classmethod
+    def for_field(cls, field: str, message: str, *, code: str | None = None) -> ValidationError:
+        return cls(message, code=code, fields={field: [message]})
+
+
+class NotAuthenticated(OmniError):
+    status_code = 401
+    code = "not_authenticated"
+    default_message = "Sign in to do this."
+
+
+class PermissionDenied(OmniError):
+    status_code = 403
+    code = "permission_denied"
+    default_message = "You are not allowed to do this."
+
+
+class NotFound(OmniError):
+    status_code = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class Conflict(OmniError):
+    status_code = 409
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    default_message = "This change is not allowed in the current state."
+
+
+class Unprocessable(OmniError):
+    status_code = 422
+    code = "unprocessable"
+    default_message = "The request is well-formed but cannot be processed."

@@ -1,0 +1,110 @@
+import pytest
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from tests import factories as f
+
+
+@pytest.mark.django_db
+def test_a_shopper_signs_up_in_the_app_and_gets_a_token(api):
+    response = api.post(
+        "/api/v1/auth/signup/",
+        {"email": "  Ayse@Example.COM ", "password": "kapadokya-balon-42", "first_name": "Ayşe"},
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["user"]["email"] == "ayse@example.com"
+    assert body["user"]["role"] == "customer"
+    api.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
+    assert api.get("/api/v1/me/").json()["first_name"] == "Ayşe"
+
+
+@pytest.mark.django_db
+def test_the_same_email_in_other_case_cannot_sign_up_twice(api):
+    f.UserFactory(email="ayse@example.com")
+    response = api.post(
+        "/api/v1/auth/signup/",
+        {"email": "AYSE@example.com", "password": "kapadokya-balon-42"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "email_taken"
+    assert list(response.json()["fields"]) == ["email"]
+    assert User.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_weak_password_is_refused_with_the_reason(api):
+    response = api.post(
+        "/api/v1/auth/signup/", {"email": "a@example.com", "password": "12345678"}, format="json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["password"]
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_sign_in_with_the_right_password_only(api):
+    user = f.UserFactory(email="ayse@example.com")
+    wrong = api.post(
+        "/api/v1/auth/token/", {"email": "ayse@example.com", "password": "nope"}, format="json"
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "invalid_credentials")
+
+    right = api.post(
+        "/api/v1/auth/token/", {"email": "Ayse@example.com", "password": f.PASSWORD}, format="json"
+    )
+    assert right.status_code == 200
+    assert right.json()["token"] == Token.objects.get(user=user).key
+
+
+@pytest.mark.django_db
+def test_sign_out_revokes_the_token(api):
+    user = f.UserFactory()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {f.token_for(user)}")
+    assert api.post("/api/v1/auth/signout/").status_code == 204
+    assert not Token.objects.filter(user=user).exists()
+    assert api.get("/api/v1/me/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_the_profile_can_be_changed_but_not_the_role(api):
+    user = f.UserFactory()
+    api.force_authenticate(user)
+    response = api.patch("/api/v1/me/", {"language": "en", "role": "merchant_staff"}, format="json")
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert (user.language, user.role) == ("en", "customer")
+
+
+@pytest.mark.django_db
+def test_a_shopper_signs_up_and_in_through_the_browser(client):
+    page = client.get("/accounts/sign-up/")
+    assert page.status_code == 200
+    response = client.post(
+        "/accounts/sign-up/", {"email": "web@example.com", "password": "kapadokya-balon-42"}
+    )
+    assert response.status_code == 302
+    assert client.get("/api/v1/me/").json()["email"] == "web@example.com"
+
+    client.post("/accounts/sign-out/")
+    assert client.get("/api/v1/me/").status_code == 401
+    response = client.post(
+        "/accounts/sign-in/", {"username": "web@example.com", "password": "kapadokya-balon-42"}
+    )
+    assert response.status_code == 302
+    assert client.get("/api/v1/me/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_bad_browser_sign_up_keeps_what_was_typed_and_names_the_field(client):
+    f.UserFactory(email="taken@example.com")
+    response = client.post(
+        "/accounts/sign-up/",
+        {"email": "taken@example.com", "password": "kapadokya-balon-42", "first_name": "Ali"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == ["email"]
+    assert 'value="Ali"' in response.content.decode()
