@@ -224,8 +224,30 @@ class ChannelPriceInline(admin.TabularInline):
     readonly_fields = ["currency", "lowest_prior_price", "price_since"]
 
 
+class VariantForm(forms.ModelForm):
+    class Meta:
+        model = ProductVariant
+        fields = ["product", "sku", "barcode", "attribute_values", "weight_grams", "sort_order"]
+
+    def clean(self):
+        data = super().clean()
+        product = data.get("product")
+        if product is not None and "attribute_values" in data:
+            try:
+                services.variant_attributes_check(
+                    product=product,
+                    values=list(data["attribute_values"]),
+                    exclude_pk=self.instance.pk,
+                )
+            except OmniError as exc:
+                for message in exc.fields.get("attributes", [exc.message]):
+                    self.add_error("attribute_values", message)
+        return data
+
+
 @admin.register(ProductVariant)
 class ProductVariantAdmin(admin.ModelAdmin):
+    form = VariantForm
     list_display = ["sku", "barcode", "product", "weight_grams"]
     search_fields = ["sku", "barcode", "product__name_tr", "product__name_en"]
     list_select_related = ["product"]
@@ -237,6 +259,16 @@ class ProductVariantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.variant_save(variant=obj, update_fields=form.changed_data if change else None)
+
+    def save_related(self, request, form, formsets, change):
+        # Attribute values go through the service, which also keeps the variant's attribute_key.
+        services.variant_update(
+            variant=form.instance,
+            data={},
+            attribute_values=list(form.cleaned_data.get("attribute_values", [])),
+        )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def delete_model(self, request, obj):
         services.variant_delete(variant=obj, actor=request.user)

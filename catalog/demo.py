@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from catalog import services
@@ -302,6 +302,7 @@ def seed_bulk(channels: dict[str, Channel], *, variants: int, batch: int = 4000)
             [ref["values"]["beden", s] for s in ("s", "m")],
         )
     )
+    keys = [services.attribute_key(combo) for combo in combos]
     existing = ProductVariant.objects.filter(sku__startswith="BENCH-").count()
     wanted = -(-max(variants - existing, 0) // len(combos))
     first = Product.objects.filter(slug__startswith="bench-").count()
@@ -333,6 +334,7 @@ def seed_bulk(channels: dict[str, Channel], *, variants: int, batch: int = 4000)
                     sku=f"BENCH-{n:06d}-{i}",
                     sort_order=i,
                     barcode=barcode_for(500_000_000 + n * 10 + i),
+                    attribute_key=keys[i],
                 )
                 for product, n in zip(products, numbers, strict=True)
                 for i in range(len(combos))
@@ -377,6 +379,9 @@ def seed_bulk(channels: dict[str, Channel], *, variants: int, batch: int = 4000)
                 for channel in channels.values()
             )
         made += len(rows)
+    if made and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics, or the planner guesses badly
+            cursor.execute("ANALYZE")
     return {
         "variants_created": made,
         "variants": ProductVariant.objects.filter(sku__startswith="BENCH-").count(),

@@ -66,24 +66,20 @@ class AttributeFilter(filters.Filter):
 
     def filter(self, qs: QuerySet, value: dict[str, set[str]]) -> QuerySet:
         """Products with one variant, sold on the request's channel, that matches every
-        attribute asked for: "black, L" does not match a product with a black M and a red L."""
+        attribute asked for: "black, L" does not match a product with a black M and a red L.
+        The check reads each candidate product's few variants (their attribute_key) rather
+        than joining the attribute tables for the whole catalog."""
         if not value:
             return qs
-        values = ProductVariant.attribute_values.through.objects
         variants = ProductVariant.objects.filter(product=OuterRef("pk"))
         channel = getattr(self.parent.request, "omni_channel", None) if self.parent else None
         if channel is not None:
             variants = variants.filter(channel_prices__channel=channel)
         for code, slugs in value.items():
-            variants = variants.filter(
-                Exists(
-                    values.filter(
-                        productvariant=OuterRef("pk"),
-                        attributevalue__attribute__code=code,
-                        attributevalue__slug__in=slugs,
-                    )
-                )
-            )
+            any_of = Q()
+            for slug in sorted(slugs):
+                any_of |= Q(attribute_key__contains=f"|{code}:{slug}|")
+            variants = variants.filter(any_of)
         return qs.filter(Exists(variants))
 
 
@@ -127,12 +123,17 @@ class ProductFilter(filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
+        # A scanned or typed SKU or barcode finds its product through the unique indexes;
+        # words are matched in either language's name and in the brand (trigram-indexed on
+        # PostgreSQL, see migration catalog 0002).
+        by_code = ProductVariant.objects.filter(
+            Q(sku=value) | Q(sku=value.upper()) | Q(barcode=value)
+        ).values("product_id")
         return qs.filter(
             Q(name_tr__icontains=value)
             | Q(name_en__icontains=value)
             | Q(brand__name__icontains=value)
-            | Exists(ProductVariant.objects.filter(product=OuterRef("pk"), sku__iexact=value))
-            | Exists(ProductVariant.objects.filter(product=OuterRef("pk"), barcode=value))
+            | Q(pk__in=by_code)
         )
 
     @property

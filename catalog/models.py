@@ -163,6 +163,8 @@ class ProductVariant(TimeStampedModel):
     attribute_values = models.ManyToManyField(
         AttributeValue, blank=True, related_name="variants", verbose_name=_("attribute values")
     )
+    # "|beden:m|renk:siyah|": kept by the catalog services, read by the attribute filter.
+    attribute_key = models.CharField(max_length=500, blank=True, default="", editable=False)
     weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 

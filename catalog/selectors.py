@@ -25,8 +25,13 @@ def product_list(*, channel: Channel, now: datetime | None = None) -> QuerySet[P
                 "channel_listings", condition=Q(channel_listings__channel=channel)
             )
         )
-        .filter(is_active=True, listing__is_published=True, listing__price_min__isnull=False)
-        .filter(Q(listing__published_at__isnull=True) | Q(listing__published_at__lte=now))
+        # One filter() call, so that every condition is on the same join of the listing.
+        .filter(
+            Q(listing__published_at__isnull=True) | Q(listing__published_at__lte=now),
+            is_active=True,
+            listing__is_published=True,
+            listing__price_min__isnull=False,
+        )
         .annotate(
             price_from=F("listing__price_min"),
             price_to=F("listing__price_max"),

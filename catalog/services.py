@@ -216,21 +216,52 @@ def _validate_variant(
                 errors[name] = exc.messages
     if not sku:
         errors["sku"] = [_("A SKU is required.")]
-    attribute_ids = [v.attribute_id for v in attribute_values]
-    if len(attribute_ids) != len(set(attribute_ids)):
-        errors["attributes"] = [_("A variant has one value per attribute.")]
     if errors:
         raise ValidationError(fields=errors)
-    if attribute_values:
-        wanted = sorted(v.pk for v in attribute_values)
-        siblings = ProductVariant.objects.filter(product=product).exclude(pk=exclude_pk)
-        for sibling in siblings.prefetch_related("attribute_values"):
-            if sorted(v.pk for v in sibling.attribute_values.all()) == wanted:
-                raise ValidationError.for_field(
-                    "attributes",
-                    _("Variant %(sku)s already has these attribute values.") % {"sku": sibling.sku},
-                    code="duplicate_variant",
-                )
+    variant_attributes_check(product=product, values=attribute_values, exclude_pk=exclude_pk)
+
+
+def variant_attributes_check(
+    *, product: Product, values: Sequence[AttributeValue], exclude_pk: int | None = None
+) -> None:
+    """A variant has one value per attribute, and no sibling has the same values."""
+    attribute_ids = [v.attribute_id for v in values]
+    if len(attribute_ids) != len(set(attribute_ids)):
+        raise ValidationError.for_field(
+            "attributes", _("A variant has one value per attribute."), code="attribute_twice"
+        )
+    if values:
+        wanted = attribute_key(values)
+        sibling = (
+            ProductVariant.objects.filter(product=product, attribute_key=wanted)
+            .exclude(pk=exclude_pk)
+            .first()
+        )
+        if sibling:
+            raise ValidationError.for_field(
+                "attributes",
+                _("Variant %(sku)s already has these attribute values.") % {"sku": sibling.sku},
+                code="duplicate_variant",
+            )
+
+
+def attribute_key(values: Sequence[AttributeValue]) -> str:
+    """The variant's attribute values as one string, "|beden:m|renk:siyah|", stored on the
+    variant so that a listing filter checks a product's variants without joining the
+    attribute tables (see catalog.filters.AttributeFilter)."""
+    codes = {
+        a.pk: a.code for a in Attribute.objects.filter(pk__in={v.attribute_id for v in values})
+    }
+    pairs = sorted(f"{codes[v.attribute_id]}:{v.slug}" for v in values)
+    return f"|{'|'.join(pairs)}|" if pairs else ""
+
+
+def _variant_attributes_set(variant: ProductVariant, values: Sequence[AttributeValue]) -> None:
+    variant.attribute_values.set(values)
+    key = attribute_key(values)
+    if key != variant.attribute_key:
+        variant.attribute_key = key
+        variant.save(update_fields=["attribute_key"])
 
 
 def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
@@ -274,7 +305,7 @@ def variant_create(
         except IntegrityError as exc:
             raise _integrity_to_validation(exc) from exc
         if attribute_values:
-            variant.attribute_values.set(attribute_values)
+            _variant_attributes_set(variant, attribute_values)
         _product_event(product, "variant_created")
         for index, price in enumerate(prices):
             try:
@@ -313,7 +344,7 @@ def variant_update(
                 setattr(variant, name, data[name])
             variant_save(variant=variant, update_fields=changed)
             if attribute_values is not None:
-                variant.attribute_values.set(attribute_values)
+                _variant_attributes_set(variant, attribute_values)
     except IntegrityError as exc:
         raise _integrity_to_validation(exc) from exc
     return variant

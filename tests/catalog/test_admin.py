@@ -151,3 +151,31 @@ def test_a_product_edited_in_the_admin_tells_the_channels(admin_client, web):
     assert Product.objects.get(pk=item.pk).name_tr == "Yeni Ad"
     assert OutboxEvent.objects.filter(topic="catalog.product.changed").count() == before + 1
     assert ProductVariant.objects.filter(product=item).count() == 1
+
+
+def test_attribute_values_edited_in_the_admin_are_checked_and_kept_filterable(admin_client, web):
+    red = f.AttributeValueFactory(attribute=f.AttributeFactory(code="renk"), slug="kirmizi")
+    blue = f.AttributeValueFactory(attribute=red.attribute, slug="mavi")
+    item = f.product(channels=[web], variants=2, attributes=[[red], [blue]])
+    _first, second = item.variants.order_by("id")
+    url = reverse("admin:catalog_productvariant_change", args=[second.pk])
+    data = {
+        "product": item.pk,
+        "sku": second.sku,
+        "barcode": second.barcode,
+        "weight_grams": "",
+        "sort_order": 1,
+        "attribute_values": [red.pk],
+        "channel_prices-TOTAL_FORMS": 0,
+        "channel_prices-INITIAL_FORMS": 0,
+    }
+    clash = admin_client.post(url, data)
+    assert clash.status_code == 200
+    assert "attribute_values" in clash.context["adminform"].form.errors
+
+    green = f.AttributeValueFactory(attribute=red.attribute, slug="yesil")
+    assert admin_client.post(url, {**data, "attribute_values": [green.pk]}).status_code == 302
+    second.refresh_from_db()
+    assert second.attribute_key == "|renk:yesil|"
+    found = admin_client.get("/api/v1/products/", {"channel": "web", "attr": "renk:yesil"}).json()
+    assert [p["slug"] for p in found["results"]] == [item.slug]
