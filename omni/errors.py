@@ -78,3 +78,28 @@ class Unprocessable(OmniError):
     status_code = 422
     code = "unprocessable"
     default_message = "The request is well-formed but cannot be processed."
+
+
+class InsufficientStock(Conflict):
+    """Not enough sellable stock. `items` says which variants, how many were asked for and how
+    many could be had, so that a checkout can tell the shopper and an integration can retry."""
+
+    code = "insufficient_stock"
+    default_message = "Not enough stock."
+
+    def __init__(self, items: Sequence[tuple[str, int, int]], message: str | None = None) -> None:
+        self.items = list(items)
+        fields = {
+            sku: [f"{requested} asked for, {available} available."]
+            for sku, requested, available in self.items
+        }
+        if message is None:
+            message = (
+                "Not enough stock of "
+                + ", ".join(
+                    f"{sku} ({requested} asked for, {available} available)"
+                    for sku, requested, available in self.items
+                )
+                + "."
+            )
+        super().__init__(message, fields=fields)

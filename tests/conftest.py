@@ -73,3 +73,46 @@ def api() -> APIClient:
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def celery_worker_on_redis(transactional_db, settings):
+    """A real Celery worker, in a thread of this process, consuming from the real Redis broker.
+    Tasks see only committed data (the test is transactional), as in production."""
+    if not _available("redis"):
+        pytest.fail("needs Redis") if REQUIRE_SERVICES else pytest.skip(
+            "needs Redis, which is not reachable"
+        )
+    from celery.contrib.testing.worker import start_worker
+
+    from omni.celery import app
+
+    queue = f"omni-test-{os.getpid()}"
+    app.conf.update(task_always_eager=False, task_default_queue=queue)
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue) if conn.default_channel else None
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=10,
+            queues=[queue],
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.update(task_always_eager=True, task_default_queue="celery")
+
+
+def wait_until(condition, timeout: float = 15.0, interval: float = 0.05):
+    """Poll until condition() is truthy; fail with what it last returned."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            assert value, f"condition not met within {timeout}s"
+            return value
+        time.sleep(interval)

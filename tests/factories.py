@@ -161,3 +161,32 @@ def product(
         )
         catalog_services.product_listing_set(product=item, channel=channel, is_published=published)
     return item
+
+
+# --- inventory ------------------------------------------------------------------------------
+
+from inventory.models import ChannelLocation, StockLocation  # noqa: E402
+
+
+class StockLocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockLocation
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"loc-{n}")
+    name = factory.LazyAttribute(lambda o: o.code.title())
+    kind = StockLocation.Kind.WAREHOUSE
+    city = "İstanbul"
+    latitude = Decimal("41.008200")
+    longitude = Decimal("28.978400")
+    ships_to_customers = True
+
+
+def sells_from(channel: Channel, *locations: StockLocation, safety_stock: int = 0) -> None:
+    """The channel sells from these locations, in this order."""
+    for priority, location in enumerate(locations):
+        ChannelLocation.objects.update_or_create(
+            channel=channel,
+            location=location,
+            defaults={"priority": priority, "safety_stock": safety_stock},
+        )

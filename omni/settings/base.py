@@ -154,7 +154,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "inventory-reservations-expire": {
+        "task": "inventory.tasks.reservations_expire",
+        "schedule": 60.0,
+    },
+    "inventory-low-stock-notify-pending": {
+        "task": "inventory.tasks.low_stock_notify_pending",
+        "schedule": 300.0,
+    },
+}
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -61,6 +61,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 OMNI_TEST_REDIS_URL = os.environ.get("REDIS_URL") or DEFAULT_TEST_REDIS_URL
 OMNI_TEST_REDIS_AVAILABLE = _redis_reachable(OMNI_TEST_REDIS_URL)
-# Unit tests run tasks in-process; tests marked `redis` start a real worker on a real broker.
+# Unit tests run tasks in-process, at once; tests marked `redis` turn this off and start a real
+# worker on a real broker (tests/conftest.py: celery_worker_on_redis).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = OMNI_TEST_REDIS_URL if OMNI_TEST_REDIS_AVAILABLE else "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts import demo as accounts_demo
 from catalog import demo as catalog_demo
+from inventory import demo as inventory_demo
 from sales_channels import demo as channels_demo
 
 
@@ -34,6 +35,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Catalog: {catalog['products']} products, {catalog['variants']} variants "
             f"({catalog['products_created']} products new) on {len(channels)} channels."
+        )
+        stock = inventory_demo.seed(channels)
+        self.stdout.write(
+            f"Stock: {stock['locations']} locations, {stock['units_received']} units received."
         )
         if variants:
             bulk = catalog_demo.seed_bulk(channels, variants=variants)

@@ -1,0 +1,1065 @@
+"""Every change to stock: one service per operation, used by the API, the admin, the staff
+screens, the order service and the tasks alike.
+
+Each operation runs in one transaction that
+1. locks the variants it touches (inventory.locks: one row per variant, in variant order),
+2. reads their stock rows with the live reservations, under that lock,
+3. checks and applies its changes in memory, refusing anything that would take a location
+   below zero or sell what a channel does not have,
+4. writes the stock deltas, the ledger movements, and one outbox event per channel whose
+   sellable quantity changed, carrying the new quantity and a version that only grows,
+all before the commit that releases the lock. A few statements are all that run under it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from catalog.models import ProductVariant
+from inventory import routing
+from inventory.geo import distance_km
+from inventory.locks import variants_lock
+from inventory.models import (
+    Allocation,
+    ChannelLocation,
+    LowStockAlert,
+    Reservation,
+    Stock,
+    StockLocation,
+    StockMovement,
+    Transfer,
+    TransferLine,
+)
+from omni.errors import InsufficientStock, InvalidTransition, NotFound, ValidationError
+from omni.outbox import Event, outbox_record_many
+from sales_channels.models import Channel
+
+TOPIC_AVAILABILITY = "inventory.availability.changed"
+Kind = StockMovement.Kind
+
+
+# --- what a channel can sell --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelSource:
+    channel_id: int
+    channel_code: str
+    location_id: int
+    priority: int
+    safety_stock: int
+
+
+def channel_sources() -> dict[int, list[ChannelSource]]:
+    """Each active channel's active locations, in priority order: {channel id: [source, ...]}."""
+    rows = (
+        ChannelLocation.objects.filter(channel__is_active=True, location__is_active=True)
+        .order_by("channel_id", "priority", "location_id")
+        .values_list("channel_id", "channel__code", "location_id", "priority", "safety_stock")
+    )
+    result: dict[int, list[ChannelSource]] = defaultdict(list)
+    for row in rows:
+        result[row[0]].append(ChannelSource(*row))
+    return result
+
+
+def sellable(on_hand: int, allocated: int, reserved: int, safety_stock: int) -> int:
+    """What one location can give one channel: free stock not reserved, less the safety stock."""
+    return max(0, on_hand - allocated - reserved - safety_stock)
+
+
+def live_reserved(*, now: datetime, exclude_reference: str | None = None) -> Subquery:
+    """Units of a stock row held by reservations that have not expired (an annotation)."""
+    live = Reservation.objects.filter(stock=OuterRef("pk"), expires_at__gt=now)
+    if exclude_reference:
+        live = live.exclude(reference=exclude_reference)
+    return Coalesce(
+        Subquery(live.values("stock").annotate(total=Sum("quantity")).values("total")[:1]),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+# --- the session that every operation runs in ------------------------------------------------
+
+
+@dataclass
+class _Row:
+    stock: Stock
+    on_hand: int
+    allocated: int
+    reserved: int
+    before: tuple[int, int, int]
+    is_new: bool = False
+
+    @property
+    def free(self) -> int:
+        return self.on_hand - self.allocated
+
+
+@dataclass
+class _Session:
+    """Stock of some variants, loaded under their locks, changed in memory, then flushed."""
+
+    now: datetime
+    versions: dict[int, int]
+    rows: dict[tuple[int, int], _Row]
+    skus: dict[int, str]
+    sources: dict[int, list[ChannelSource]]
+    movements: list[StockMovement] = field(default_factory=list)
+
+    @classmethod
+    def open(
+        cls,
+        variant_ids: Iterable[int],
+        *,
+        exclude_reservation: str | None = None,
+        sources: dict[int, list[ChannelSource]] | None = None,
+    ) -> _Session:
+        now = timezone.now()
+        sources = channel_sources() if sources is None else sources  # configuration, read unlocked
+        ids = sorted(set(variant_ids))
+        versions = variants_lock(ids)
+        stocks = Stock.objects.filter(variant_id__in=ids).annotate(
+            reserved_now=live_reserved(now=now, exclude_reference=exclude_reservation),
+            sku=F("variant__sku"),
+        )
+        if exclude_reservation:
+            # What the channels were last told counts every reservation, the excluded one too.
+            stocks = stocks.annotate(reserved_all=live_reserved(now=now))
+        rows, skus = {}, {}
+        for stock in stocks:
+            reserved_all = stock.reserved_all if exclude_reservation else stock.reserved_now
+            rows[stock.variant_id, stock.location_id] = _Row(
+                stock,
+                stock.on_hand,
+                stock.allocated,
+                stock.reserved_now,
+                (stock.on_hand, stock.allocated, reserved_all),
+            )
+            skus[stock.variant_id] = stock.sku
+        missing = [vid for vid in ids if vid not in skus]
+        if missing:
+            skus.update(ProductVariant.objects.filter(pk__in=missing).values_list("id", "sku"))
+        unknown = [vid for vid in ids if vid not in skus]
+        if unknown:
+            raise ValidationError.for_field(
+                "variant", _("Unknown variant."), code="unknown_variant"
+            )
+        return cls(now=now, versions=versions, rows=rows, skus=skus, sources=sources)
+
+    # reading
+
+    def row(self, variant_id: int, location_id: int) -> _Row:
+        key = (variant_id, location_id)
+        if key not in self.rows:
+            stock = Stock(variant_id=variant_id, location_id=location_id)
+            self.rows[key] = _Row(stock, 0, 0, 0, (0, 0, 0), is_new=True)
+        return self.rows[key]
+
+    def sellable_at(self, channel_id: int, variant_id: int) -> dict[int, int]:
+        """{location id: units} the channel can sell of the variant, in its priority order."""
+        result = {}
+        for source in self.sources.get(channel_id, []):
+            row = self.rows.get((variant_id, source.location_id))
+            if row is not None:
+                result[source.location_id] = sellable(
+                    row.on_hand, row.allocated, row.reserved, source.safety_stock
+                )
+        return result
+
+    def available(self, channel_id: int, variant_id: int, *, before: bool = False) -> int:
+        total = 0
+        for source in self.sources.get(channel_id, []):
+            row = self.rows.get((variant_id, source.location_id))
+            if row is not None:
+                on_hand, allocated, reserved = (
+                    row.before if before else (row.on_hand, row.allocated, row.reserved)
+                )
+                total += sellable(on_hand, allocated, reserved, source.safety_stock)
+        return total
+
+    # changing
+
+    def move(
+        self,
+        variant_id: int,
+        location_id: int,
+        *,
+        kind: str,
+        quantity: int,
+        on_hand: int = 0,
+        allocated: int = 0,
+        reason: str = "",
+        reference: str = "",
+        actor: User | None = None,
+        channel: Channel | None = None,
+        external_ref: str | None = None,
+    ) -> StockMovement:
+        row = self.row(variant_id, location_id)
+        new_on_hand, new_allocated = row.on_hand + on_hand, row.allocated + allocated
+        if new_on_hand < 0 or new_allocated < 0 or new_allocated > new_on_hand:
+            free = max(0, row.free)
+            asked = quantity if (on_hand < 0 or allocated > 0) else free + 1
+            raise InsufficientStock([(self.skus[variant_id], asked, free)])
+        row.on_hand, row.allocated = new_on_hand, new_allocated
+        movement = StockMovement(
+            stock=row.stock,
+            kind=kind,
+            quantity=quantity,
+            on_hand_delta=on_hand,
+            allocated_delta=allocated,
+            reason=reason,
+            reference=reference,
+            actor=actor,
+            channel=channel,
+            external_ref=external_ref,
+            created_at=self.now,
+        )
+        self.movements.append(movement)
+        return movement
+
+    def reserve(self, variant_id: int, location_id: int, quantity: int) -> None:
+        self.row(variant_id, location_id).reserved += quantity
+
+    def flush(self) -> None:
+        """Write every change made in this session, its ledger and its events."""
+        new = [r.stock for r in self.rows.values() if r.is_new and (r.on_hand or r.allocated)]
+        for stock in new:
+            row = self.rows[stock.variant_id, stock.location_id]
+            stock.on_hand, stock.allocated = row.on_hand, row.allocated
+        if new:
+            Stock.objects.bulk_create(new)
+        changed = {
+            r.stock.pk: (r.on_hand - r.before[0], r.allocated - r.before[1])
+            for r in self.rows.values()
+            if not r.is_new and (r.on_hand, r.allocated) != r.before[:2]
+        }
+        if changed:
+            # Deltas, not absolute values: the database applies them to what it holds, and its
+            # CHECK constraints refuse a negative or over-allocated row whatever happened here.
+            Stock.objects.filter(pk__in=list(changed)).update(
+                on_hand=F("on_hand")
+                + Case(
+                    *[When(pk=pk, then=Value(d[0])) for pk, d in changed.items()], default=Value(0)
+                ),
+                allocated=F("allocated")
+                + Case(
+                    *[When(pk=pk, then=Value(d[1])) for pk, d in changed.items()], default=Value(0)
+                ),
+                updated_at=self.now,
+            )
+        for movement in self.movements:
+            movement.stock_id = movement.stock.pk
+        if self.movements:
+            StockMovement.objects.bulk_create(self.movements)
+        self._record_availability()
+        self._check_low_stock()
+
+    def _record_availability(self) -> None:
+        touched = defaultdict(set)
+        for (vid, lid), row in self.rows.items():
+            if (row.on_hand, row.allocated, row.reserved) != row.before:
+                touched[vid].add(lid)
+        events = []
+        for vid, locations in sorted(touched.items()):
+            for channel_id, sources in sorted(self.sources.items()):
+                if not any(s.location_id in locations for s in sources):
+                    continue
+                after = self.available(channel_id, vid)
+                if after == self.available(channel_id, vid, before=True):
+                    continue
+                events.append(
+                    Event(
+                        topic=TOPIC_AVAILABILITY,
+                        key=f"availability:{vid}:{channel_id}",
+                        version=self.versions[vid],
+                        channel_id=channel_id,
+                        payload={
+                            "variant_id": vid,
+                            "sku": self.skus[vid],
+                            "channel": sources[0].channel_code,
+                            "available": after,
+                            "version": self.versions[vid],
+                        },
+                    )
+                )
+        outbox_record_many(events)
+
+    def _check_low_stock(self) -> None:
+        watched = [
+            r
+            for r in self.rows.values()
+            if r.stock.reorder_point is not None and (r.on_hand, r.allocated) != r.before[:2]
+        ]
+        if not watched:
+            return
+        open_alerts = set(
+            LowStockAlert.objects.filter(
+                stock__in=[r.stock for r in watched], resolved_at__isnull=True
+            ).values_list("stock_id", flat=True)
+        )
+        raised = [
+            LowStockAlert(
+                stock=r.stock,
+                free_at_alert=r.free,
+                reorder_point=r.stock.reorder_point,
+                opened_at=self.now,
+            )
+            for r in watched
+            if r.free <= r.stock.reorder_point and r.stock.pk not in open_alerts
+        ]
+        recovered = [
+            r.stock.pk
+            for r in watched
+            if r.free > r.stock.reorder_point and r.stock.pk in open_alerts
+        ]
+        if raised:
+            LowStockAlert.objects.bulk_create(raised)
+            from inventory.tasks import low_stock_notify
+
+            ids = [a.pk for a in raised]
+            transaction.on_commit(lambda: low_stock_notify.delay(ids))
+        if recovered:
+            LowStockAlert.objects.filter(stock_id__in=recovered, resolved_at__isnull=True).update(
+                resolved_at=self.now
+            )
+
+
+def _positive(quantity: int, field_name: str = "quantity") -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise ValidationError.for_field(
+            field_name, _("Enter a whole number above zero."), code="min_value"
+        )
+
+
+# --- receiving, adjusting, counting ---------------------------------------------------------
+
+
+def stock_receive(
+    *,
+    variant: ProductVariant,
+    location: StockLocation,
+    quantity: int,
+    reference: str = "",
+    actor: User | None = None,
+) -> Stock:
+    """Goods in: a delivery arrives at a location."""
+    stock_receive_many(
+        location=location, lines={variant.pk: quantity}, reference=reference, actor=actor
+    )
+    return Stock.objects.get(variant=variant, location=location)
+
+
+def stock_receive_many(
+    *,
+    location: StockLocation,
+    lines: Mapping[int, int],
+    reference: str = "",
+    actor: User | None = None,
+) -> int:
+    """Goods in for many variants at once (a supplier's delivery note): one transaction, one
+    ledger movement a line. Returns the number of units received."""
+    if not lines:
+        raise ValidationError.for_field("lines", _("Add at least one line."), code="required")
+    for quantity in lines.values():
+        _positive(quantity)
+    with transaction.atomic():
+        session = _Session.open(lines)
+        for vid, quantity in sorted(lines.items()):
+            session.move(
+                vid,
+                location.pk,
+                kind=Kind.RECEIPT,
+                quantity=quantity,
+                on_hand=quantity,
+                reference=reference,
+                actor=actor,
+            )
+        session.flush()
+    return sum(lines.values())
+
+
+def stock_adjust(
+    *,
+    variant: ProductVariant,
+    location: StockLocation,
+    delta: int,
+    reason: str,
+    actor: User | None = None,
+) -> Stock:
+    """Correct stock by a number of units (negative takes away), with a reason."""
+    if not isinstance(delta, int) or delta == 0:
+        raise ValidationError.for_field("delta", _("Enter a whole number other than zero."))
+    if not (reason or "").strip():
+        raise ValidationError.for_field(
+            "reason", _("Say why the stock is adjusted."), code="required"
+        )
+    with transaction.atomic():
+        session = _Session.open([variant.pk])
+        row = session.row(variant.pk, location.pk)
+        if row.on_hand + delta < row.allocated:
+            raise ValidationError.for_field(
+                "delta",
+                _(
+                    "Only %(free)d units of %(sku)s are free at %(location)s; %(allocated)d are allocated to orders."
+                )
+                % {
+                    "free": max(row.free, 0),
+                    "sku": session.skus[variant.pk],
+                    "location": location.code,
+                    "allocated": row.allocated,
+                },
+                code="insufficient_stock",
+            )
+        session.move(
+            variant.pk,
+            location.pk,
+            kind=Kind.ADJUSTMENT,
+            quantity=abs(delta),
+            on_hand=delta,
+            reason=reason.strip(),
+            actor=actor,
+        )
+        session.flush()
+        return row.stock
+
+
+def stock_count(
+    *, variant: ProductVariant, location: StockLocation, counted: int, actor: User | None = None
+) -> Stock:
+    """A cycle count: the counted quantity replaces on hand; the difference is a movement."""
+    if not isinstance(counted, int) or counted < 0:
+        raise ValidationError.for_field("counted", _("Enter a whole number, zero or more."))
+    with transaction.atomic():
+        session = _Session.open([variant.pk])
+        row = session.row(variant.pk, location.pk)
+        if counted < row.allocated:
+            raise ValidationError.for_field(
+                "counted",
+                _(
+                    "%(allocated)d units are allocated to orders here; release or move them before counting fewer."
+                )
+                % {"allocated": row.allocated},
+                code="below_allocated",
+            )
+        delta = counted - row.on_hand
+        if delta:
+            session.move(
+                variant.pk,
+                location.pk,
+                kind=Kind.COUNT,
+                quantity=abs(delta),
+                on_hand=delta,
+                reason=_("Counted %(n)d") % {"n": counted},
+                actor=actor,
+            )
+            session.flush()
+        return row.stock
+
+
+def external_movement_record(
+    *,
+    variant: ProductVariant,
+    location: StockLocation,
+    quantity: int,
+    kind: str,
+    external_ref: str,
+    channel: Channel | None = None,
+    actor: User | None = None,
+) -> tuple[StockMovement, bool]:
+    """A sale or a return made outside Omni (a store's till, another system), moving stock at
+    once. Idempotent by external reference: the same reference again changes nothing and
+    returns the first movement. Returns (movement, created)."""
+    _positive(quantity)
+    if kind not in (Kind.SALE, Kind.RETURN):
+        raise ValidationError.for_field("kind", _("A sale or a return."), code="invalid_choice")
+    external_ref = (external_ref or "").strip()
+    if not external_ref:
+        raise ValidationError.for_field(
+            "external_ref", _("The external reference is required."), code="required"
+        )
+    with transaction.atomic():
+        session = _Session.open([variant.pk])
+        existing = StockMovement.objects.filter(external_ref=external_ref).first()
+        if existing is not None:
+            return existing, False
+        sign = -1 if kind == Kind.SALE else 1
+        movement = session.move(
+            variant.pk,
+            location.pk,
+            kind=kind,
+            quantity=quantity,
+            on_hand=sign * quantity,
+            reference=f"external:{external_ref}",
+            external_ref=external_ref,
+            channel=channel,
+            actor=actor,
+        )
+        try:
+            with transaction.atomic():
+                session.flush()
+        except IntegrityError:  # recorded meanwhile under another variant's lock
+            return StockMovement.objects.get(external_ref=external_ref), False
+        return movement, True
+
+
+def return_restock(
+    *,
+    variant: ProductVariant,
+    location: StockLocation,
+    quantity: int,
+    reference: str,
+    damaged: bool = False,
+    channel: Channel | None = None,
+    actor: User | None = None,
+) -> StockMovement:
+    """A returned item handed in at a location: back into its stock, or written off as damaged."""
+    _positive(quantity)
+    if not location.accepts_returns:
+        raise ValidationError.for_field(
+            "location",
+            _("%(location)s does not accept returns.") % {"location": location.name},
+            code="no_returns",
+        )
+    with transaction.atomic():
+        session = _Session.open([variant.pk])
+        if damaged:
+            movement = session.move(
+                variant.pk,
+                location.pk,
+                kind=Kind.WRITE_OFF,
+                quantity=quantity,
+                reason=_("Damaged"),
+                reference=reference,
+                channel=channel,
+                actor=actor,
+            )
+        else:
+            movement = session.move(
+                variant.pk,
+                location.pk,
+                kind=Kind.RETURN,
+                quantity=quantity,
+                on_hand=quantity,
+                reference=reference,
+                channel=channel,
+                actor=actor,
+            )
+        session.flush()
+        return movement
+
+
+# --- reservations for carts -----------------------------------------------------------------
+
+
+def reservations_set(
+    *,
+    channel: Channel,
+    reference: str,
+    lines: Mapping[int, int],
+    ttl: timedelta,
+) -> list[Reservation]:
+    """Hold stock for a cart (`reference`, e.g. "cart:<token>") until now + ttl: all lines or
+    none. Replaces what the reference held before, so calling it again with the cart's new
+    lines is how a reservation follows the cart."""
+    lines = {vid: qty for vid, qty in lines.items() if qty}
+    for qty in lines.values():
+        _positive(qty)
+    with transaction.atomic():
+        previous = list(
+            Reservation.objects.filter(reference=reference).values_list("variant_id", flat=True)
+        )
+        session = _Session.open([*lines, *previous], exclude_reservation=reference)
+        Reservation.objects.filter(reference=reference).delete()
+        expires_at = session.now + ttl
+        created, short = [], []
+        for vid, qty in sorted(lines.items()):
+            left = qty
+            for location_id, units in session.sellable_at(channel.pk, vid).items():
+                take = min(units, left)
+                if take:
+                    session.reserve(vid, location_id, take)
+                    row = session.rows[vid, location_id]
+                    created.append(
+                        Reservation(
+                            stock=row.stock,
+                            variant_id=vid,
+                            channel=channel,
+                            quantity=take,
+                            reference=reference,
+                            expires_at=expires_at,
+                            created_at=session.now,
+                        )
+                    )
+                    left -= take
+                if not left:
+                    break
+            if left:
+                short.append((session.skus[vid], qty, qty - left))
+        if short:
+            raise InsufficientStock(short)
+        Reservation.objects.bulk_create(created)
+        session.flush()
+        return created
+
+
+def reservations_extend(*, reference: str, ttl: timedelta) -> int:
+    """Push back the expiry of a reference's live reservations; returns how many were extended."""
+    now = timezone.now()
+    return Reservation.objects.filter(reference=reference, expires_at__gt=now).update(
+        expires_at=now + ttl
+    )
+
+
+def reservations_release(*, reference: str) -> int:
+    """Give back what a reference holds (a cart emptied or abandoned)."""
+    with transaction.atomic():
+        variant_ids = list(
+            Reservation.objects.filter(reference=reference).values_list("variant_id", flat=True)
+        )
+        if not variant_ids:
+            return 0
+        session = _Session.open(variant_ids)
+        held = Reservation.objects.filter(reference=reference, expires_at__gt=session.now)
+        for variant_id, location_id, quantity in held.values_list(
+            "variant_id", "stock__location_id", "quantity"
+        ):
+            session.rows[variant_id, location_id].reserved -= quantity
+        deleted, _rows = Reservation.objects.filter(reference=reference).delete()
+        session.flush()
+        return deleted
+
+
+def reservations_expire(*, limit: int = 500) -> int:
+    """Delete expired reservations (they already count for nothing) and tell the channels
+    what they can sell again. Safe to run at any time and any number of times."""
+    now = timezone.now()
+    variant_ids = list(
+        Reservation.objects.filter(expires_at__lte=now)
+        .values_list("variant_id", flat=True)
+        .distinct()[:limit]
+    )
+    if not variant_ids:
+        return 0
+    with transaction.atomic():
+        session = _Session.open(variant_ids)
+        # The session already ignores expired rows; the 'before' state must count them, as the
+        # channels were last told availability with them held.
+        expired = Reservation.objects.filter(
+            variant_id__in=variant_ids, expires_at__lte=session.now
+        ).select_related("stock")
+        for r in expired:
+            row = session.rows[r.variant_id, r.stock.location_id]
+            on_hand, allocated, reserved = row.before
+            row.before = (on_hand, allocated, reserved + r.quantity)
+        deleted, _rows = Reservation.objects.filter(pk__in=[r.pk for r in expired]).delete()
+        session.flush()
+        return deleted
+
+
+# --- allocation for orders ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    variant_id: int
+    quantity: int
+    line_ref: str = ""
+
+
+@dataclass
+class AllocationResult:
+    plan: routing.Plan
+    allocations: list[Allocation]
+
+
+def stock_allocate(
+    *,
+    channel: Channel,
+    reference: str,
+    lines: Sequence[LineRequest],
+    destination: tuple[float, float] | None = None,
+    pickup_location: StockLocation | None = None,
+    reservation_reference: str | None = None,
+    actor: User | None = None,
+    sources: dict[int, list[ChannelSource]] | None = None,
+) -> AllocationResult:
+    """Allocate every line of an order, or none: route (see inventory.routing), then hold the
+    units at the chosen locations. A cart's own reservations (`reservation_reference`) count as
+    available to it and are consumed. Raises InsufficientStock naming each short variant."""
+    demand: dict[int, int] = defaultdict(int)
+    for line in lines:
+        _positive(line.quantity)
+        demand[line.variant_id] += line.quantity
+    with transaction.atomic():
+        session = _Session.open(demand, exclude_reservation=reservation_reference, sources=sources)
+        candidates = _candidates(
+            session, channel, demand, destination=destination, pickup_location=pickup_location
+        )
+        plan = routing.plan(dict(demand), candidates, pickup=pickup_location is not None)
+        if not plan.feasible:
+            raise InsufficientStock(
+                [
+                    (session.skus[vid], asked, have)
+                    for vid, (asked, have) in sorted(plan.shortfall.items())
+                ]
+            )
+        allocations = []
+        remaining = {line: line.quantity for line in lines}
+        for shipment in plan.shipments:
+            for vid, units in shipment.items.items():
+                for line in lines:
+                    if line.variant_id != vid or not remaining[line] or not units:
+                        continue
+                    take = min(units, remaining[line])
+                    remaining[line] -= take
+                    units -= take
+                    row = session.row(vid, shipment.location_id)
+                    session.move(
+                        vid,
+                        shipment.location_id,
+                        kind=Kind.ALLOCATION,
+                        quantity=take,
+                        allocated=take,
+                        reference=reference,
+                        channel=channel,
+                        actor=actor,
+                    )
+                    allocations.append(
+                        Allocation(
+                            stock=row.stock,
+                            variant_id=vid,
+                            location_id=shipment.location_id,
+                            reference=reference,
+                            line_ref=line.line_ref,
+                            quantity=take,
+                            created_at=session.now,
+                        )
+                    )
+        if reservation_reference:
+            Reservation.objects.filter(reference=reservation_reference).delete()
+        session.flush()
+        for allocation in allocations:
+            allocation.stock_id = allocation.stock.pk
+        Allocation.objects.bulk_create(allocations)
+        return AllocationResult(plan=plan, allocations=allocations)
+
+
+def _candidates(
+    session: _Session,
+    channel: Channel,
+    demand: Mapping[int, int],
+    *,
+    destination: tuple[float, float] | None,
+    pickup_location: StockLocation | None,
+) -> list[routing.Candidate]:
+    sources = session.sources.get(channel.pk, [])
+    if pickup_location is not None:
+        if not pickup_location.click_and_collect or not pickup_location.is_active:
+            raise ValidationError.for_field(
+                "pickup_location",
+                _("%(store)s does not offer click and collect.") % {"store": pickup_location.name},
+                code="no_pickup",
+            )
+        # A pickup store sells to the channel even if it is not one of its delivery locations.
+        safety = next((s.safety_stock for s in sources if s.location_id == pickup_location.pk), 0)
+        priority = 0
+        locations = {pickup_location.pk: pickup_location}
+        chosen = [(pickup_location.pk, priority, safety)]
+    else:
+        locations = StockLocation.objects.in_bulk([s.location_id for s in sources])
+        chosen = [
+            (s.location_id, s.priority, s.safety_stock)
+            for s in sources
+            if locations.get(s.location_id) is not None
+            and locations[s.location_id].ships_to_customers
+        ]
+    result = []
+    for location_id, priority, safety in chosen:
+        location = locations[location_id]
+        units = {}
+        for vid in demand:
+            row = session.rows.get((vid, location_id))
+            units[vid] = sellable(row.on_hand, row.allocated, row.reserved, safety) if row else 0
+        distance = (
+            distance_km(destination, (float(location.latitude), float(location.longitude)))
+            if destination
+            else None
+        )
+        result.append(routing.Candidate(location_id, location.code, priority, distance, units))
+    return result
+
+
+def allocations_release(
+    *, reference: str, line_refs: Sequence[str] | None = None, actor: User | None = None
+) -> int:
+    """Give back what an order (or some of its lines) holds: on cancel, or before re-routing."""
+    with transaction.atomic():
+        held = Allocation.objects.filter(reference=reference, status=Allocation.Status.ALLOCATED)
+        if line_refs is not None:
+            held = held.filter(line_ref__in=line_refs)
+        held = list(held.select_for_update().order_by("id"))  # after no other lock: see locks.py
+        if not held:
+            return 0
+        session = _Session.open([a.variant_id for a in held])
+        for a in held:
+            session.move(
+                a.variant_id,
+                a.location_id,
+                kind=Kind.RELEASE,
+                quantity=a.quantity,
+                allocated=-a.quantity,
+                reference=reference,
+                actor=actor,
+            )
+        session.flush()
+        Allocation.objects.filter(pk__in=[a.pk for a in held]).update(
+            status=Allocation.Status.RELEASED
+        )
+        return sum(a.quantity for a in held)
+
+
+def allocations_consume(
+    *,
+    reference: str,
+    location_id: int | None = None,
+    quantities: Mapping[str, int] | None = None,
+    actor: User | None = None,
+) -> list[Allocation]:
+    """Shipped or handed over: the allocated units leave the location (a sale in the ledger).
+    `quantities` ({line ref: units}) ships part of what is allocated; the rest stays allocated."""
+    with transaction.atomic():
+        held = Allocation.objects.filter(reference=reference, status=Allocation.Status.ALLOCATED)
+        if location_id is not None:
+            held = held.filter(location_id=location_id)
+        if quantities is not None:
+            held = held.filter(line_ref__in=list(quantities))
+        held = list(held.select_for_update().order_by("id"))
+        if not held:
+            raise NotFound(
+                _("Nothing allocated to ship for %(ref)s.") % {"ref": reference},
+                code="nothing_allocated",
+            )
+        session = _Session.open([a.variant_id for a in held])
+        left = dict(quantities) if quantities is not None else None
+        consumed = []
+        for a in held:
+            units = a.quantity if left is None else min(a.quantity, left.get(a.line_ref, 0))
+            if not units:
+                continue
+            if left is not None:
+                left[a.line_ref] -= units
+            session.move(
+                a.variant_id,
+                a.location_id,
+                kind=Kind.SALE,
+                quantity=units,
+                on_hand=-units,
+                allocated=-units,
+                reference=reference,
+                actor=actor,
+            )
+            if units < a.quantity:  # split: the shipped part is consumed, the rest stays
+                Allocation.objects.filter(pk=a.pk).update(quantity=a.quantity - units)
+                part = Allocation.objects.create(
+                    stock_id=a.stock_id,
+                    variant_id=a.variant_id,
+                    location_id=a.location_id,
+                    reference=a.reference,
+                    line_ref=a.line_ref,
+                    quantity=units,
+                    status=Allocation.Status.CONSUMED,
+                )
+                consumed.append(part)
+            else:
+                Allocation.objects.filter(pk=a.pk).update(status=Allocation.Status.CONSUMED)
+                a.status = Allocation.Status.CONSUMED
+                consumed.append(a)
+        if left is not None and any(v > 0 for v in left.values()):
+            raise ValidationError.for_field(
+                "quantities",
+                _("More than is allocated was asked to be shipped."),
+                code="over_consume",
+            )
+        session.flush()
+        return consumed
+
+
+# --- transfers ------------------------------------------------------------------------------
+
+TRANSFER_TRANSITIONS = {
+    Transfer.Status.REQUESTED: {Transfer.Status.SHIPPED, Transfer.Status.CANCELLED},
+    Transfer.Status.SHIPPED: {Transfer.Status.RECEIVED},
+    Transfer.Status.RECEIVED: set(),
+    Transfer.Status.CANCELLED: set(),
+}
+
+
+def _transition(transfer: Transfer, to: str) -> None:
+    if to not in TRANSFER_TRANSITIONS[transfer.status]:
+        raise InvalidTransition(
+            _("A %(status)s transfer cannot be %(to)s.")
+            % {
+                "status": transfer.get_status_display().lower(),
+                "to": Transfer.Status(to).label.lower(),
+            }
+        )
+
+
+def transfer_request(
+    *,
+    source: StockLocation,
+    destination: StockLocation,
+    lines: Mapping[int, int],
+    expected_at: datetime | None = None,
+    reference: str = "",
+    actor: User | None = None,
+) -> Transfer:
+    """Ask for stock to move between locations. The units are held at the source (allocated)
+    from now, so they are not sold before they leave."""
+    if source.pk == destination.pk:
+        raise ValidationError.for_field(
+            "destination", _("A transfer goes to another location."), code="same_location"
+        )
+    if not lines:
+        raise ValidationError.for_field("lines", _("Add at least one line."), code="required")
+    for qty in lines.values():
+        _positive(qty)
+    with transaction.atomic():
+        transfer = Transfer.objects.create(
+            source=source,
+            destination=destination,
+            expected_at=expected_at,
+            reference=reference,
+            requested_by=actor,
+        )
+        TransferLine.objects.bulk_create(
+            TransferLine(transfer=transfer, variant_id=vid, quantity=q) for vid, q in lines.items()
+        )
+        session = _Session.open(lines)
+        for vid, qty in sorted(lines.items()):
+            session.move(
+                vid,
+                source.pk,
+                kind=Kind.ALLOCATION,
+                quantity=qty,
+                allocated=qty,
+                reference=f"transfer:{transfer.pk}",
+                actor=actor,
+            )
+        session.flush()
+        return transfer
+
+
+def _locked_transfer(transfer: Transfer) -> tuple[Transfer, dict[int, int]]:
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    return transfer, dict(transfer.lines.values_list("variant_id", "quantity"))
+
+
+def transfer_ship(*, transfer: Transfer, actor: User | None = None) -> Transfer:
+    with transaction.atomic():
+        transfer, lines = _locked_transfer(transfer)
+        _transition(transfer, Transfer.Status.SHIPPED)
+        session = _Session.open(lines)
+        for vid, qty in sorted(lines.items()):
+            session.move(
+                vid,
+                transfer.source_id,
+                kind=Kind.TRANSFER_OUT,
+                quantity=qty,
+                on_hand=-qty,
+                allocated=-qty,
+                reference=f"transfer:{transfer.pk}",
+                actor=actor,
+            )
+        session.flush()
+        transfer.status, transfer.shipped_at = Transfer.Status.SHIPPED, session.now
+        transfer.save(update_fields=["status", "shipped_at", "updated_at"])
+        return transfer
+
+
+def transfer_receive(*, transfer: Transfer, actor: User | None = None) -> Transfer:
+    with transaction.atomic():
+        transfer, lines = _locked_transfer(transfer)
+        _transition(transfer, Transfer.Status.RECEIVED)
+        session = _Session.open(lines)
+        for vid, qty in sorted(lines.items()):
+            session.move(
+                vid,
+                transfer.destination_id,
+                kind=Kind.TRANSFER_IN,
+                quantity=qty,
+                on_hand=qty,
+                reference=f"transfer:{transfer.pk}",
+                actor=actor,
+            )
+        session.flush()
+        transfer.status, transfer.received_at = Transfer.Status.RECEIVED, session.now
+        transfer.save(update_fields=["status", "received_at", "updated_at"])
+        return transfer
+
+
+def transfer_cancel(*, transfer: Transfer, actor: User | None = None) -> Transfer:
+    with transaction.atomic():
+        transfer, lines = _locked_transfer(transfer)
+        _transition(transfer, Transfer.Status.CANCELLED)
+        session = _Session.open(lines)
+        for vid, qty in sorted(lines.items()):
+            session.move(
+                vid,
+                transfer.source_id,
+                kind=Kind.RELEASE,
+                quantity=qty,
+                allocated=-qty,
+                reference=f"transfer:{transfer.pk}",
+                actor=actor,
+            )
+        session.flush()
+        transfer.status = Transfer.Status.CANCELLED
+        transfer.save(update_fields=["status", "updated_at"])
+        return transfer
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    stock_id: int
+    sku: str
+    location: str
+    on_hand: int
+    ledger_on_hand: int
+    allocated: int
+    ledger_allocated: int
+
+
+def stock_audit() -> list[Drift]:
+    """Every stock row whose on hand or allocated differs from the sum of its ledger."""
+    rows = Stock.objects.annotate(
+        ledger_on_hand=Coalesce(Sum("movements__on_hand_delta"), 0),
+        ledger_allocated=Coalesce(Sum("movements__allocated_delta"), 0),
+    ).filter(~Q(on_hand=F("ledger_on_hand")) | ~Q(allocated=F("ledger_allocated")))
+    return [
+        Drift(
+            s.pk,
+            s.variant.sku,
+            s.location.code,
+            s.on_hand,
+            s.ledger_on_hand,
+            s.allocated,
+            s.ledger_allocated,
+        )
+        for s in rows.select_related("variant", "location")
+    ]
