@@ -26,31 +26,35 @@ def variants_lock(variant_ids: Iterable[int]) -> dict[int, int]:
     if not ids:
         return {}
     assert connection.in_atomic_block, "variants_lock() must run inside a transaction"
-    versions = _bump(ids)
-    if len(versions) < len(ids):
-        VariantInventory.objects.bulk_create(
-            [VariantInventory(variant_id=i) for i in ids if i not in versions],
-            ignore_conflicts=True,
-        )
-        versions = _bump(ids)
-    return versions
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_UPSERT_POSTGRES, [ids])
+            return dict(cursor.fetchall())
+        versions = _bump_other(cursor, ids)
+        if len(versions) < len(ids):
+            VariantInventory.objects.bulk_create(
+                [VariantInventory(variant_id=i) for i in ids if i not in versions],
+                ignore_conflicts=True,
+            )
+            versions = _bump_other(cursor, ids)
+        return versions
 
 
-# The table name is the model's own, not input. On PostgreSQL the sub-select takes the row locks
-# in variant order and the update then bumps them; SQLite serialises writers with its database
+# The table name is the model's own, not input. On PostgreSQL one statement takes every lock in
+# variant order, creating the rows it lacks on the way: the rows are fed to the upsert sorted,
+# and it locks (or inserts) each in turn. Creating the missing rows in a second statement, after
+# locking the others, would take a lower id after a higher one, and two first uses could
+# deadlock (tests/inventory/test_concurrency.py). SQLite serialises writers with its database
 # lock (BEGIN IMMEDIATE), so a plain update does.
-_BUMP_POSTGRES = (
-    f"UPDATE {_TABLE} SET version = version + 1 WHERE variant_id IN ("  # noqa: S608
-    f"SELECT variant_id FROM {_TABLE} WHERE variant_id = ANY(%s) ORDER BY variant_id FOR UPDATE"
-    ") RETURNING variant_id, version"
+_UPSERT_POSTGRES = (
+    f"INSERT INTO {_TABLE} AS vi (variant_id, version) "  # noqa: S608
+    "SELECT id, 1 FROM unnest(%s::bigint[]) AS id ORDER BY id "
+    "ON CONFLICT (variant_id) DO UPDATE SET version = vi.version + 1 "
+    "RETURNING variant_id, version"
 )
 _BUMP_OTHER = f"UPDATE {_TABLE} SET version = version + 1 WHERE variant_id IN ({{marks}}) RETURNING variant_id, version"  # noqa: S608
 
 
-def _bump(ids: list[int]) -> dict[int, int]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_BUMP_POSTGRES, [ids])
-        else:
-            cursor.execute(_BUMP_OTHER.format(marks=",".join(["%s"] * len(ids))), ids)
-        return dict(cursor.fetchall())
+def _bump_other(cursor, ids: list[int]) -> dict[int, int]:
+    cursor.execute(_BUMP_OTHER.format(marks=",".join(["%s"] * len(ids))), ids)
+    return dict(cursor.fetchall())

@@ -134,6 +134,12 @@ def _fill(combo: Sequence[Candidate], demand: dict[int, int]) -> list[Shipment]:
     return [s for s in shipments.values() if s.items]
 
 
+def _combo_key(combo: Sequence[Candidate]) -> tuple:
+    # Nearest in all: the total distance, then the locations' own order (nearest, priority).
+    total = sum(c.distance_km for c in combo if c.distance_km is not None)
+    return (total, tuple(map(_order_key, combo)))
+
+
 def _fewest_shipments(demand: dict[int, int], ranked: Sequence[Candidate]) -> list[Shipment]:
     useful = [c for c in ranked if any(c.sellable.get(vid, 0) > 0 for vid in demand)]
     if len(useful) <= EXHAUSTIVE_LIMIT:
@@ -142,7 +148,7 @@ def _fewest_shipments(demand: dict[int, int], ranked: Sequence[Candidate]) -> li
                 combo for combo in itertools.combinations(useful, size) if _covers(combo, demand)
             ]
             if feasible:
-                best = min(feasible, key=lambda combo: tuple(map(_order_key, combo)))
+                best = min(feasible, key=_combo_key)
                 return _fill(best, demand)
     # Greedy: repeatedly take the location that covers most of what is still missing.
     chosen: list[Candidate] = []

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
@@ -245,7 +246,14 @@ class _Session:
             for r in self.rows.values()
             if not r.is_new and (r.on_hand, r.allocated) != r.before[:2]
         }
-        if changed:
+        if len(changed) == 1:  # the common case, in a statement quicker to build
+            ((pk, (on_hand, allocated)),) = changed.items()
+            Stock.objects.filter(pk=pk).update(
+                on_hand=F("on_hand") + on_hand,
+                allocated=F("allocated") + allocated,
+                updated_at=self.now,
+            )
+        elif changed:
             # Deltas, not absolute values: the database applies them to what it holds, and its
             # CHECK constraints refuse a negative or over-allocated row whatever happened here.
             Stock.objects.filter(pk__in=list(changed)).update(
@@ -703,9 +711,33 @@ def stock_allocate(
         _positive(line.quantity)
         demand[line.variant_id] += line.quantity
     with transaction.atomic():
-        session = _Session.open(demand, exclude_reservation=reservation_reference, sources=sources)
-        candidates = _candidates(
-            session, channel, demand, destination=destination, pickup_location=pickup_location
+        # The cart's reservations are all given up below, those of variants not ordered too:
+        # lock those variants as well, so the channels are told they can sell them again.
+        held = (
+            Reservation.objects.filter(reference=reservation_reference).values_list(
+                "variant_id", flat=True
+            )
+            if reservation_reference
+            else []
+        )
+        # Configuration, read before the lock so that it is not held while reading it.
+        sources = channel_sources() if sources is None else sources
+        locations = (
+            None
+            if pickup_location is not None
+            else StockLocation.objects.in_bulk([s.location_id for s in sources.get(channel.pk, [])])
+        )
+        session = _Session.open(
+            [*demand, *held], exclude_reservation=reservation_reference, sources=sources
+        )
+        candidates = route_candidates(
+            channel=channel,
+            sources=session.sources,
+            levels=session.rows,
+            demand=demand,
+            destination=destination,
+            pickup_location=pickup_location,
+            locations=locations,
         )
         plan = routing.plan(dict(demand), candidates, pickup=pickup_location is not None)
         if not plan.feasible:
@@ -756,15 +788,30 @@ def stock_allocate(
         return AllocationResult(plan=plan, allocations=allocations)
 
 
-def _candidates(
-    session: _Session,
-    channel: Channel,
-    demand: Mapping[int, int],
+class StockLevels(Protocol):
+    """What routing needs of a stock row: a locked session row, or an unlocked Stock read with
+    its live reservations annotated as `reserved` (inventory.selectors.fulfilment_plan)."""
+
+    on_hand: int
+    allocated: int
+    reserved: int
+
+
+def route_candidates(
     *,
+    channel: Channel,
+    sources: Mapping[int, Sequence[ChannelSource]],
+    levels: Mapping[tuple[int, int], StockLevels],
+    demand: Mapping[int, int],
     destination: tuple[float, float] | None,
     pickup_location: StockLocation | None,
+    locations: Mapping[int, StockLocation] | None = None,
 ) -> list[routing.Candidate]:
-    sources = session.sources.get(channel.pk, [])
+    """The locations that may fulfil `demand` for the channel, with what each can sell of it.
+    `levels` is {(variant id, location id): stock}; `locations` ({id: location}) the channel's
+    locations if already read. One function for the allocation and for its preview, so that
+    the preview cannot drift from what an order would get."""
+    own = sources.get(channel.pk, [])
     if pickup_location is not None:
         if not pickup_location.click_and_collect or not pickup_location.is_active:
             raise ValidationError.for_field(
@@ -773,15 +820,16 @@ def _candidates(
                 code="no_pickup",
             )
         # A pickup store sells to the channel even if it is not one of its delivery locations.
-        safety = next((s.safety_stock for s in sources if s.location_id == pickup_location.pk), 0)
+        safety = next((s.safety_stock for s in own if s.location_id == pickup_location.pk), 0)
         priority = 0
         locations = {pickup_location.pk: pickup_location}
         chosen = [(pickup_location.pk, priority, safety)]
     else:
-        locations = StockLocation.objects.in_bulk([s.location_id for s in sources])
+        if locations is None:
+            locations = StockLocation.objects.in_bulk([s.location_id for s in own])
         chosen = [
             (s.location_id, s.priority, s.safety_stock)
-            for s in sources
+            for s in own
             if locations.get(s.location_id) is not None
             and locations[s.location_id].ships_to_customers
         ]
@@ -790,7 +838,7 @@ def _candidates(
         location = locations[location_id]
         units = {}
         for vid in demand:
-            row = session.rows.get((vid, location_id))
+            row = levels.get((vid, location_id))
             units[vid] = sellable(row.on_hand, row.allocated, row.reserved, safety) if row else 0
         distance = (
             distance_km(destination, (float(location.latitude), float(location.longitude)))
