@@ -24,7 +24,6 @@ Goal: 0 oversold, 0 deadlocks, ours at least half of raw on the hot variant.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import random
@@ -257,23 +256,32 @@ class Refused(Exception):
 
 
 def _race(run: Run, workers: int, orders: list[int], place: Callable[[int, int], None]) -> None:
-    from django.db import OperationalError, connection
+    """Race `workers` processes, each with its own database connection, over `orders`.
+
+    Processes, not threads: in production each web or worker process has its own interpreter,
+    so what limits one popular item is the database row lock, not Python's global lock."""
+    import multiprocessing
+
+    from django.db import OperationalError, connections
 
     from omni.errors import InsufficientStock
 
-    barrier = threading.Barrier(workers + 1)
-    next_order = itertools.count()
-    lock = threading.Lock()
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(workers + 1)
+    next_order = context.Value("i", 0)
+    results = context.Queue()
+    connections.close_all()  # each child opens its own
 
     def work() -> None:
+        latencies, outcomes = [], []
         try:
-            connection.ensure_connection()
             barrier.wait()
             while True:
-                with lock:
-                    i = next(next_order)
+                with next_order.get_lock():
+                    i = next_order.value
+                    next_order.value += 1
                 if i >= len(orders):
-                    return
+                    break
                 t0 = time.perf_counter()
                 try:
                     place(i, orders[i])
@@ -284,28 +292,33 @@ def _race(run: Run, workers: int, orders: list[int], place: Callable[[int, int],
                     outcome = "deadlock" if "deadlock" in str(error).lower() else repr(error)
                 except Exception as error:
                     outcome = repr(error)
-                elapsed = (time.perf_counter() - t0) * 1000
-                with lock:
-                    run.latencies.append(elapsed)
-                    if outcome == "placed":
-                        run.placed += 1
-                    elif outcome == "refused":
-                        run.refused += 1
-                    elif outcome == "deadlock":
-                        run.deadlocks += 1
-                    else:
-                        run.errors.append(outcome)
+                latencies.append((time.perf_counter() - t0) * 1000)
+                outcomes.append(outcome)
         finally:
-            connection.close()
+            connections.close_all()
+            results.put({"latencies": latencies, "outcomes": outcomes, "holds": run.holds})
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
+    processes = [context.Process(target=work) for _ in range(workers)]
+    for process in processes:
+        process.start()
     barrier.wait()
     started = time.perf_counter()
-    for thread in threads:
-        thread.join()
+    collected = [results.get() for _ in processes]
     run.elapsed = time.perf_counter() - started
+    for process in processes:
+        process.join()
+    for part in collected:
+        run.latencies += part["latencies"]
+        run.holds += part["holds"]
+        for outcome in part["outcomes"]:
+            if outcome == "placed":
+                run.placed += 1
+            elif outcome == "refused":
+                run.refused += 1
+            elif outcome == "deadlock":
+                run.deadlocks += 1
+            else:
+                run.errors.append(outcome)
 
 
 # --- ours -----------------------------------------------------------------------------------

@@ -47,12 +47,12 @@ def variants_lock(variant_ids: Iterable[int]) -> dict[int, int]:
 # deadlock (tests/inventory/test_concurrency.py). SQLite serialises writers with its database
 # lock (BEGIN IMMEDIATE), so a plain update does.
 _UPSERT_POSTGRES = (
-    f"INSERT INTO {_TABLE} AS vi (variant_id, version) "  # noqa: S608
+    f"INSERT INTO {_TABLE} AS vi (variant_id, version) "
     "SELECT id, 1 FROM unnest(%s::bigint[]) AS id ORDER BY id "
     "ON CONFLICT (variant_id) DO UPDATE SET version = vi.version + 1 "
     "RETURNING variant_id, version"
 )
-_BUMP_OTHER = f"UPDATE {_TABLE} SET version = version + 1 WHERE variant_id IN ({{marks}}) RETURNING variant_id, version"  # noqa: S608
+_BUMP_OTHER = f"UPDATE {_TABLE} SET version = version + 1 WHERE variant_id IN ({{marks}}) RETURNING variant_id, version"
 
 
 def _bump_other(cursor, ids: list[int]) -> dict[int, int]:

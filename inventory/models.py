@@ -171,11 +171,23 @@ class StockMovement(models.Model):
     on_hand_delta = models.IntegerField(default=0)
     allocated_delta = models.IntegerField(default=0)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # Not indexed: the ledger is read by stock row, reference or date, and every index is paid
+    # for on each movement, written while the variant is locked.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     channel = models.ForeignKey(
-        "sales_channels.Channel", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "sales_channels.Channel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # What caused it: "order:1042", "transfer:7", "external:TILL-55-0001", ...
     reference = models.CharField(_("reference"), max_length=120, blank=True, db_index=True)

@@ -13,14 +13,17 @@ all before the commit that releases the lock. A few statements are all that run 
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Protocol
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +44,8 @@ from inventory.models import (
     Transfer,
     TransferLine,
 )
-from omni.errors import InsufficientStock, InvalidTransition, NotFound, ValidationError
+from omni.db import WriteBatch
+from omni.errors import Conflict, InsufficientStock, InvalidTransition, NotFound, ValidationError
 from omni.outbox import Event, outbox_record_many
 from sales_channels.models import Channel
 
@@ -61,17 +65,54 @@ class ChannelSource:
     safety_stock: int
 
 
-def channel_sources() -> dict[int, list[ChannelSource]]:
-    """Each active channel's active locations, in priority order: {channel id: [source, ...]}."""
+@dataclass
+class ChannelConfig:
+    """Which locations each channel sells from, and those locations: configuration that every
+    stock operation needs and that changes rarely."""
+
+    sources: dict[int, list[ChannelSource]]
+    loaded_at: float
+
+    @cached_property
+    def locations(self) -> dict[int, StockLocation]:
+        return StockLocation.objects.in_bulk(
+            sorted({s.location_id for group in self.sources.values() for s in group})
+        )
+
+
+_config: ChannelConfig | None = None
+
+
+def channel_config() -> ChannelConfig:
+    """The channels' stock configuration, kept per process for OMNI_STOCK_CONFIG_SECONDS (a
+    change made in another process takes effect within that time; one made in this process at
+    once, see inventory.apps). Read outside any lock: it is not stock."""
+    global _config
+    ttl = settings.OMNI_STOCK_CONFIG_SECONDS
+    if _config is not None and ttl and time.monotonic() - _config.loaded_at < ttl:
+        return _config
     rows = (
         ChannelLocation.objects.filter(channel__is_active=True, location__is_active=True)
         .order_by("channel_id", "priority", "location_id")
         .values_list("channel_id", "channel__code", "location_id", "priority", "safety_stock")
     )
-    result: dict[int, list[ChannelSource]] = defaultdict(list)
+    sources: dict[int, list[ChannelSource]] = defaultdict(list)
     for row in rows:
-        result[row[0]].append(ChannelSource(*row))
-    return result
+        sources[row[0]].append(ChannelSource(*row))
+    _config = ChannelConfig(dict(sources), time.monotonic())
+    return _config
+
+
+def channel_config_changed(**_kwargs) -> None:
+    """Forget the configuration kept by this process (a channel, location or channel location
+    was saved here)."""
+    global _config
+    _config = None
+
+
+def channel_sources() -> dict[int, list[ChannelSource]]:
+    """Each active channel's active locations, in priority order: {channel id: [source, ...]}."""
+    return channel_config().sources
 
 
 def sellable(on_hand: int, allocated: int, reserved: int, safety_stock: int) -> int:
@@ -92,6 +133,43 @@ def live_reserved(*, now: datetime, exclude_reference: str | None = None) -> Sub
 
 
 # --- the session that every operation runs in ------------------------------------------------
+
+# Raw SQL on the hot path: these statements run while the variant is locked, where the ORM's
+# cost of building them would be most of the time the lock is held (bench/allocation.py).
+# Table names are the models' own, not input.
+_T = {
+    "stock": Stock._meta.db_table,
+    "reservation": Reservation._meta.db_table,
+    "variant": ProductVariant._meta.db_table,
+}
+_MOVEMENT_COLUMNS = (
+    "stock", "kind", "quantity", "on_hand_delta", "allocated_delta", "reason", "actor", "channel",
+    "reference", "external_ref", "created_at",
+)  # fmt: skip
+_ALLOCATION_COLUMNS = (
+    "stock", "variant", "location", "reference", "line_ref", "quantity", "status", "created_at",
+)  # fmt: skip
+
+
+def _read_sql(count: int) -> str:
+    marks = ", ".join(["%s"] * count)
+    return (
+        "SELECT s.id, s.variant_id, s.location_id, s.on_hand, s.allocated, s.reorder_point, v.sku, "
+        "COALESCE(r.mine_excluded, 0), COALESCE(r.every, 0) "
+        f"FROM {_T['stock']} s JOIN {_T['variant']} v ON v.id = s.variant_id "
+        "LEFT JOIN (SELECT stock_id, SUM(CASE WHEN reference <> %s THEN quantity ELSE 0 END) AS mine_excluded, "
+        f"SUM(quantity) AS every FROM {_T['reservation']} WHERE variant_id IN ({marks}) AND expires_at > %s "
+        "GROUP BY stock_id) r ON r.stock_id = s.id "
+        f"WHERE s.variant_id IN ({marks})"
+    )
+
+
+def _update_sql(cases: str, count: int) -> str:
+    return (
+        f"UPDATE {_T['stock']} SET on_hand = on_hand + CASE id {cases} ELSE 0 END, "
+        f"allocated = allocated + CASE id {cases} ELSE 0 END, updated_at = %s "
+        f"WHERE id IN ({', '.join(['%s'] * count)})"
+    )
 
 
 @dataclass
@@ -118,6 +196,8 @@ class _Session:
     skus: dict[int, str]
     sources: dict[int, list[ChannelSource]]
     movements: list[StockMovement] = field(default_factory=list)
+    # The writes of flush() and of the operation (its allocations, say), sent as one statement.
+    batch: WriteBatch = field(default_factory=WriteBatch)
 
     @classmethod
     def open(
@@ -131,24 +211,37 @@ class _Session:
         sources = channel_sources() if sources is None else sources  # configuration, read unlocked
         ids = sorted(set(variant_ids))
         versions = variants_lock(ids)
-        stocks = Stock.objects.filter(variant_id__in=ids).annotate(
-            reserved_now=live_reserved(now=now, exclude_reference=exclude_reservation),
-            sku=F("variant__sku"),
-        )
-        if exclude_reservation:
-            # What the channels were last told counts every reservation, the excluded one too.
-            stocks = stocks.annotate(reserved_all=live_reserved(now=now))
+        # What the channels were last told counts every live reservation (`reserved_all`);
+        # what this operation may use leaves out its own cart's (`reserved_now`).
+        at = connection.ops.adapt_datetimefield_value(now)
+        with connection.cursor() as cursor:
+            cursor.execute(_read_sql(len(ids)), [exclude_reservation or "", *ids, at, *ids])
+            fetched = cursor.fetchall()
         rows, skus = {}, {}
-        for stock in stocks:
-            reserved_all = stock.reserved_all if exclude_reservation else stock.reserved_now
-            rows[stock.variant_id, stock.location_id] = _Row(
-                stock,
-                stock.on_hand,
-                stock.allocated,
-                stock.reserved_now,
-                (stock.on_hand, stock.allocated, reserved_all),
+        for (
+            pk,
+            vid,
+            lid,
+            on_hand,
+            allocated,
+            reorder_point,
+            sku,
+            reserved_now,
+            reserved_all,
+        ) in fetched:
+            stock = Stock(
+                id=pk,
+                variant_id=vid,
+                location_id=lid,
+                on_hand=on_hand,
+                allocated=allocated,
+                reorder_point=reorder_point,
             )
-            skus[stock.variant_id] = stock.sku
+            stock._state.adding = False
+            rows[vid, lid] = _Row(
+                stock, on_hand, allocated, reserved_now, (on_hand, allocated, reserved_all)
+            )
+            skus[vid] = sku
         missing = [vid for vid in ids if vid not in skus]
         if missing:
             skus.update(ProductVariant.objects.filter(pk__in=missing).values_list("id", "sku"))
@@ -246,32 +339,24 @@ class _Session:
             for r in self.rows.values()
             if not r.is_new and (r.on_hand, r.allocated) != r.before[:2]
         }
-        if len(changed) == 1:  # the common case, in a statement quicker to build
-            ((pk, (on_hand, allocated)),) = changed.items()
-            Stock.objects.filter(pk=pk).update(
-                on_hand=F("on_hand") + on_hand,
-                allocated=F("allocated") + allocated,
-                updated_at=self.now,
-            )
-        elif changed:
+        if changed:
             # Deltas, not absolute values: the database applies them to what it holds, and its
             # CHECK constraints refuse a negative or over-allocated row whatever happened here.
-            Stock.objects.filter(pk__in=list(changed)).update(
-                on_hand=F("on_hand")
-                + Case(
-                    *[When(pk=pk, then=Value(d[0])) for pk, d in changed.items()], default=Value(0)
-                ),
-                allocated=F("allocated")
-                + Case(
-                    *[When(pk=pk, then=Value(d[1])) for pk, d in changed.items()], default=Value(0)
-                ),
-                updated_at=self.now,
-            )
+            cases = " ".join(["WHEN %s THEN %s"] * len(changed))
+            params: list = []
+            for pk, (on_hand, _allocated) in changed.items():
+                params += [pk, on_hand]
+            for pk, (_on_hand, allocated) in changed.items():
+                params += [pk, allocated]
+            params += [connection.ops.adapt_datetimefield_value(self.now), *changed]
+            self.batch.update(_update_sql(cases, len(changed)), params)
+        for row in self.rows.values():  # callers get the stock as it now is
+            row.stock.on_hand, row.stock.allocated = row.on_hand, row.allocated
         for movement in self.movements:
             movement.stock_id = movement.stock.pk
-        if self.movements:
-            StockMovement.objects.bulk_create(self.movements)
+        self.batch.insert(StockMovement, self.movements, _MOVEMENT_COLUMNS)
         self._record_availability()
+        self.batch.execute()
         self._check_low_stock()
 
     def _record_availability(self) -> None:
@@ -302,7 +387,7 @@ class _Session:
                         },
                     )
                 )
-        outbox_record_many(events)
+        outbox_record_many(events, batch=self.batch)
 
     def _check_low_stock(self) -> None:
         watched = [
@@ -419,9 +504,7 @@ def stock_adjust(
         if row.on_hand + delta < row.allocated:
             raise ValidationError.for_field(
                 "delta",
-                _(
-                    "Only %(free)d units of %(sku)s are free at %(location)s; %(allocated)d are allocated to orders."
-                )
+                _("%(sku)s has %(free)d free at %(location)s (%(allocated)d allocated to orders).")
                 % {
                     "free": max(row.free, 0),
                     "sku": session.skus[variant.pk],
@@ -499,8 +582,22 @@ def external_movement_record(
         )
     with transaction.atomic():
         session = _Session.open([variant.pk])
-        existing = StockMovement.objects.filter(external_ref=external_ref).first()
+        existing = (
+            StockMovement.objects.filter(external_ref=external_ref).select_related("stock").first()
+        )
         if existing is not None:
+            same = (
+                existing.kind == kind
+                and existing.quantity == quantity
+                and existing.stock.variant_id == variant.pk
+                and existing.stock.location_id == location.pk
+            )
+            if not same:  # a reference reused for another movement must not be swallowed
+                raise Conflict(
+                    _("External reference %(ref)s was already recorded for another movement.")
+                    % {"ref": external_ref},
+                    code="external_ref_reused",
+                )
             return existing, False
         sign = -1 if kind == Kind.SALE else 1
         movement = session.move(
@@ -706,6 +803,8 @@ def stock_allocate(
     """Allocate every line of an order, or none: route (see inventory.routing), then hold the
     units at the chosen locations. A cart's own reservations (`reservation_reference`) count as
     available to it and are consumed. Raises InsufficientStock naming each short variant."""
+    if not lines:
+        raise ValidationError.for_field("lines", _("Add at least one line."), code="required")
     demand: dict[int, int] = defaultdict(int)
     for line in lines:
         _positive(line.quantity)
@@ -721,12 +820,9 @@ def stock_allocate(
             else []
         )
         # Configuration, read before the lock so that it is not held while reading it.
-        sources = channel_sources() if sources is None else sources
-        locations = (
-            None
-            if pickup_location is not None
-            else StockLocation.objects.in_bulk([s.location_id for s in sources.get(channel.pk, [])])
-        )
+        config = channel_config()
+        sources = config.sources if sources is None else sources
+        locations = None if pickup_location is not None else config.locations
         session = _Session.open(
             [*demand, *held], exclude_reservation=reservation_reference, sources=sources
         )
@@ -781,10 +877,10 @@ def stock_allocate(
                     )
         if reservation_reference:
             Reservation.objects.filter(reference=reservation_reference).delete()
-        session.flush()
-        for allocation in allocations:
+        for allocation in allocations:  # stock that can be allocated exists already
             allocation.stock_id = allocation.stock.pk
-        Allocation.objects.bulk_create(allocations)
+        session.batch.insert(Allocation, allocations, _ALLOCATION_COLUMNS)
+        session.flush()
         return AllocationResult(plan=plan, allocations=allocations)
 
 
@@ -957,12 +1053,20 @@ TRANSFER_TRANSITIONS = {
 def _transition(transfer: Transfer, to: str) -> None:
     if to not in TRANSFER_TRANSITIONS[transfer.status]:
         raise InvalidTransition(
-            _("A %(status)s transfer cannot be %(to)s.")
+            _("Transfer %(id)s is %(status)s and cannot be %(action)s.")
             % {
+                "id": transfer.pk,
                 "status": transfer.get_status_display().lower(),
-                "to": Transfer.Status(to).label.lower(),
+                "action": _TRANSFER_ACTIONS[to],
             }
         )
+
+
+_TRANSFER_ACTIONS = {
+    Transfer.Status.SHIPPED: _("shipped"),
+    Transfer.Status.RECEIVED: _("received"),
+    Transfer.Status.CANCELLED: _("cancelled"),
+}
 
 
 def transfer_request(

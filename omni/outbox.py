@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from omni.db import WriteBatch, insert_many
 from omni.models import OutboxEvent
 
 
@@ -46,8 +47,11 @@ def outbox_record(
     )
 
 
-def outbox_record_many(events: Iterable[Event]) -> list[OutboxEvent]:
-    """Record many events with one INSERT (bulk price changes, imports)."""
+def outbox_record_many(
+    events: Iterable[Event], *, batch: WriteBatch | None = None
+) -> list[OutboxEvent]:
+    """Record many events with one INSERT (bulk price changes, imports), or add them to a
+    write batch that the caller executes in the same transaction."""
     _require_transaction()
     rows = [
         OutboxEvent(
@@ -55,9 +59,24 @@ def outbox_record_many(events: Iterable[Event]) -> list[OutboxEvent]:
         )
         for e in events
     ]
-    if not rows:
-        return []
-    return OutboxEvent.objects.bulk_create(rows, batch_size=1000)
+    if batch is not None:
+        batch.insert(OutboxEvent, rows, _COLUMNS)
+        return rows
+    for start in range(0, len(rows), 500):
+        insert_many(OutboxEvent, rows[start : start + 500], _COLUMNS)
+    return rows
+
+
+_COLUMNS = (
+    "topic",
+    "key",
+    "version",
+    "channel_id",
+    "payload",
+    "created_at",
+    "published_at",
+    "attempts",
+)
 
 
 def on_commit(func, *, using: str | None = None) -> None:

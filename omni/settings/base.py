@@ -214,6 +214,10 @@ LOGGING = {
 # Omni's own knobs.
 OMNI_DEFAULT_CHANNEL = env("OMNI_DEFAULT_CHANNEL", default="web")
 OMNI_PRICE_HISTORY_DAYS = 30
+# How long a process keeps the channels' stock configuration (which locations each channel
+# sells from, safety stocks) before reading it again; a change made in the same process
+# applies at once.
+OMNI_STOCK_CONFIG_SECONDS = env.int("OMNI_STOCK_CONFIG_SECONDS", default=5)
 
 # WhiteNoise warns at start-up when the collected static folder does not exist yet.
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)

@@ -67,3 +67,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = OMNI_TEST_REDIS_URL if OMNI_TEST_REDIS_AVAILABLE else "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# Tests change channel configuration between calls; tests/inventory covers the cache itself.
+OMNI_STOCK_CONFIG_SECONDS = 0

@@ -323,7 +323,7 @@ def test_a_refused_adjustment_shows_the_service_error_and_changes_no_row(
     assert refused.status_code == 200
     errors = form_errors(refused)
     assert list(errors) == [f"row-{at_dc.pk}"]
-    assert "Only 1 units" in errors[f"row-{at_dc.pk}"][0]
+    assert "has 1 free at" in errors[f"row-{at_dc.pk}"][0]
     assert nothing_changed(*before)
 
     zero = admin_client.post(
@@ -751,7 +751,10 @@ def test_a_transition_refused_by_the_service_is_reported(
         TRANSFER_LIST, {"_selected_action": [transfer.pk], "action": "ship"}, follow=True
     )
     shown = [str(m) for m in response.context["messages"]]
-    assert any(m.startswith(f"T{transfer.pk}: A in transit transfer cannot be") for m in shown)
+    assert any(
+        m.startswith(f"T{transfer.pk}: Transfer {transfer.pk} is in transit and cannot be shipped")
+        for m in shown
+    )
     assert Transfer.objects.get().status == "shipped"
 
 

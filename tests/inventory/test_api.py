@@ -610,7 +610,7 @@ def test_adjusting_with_a_reason(api, web, gebze):
         (
             {"delta": -9},
             400,
-            {"delta": ["Only 2 units of SHIRT are free at dc-gebze; 8 are allocated to orders."]},
+            {"delta": ["SHIRT has 2 free at dc-gebze (8 allocated to orders)."]},
         ),
     ],
 )

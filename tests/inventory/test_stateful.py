@@ -42,12 +42,13 @@ from inventory.models import (
     StockMovement,
     Transfer,
 )
-from omni.errors import InsufficientStock, InvalidTransition, NotFound, ValidationError
+from omni.errors import Conflict, InsufficientStock, InvalidTransition, NotFound, ValidationError
 from sales_channels.models import Channel
 from tests import factories as f
 from tests.inventory.test_concurrency import check_invariants, latest_availability_events
 
-EXPECTED = (InsufficientStock, ValidationError, InvalidTransition, NotFound)
+# Conflict: an external reference drawn again for another movement is refused.
+EXPECTED = (InsufficientStock, ValidationError, InvalidTransition, NotFound, Conflict)
 
 # What the rules draw from, made by the test before the machine runs (hence deferred).
 variant_ids = st.deferred(lambda: st.sampled_from(Inventory.variant_ids))

@@ -224,3 +224,46 @@ def test_low_stock_raises_one_alert_per_crossing(
     services.stock_receive(variant=variant, location=dc, quantity=20)
     assert stock(variant, dc).alerts.get().resolved_at is not None
     assert StockMovement.objects.count() == 7
+
+
+def test_an_external_reference_reused_for_another_movement_is_refused(web, dc, variant):
+    from omni.errors import Conflict
+
+    services.stock_receive(variant=variant, location=dc, quantity=5)
+    services.external_movement_record(
+        variant=variant, location=dc, quantity=1, kind="sale", external_ref="TILL-1"
+    )
+    with pytest.raises(Conflict) as error:
+        services.external_movement_record(
+            variant=variant, location=dc, quantity=2, kind="sale", external_ref="TILL-1"
+        )
+    assert error.value.code == "external_ref_reused"
+    assert stock(variant, dc).on_hand == 4
+
+
+def test_services_return_the_stock_as_it_now_is(web, dc, variant):
+    services.stock_receive(variant=variant, location=dc, quantity=10)
+    assert (
+        services.stock_adjust(variant=variant, location=dc, delta=-3, reason="Kayıp").on_hand == 7
+    )
+    assert services.stock_count(variant=variant, location=dc, counted=5).on_hand == 5
+
+
+def test_an_order_without_lines_is_refused(web, dc):
+    with pytest.raises(ValidationError) as error:
+        services.stock_allocate(channel=web, reference="order:1", lines=[])
+    assert list(error.value.fields) == ["lines"]
+
+
+def test_channel_configuration_is_kept_for_a_while_and_forgotten_when_saved_here(web, dc, settings):
+    settings.OMNI_STOCK_CONFIG_SECONDS = 60
+    services.channel_config_changed()
+    assert services.channel_sources() == {}
+    f.sells_from(web, dc)  # saved in this process: forgotten at once
+    assert [s.location_id for s in services.channel_sources()[web.pk]] == [dc.pk]
+    from inventory.models import ChannelLocation
+
+    ChannelLocation.objects.filter(channel=web).update(safety_stock=4)  # as another process would
+    assert services.channel_sources()[web.pk][0].safety_stock == 0
+    services.channel_config_changed()
+    assert services.channel_sources()[web.pk][0].safety_stock == 4
