@@ -244,6 +244,9 @@ class Allocation(models.Model):
         ALLOCATED = "allocated", _("Allocated")
         CONSUMED = "consumed", _("Shipped")
         RELEASED = "released", _("Released")
+        # On its way to the order's pickup store by transfer; allocated there on arrival.
+        IN_TRANSIT = "in_transit", _("In transit")
+        MOVED = "moved", _("Moved to another location")
 
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
     variant = models.ForeignKey(
@@ -280,6 +283,9 @@ class Transfer(TimeStampedModel):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
     reference = models.CharField(_("reference"), max_length=120, blank=True)
+    # A transfer that brings an order's units to its pickup store: the order's own allocation
+    # at the source is what travels (no second hold), and it is allocated again on arrival.
+    order_reference = models.CharField(_("for order"), max_length=120, blank=True, db_index=True)
     expected_at = models.DateTimeField(_("expected"), null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(null=True, blank=True)

@@ -42,13 +42,18 @@ def variant_ids_by_sku(skus: Iterable[str]) -> dict[str, int]:
 
 
 def availability_for_channel(
-    *, channel: Channel, variant_ids: Iterable[int], now: datetime | None = None
+    *,
+    channel: Channel,
+    variant_ids: Iterable[int],
+    now: datetime | None = None,
+    exclude_reservation: str | None = None,
 ) -> dict[int, int]:
     """{variant id: units the channel can sell}, every id asked for included (0 if none).
 
     The sum over the channel's active locations of what each can give it: on hand less
     allocated, less live reservations, less the channel's safety stock there, never below zero
     at any one location (a location short of its safety stock does not eat another's units).
+    A cart's own reservations (`exclude_reservation`, "cart:<token>") count as available to it.
     Two queries: the channels' locations and the stock rows.
     """
     ids = sorted(set(variant_ids))
@@ -60,7 +65,11 @@ def availability_for_channel(
         return result
     rows = (
         Stock.objects.filter(variant_id__in=ids, location_id__in=list(safety))
-        .annotate(reserved=services.live_reserved(now=now or timezone.now()))
+        .annotate(
+            reserved=services.live_reserved(
+                now=now or timezone.now(), exclude_reference=exclude_reservation
+            )
+        )
         .values_list("variant_id", "location_id", "on_hand", "allocated", "reserved")
     )
     for variant_id, location_id, on_hand, allocated, reserved in rows:

@@ -44,7 +44,7 @@ from inventory.models import (
     Transfer,
     TransferLine,
 )
-from omni.db import WriteBatch
+from omni.db import WriteBatch, insert_many
 from omni.errors import Conflict, InsufficientStock, InvalidTransition, NotFound, ValidationError
 from omni.outbox import Event, outbox_record_many
 from sales_channels.models import Channel
@@ -1119,11 +1119,85 @@ def _locked_transfer(transfer: Transfer) -> tuple[Transfer, dict[int, int]]:
     return transfer, dict(transfer.lines.values_list("variant_id", "quantity"))
 
 
+def transfer_for_order(
+    *,
+    source: StockLocation,
+    destination: StockLocation,
+    lines: Mapping[int, int],
+    order_reference: str,
+    expected_at: datetime | None = None,
+    actor: User | None = None,
+) -> Transfer:
+    """Bring an order's units to its pickup store. The order's own allocation at the source is
+    the hold (nothing more is allocated); it travels with the transfer and is allocated to the
+    order again at the store when the transfer arrives. Call inside the order's transaction,
+    after its stock is allocated."""
+    if source.pk == destination.pk:
+        raise ValidationError.for_field(
+            "destination", _("A transfer goes to another location."), code="same_location"
+        )
+    transfer = Transfer.objects.create(
+        source=source,
+        destination=destination,
+        expected_at=expected_at,
+        reference=order_reference,
+        order_reference=order_reference,
+        requested_by=actor,
+    )
+    TransferLine.objects.bulk_create(
+        TransferLine(transfer=transfer, variant_id=vid, quantity=q) for vid, q in lines.items()
+    )
+    return transfer
+
+
+def transfer_detach_order(*, order_reference: str) -> None:
+    """The order was cancelled: its transfers still under way carry plain stock from now on."""
+    with transaction.atomic():
+        for transfer in Transfer.objects.select_for_update().filter(
+            order_reference=order_reference, status=Transfer.Status.REQUESTED
+        ):
+            transfer.status = Transfer.Status.CANCELLED
+            transfer.save(update_fields=["status", "updated_at"])
+        Transfer.objects.filter(
+            order_reference=order_reference, status=Transfer.Status.SHIPPED
+        ).update(order_reference="")
+        Allocation.objects.filter(
+            reference=order_reference, status=Allocation.Status.IN_TRANSIT
+        ).update(status=Allocation.Status.MOVED)
+
+
+def _locked_transfer(transfer: Transfer) -> tuple[Transfer, dict[int, int]]:
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    return transfer, dict(transfer.lines.values_list("variant_id", "quantity"))
+
+
 def transfer_ship(*, transfer: Transfer, actor: User | None = None) -> Transfer:
     with transaction.atomic():
         transfer, lines = _locked_transfer(transfer)
         _transition(transfer, Transfer.Status.SHIPPED)
+        travelling = []
+        if transfer.order_reference:
+            # Allocation rows before the variants, as allocations_release locks them.
+            travelling = list(
+                Allocation.objects.select_for_update()
+                .filter(
+                    reference=transfer.order_reference,
+                    location_id=transfer.source_id,
+                    status=Allocation.Status.ALLOCATED,
+                    variant_id__in=list(lines),
+                )
+                .order_by("id")
+            )
         session = _Session.open(lines)
+        if transfer.order_reference:
+            held = defaultdict(int)
+            for allocation in travelling:
+                held[allocation.variant_id] += allocation.quantity
+            if any(held[vid] != qty for vid, qty in lines.items()):
+                raise Conflict(
+                    _("The order's stock at the source no longer matches the transfer."),
+                    code="transfer_order_mismatch",
+                )
         for vid, qty in sorted(lines.items()):
             session.move(
                 vid,
@@ -1136,6 +1210,10 @@ def transfer_ship(*, transfer: Transfer, actor: User | None = None) -> Transfer:
                 actor=actor,
             )
         session.flush()
+        if travelling:
+            Allocation.objects.filter(pk__in=[a.pk for a in travelling]).update(
+                status=Allocation.Status.IN_TRANSIT
+            )
         transfer.status, transfer.shipped_at = Transfer.Status.SHIPPED, session.now
         transfer.save(update_fields=["status", "shipped_at", "updated_at"])
         return transfer
@@ -1145,6 +1223,18 @@ def transfer_receive(*, transfer: Transfer, actor: User | None = None) -> Transf
     with transaction.atomic():
         transfer, lines = _locked_transfer(transfer)
         _transition(transfer, Transfer.Status.RECEIVED)
+        arriving = []
+        if transfer.order_reference:
+            arriving = list(
+                Allocation.objects.select_for_update()
+                .filter(
+                    reference=transfer.order_reference,
+                    location_id=transfer.source_id,
+                    status=Allocation.Status.IN_TRANSIT,
+                    variant_id__in=list(lines),
+                )
+                .order_by("id")
+            )
         session = _Session.open(lines)
         for vid, qty in sorted(lines.items()):
             session.move(
@@ -1156,7 +1246,37 @@ def transfer_receive(*, transfer: Transfer, actor: User | None = None) -> Transf
                 reference=f"transfer:{transfer.pk}",
                 actor=actor,
             )
+        allocations = []
+        for old in arriving:  # the order's units are allocated to it again, at the store
+            row = session.row(old.variant_id, transfer.destination_id)
+            session.move(
+                old.variant_id,
+                transfer.destination_id,
+                kind=Kind.ALLOCATION,
+                quantity=old.quantity,
+                allocated=old.quantity,
+                reference=old.reference,
+                actor=actor,
+            )
+            allocations.append(
+                Allocation(
+                    stock=row.stock,
+                    variant_id=old.variant_id,
+                    location_id=transfer.destination_id,
+                    reference=old.reference,
+                    line_ref=old.line_ref,
+                    quantity=old.quantity,
+                    created_at=session.now,
+                )
+            )
         session.flush()
+        for allocation in allocations:
+            allocation.stock_id = allocation.stock.pk
+        insert_many(Allocation, allocations, _ALLOCATION_COLUMNS)
+        if arriving:
+            Allocation.objects.filter(pk__in=[a.pk for a in arriving]).update(
+                status=Allocation.Status.MOVED
+            )
         transfer.status, transfer.received_at = Transfer.Status.RECEIVED, session.now
         transfer.save(update_fields=["status", "received_at", "updated_at"])
         return transfer
@@ -1166,18 +1286,19 @@ def transfer_cancel(*, transfer: Transfer, actor: User | None = None) -> Transfe
     with transaction.atomic():
         transfer, lines = _locked_transfer(transfer)
         _transition(transfer, Transfer.Status.CANCELLED)
-        session = _Session.open(lines)
-        for vid, qty in sorted(lines.items()):
-            session.move(
-                vid,
-                transfer.source_id,
-                kind=Kind.RELEASE,
-                quantity=qty,
-                allocated=-qty,
-                reference=f"transfer:{transfer.pk}",
-                actor=actor,
-            )
-        session.flush()
+        if not transfer.order_reference:  # an order's transfer holds nothing of its own
+            session = _Session.open(lines)
+            for vid, qty in sorted(lines.items()):
+                session.move(
+                    vid,
+                    transfer.source_id,
+                    kind=Kind.RELEASE,
+                    quantity=qty,
+                    allocated=-qty,
+                    reference=f"transfer:{transfer.pk}",
+                    actor=actor,
+                )
+            session.flush()
         transfer.status = Transfer.Status.CANCELLED
         transfer.save(update_fields=["status", "updated_at"])
         return transfer

@@ -39,6 +39,23 @@ class Channel(TimeStampedModel):
     default_country = CountryField(_("default country"), default="TR")
     prices_include_tax = models.BooleanField(_("prices include tax"), default=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # How this channel sells.
+    cart_reservation_minutes = models.PositiveIntegerField(
+        _("hold stock during checkout (minutes)"),
+        default=10,
+        help_text=_("0: stock is not held before the order is placed."),
+    )
+    pay_later = models.BooleanField(
+        _("pay later"),
+        default=False,
+        help_text=_("Orders are confirmed at once and paid at the counter or at pickup."),
+    )
+    return_window_days = models.PositiveIntegerField(_("return window (days)"), default=14)
+    pickup_hold_days = models.PositiveIntegerField(
+        _("pickup hold (days)"),
+        default=7,
+        help_text=_("A click-and-collect order not collected within this is cancelled."),
+    )
 
     class Meta:
         ordering = ["kind", "name"]

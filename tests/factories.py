@@ -190,3 +190,56 @@ def sells_from(channel: Channel, *locations: StockLocation, safety_stock: int = 
             location=location,
             defaults={"priority": priority, "safety_stock": safety_stock},
         )
+
+
+# --- customers and orders -------------------------------------------------------------------
+
+from customers.models import Customer  # noqa: E402
+from orders.models import ShippingMethod  # noqa: E402
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    email = factory.Sequence(lambda n: f"musteri{n}@example.com")
+    first_name = "Ayşe"
+    last_name = "Kaya"
+    phone = "+905551112233"
+
+
+class ShippingMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingMethod
+        django_get_or_create = ("channel", "code")
+
+    code = "standart"
+    name_tr = "Standart Kargo"
+    price = Decimal("49.90")
+    free_over = Decimal("1000.00")
+    tax_rate = Decimal("20")
+
+
+ADDRESS = {
+    "full_name": "Ayşe Kaya",
+    "phone": "+905551112233",
+    "line1": "Moda Caddesi No:12 D:3",
+    "district": "Kadıköy",
+    "city": "İstanbul",
+    "postal_code": "34710",
+    "country": "TR",
+}
+
+
+def stocked(
+    channel: Channel, *variants, location: StockLocation | None = None, quantity: int = 10
+) -> StockLocation:
+    """Stock these variants at a location the channel sells from (a distribution centre)."""
+    from inventory import services as inventory
+
+    location = location or StockLocationFactory(
+        code="dc-test", city="Kocaeli", latitude=Decimal("40.80"), longitude=Decimal("29.43")
+    )
+    sells_from(channel, location)
+    inventory.stock_receive_many(location=location, lines={v.pk: quantity for v in variants})
+    return location

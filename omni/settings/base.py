@@ -214,6 +214,11 @@ LOGGING = {
 # Omni's own knobs.
 OMNI_DEFAULT_CHANNEL = env("OMNI_DEFAULT_CHANNEL", default="web")
 OMNI_PRICE_HISTORY_DAYS = 30
+OMNI_ORDER_PREFIX = env("OMNI_ORDER_PREFIX", default="ME")
+# The promotions hook of the one pricing function (orders.pricing): a later issue plugs in.
+OMNI_DISCOUNT_PROVIDER = "orders.pricing.no_discounts"
+# An order waiting for its payment this long is cancelled and its stock released.
+OMNI_UNPAID_ORDER_MINUTES = env.int("OMNI_UNPAID_ORDER_MINUTES", default=60)
 # How long a process keeps the channels' stock configuration (which locations each channel
 # sells from, safety stocks) before reading it again; a change made in the same process
 # applies at once.

@@ -1,0 +1,190 @@
+"""An order's life: an explicit table of allowed transitions, one function that applies one, an
+event for every change, and notifications to the customer recorded in the same transaction.
+
+    pending ──► confirmed ──► partially_shipped ──► shipped ──► delivered
+       │            │  └────────────────────────────►┘
+       │            ├──► ready_for_pickup ──► collected
+       │            ├──► collected                  (a counter sale, handed over at once)
+       └────────────┴──► cancelled ◄── ready_for_pickup (not collected in time)
+
+Locks: the order row first, then (through inventory) its allocation rows, then the variants.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from inventory import services as inventory
+from omni.errors import InvalidTransition
+from omni.outbox import outbox_record
+from orders.models import Fulfilment, Notification, Order, OrderEvent
+from sales_channels.models import Channel
+
+S = Order.Status
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING: {S.CONFIRMED, S.CANCELLED},
+    S.CONFIRMED: {S.PARTIALLY_SHIPPED, S.SHIPPED, S.READY_FOR_PICKUP, S.COLLECTED, S.CANCELLED},
+    S.PARTIALLY_SHIPPED: {S.SHIPPED},
+    S.SHIPPED: {S.DELIVERED},
+    S.READY_FOR_PICKUP: {S.COLLECTED, S.CANCELLED},
+    S.DELIVERED: set(),
+    S.COLLECTED: set(),
+    S.CANCELLED: set(),
+}
+
+TOPIC_ORDER_STATUS = "orders.order.status_changed"
+
+
+def order_locked(order: Order | int) -> Order:
+    """The order, locked for the rest of the transaction."""
+    pk = order if isinstance(order, int) else order.pk
+    return Order.objects.select_for_update().get(pk=pk)
+
+
+def order_event(
+    order: Order,
+    kind: str,
+    *,
+    actor: User | None = None,
+    channel: Channel | None = None,
+    message: str = "",
+    data: dict | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        actor=actor if actor and actor.pk else None,
+        channel=channel,
+        message=message[:300],
+        data=data or {},
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+def order_transition(
+    order: Order,
+    to: str,
+    *,
+    actor: User | None = None,
+    channel: Channel | None = None,
+    message: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    """Move a locked order to `to`, or raise InvalidTransition and change nothing. Records the
+    event and tells the other channels (outbox) in the same transaction."""
+    if to not in TRANSITIONS[order.status]:
+        raise InvalidTransition(
+            _("Order %(number)s is %(status)s and cannot become %(to)s.")
+            % {
+                "number": order.number,
+                "status": order.get_status_display().lower(),
+                "to": S(to).label.lower(),
+            },
+            fields={"status": [_("Not allowed from %(status)s.") % {"status": order.status}]},
+        )
+    before = order.status
+    order.status = to
+    now = timezone.now()
+    fields = ["status", "updated_at"]
+    if to == S.CONFIRMED:
+        order.confirmed_at = now
+        fields.append("confirmed_at")
+    elif to == S.CANCELLED:
+        order.cancelled_at = now
+        fields.append("cancelled_at")
+    order.save(update_fields=fields)
+    event = order_event(
+        order,
+        "status_changed",
+        actor=actor,
+        channel=channel,
+        message=message,
+        data=data,
+        from_status=before,
+        to_status=to,
+    )
+    outbox_record(
+        topic=TOPIC_ORDER_STATUS,
+        key=f"order:{order.pk}",
+        version=event.pk,
+        channel_id=order.channel_id,
+        payload={
+            "order": order.number,
+            "status": to,
+            "previous": before,
+            "channel": order.channel_id,
+        },
+    )
+    return event
+
+
+def notify(order: Order, kind: str, *, subject: str = "", context: dict | None = None) -> None:
+    """Record a message to the customer; a Celery task sends it after the commit, once."""
+    recipient = order.email or (order.customer.email if order.customer_id else "")
+    if not recipient:
+        return
+    try:
+        with transaction.atomic():
+            note = Notification.objects.create(
+                order=order,
+                kind=kind,
+                subject=subject,
+                language=order.language,
+                recipient=recipient,
+                context=context or {},
+            )
+    except IntegrityError:  # each kind once per order (and per subject)
+        return
+    from orders.tasks import notifications_send
+
+    transaction.on_commit(lambda: notifications_send.delay([note.pk]))
+
+
+def order_confirm(
+    *, order: Order, actor: User | None = None, channel: Channel | None = None, message: str = ""
+) -> Order:
+    """Payment received (or a channel that is paid later): the order is confirmed."""
+    with transaction.atomic():
+        order = order_locked(order)
+        order_transition(order, S.CONFIRMED, actor=actor, channel=channel, message=message)
+        notify(order, Notification.Kind.CONFIRMED)
+    return order
+
+
+def order_cancel(
+    *, order: Order, actor: User | None = None, channel: Channel | None = None, reason: str = ""
+) -> Order:
+    """Cancel before anything has left: the stock is released and any transfer for the order
+    is called off; what was paid is handed to payments to refund (an outbox event)."""
+    with transaction.atomic():
+        order = order_locked(order)
+        order_transition(order, S.CANCELLED, actor=actor, channel=channel, message=reason)
+        inventory.allocations_release(reference=order.reference, actor=actor)
+        inventory.transfer_detach_order(order_reference=order.reference)
+        Fulfilment.objects.filter(order=order).exclude(
+            status__in=[
+                Fulfilment.Status.SHIPPED,
+                Fulfilment.Status.DELIVERED,
+                Fulfilment.Status.HANDED_OVER,
+            ]
+        ).update(status=Fulfilment.Status.CANCELLED, updated_at=timezone.now())
+        outbox_record(
+            topic="orders.order.cancelled",
+            key=f"order:{order.pk}",
+            channel_id=order.channel_id,
+            payload={
+                "order": order.number,
+                "total": order.total,
+                "currency": order.currency,
+                "reason": reason,
+            },
+        )
+        notify(order, Notification.Kind.CANCELLED)
+    return order
