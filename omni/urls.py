@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("sales_channels.api.urls")),
     path("", include("catalog.api.urls")),
+    path("", include("orders.api.urls")),
     path("", include("inventory.api.urls")),
 ]
 
