@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Max, Min, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from catalog.models import (
@@ -708,7 +709,11 @@ class AdjustMode:
     PERCENT = "percent"
     AMOUNT = "amount"
     SET = "set"
-    CHOICES = ((PERCENT, _("by a percentage")), (AMOUNT, _("by an amount")), (SET, _("to a price")))
+    CHOICES = (
+        (PERCENT, gettext_lazy("by a percentage")),
+        (AMOUNT, gettext_lazy("by an amount")),
+        (SET, gettext_lazy("to a price")),
+    )
 
 
 def prices_bulk_adjust(

@@ -57,6 +57,8 @@ def user():
 @pytest.fixture
 def admin_client(client, user):
     client.force_login(user)
+    # The messages are asserted in English; Turkish is the default language.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
