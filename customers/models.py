@@ -43,8 +43,12 @@ class Customer(TimeStampedModel):
     class Meta:
         ordering = ["-id"]
         constraints = [
+            # One guest profile per e-mail. A profile with an account is the account's own: a
+            # guest's orders are not joined to an account by an unverified e-mail address.
             models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="customer_email_unique"
+                Lower("email"),
+                condition=~Q(email="") & Q(user__isnull=True),
+                name="customer_guest_email_unique",
             ),
         ]
         indexes = [models.Index(fields=["phone"], name="customer_phone")]

@@ -8,34 +8,27 @@ from sales_channels.models import Channel
 
 
 def customer_for_user(*, user: User, channel: Channel | None = None) -> Customer:
-    """The profile of a signed-in user, created on first need. A guest profile with the same
-    e-mail (from an earlier guest checkout) becomes theirs, so their history follows them."""
-    customer = getattr(user, "customer", None) if user.pk else None
+    """The profile of a signed-in user, created on first need.
+
+    A guest profile with the same e-mail is not taken over: the address is not verified, and
+    whoever signs up with it must not see another person's orders. Joining them is for a
+    verified flow (the CRM)."""
+    customer = Customer.objects.filter(user=user).first() if user.pk else None
     if customer is not None:
         return customer
-    with transaction.atomic():
-        guest = (
-            Customer.objects.select_for_update()
-            .filter(email__iexact=user.email, user__isnull=True)
-            .first()
-        )
-        if guest is not None:
-            guest.user = user
-            guest.save(update_fields=["user", "updated_at"])
-            return guest
-        try:
-            with transaction.atomic():
-                return Customer.objects.create(
-                    user=user,
-                    email=user.email,
-                    phone=user.phone,
-                    first_name=user.first_name,
-                    last_name=user.last_name,
-                    language=user.language,
-                    first_channel=channel,
-                )
-        except IntegrityError:  # created meanwhile by a concurrent request
-            return Customer.objects.get(user=user)
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(
+                user=user,
+                email=user.email,
+                phone=user.phone,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                language=user.language,
+                first_channel=channel,
+            )
+    except IntegrityError:  # created meanwhile by a concurrent request
+        return Customer.objects.get(user=user)
 
 
 def customer_for_guest(
@@ -47,10 +40,13 @@ def customer_for_guest(
     language: str = "tr",
     channel: Channel | None = None,
 ) -> Customer:
-    """The profile behind a guest checkout: one per e-mail address, so that a guest's orders
-    from every channel are one history (and become the account's when they sign up)."""
+    """The profile behind a guest checkout: one guest profile per e-mail address, so that a
+    guest's orders from every channel are one history. Never an account's profile: a guest
+    order must not land in the history of whoever owns that address."""
     email = (email or "").strip().lower()
-    customer = Customer.objects.filter(email__iexact=email).first() if email else None
+    customer = (
+        Customer.objects.filter(email__iexact=email, user__isnull=True).first() if email else None
+    )
     if customer is not None:
         return customer
     try:
@@ -64,4 +60,4 @@ def customer_for_guest(
                 first_channel=channel,
             )
     except IntegrityError:
-        return Customer.objects.get(email__iexact=email)
+        return Customer.objects.get(email__iexact=email, user__isnull=True)

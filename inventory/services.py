@@ -27,6 +27,7 @@ from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from catalog.models import ProductVariant
@@ -328,7 +329,14 @@ class _Session:
 
     def flush(self) -> None:
         """Write every change made in this session, its ledger and its events."""
-        new = [r.stock for r in self.rows.values() if r.is_new and (r.on_hand or r.allocated)]
+        # A new row is written when it holds stock or when the ledger records a movement on it
+        # (a write-off of a damaged return where the location never held the variant).
+        moved = {id(m.stock) for m in self.movements}
+        new = [
+            r.stock
+            for r in self.rows.values()
+            if r.is_new and (r.on_hand or r.allocated or id(r.stock) in moved)
+        ]
         for stock in new:
             row = self.rows[stock.variant_id, stock.location_id]
             stock.on_hand, stock.allocated = row.on_hand, row.allocated
@@ -1062,10 +1070,10 @@ def _transition(transfer: Transfer, to: str) -> None:
         )
 
 
-_TRANSFER_ACTIONS = {
-    Transfer.Status.SHIPPED: _("shipped"),
-    Transfer.Status.RECEIVED: _("received"),
-    Transfer.Status.CANCELLED: _("cancelled"),
+_TRANSFER_ACTIONS = {  # lazy: translated when the message is made, in its language
+    Transfer.Status.SHIPPED: gettext_lazy("shipped"),
+    Transfer.Status.RECEIVED: gettext_lazy("received"),
+    Transfer.Status.CANCELLED: gettext_lazy("cancelled"),
 }
 
 

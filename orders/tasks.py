@@ -8,17 +8,56 @@ import logging
 from celery import shared_task
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from orders.models import Notification
+from orders.services import fulfilment
 
 logger = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+class NotificationsNotSent(RuntimeError):
+    """Some notifications could not be sent; the task is retried for them."""
+
+
+def notification_render(note: Notification) -> tuple[str, str]:
+    """The subject and body of a notification, in its language."""
+    with translation.override(note.language):
+        context = {"order": note.order, "note": note, **note.context}
+        subject = render_to_string(f"orders/email/{note.kind}_subject.txt", context)
+        body = render_to_string(f"orders/email/{note.kind}.txt", context)
+    return " ".join(subject.split()), body.strip() + "\n"
+
+
+def _send_one(pk: int) -> bool:
+    """Claim, send and mark one notification in one transaction. False: someone else has it,
+    or it was sent already."""
+    with transaction.atomic():
+        note = (
+            # of=self: lock the notification only, never its order, which staff may be changing
+            # (and would otherwise be held for as long as the mail server takes).
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("order__pickup_location")
+            .filter(pk=pk, sent_at__isnull=True)
+            .first()
+        )
+        if note is None:
+            return False
+        subject, body = notification_render(note)
+        send_mail(subject, body, None, [note.recipient])
+        note.sent_at = timezone.now()
+        note.attempts += 1
+        note.save(update_fields=["sent_at", "attempts"])
+        return True
 
 
 @shared_task(
     acks_late=True,
-    autoretry_for=(Exception,),
+    autoretry_for=(NotificationsNotSent,),
     retry_backoff=True,
     retry_backoff_max=600,
     max_retries=8,
@@ -26,34 +65,42 @@ logger = logging.getLogger(__name__)
 def notifications_send(ids: list[int] | None = None) -> int:
     """Send unsent notifications (these, or any). Each is claimed in the transaction that sends
     it (SKIP LOCKED: two workers never take the same), so it is sent once; a crash between
-    sending and committing is the only way to repeat one."""
+    sending and committing is the only way to repeat one. One that fails (a template, the mail
+    server) does not hold back the others: it counts an attempt, goes to the back of the queue,
+    and is tried again (a retry of this task, then the beat)."""
     pending = Notification.objects.filter(sent_at__isnull=True)
     if ids is not None:
         pending = pending.filter(pk__in=ids)
-    sent = 0
-    for pk in list(pending.order_by("id").values_list("pk", flat=True)[:200]):
-        with transaction.atomic():
-            note = (
-                Notification.objects.select_for_update(skip_locked=True)
-                .select_related("order")
-                .filter(pk=pk, sent_at__isnull=True)
-                .first()
+    sent, failed = 0, []
+    for pk in list(pending.order_by("attempts", "id").values_list("pk", flat=True)[:BATCH]):
+        try:
+            sent += _send_one(pk)
+        except Exception:
+            logger.exception("notification %s could not be sent", pk)
+            Notification.objects.filter(pk=pk, sent_at__isnull=True).update(
+                attempts=F("attempts") + 1
             )
-            if note is None:
-                continue
-            with translation.override(note.language):
-                context = {"order": note.order, "note": note, **note.context}
-                subject = render_to_string(f"orders/email/{note.kind}_subject.txt", context).strip()
-                body = render_to_string(f"orders/email/{note.kind}.txt", context)
-            send_mail(subject, body, None, [note.recipient])
-            note.sent_at = timezone.now()
-            note.attempts += 1
-            note.save(update_fields=["sent_at", "attempts"])
-            sent += 1
+            failed.append(pk)
+    if failed and ids is not None:
+        raise NotificationsNotSent(f"not sent: {failed}")
     return sent
 
 
 @shared_task(acks_late=True)
 def notifications_send_pending() -> int:
-    """Beat: send what a lost message or a dead worker left unsent."""
+    """Beat (every minute): send what a lost message or a dead worker left unsent."""
     return notifications_send(None)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def pickups_expire() -> int:
+    """Beat (hourly): click-and-collect orders not collected in time are cancelled and their
+    stock released."""
+    return fulfilment.pickups_expire()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def orders_unpaid_expire() -> int:
+    """Beat (every 5 minutes): orders whose payment never came are cancelled and their stock
+    released."""
+    return fulfilment.orders_unpaid_expire()

@@ -18,11 +18,24 @@ class SignUpInput(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    cart_token = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="An anonymous cart (its Cart-Token) to merge into the new customer's cart.",
+    )
 
 
 class SignInInput(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    cart_token = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "An anonymous cart (its Cart-Token) to merge into the customer's cart: the same "
+            "item adds its quantities, capped by what can be had."
+        ),
+    )
 
 
 class AuthOutput(serializers.Serializer):

@@ -13,6 +13,27 @@ from accounts.api.serializers import (
     SignUpInput,
     UserOutput,
 )
+from customers.services import customer_for_user
+from omni.errors import NotFound
+from orders.services import carts
+
+
+def _merge_anonymous_cart(*, user, cart_token) -> None:
+    """On sign-in (or sign-up) the visitor's anonymous cart joins the customer's one cart, on
+    the channel it was last used on. A token that names no active anonymous cart (merged,
+    ordered, someone's) is ignored: signing in does not fail for it."""
+    if not cart_token:
+        return
+    try:
+        anonymous = carts.cart_by_token(token=cart_token)
+    except NotFound:
+        return
+    channel = anonymous.last_channel
+    carts.cart_merge(
+        anonymous=anonymous,
+        customer=customer_for_user(user=user, channel=channel),
+        channel=channel,
+    )
 
 
 class SignUpApi(APIView):
@@ -27,8 +48,11 @@ class SignUpApi(APIView):
     def post(self, request):
         data = SignUpInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(**data.validated_data)
+        values = dict(data.validated_data)
+        cart_token = values.pop("cart_token", None)
+        user = services.user_create(**values)
         token = services.auth_token_issue(user=user)
+        _merge_anonymous_cart(user=user, cart_token=cart_token)
         return Response(
             AuthOutput({"token": token, "user": user}).data, status=status.HTTP_201_CREATED
         )
@@ -46,8 +70,11 @@ class TokenApi(APIView):
     def post(self, request):
         data = SignInInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_authenticate(request=request, **data.validated_data)
+        values = dict(data.validated_data)
+        cart_token = values.pop("cart_token", None)
+        user = services.user_authenticate(request=request, **values)
         token = services.auth_token_issue(user=user)
+        _merge_anonymous_cart(user=user, cart_token=cart_token)
         return Response(AuthOutput({"token": token, "user": user}).data)
 
 

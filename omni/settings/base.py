@@ -163,6 +163,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "inventory.tasks.low_stock_notify_pending",
         "schedule": 300.0,
     },
+    "orders-notifications-send-pending": {
+        "task": "orders.tasks.notifications_send_pending",
+        "schedule": 60.0,
+    },
+    "orders-unpaid-expire": {
+        "task": "orders.tasks.orders_unpaid_expire",
+        "schedule": 300.0,
+    },
+    "orders-pickups-expire": {
+        "task": "orders.tasks.pickups_expire",
+        "schedule": 3600.0,
+    },
 }
 
 # --- API ----------------------------------------------------------------------------------
@@ -196,7 +208,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"LanguageEnum": LANGUAGES},
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": LANGUAGES,
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "FulfilmentStatusEnum": "orders.models.Fulfilment.Status",
+    },
 }
 
 LOGGING = {

@@ -472,12 +472,18 @@ def saved_item_add(*, customer: Customer, variant_id: int) -> SavedItem:
 
 
 def saved_item_remove(*, customer: Customer, variant_id: int) -> None:
-    SavedItem.objects.filter(customer=customer, variant_id=variant_id).delete()
+    """Remove a saved item; one the customer has not saved is not found (whoever saved it)."""
+    deleted, _rows = SavedItem.objects.filter(customer=customer, variant_id=variant_id).delete()
+    if not deleted:
+        raise NotFound(_("Saved item not found."), code="saved_item_not_found")
 
 
 def saved_item_move_to_cart(*, customer: Customer, channel: Channel, variant_id: int) -> CartLine:
+    """Move one saved item into the customer's cart (one unit); only an item they saved."""
     cart = cart_for_customer(customer=customer, channel=channel)
     with transaction.atomic():
+        deleted, _rows = SavedItem.objects.filter(customer=customer, variant_id=variant_id).delete()
+        if not deleted:
+            raise NotFound(_("Saved item not found."), code="saved_item_not_found")
         line = cart_add(cart=cart, channel=channel, variant_id=variant_id, quantity=1)
-        SavedItem.objects.filter(customer=customer, variant_id=variant_id).delete()
     return line

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from inventory import selectors as inventory_selectors
 from inventory import services as inventory
 from inventory.geo import city_position
 from inventory.models import StockLocation
-from omni.errors import Conflict, OmniError, Unprocessable, ValidationError
+from omni.errors import Conflict, InsufficientStock, OmniError, Unprocessable, ValidationError
 from omni.outbox import outbox_record
 from orders import pricing
 from orders.models import (
@@ -127,8 +128,10 @@ def delivery_build(
     shipping_method: str | None = None,
     address: dict | None = None,
     pickup_location: str | None = None,
+    address_field: str = "shipping_address",
 ) -> Delivery:
-    """A Delivery from the codes a client sends, with a field-level error for each bad one."""
+    """A Delivery from the codes a client sends, with a field-level error for each bad one
+    (an address error names `address_field`, as the client called it)."""
     if method == Order.Delivery.PICKUP:
         store = StockLocation.objects.filter(
             code=pickup_location or "", is_active=True, click_and_collect=True
@@ -144,7 +147,7 @@ def delivery_build(
         raise ValidationError.for_field(
             "delivery", _("Unknown delivery method."), code="invalid_choice"
         )
-    clean = address_clean(address)
+    clean = address_clean(address, field_name=address_field)
     kind = (
         ShippingMethod.Kind.HOME
         if method == Order.Delivery.HOME
@@ -235,6 +238,39 @@ class Checkout:
     changes: list[CartChange]
 
 
+def lines_quote(
+    *,
+    info: list[LineInfo],
+    channel: Channel,
+    customer: Customer | None = None,
+    shipping_method: ShippingMethod | None = None,
+) -> pricing.Quote:
+    """Price loaded cart lines on the channel (its price now; the price seen for a line no
+    longer sold there), with discounts and, given a method, shipping. The cart shows this
+    without shipping; checkout with the chosen method. No queries of its own."""
+    inputs = [
+        pricing.LineInput(
+            str(i.variant_id),
+            i.sku,
+            i.quantity,
+            i.price if i.price is not None else i.seen_price,
+            i.tax_rate,
+        )
+        for i in info
+    ]
+    discounts = pricing.discounts_for(channel=channel, customer=customer, lines=inputs)
+    goods = sum((line.unit_price * line.quantity for line in inputs), Decimal(0)) - sum(
+        (d.amount for d in discounts), Decimal(0)
+    )
+    return pricing.price(
+        currency=channel.currency,
+        lines=inputs,
+        shipping=pricing.shipping_cost(method=shipping_method, goods_total=goods),
+        shipping_tax_rate=shipping_method.tax_rate if shipping_method else Decimal(20),
+        discounts=discounts,
+    )
+
+
 def checkout_prepare(
     *, cart: Cart, channel: Channel, delivery: Delivery, customer: Customer | None = None
 ) -> Checkout:
@@ -258,27 +294,8 @@ def checkout_prepare(
         for i in info
         if i.sellable and i.price != i.seen_price
     ]
-    inputs = [
-        pricing.LineInput(
-            str(i.variant_id),
-            i.sku,
-            i.quantity,
-            i.price if i.price is not None else i.seen_price,
-            i.tax_rate,
-        )
-        for i in info
-    ]
-    discounts = pricing.discounts_for(channel=channel, customer=customer, lines=inputs)
-    goods = sum((line.unit_price * line.quantity for line in inputs), Decimal(0)) - sum(
-        (d.amount for d in discounts), Decimal(0)
-    )
-    method = delivery.shipping_method
-    quote = pricing.price(
-        currency=channel.currency,
-        lines=inputs,
-        shipping=pricing.shipping_cost(method=method, goods_total=goods),
-        shipping_tax_rate=method.tax_rate if method else Decimal(20),
-        discounts=discounts,
+    quote = lines_quote(
+        info=info, channel=channel, customer=customer, shipping_method=delivery.shipping_method
     )
     return Checkout(
         cart=cart, channel=channel, lines=info, delivery=delivery, quote=quote, changes=changes
@@ -472,7 +489,15 @@ def order_place(
             },
         )
         # Last of the writes that need no stock: the variants stay locked from here to commit.
-        _allocate(order=order, lines=lines, checkout=checkout, actor=actor, now=now)
+        order_allocate(
+            order=order,
+            lines=lines,
+            channel=channel,
+            delivery=delivery,
+            reservation_reference=cart.reservation_reference,
+            actor=actor,
+            now=now,
+        )
         if pay_later or order.total == 0:
             order_transition(
                 order,
@@ -500,17 +525,25 @@ def order_place(
     return order
 
 
-def _allocate(
-    *, order: Order, lines: list[OrderLine], checkout: Checkout, actor: User | None, now: datetime
+def order_allocate(
+    *,
+    order: Order,
+    lines: list[OrderLine],
+    channel: Channel,
+    delivery: Delivery,
+    reservation_reference: str | None = None,
+    actor: User | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Hold the order's stock and open a fulfilment per location the plan ships from. Click and
     collect takes the chosen store's own stock, or, when it lacks some, the channel's nearest
-    stock brought by transfer (the order is then ready later)."""
-    delivery, channel = checkout.delivery, checkout.channel
+    stock brought by transfer (the order is then ready later). Used by order_place and by an
+    exchange (orders.services.returns), so both are allocated and fulfilled alike."""
+    now = now or timezone.now()
     requests = [
         inventory.LineRequest(line.variant_id, line.quantity, line.line_ref) for line in lines
     ]
-    reservation = checkout.cart.reservation_reference
+    reservation = reservation_reference
     store = delivery.pickup_location
     transfer_needed = False
     if store is not None:
@@ -589,3 +622,29 @@ def _allocate(
 
 def order_replay(record: IdempotencyKey) -> Order | None:
     return Order.objects.filter(pk=record.order_id).first() if record.order_id else None
+
+
+def order_place_once(
+    *, scope: str, key: str, fingerprint: str, place: Callable[[IdempotencyKey], Order]
+) -> Order:
+    """Place an order at most once per client Idempotency-Key (`place` calls order_place with
+    the record). A replay of a placed order returns that order; a replay of a request that
+    failed for a reason it would meet again (the cart changed, stock ran short) raises that
+    error again; any other failure (bad input, ...) frees the key for another try."""
+    record = idempotency_begin(scope=scope, key=key, fingerprint=fingerprint)
+    if record.state == IdempotencyKey.State.DONE:
+        order = order_replay(record)
+        if order is not None:
+            return order
+        body = record.response_body or {}
+        error = OmniError(body.get("message"), code=body.get("code"), fields=body.get("fields"))
+        error.status_code = record.response_status or Conflict.status_code
+        raise error
+    try:
+        return place(record)
+    except (CartChanged, InsufficientStock) as error:
+        idempotency_fail(record=record, error=error)
+        raise
+    except BaseException:
+        idempotency_forget(record=record)
+        raise

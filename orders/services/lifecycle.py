@@ -12,6 +12,8 @@ Locks: the order row first, then (through inventory) its allocation rows, then t
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -144,7 +146,9 @@ def notify(order: Order, kind: str, *, subject: str = "", context: dict | None =
         return
     from orders.tasks import notifications_send
 
-    transaction.on_commit(lambda: notifications_send.delay([note.pk]))
+    # robust: the change is committed whatever happens to the message (a broker that is down);
+    # the beat (notifications_send_pending) sends what was not queued.
+    transaction.on_commit(lambda: notifications_send.delay([note.pk]), robust=True)
 
 
 def order_confirm(
@@ -159,12 +163,25 @@ def order_confirm(
 
 
 def order_cancel(
-    *, order: Order, actor: User | None = None, channel: Channel | None = None, reason: str = ""
+    *,
+    order: Order,
+    actor: User | None = None,
+    channel: Channel | None = None,
+    reason: str = "",
+    only_from: Collection[str] | None = None,
 ) -> Order:
     """Cancel before anything has left: the stock is released and any transfer for the order
-    is called off; what was paid is handed to payments to refund (an outbox event)."""
+    is called off; what was paid is handed to payments to refund (an outbox event).
+    `only_from` narrows the statuses it may be cancelled from (a shopper: pending or confirmed),
+    checked under the lock."""
     with transaction.atomic():
         order = order_locked(order)
+        if only_from is not None and order.status not in only_from:
+            raise InvalidTransition(
+                _("Order %(number)s is %(status)s and can no longer be cancelled.")
+                % {"number": order.number, "status": order.get_status_display().lower()},
+                fields={"status": [_("Not allowed from %(status)s.") % {"status": order.status}]},
+            )
         order_transition(order, S.CANCELLED, actor=actor, channel=channel, message=reason)
         inventory.allocations_release(reference=order.reference, actor=actor)
         inventory.transfer_detach_order(order_reference=order.reference)

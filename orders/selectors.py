@@ -1,0 +1,319 @@
+"""Reads of the orders app, each in a fixed number of queries whatever the number of rows:
+a cart with its prices and review, saved items, a customer's orders from every channel, and
+the staff's customer look-up."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Concat
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from catalog.models import AttributeValue, ProductVariant
+from customers.models import Customer
+from omni.errors import NotFound, ValidationError
+from orders import pricing
+from orders.models import Cart, Fulfilment, Order, OrderEvent, SavedItem
+from orders.services.carts import CartChange, LineInfo, cart_review, lines_info
+from orders.services.checkout import Checkout, lines_quote
+from sales_channels.models import Channel
+
+# --- variants by SKU ------------------------------------------------------------------------
+
+
+def variant_id_for_sku(sku: str, *, field: str = "sku") -> int:
+    """The variant with this SKU, or a field-level error naming the bad value."""
+    variant_id = ProductVariant.objects.filter(sku=sku).values_list("pk", flat=True).first()
+    if variant_id is None:
+        raise ValidationError.for_field(
+            field, _("Unknown SKU: %(sku)s.") % {"sku": sku}, code="unknown_sku"
+        )
+    return variant_id
+
+
+# --- the cart -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartLineRow:
+    id: int
+    sku: str
+    product_name: str
+    variant_name: str
+    quantity: int
+    seen_price: Decimal
+    seen_currency: str
+    price: Decimal | None  # on the channel now; None: no longer sold there
+    currency: str
+    line_total: Decimal
+    sellable: bool
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    """A cart as a shopper (or a clerk for them) sees it on one channel: the lines with the
+    price seen and the price now, the totals from the one pricing function (before delivery),
+    and what changed since the lines were added."""
+
+    cart: Cart
+    channel: Channel
+    lines: list[CartLineRow]
+    quote: pricing.Quote
+    changes: list[CartChange]
+
+    @property
+    def token(self):
+        return self.cart.token
+
+    @property
+    def currency(self) -> str:
+        return self.quote.currency
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+
+def cart_summary(*, cart: Cart, channel: Channel, customer: Customer | None = None) -> CartSummary:
+    """The cart priced (for `customer`'s discounts) and reviewed on the channel: three queries
+    (lines, their attribute values, the stock of their variants) whatever the number of lines."""
+    info = lines_info(cart=cart, channel=channel)
+    changes = cart_review(cart=cart, channel=channel, info=info) if info else []
+    quote = lines_quote(info=info, channel=channel, customer=customer)
+    totals = {line.key: line.total for line in quote.lines}
+    rows = [
+        CartLineRow(
+            id=i.line.pk,
+            sku=i.sku,
+            product_name=i.product_name,
+            variant_name=i.variant_name,
+            quantity=i.quantity,
+            seen_price=i.seen_price,
+            seen_currency=i.line.seen_currency,
+            price=i.price,
+            currency=channel.currency,
+            line_total=totals[str(i.variant_id)],
+            sellable=i.sellable,
+        )
+        for i in info
+    ]
+    return CartSummary(cart=cart, channel=channel, lines=rows, quote=quote, changes=changes)
+
+
+@dataclass(frozen=True)
+class QuoteLineRow:
+    sku: str
+    product_name: str
+    variant_name: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    total: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    currency: str
+
+
+def quote_lines(checkout: Checkout) -> list[QuoteLineRow]:
+    """A checkout's priced lines with their names, for showing (no queries)."""
+    names: dict[str, LineInfo] = {str(i.variant_id): i for i in checkout.lines}
+    return [
+        QuoteLineRow(
+            sku=line.sku,
+            product_name=names[line.key].product_name,
+            variant_name=names[line.key].variant_name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            total=line.total,
+            tax_rate=line.tax_rate,
+            tax=line.tax,
+            currency=checkout.quote.currency,
+        )
+        for line in checkout.quote.lines
+    ]
+
+
+# --- saved items ----------------------------------------------------------------------------
+
+
+def saved_item_list(*, customer: Customer, channel: Channel) -> QuerySet[SavedItem]:
+    """The customer's saved items (shared by every channel) with each one's price on this
+    channel now (None: not sold there): two queries per page."""
+    return (
+        SavedItem.objects.filter(customer=customer)
+        .select_related("variant__product")
+        .annotate(
+            channel_price=FilteredRelation(
+                "variant__channel_prices", condition=Q(variant__channel_prices__channel=channel)
+            ),
+            price_now=F("channel_price__price"),
+            currency=Value(channel.currency),
+        )
+        .prefetch_related(
+            Prefetch(
+                "variant__attribute_values",
+                queryset=AttributeValue.objects.select_related("attribute").order_by(
+                    "attribute__sort_order", "sort_order"
+                ),
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+def order_list_queryset() -> QuerySet[Order]:
+    """Orders as listed (a history, a customer's profile): channel and lines, two queries per
+    page whatever the number of lines."""
+    return Order.objects.select_related("channel").prefetch_related("lines")
+
+
+def order_detail_queryset() -> QuerySet[Order]:
+    """Orders with everything OrderOutput shows: a fixed number of queries for one order."""
+    return Order.objects.select_related(
+        "channel", "origin_channel", "shipping_method", "pickup_location"
+    ).prefetch_related(
+        "lines",
+        Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("location")),
+        Prefetch("events", queryset=OrderEvent.objects.select_related("channel")),
+    )
+
+
+def order_list_for_customer(*, customer: Customer) -> QuerySet[Order]:
+    """The customer's orders from every channel (store counter sales, marketplaces, the web, the
+    app, whatever channel the cart started on), newest first."""
+    return order_list_queryset().filter(customer=customer).order_by("-created_at", "-id")
+
+
+def order_get_for_customer(*, customer: Customer, number: str) -> Order:
+    """One of the customer's orders by its number; someone else's is not found."""
+    order = order_detail_queryset().filter(customer=customer, number=number).first()
+    if order is None:
+        raise NotFound(_("Order not found."), code="order_not_found")
+    return order
+
+
+def order_get(*, pk: int) -> Order:
+    return order_detail_queryset().get(pk=pk)
+
+
+# --- staff acting for a customer ------------------------------------------------------------
+
+
+def user_may_act_for_customers(user: User) -> bool:
+    """Store staff (at their stores), and merchant staff allowed to add orders, may find a
+    customer and fill their cart or place an order for them."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_store_staff:
+        return True
+    return user.is_merchant_staff and user.has_perm("orders.add_order")
+
+
+def staff_channel_get(*, user: User, code: str | None) -> Channel:
+    """The channel a staff member acts on: store staff on one of their stores (the only one
+    when they work at one and name none), merchant staff on any active channel they name."""
+    if user.is_store_staff:
+        stores = list(user.stores.filter(is_active=True).order_by("code"))
+        if not code and len(stores) == 1:
+            return stores[0]
+        found = next((store for store in stores if store.code == code), None)
+        if found is None:
+            raise ValidationError.for_field(
+                "channel",
+                _("Choose one of your stores: %(codes)s.")
+                % {"codes": ", ".join(s.code for s in stores) or "-"},
+                code="unknown_channel",
+            )
+        return found
+    from sales_channels.selectors import channel_get_active
+
+    return channel_get_active(code)
+
+
+MIN_SEARCH = 2
+
+
+def customer_search(*, q: str) -> QuerySet[Customer]:
+    """Customers whose e-mail, phone or name matches `q` (a phone matches on its last ten
+    digits, so "0555 111 22 33" finds "+905551112233"), with their order count: one query per
+    page."""
+    q = (q or "").strip()
+    if len(q) < MIN_SEARCH:
+        raise ValidationError.for_field(
+            "q",
+            _("Enter at least %(n)d characters of an e-mail, phone or name.") % {"n": MIN_SEARCH},
+            code="too_short",
+        )
+    match = (
+        Q(email__icontains=q)
+        | Q(first_name__icontains=q)
+        | Q(last_name__icontains=q)
+        | Q(full_name__icontains=q)
+    )
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= 4:
+        match |= Q(phone__contains=digits[-10:])
+    return (
+        Customer.objects.annotate(
+            full_name=Concat("first_name", Value(" "), "last_name"),
+            order_count=Count("orders"),
+        )
+        .filter(match)
+        .order_by("-id")
+    )
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    customer: Customer
+    orders: list[Order]
+    order_count: int
+    last_order_at: datetime | None
+
+
+RECENT_ORDERS = 50
+
+
+def customer_profile(*, pk: int) -> CustomerProfile:
+    """A customer with their addresses and most recent orders from every channel: four
+    queries."""
+    customer = (
+        Customer.objects.select_related("first_channel", "user")
+        .prefetch_related("addresses")
+        .annotate(order_count=Count("orders"))
+        .filter(pk=pk)
+        .first()
+    )
+    if customer is None:
+        raise NotFound(_("Customer not found."), code="customer_not_found")
+    orders = list(order_list_for_customer(customer=customer)[:RECENT_ORDERS])
+    return CustomerProfile(
+        customer=customer,
+        orders=orders,
+        order_count=customer.order_count,
+        last_order_at=orders[0].created_at if orders else None,
+    )
+
+
+def customer_get(*, pk: int) -> Customer:
+    customer = Customer.objects.filter(pk=pk).first()
+    if customer is None:
+        raise NotFound(_("Customer not found."), code="customer_not_found")
+    return customer

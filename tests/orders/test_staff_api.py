@@ -1,0 +1,316 @@
+"""Staff acting on a customer's behalf: finding the customer, their one cart (the one they see
+in the app and on the web), and placing orders on the staff's store channel."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from customers.services import customer_for_user
+from inventory.models import Allocation, Stock
+from orders.models import CartLine, IdempotencyKey, Order
+from orders.services import carts, checkout
+from tests import factories as f
+from tests.orders.api_support import item, money, signed_in, url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web():
+    channel = f.ChannelFactory(code="web", kind="web")
+    f.ShippingMethodFactory(channel=channel)
+    return channel
+
+
+@pytest.fixture
+def kadikoy():
+    """The Kadıköy store: its own channel (paid at the counter), its own stock location."""
+    channel = f.ChannelFactory(code="store-kadikoy", kind="store", pay_later=True)
+    f.StockLocationFactory(code="kadikoy", kind="store", click_and_collect=True, channel=channel)
+    return channel
+
+
+@pytest.fixture
+def clerk(kadikoy):
+    user = f.UserFactory(role=User.Role.STORE_STAFF, first_name="Kerem")
+    user.stores.set([kadikoy])
+    return signed_in(user)
+
+
+@pytest.fixture
+def customer():
+    user, client = signed_in(f.UserFactory(email="ayse@example.com", first_name="Ayşe"))
+    return customer_for_user(user=user), client
+
+
+def staff_url(customer, path="", channel=None, **params):
+    return url(f"staff/customers/{customer.pk}/{path}", channel, **params)
+
+
+def in_store(kadikoy, variant, quantity=5):
+    f.stocked(kadikoy, variant, location=kadikoy.store_location, quantity=quantity)
+
+
+# --- who may -------------------------------------------------------------------------------
+
+
+def test_only_store_staff_and_merchant_staff_who_may_add_orders_act_for_customers(customer):
+    target, shopper_client = customer
+    _plain, merchant_without = signed_in(f.merchant())
+    _allowed, merchant_with = signed_in(f.merchant("orders.add_order"))
+
+    for client, expected in ((shopper_client, 403), (merchant_without, 403), (merchant_with, 200)):
+        assert client.get("/api/v1/staff/customers/?q=ayse").status_code == expected
+        assert client.get(f"/api/v1/staff/customers/{target.pk}/").status_code == expected
+    assert merchant_without.get(staff_url(target, "cart/", "web")).status_code == 403
+
+
+# --- finding a customer ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ["AYSE@example", "0555 111 22 33", "ayşe kaya", "Kaya"])
+def test_a_clerk_finds_a_customer_by_email_phone_or_name(clerk, q):
+    _user, client = clerk
+    ayse = f.CustomerFactory(
+        email="ayse@example.com", first_name="Ayşe", last_name="Kaya", phone="+905551112233"
+    )
+    f.CustomerFactory(email="mehmet@example.com", first_name="Mehmet", last_name="Demir", phone="")
+
+    response = client.get("/api/v1/staff/customers/", {"q": q})
+
+    assert response.status_code == 200
+    assert [(c["id"], c["email"], c["order_count"]) for c in response.json()["results"]] == [
+        (ayse.pk, "ayse@example.com", 0)
+    ]
+
+
+def test_a_search_needs_two_characters(clerk):
+    _user, client = clerk
+    response = client.get("/api/v1/staff/customers/", {"q": "a"})
+    assert (response.status_code, list(response.json()["fields"])) == (400, ["q"])
+
+
+@pytest.mark.parametrize("count", [1, 15])
+def test_the_search_runs_a_fixed_number_of_queries(clerk, count):
+    _user, client = clerk
+    for _ in range(count):
+        f.CustomerFactory(last_name="Kaya")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/staff/customers/", {"q": "kaya"})
+    assert response.json()["count"] == count
+    counts = test_the_search_runs_a_fixed_number_of_queries.counts
+    counts[count] = len(queries)
+    if len(counts) == 2:
+        assert counts[1] == counts[15] <= 5, counts
+
+
+test_the_search_runs_a_fixed_number_of_queries.counts = {}
+
+
+def test_the_profile_lists_orders_from_every_channel(web, kadikoy, clerk, customer):
+    _user, client = clerk
+    target, _ = customer
+    online = item(web)
+    on_web = checkout.order_place(
+        cart=_cart_with(target, web, online),
+        channel=web,
+        delivery=checkout.delivery_build(
+            channel=web, method="home", shipping_method="standart", address=f.ADDRESS
+        ),
+        customer=target,
+    )
+
+    response = client.get(f"/api/v1/staff/customers/{target.pk}/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["customer"]["email"], body["customer"]["has_account"]) == (
+        "ayse@example.com",
+        True,
+    )
+    assert body["order_count"] == 1
+    assert [(o["number"], o["channel"]) for o in body["orders"]] == [(on_web.number, "web")]
+
+
+def _cart_with(customer, channel, variant, quantity=1):
+    cart = carts.cart_for_customer(customer=customer, channel=channel)
+    carts.cart_add(cart=cart, channel=channel, variant_id=variant.pk, quantity=quantity)
+    return cart
+
+
+def test_an_unknown_customer_is_not_found(clerk):
+    _user, client = clerk
+    assert client.get("/api/v1/staff/customers/999999/").status_code == 404
+    assert client.get(url("staff/customers/999999/cart/", None)).status_code == 404
+
+
+# --- the customer's one cart ----------------------------------------------------------------
+
+
+def test_the_clerk_and_the_customer_share_one_cart(kadikoy, clerk, customer):
+    variant = f.product(channels=[kadikoy], price="150.00").variants.get()
+    in_store(kadikoy, variant)
+    _staff, staff_client = clerk
+    target, app_client = customer
+
+    added = staff_client.post(staff_url(target, "cart/lines/"), {"sku": variant.sku, "quantity": 2})
+    assert added.status_code == 201, added.json()
+    assert added.json()["channel"] == "store-kadikoy"
+
+    seen = app_client.get(url("cart/", "store-kadikoy")).json()
+    assert [(ln["sku"], ln["quantity"]) for ln in seen["lines"]] == [(variant.sku, 2)]
+    line_id = seen["lines"][0]["id"]
+    app_client.patch(url(f"cart/lines/{line_id}/", "store-kadikoy"), {"quantity": 3})
+    assert staff_client.get(staff_url(target, "cart/")).json()["lines"][0]["quantity"] == 3
+
+    removed = staff_client.delete(staff_url(target, f"cart/lines/{line_id}/"))
+    assert (removed.status_code, removed.json()["lines"]) == (200, [])
+
+
+def test_a_line_of_another_customers_cart_is_not_found_through_this_customer(
+    kadikoy, clerk, customer
+):
+    variant = f.product(channels=[kadikoy]).variants.get()
+    in_store(kadikoy, variant)
+    _staff, client = clerk
+    target, _ = customer
+    other = f.CustomerFactory()
+    _cart_with(other, kadikoy, variant, quantity=2)
+    line = CartLine.objects.get()
+
+    assert (
+        client.patch(staff_url(target, f"cart/lines/{line.pk}/"), {"quantity": 1}).status_code
+        == 404
+    )
+    assert client.delete(staff_url(target, f"cart/lines/{line.pk}/")).status_code == 404
+    assert CartLine.objects.get().quantity == 2
+
+
+def test_store_staff_act_only_on_their_own_stores(web, kadikoy, clerk, customer):
+    f.ChannelFactory(code="store-kizilay", kind="store")
+    _staff, client = clerk
+    target, _ = customer
+    for code in ("store-kizilay", "web", "nope"):
+        response = client.get(staff_url(target, "cart/", code))
+        assert (response.status_code, list(response.json()["fields"])) == (400, ["channel"])
+
+
+def test_staff_bad_input_is_a_field_error_and_changes_nothing(kadikoy, clerk, customer):
+    variant = f.product(channels=[kadikoy]).variants.get()
+    in_store(kadikoy, variant)
+    _staff, client = clerk
+    target, _ = customer
+    for body, field in (
+        ({"sku": "NOPE"}, "sku"),
+        ({"sku": variant.sku, "quantity": 0}, "quantity"),
+    ):
+        response = client.post(staff_url(target, "cart/lines/"), body)
+        assert (response.status_code, list(response.json()["fields"])) == (400, [field])
+    assert not CartLine.objects.exists()
+
+
+# --- placing orders for the customer --------------------------------------------------------
+
+
+def test_a_counter_sale_is_handed_over_at_once_and_records_the_clerk(kadikoy, clerk, customer):
+    variant = f.product(channels=[kadikoy], price="150.00").variants.get()
+    in_store(kadikoy, variant, quantity=3)
+    staff, client = clerk
+    target, app_client = customer
+    client.post(staff_url(target, "cart/lines/"), {"sku": variant.sku})
+
+    response = client.post(
+        staff_url(target, "orders/"),
+        {"delivery": "pickup", "handed_over": True},
+        HTTP_IDEMPOTENCY_KEY="till-1",
+    )
+
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get()
+    assert (order.channel, order.customer, order.placed_by, order.status) == (
+        kadikoy,
+        target,
+        staff,
+        "collected",
+    )
+    assert response.json()["total"] == money("150.00")
+    stock = Stock.objects.get(variant=variant)
+    assert (stock.on_hand, stock.allocated) == (2, 0)
+    assert IdempotencyKey.objects.get().scope == f"user:{staff.pk}"
+    # the customer sees the store sale in their history
+    assert [o["number"] for o in app_client.get("/api/v1/orders/").json()["results"]] == [
+        order.number
+    ]
+
+
+def test_click_and_collect_placed_by_the_clerk_is_confirmed_at_once(kadikoy, clerk, customer):
+    variant = f.product(channels=[kadikoy]).variants.get()
+    in_store(kadikoy, variant)
+    _staff, client = clerk
+    target, _ = customer
+    client.post(staff_url(target, "cart/lines/"), {"sku": variant.sku})
+
+    response = client.post(
+        staff_url(target, "orders/"),
+        {"delivery": "pickup", "pickup_location": "kadikoy"},
+        HTTP_IDEMPOTENCY_KEY="cc-1",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["status"], response.json()["pickup"]["store"]) == (
+        "confirmed",
+        "kadikoy",
+    )
+    assert response.json()["pickup"]["code"] is None
+
+
+def test_endless_aisle_home_delivery_from_another_location(kadikoy, clerk, customer):
+    f.ShippingMethodFactory(channel=kadikoy)
+    variant = f.product(channels=[kadikoy], price="1200.00").variants.get()
+    dc = f.stocked(kadikoy, variant, quantity=4)  # at the distribution centre, not the store
+    f.sells_from(kadikoy, kadikoy.store_location, dc)
+    staff, client = clerk
+    target, _ = customer
+    client.post(staff_url(target, "cart/lines/"), {"sku": variant.sku})
+
+    quote = client.post(
+        staff_url(target, "checkout/quote/"),
+        {"delivery": "home", "shipping_method": "standart", "address": f.ADDRESS},
+    )
+    response = client.post(
+        staff_url(target, "orders/"),
+        {"delivery": "home", "shipping_method": "standart", "shipping_address": f.ADDRESS},
+        HTTP_IDEMPOTENCY_KEY="aisle-1",
+    )
+
+    assert quote.json()["total"] == money("1200.00")  # free shipping from 1000
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get()
+    assert (order.channel, order.placed_by, order.delivery) == (kadikoy, staff, "home")
+    assert Allocation.objects.get(reference=order.reference).location == dc
+    assert [fl["location"] for fl in response.json()["fulfilments"]] == ["dc-test"]
+
+
+def test_a_handed_over_sale_must_be_at_the_staffs_own_counter(web, kadikoy, clerk, customer):
+    f.ShippingMethodFactory(channel=kadikoy)
+    variant = f.product(channels=[kadikoy]).variants.get()
+    in_store(kadikoy, variant)
+    _staff, client = clerk
+    target, _ = customer
+    client.post(staff_url(target, "cart/lines/"), {"sku": variant.sku})
+
+    response = client.post(
+        staff_url(target, "orders/"),
+        {
+            "delivery": "home",
+            "shipping_method": "standart",
+            "shipping_address": f.ADDRESS,
+            "handed_over": True,
+        },
+        HTTP_IDEMPOTENCY_KEY="bad-1",
+    )
+
+    assert (response.status_code, list(response.json()["fields"])) == (400, ["delivery"])
+    assert not Order.objects.exists()
+    assert not IdempotencyKey.objects.exists()
