@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint check format bench-catalog bench-allocation clean
+.PHONY: run test install lint check format bench-catalog bench-allocation bench-checkout clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Omni needs Python 3.11"'
@@ -43,6 +43,9 @@ bench-catalog: install
 
 bench-allocation: install
 	$(BIN)/python bench/allocation.py $(BENCH_ARGS)
+
+bench-checkout: install
+	$(BIN)/python bench/checkout.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

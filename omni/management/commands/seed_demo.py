@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts import demo as accounts_demo
 from catalog import demo as catalog_demo
 from inventory import demo as inventory_demo
+from orders import demo as orders_demo
 from sales_channels import demo as channels_demo
 
 
@@ -40,6 +41,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Stock: {stock['locations']} locations, {stock['units_received']} units received."
         )
+        orders = orders_demo.seed(channels)
+        self.stdout.write(
+            f"Orders: {orders['shipping_methods']} shipping methods; {orders['orders_placed']} "
+            f"demo orders placed ({orders['orders']} in all for {orders_demo.CUSTOMER_EMAIL})."
+        )
+        for skipped in orders["skipped"]:
+            self.stdout.write(f"  not placed: {skipped}")
         if variants:
             bulk = catalog_demo.seed_bulk(channels, variants=variants)
             self.stdout.write(

@@ -1,0 +1,209 @@
+"""Placing orders under concurrency, on real PostgreSQL with real connections (one per thread)
+released together by a barrier, checked against the database afterwards: the last units are
+sold exactly once whichever channel asks, checkouts never deadlock, and a cart becomes one
+order however often it is placed at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from inventory import services as inventory
+from inventory.models import Allocation, Stock
+from omni.errors import Conflict, InsufficientStock, OmniError
+from orders.models import Cart, IdempotencyKey, Order, OrderLine
+from orders.services import carts, checkout, lifecycle
+from tests import factories as f
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(jobs: list[Callable[[], Any]], timeout: float = 60) -> list[Any]:
+    """Run each job in its own thread, on its own database connection, all released at once.
+    Returns what each returned or raised, in the order of the jobs."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list[Any] = [None] * len(jobs)
+
+    def run(i: int, job: Callable[[], Any]) -> None:
+        try:
+            connection.ensure_connection()  # connect first, so that they start together
+            barrier.wait(timeout=timeout)
+            outcomes[i] = job()
+        except BaseException as error:
+            outcomes[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    assert not any(t.is_alive() for t in threads), "a worker is stuck (a lock never released?)"
+    return outcomes
+
+
+def unexpected(outcomes: list[Any]) -> list[BaseException]:
+    """What was raised that is not one of Omni's own clear errors: a deadlock, a lost
+    connection, a constraint violation, a bug."""
+    return [o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, OmniError)]
+
+
+def nothing_oversold() -> None:
+    for stock in Stock.objects.all():
+        assert 0 <= stock.allocated <= stock.on_hand, stock
+    assert inventory.stock_audit() == []
+    held = Allocation.objects.filter(status="allocated").aggregate(n=Sum("quantity"))["n"] or 0
+    ordered = (
+        OrderLine.objects.exclude(order__status="cancelled").aggregate(n=Sum("quantity"))["n"] or 0
+    )
+    assert held == ordered == (Stock.objects.aggregate(n=Sum("allocated"))["n"] or 0)
+
+
+@pytest.fixture
+def web():
+    return f.ChannelFactory(code="web", kind="web")
+
+
+@pytest.fixture
+def app():
+    return f.ChannelFactory(code="app", kind="app")
+
+
+@pytest.fixture
+def locations(web, app):
+    """A distribution centre and a store that both channels sell from."""
+    dc = f.StockLocationFactory(code="dc-gebze", city="Kocaeli")
+    store = f.StockLocationFactory(code="store-kadikoy", kind="store", click_and_collect=True)
+    for channel in (web, app):
+        f.sells_from(channel, dc, store)
+        f.ShippingMethodFactory(channel=channel)
+    return dc, store
+
+
+def cart_of(channel, customer, lines: list[tuple[Any, int]]) -> Cart:
+    cart = carts.cart_for_customer(customer=customer, channel=channel)
+    for variant, quantity in lines:
+        carts.cart_add(cart=cart, channel=channel, variant_id=variant.pk, quantity=quantity)
+    return cart
+
+
+def placing(cart: Cart, channel, customer) -> Callable[[], Order]:
+    delivery = checkout.delivery_build(
+        channel=channel, method="home", shipping_method="standart", address=f.ADDRESS
+    )
+    return lambda: checkout.order_place(
+        cart=cart, channel=channel, delivery=delivery, customer=customer
+    )
+
+
+def test_two_channels_racing_for_the_last_units_sell_each_unit_once(web, app, locations):
+    dc, store = locations
+    variant = f.product(channels=[web, app], price="100.00").variants.get()
+    inventory.stock_receive(variant=variant, location=dc, quantity=3)
+    inventory.stock_receive(variant=variant, location=store, quantity=2)
+    jobs, customers = [], []
+    for n in range(12):  # 12 shoppers, 6 on each channel, for the last 5 units
+        channel = web if n % 2 else app
+        customer = f.CustomerFactory()
+        customers.append(customer)
+        jobs.append(placing(cart_of(channel, customer, [(variant, 1)]), channel, customer))
+
+    outcomes = race(jobs)
+
+    assert unexpected(outcomes) == []
+    placed = [o for o in outcomes if isinstance(o, Order)]
+    refused = [o for o in outcomes if isinstance(o, InsufficientStock)]
+    assert (len(placed), len(refused)) == (5, 7)
+    for error in refused:
+        assert error.items == [(variant.sku, 1, 0)]
+    assert {o.channel.code for o in placed} <= {"web", "app"}
+    assert Order.objects.count() == 5
+    assert sorted(Stock.objects.values_list("location__code", "on_hand", "allocated")) == [
+        ("dc-gebze", 3, 3),
+        ("store-kadikoy", 2, 2),
+    ]
+    # a refused shopper keeps their cart, as it was
+    kept = Cart.objects.filter(customer__in=customers, status="active")
+    assert kept.count() == 7
+    assert all(c.lines.get().quantity == 1 for c in kept)
+    nothing_oversold()
+
+
+def test_many_customers_checking_out_at_once_never_deadlock(web, app, locations):
+    dc, store = locations
+    variants = list(f.product(channels=[web, app], variants=6).variants.order_by("id"))
+    for v in variants:
+        inventory.stock_receive(variant=v, location=dc, quantity=30)
+        inventory.stock_receive(variant=v, location=store, quantity=10)
+    # Orders already placed, which some workers cancel during the race (a cancel releases
+    # stock: it locks the same variants, from the order's side).
+    earlier = []
+    for n in range(4):
+        customer = f.CustomerFactory()
+        cart = cart_of(web, customer, [(v, 1) for v in variants[n : n + 3]])
+        earlier.append(placing(cart, web, customer)())
+    jobs = []
+    for n in range(12):
+        channel = web if n % 2 else app
+        customer = f.CustomerFactory()
+        # each cart holds the same variants, added in a different order, some twice over
+        mine = variants[n % 6 :] + variants[: n % 6]
+        if n % 3 == 0:
+            mine = list(reversed(mine))
+        cart = cart_of(channel, customer, [(v, 1 + (i + n) % 2) for i, v in enumerate(mine)])
+        jobs.append(placing(cart, channel, customer))
+    jobs += [(lambda o=order: lifecycle.order_cancel(order=o, reason="race")) for order in earlier]
+
+    outcomes = race(jobs)
+
+    assert unexpected(outcomes) == []
+    assert [o for o in outcomes if isinstance(o, OmniError)] == []
+    assert Order.objects.exclude(status="cancelled").count() == 12
+    assert Order.objects.filter(status="cancelled").count() == 4
+    nothing_oversold()
+
+
+@pytest.mark.parametrize("same_key", [False, True], ids=["no key", "same Idempotency-Key"])
+def test_the_same_cart_placed_twice_at_once_is_one_order(web, locations, same_key):
+    dc, _store = locations
+    variant = f.product(channels=[web], price="100.00").variants.get()
+    inventory.stock_receive(variant=variant, location=dc, quantity=10)
+    customer = f.CustomerFactory()
+    cart = cart_of(web, customer, [(variant, 2)])
+    place = placing(cart, web, customer)
+
+    def with_key() -> Order:
+        # what the API does with an Idempotency-Key
+        record = checkout.idempotency_begin(
+            scope=f"cart:{cart.token}", key="checkout-1", fingerprint="same body"
+        )
+        if record.state == IdempotencyKey.State.DONE:
+            return checkout.order_replay(record)
+        delivery = checkout.delivery_build(
+            channel=web, method="home", shipping_method="standart", address=f.ADDRESS
+        )
+        return checkout.order_place(
+            cart=cart, channel=web, delivery=delivery, customer=customer, idempotency=record
+        )
+
+    outcomes = race([with_key if same_key else place] * 2)
+
+    assert unexpected(outcomes) == []
+    (order,) = Order.objects.all()
+    for outcome in outcomes:
+        if isinstance(outcome, Order):
+            assert outcome.pk == order.pk
+        else:
+            assert isinstance(outcome, Conflict)
+            assert outcome.code in ("cart_closed", "request_in_flight")
+    assert any(isinstance(o, Order) for o in outcomes)
+    assert order.lines.get().quantity == 2
+    assert Stock.objects.get(variant=variant).allocated == 2
+    assert Cart.objects.get(pk=cart.pk).status == "ordered"
+    nothing_oversold()

@@ -1,0 +1,89 @@
+"""The demo's orders: shipping methods and channel settings, and a few believable orders of the
+demo customer placed through the order service, once however often seed_demo runs."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from inventory import services as inventory
+from inventory.models import StockMovement
+from omni.models import OutboxEvent
+from orders.models import Cart, Order, ShippingMethod
+from sales_channels.models import Channel
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_places_the_demo_orders_once(capsys):
+    call_command("seed_demo", "--no-images")
+    orders = list(Order.objects.order_by("id").values_list("pk", "number", "status"))
+    counts = (
+        Order.objects.count(),
+        StockMovement.objects.count(),
+        OutboxEvent.objects.count(),
+        ShippingMethod.objects.count(),
+        Cart.objects.count(),
+    )
+
+    call_command("seed_demo", "--no-images")
+    out = capsys.readouterr().out
+
+    assert list(Order.objects.order_by("id").values_list("pk", "number", "status")) == orders
+    assert (
+        Order.objects.count(),
+        StockMovement.objects.count(),
+        OutboxEvent.objects.count(),
+        ShippingMethod.objects.count(),
+        Cart.objects.count(),
+    ) == counts
+    assert "not placed" not in out
+    assert inventory.stock_audit() == []
+
+
+def test_the_demo_customer_has_orders_from_several_channels_that_sell_their_own_way():
+    call_command("seed_demo", "--no-images")
+
+    orders = {
+        (o.channel.code, o.origin_channel.code, o.delivery, o.status): o
+        for o in Order.objects.filter(customer__email="musteri@omni.test").select_related(
+            "channel", "origin_channel", "pickup_location", "placed_by"
+        )
+    }
+    assert set(orders) == {
+        ("web", "web", "home", "confirmed"),
+        ("app", "web", "pickup", "confirmed"),
+        ("store-kadikoy", "store-kadikoy", "pickup", "collected"),
+        ("app", "app", "home", "pending"),
+    }
+    home = orders["web", "web", "home", "confirmed"]
+    assert home.shipping_method.code == "standart"
+    assert home.subtotal >= Decimal("750.00") and home.shipping_total == 0  # free over 750
+    express = orders["app", "app", "home", "pending"]
+    assert (express.shipping_method.code, express.shipping_total) == ("hizli", Decimal("89.90"))
+    pickup = orders["app", "web", "pickup", "confirmed"]
+    assert pickup.pickup_location.code == "store-kadikoy"
+    counter = orders["store-kadikoy", "store-kadikoy", "pickup", "collected"]
+    assert counter.placed_by.email == "kasa.kadikoy@omni.test"
+    assert set(counter.fulfilments.values_list("status", flat=True)) == {"handed_over"}
+    # every placed order holds or has consumed its stock through the ledger
+    for order in orders.values():
+        assert StockMovement.objects.filter(reference=order.reference).exists()
+
+    # how each channel sells
+    channels = {c.code: c for c in Channel.objects.all()}
+    for code in ("store-kadikoy", "store-kizilay", "store-alsancak"):
+        assert (channels[code].pay_later, channels[code].cart_reservation_minutes) == (True, 30)
+        assert list(
+            ShippingMethod.objects.filter(channel=channels[code]).values_list("code", "kind")
+        ) == [("magazadan", "ship_from_store")]
+    for code in ("web", "app"):
+        assert (channels[code].pay_later, channels[code].cart_reservation_minutes) == (False, 10)
+        methods = {
+            m.code: (m.name_tr, m.price, m.free_over, m.min_days, m.max_days)
+            for m in ShippingMethod.objects.filter(channel=channels[code])
+        }
+        assert methods == {
+            "standart": ("Standart Kargo", Decimal("49.90"), Decimal("750.00"), 2, 4),
+            "hizli": ("Hızlı Kargo", Decimal("89.90"), None, 1, 1),
+        }
