@@ -464,6 +464,9 @@ def order_place(
             )
             for i in checkout.lines
         )
+        # Only a cart that held stock has reservations to turn into the order's allocation (an
+        # expired one's are ignored by availability and deleted by a beat task).
+        holds_stock = locked_cart.reserved_until is not None
         locked_cart.status = Cart.Status.ORDERED
         locked_cart.reserved_until = None
         locked_cart.save(update_fields=["status", "reserved_until", "updated_at"])
@@ -494,7 +497,7 @@ def order_place(
             lines=lines,
             channel=channel,
             delivery=delivery,
-            reservation_reference=cart.reservation_reference,
+            reservation_reference=cart.reservation_reference if holds_stock else None,
             actor=actor,
             now=now,
         )
@@ -548,6 +551,7 @@ def order_allocate(
     transfer_needed = False
     if store is not None:
         try:
+            # stock_allocate's own savepoint makes a store without the stock not an error.
             result = inventory.stock_allocate(
                 channel=channel,
                 reference=order.reference,
