@@ -6,6 +6,8 @@ from accounts.models import User
 from customers.models import Customer
 from sales_channels.models import Channel
 
+_UNKNOWN = object()
+
 
 def customer_for_user(*, user: User, channel: Channel | None = None) -> Customer:
     """The profile of a signed-in user, created on first need.
@@ -13,7 +15,10 @@ def customer_for_user(*, user: User, channel: Channel | None = None) -> Customer
     A guest profile with the same e-mail is not taken over: the address is not verified, and
     whoever signs up with it must not see another person's orders. Joining them is for a
     verified flow (the CRM)."""
-    customer = Customer.objects.filter(user=user).first() if user.pk else None
+    # Token sign-in reads the profile with the user (omni.api.auth): None there means none yet.
+    customer = user._state.fields_cache.get("customer", _UNKNOWN) if user.pk else None
+    if customer is _UNKNOWN:
+        customer = Customer.objects.filter(user=user).first()
     if customer is not None:
         return customer
     try:

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class SalesChannelsConfig(AppConfig):
     name = "sales_channels"
     verbose_name = _("Sales channels")
+
+    def ready(self) -> None:
+        # The per-process channel cache (selectors.channel_get_active) forgets a saved channel.
+        from django.db.models.signals import post_delete, post_save
+
+        from sales_channels.models import Channel
+        from sales_channels.selectors import channel_cache_clear
+
+        post_save.connect(channel_cache_clear, sender=Channel, dispatch_uid="channel-cache-save")
+        post_delete.connect(
+            channel_cache_clear, sender=Channel, dispatch_uid="channel-cache-delete"
+        )

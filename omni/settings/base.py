@@ -180,7 +180,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "omni.api.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -239,6 +239,8 @@ OMNI_UNPAID_ORDER_MINUTES = env.int("OMNI_UNPAID_ORDER_MINUTES", default=60)
 # sells from, safety stocks) before reading it again; a change made in the same process
 # applies at once.
 OMNI_STOCK_CONFIG_SECONDS = env.int("OMNI_STOCK_CONFIG_SECONDS", default=5)
+# How long a process keeps a channel it has looked up by code (every shopper request does).
+OMNI_CHANNEL_CACHE_SECONDS = env.int("OMNI_CHANNEL_CACHE_SECONDS", default=5)
 
 # WhiteNoise warns at start-up when the collected static folder does not exist yet.
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)

@@ -70,3 +70,4 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 # Tests change channel configuration between calls; tests/inventory covers the cache itself.
 OMNI_STOCK_CONFIG_SECONDS = 0
+OMNI_CHANNEL_CACHE_SECONDS = 0

@@ -169,23 +169,29 @@ def _locked(cart: Cart) -> Cart:
 
 
 def _variant_on_channel(*, variant_id: int, channel: Channel) -> tuple[ProductVariant, Decimal]:
+    """The variant with its price on the channel, if it is sold there now (one query)."""
     variant = (
         ProductVariant.objects.select_related("product")
-        .filter(pk=variant_id, channel_prices__channel=channel)
-        .annotate(price_now=F("channel_prices__price"))
+        .annotate(
+            channel_price=FilteredRelation(
+                "channel_prices", condition=Q(channel_prices__channel=channel)
+            ),
+            listing=FilteredRelation(
+                "product__channel_listings",
+                condition=Q(product__channel_listings__channel=channel),
+            ),
+            price_now=F("channel_price__price"),
+            listed=F("listing__is_published"),
+            listed_from=F("listing__published_at"),
+        )
+        .filter(pk=variant_id, channel_price__isnull=False)
         .first()
     )
-    if variant is None:
-        raise ValidationError.for_field(
-            "variant", _("This item is not sold on this channel."), code="not_sold_here"
-        )
-    listing = variant.product.channel_listings.filter(channel=channel).first()
     now = timezone.now()
-    if not (
+    if variant is None or not (
         variant.product.is_active
-        and listing is not None
-        and listing.is_published
-        and (listing.published_at is None or listing.published_at <= now)
+        and variant.listed
+        and (variant.listed_from is None or variant.listed_from <= now)
     ):
         raise ValidationError.for_field(
             "variant", _("This item is not sold on this channel."), code="not_sold_here"
