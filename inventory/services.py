@@ -807,10 +807,12 @@ def stock_allocate(
     reservation_reference: str | None = None,
     actor: User | None = None,
     sources: dict[int, list[ChannelSource]] | None = None,
+    from_kind: str | None = None,
 ) -> AllocationResult:
     """Allocate every line of an order, or none: route (see inventory.routing), then hold the
     units at the chosen locations. A cart's own reservations (`reservation_reference`) count as
-    available to it and are consumed. Raises InsufficientStock naming each short variant."""
+    available to it and are consumed. `from_kind` ships only from that kind of location (ship
+    from store: StockLocation.Kind.STORE). Raises InsufficientStock naming each short variant."""
     if not lines:
         raise ValidationError.for_field("lines", _("Add at least one line."), code="required")
     demand: dict[int, int] = defaultdict(int)
@@ -842,6 +844,7 @@ def stock_allocate(
             destination=destination,
             pickup_location=pickup_location,
             locations=locations,
+            from_kind=from_kind,
         )
         plan = routing.plan(dict(demand), candidates, pickup=pickup_location is not None)
         if not plan.feasible:
@@ -910,6 +913,7 @@ def route_candidates(
     destination: tuple[float, float] | None,
     pickup_location: StockLocation | None,
     locations: Mapping[int, StockLocation] | None = None,
+    from_kind: str | None = None,
 ) -> list[routing.Candidate]:
     """The locations that may fulfil `demand` for the channel, with what each can sell of it.
     `levels` is {(variant id, location id): stock}; `locations` ({id: location}) the channel's
@@ -936,6 +940,7 @@ def route_candidates(
             for s in own
             if locations.get(s.location_id) is not None
             and locations[s.location_id].ships_to_customers
+            and (from_kind is None or locations[s.location_id].kind == from_kind)
         ]
     result = []
     for location_id, priority, safety in chosen:

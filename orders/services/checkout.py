@@ -578,6 +578,10 @@ def order_allocate(
             destination=delivery.destination(),
             reservation_reference=reservation,
             actor=actor,
+            # Ship from store: the parcel leaves one of the channel's stores, not a warehouse.
+            from_kind=StockLocation.Kind.STORE
+            if delivery.method == Order.Delivery.SHIP_FROM_STORE
+            else None,
         )
     by_variant = {line.variant_id: line for line in lines}
     fulfilments, parts = [], []

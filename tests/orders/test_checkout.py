@@ -263,3 +263,24 @@ def test_a_cart_can_be_ordered_only_once(web, customer):
         checkout.order_place(cart=cart, channel=web, delivery=home(web), customer=customer)
     assert getattr(error.value, "code", "") == "cart_closed"
     assert Order.objects.count() == 1
+
+
+def test_ship_from_store_ships_from_a_store_even_when_a_warehouse_has_stock(web, customer):
+    variant = f.product(channels=[web]).variants.get()
+    dc = f.stocked(web, variant, quantity=10)
+    store = f.StockLocationFactory(code="store-alsancak", kind="store", city="İzmir")
+    f.sells_from(web, dc, store)
+    from inventory import services as inventory
+
+    inventory.stock_receive(variant=variant, location=store, quantity=2)
+    method = f.ShippingMethodFactory(channel=web, code="magazadan", kind="ship_from_store")
+    cart = carts.cart_for_customer(customer=customer, channel=web)
+    carts.cart_add(cart=cart, channel=web, variant_id=variant.pk)
+    delivery = checkout.delivery_build(
+        channel=web, method="ship_from_store", shipping_method=method.code, address=f.ADDRESS
+    )
+
+    order = checkout.order_place(cart=cart, channel=web, delivery=delivery, customer=customer)
+
+    assert Allocation.objects.get(reference=order.reference).location == store
+    assert list(order.fulfilments.values_list("location", flat=True)) == [store.pk]
