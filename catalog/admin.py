@@ -29,6 +29,7 @@ from catalog.models import (
     VariantChannelPrice,
     VariantPriceHistory,
 )
+from omni.admin_tools import ReadOnlyMixin
 from omni.errors import OmniError
 from sales_channels.models import Channel
 
@@ -307,7 +308,7 @@ class ProductVariantAdmin(admin.ModelAdmin):
 
 
 @admin.register(VariantPriceHistory)
-class VariantPriceHistoryAdmin(admin.ModelAdmin):
+class VariantPriceHistoryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "variant",
         "channel",
@@ -322,12 +323,3 @@ class VariantPriceHistoryAdmin(admin.ModelAdmin):
     search_fields = ["variant__sku"]
     list_select_related = ["variant", "channel", "changed_by"]
     date_hierarchy = "started_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

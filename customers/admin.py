@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Address, Customer
+from omni.admin_tools import ReadOnlyMixin
 from orders.models import Order
 
 # The newest orders are shown on the profile; all of them are one link away.
@@ -45,7 +46,7 @@ class LatestOrdersFormSet(forms.BaseInlineFormSet):
         return self._latest
 
 
-class CustomerOrderInline(admin.TabularInline):
+class CustomerOrderInline(ReadOnlyMixin, admin.TabularInline):
     """The customer's orders from every channel, newest first, read-only."""
 
     model = Order
@@ -61,15 +62,6 @@ class CustomerOrderInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("channel")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("order"))
     def order(self, obj: Order) -> str:

@@ -38,6 +38,7 @@ from inventory.models import (
     Transfer,
     TransferLine,
 )
+from omni.admin_tools import ReadOnlyMixin
 from omni.errors import OmniError
 
 # A stock action shows one input per selected row; past this the page is not the right tool.
@@ -45,17 +46,8 @@ STOCK_ACTION_MAX_ROWS = 100
 LEDGER_INLINE_ROWS = 20
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
+class _ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Rows that only services write: listed and viewed, never added, edited or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _variant_by_code(code: str) -> ProductVariant | None:
@@ -197,7 +189,7 @@ class LatestMovementsFormSet(forms.BaseInlineFormSet):
         return self._latest
 
 
-class LatestMovementsInline(admin.TabularInline):
+class LatestMovementsInline(ReadOnlyMixin, admin.TabularInline):
     """The newest movements of the stock row; the whole ledger is one link away."""
 
     model = StockMovement
@@ -220,15 +212,6 @@ class LatestMovementsInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("channel", "actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class _StockRowsForm(forms.Form):
@@ -653,7 +636,7 @@ TransferLineFormSet = forms.formset_factory(
 )
 
 
-class TransferLineInline(admin.TabularInline):
+class TransferLineInline(ReadOnlyMixin, admin.TabularInline):
     model = TransferLine
     fields = ["sku", "product", "quantity"]
     readonly_fields = fields
@@ -667,15 +650,6 @@ class TransferLineInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("variant__product")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Transfer)

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from omni.admin_tools import ReadOnlyMixin
 from omni.models import OutboxEvent
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The outbox, read-only: what has been recorded for the channels, and what is relayed."""
 
     list_display = [
@@ -20,12 +21,3 @@ class OutboxEventAdmin(admin.ModelAdmin):
     list_filter = ["topic", "published_at"]
     search_fields = ["key"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
