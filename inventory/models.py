@@ -249,10 +249,14 @@ class Allocation(models.Model):
         MOVED = "moved", _("Moved to another location")
 
     stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
+    # Read by reference and by stock row. Not indexed: every index is paid for on each
+    # allocation, which is written while the variant is locked.
     variant = models.ForeignKey(
-        "catalog.ProductVariant", on_delete=models.PROTECT, related_name="+"
+        "catalog.ProductVariant", on_delete=models.PROTECT, related_name="+", db_index=False
     )
-    location = models.ForeignKey(StockLocation, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reference = models.CharField(max_length=120, db_index=True)  # "order:1042"
     line_ref = models.CharField(max_length=120, blank=True)  # "line:5531"
     quantity = models.PositiveIntegerField()

@@ -21,7 +21,9 @@ class OutboxEvent(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    topic = models.CharField(max_length=64, db_index=True)
+    # Not indexed: the relay reads by id, and every index is paid for on each event, written
+    # in the transaction (and under the locks) of the change it describes.
+    topic = models.CharField(max_length=64)
     # What the event is about, e.g. "variant:42"; several events with one key in a short window
     # can be coalesced to the latest, which the version (growing per key) identifies.
     key = models.CharField(max_length=128)
