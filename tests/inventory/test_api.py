@@ -2,7 +2,6 @@
 operations, through HTTP with the project's one error format."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
@@ -11,12 +10,12 @@ from inventory.models import (
     Allocation,
     Reservation,
     Stock,
-    StockLocation,
     StockMovement,
     Transfer,
 )
 from omni.models import OutboxEvent
 from tests import factories as f
+from tests.inventory.support import receive, store, variants
 
 pytestmark = pytest.mark.django_db
 
@@ -29,70 +28,6 @@ def api(api):
     """In English: DRF's own messages would otherwise follow the default language, Turkish."""
     api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return api
-
-
-@pytest.fixture
-def web():
-    return f.ChannelFactory(code="web")
-
-
-@pytest.fixture
-def gebze():
-    return f.StockLocationFactory(
-        code="dc-gebze",
-        name="Gebze DC",
-        city="Kocaeli",
-        latitude=Decimal("40.802"),
-        longitude=Decimal("29.431"),
-    )
-
-
-@pytest.fixture
-def izmir_dc():
-    return f.StockLocationFactory(
-        code="dc-izmir",
-        name="Kemalpaşa DC",
-        city="İzmir",
-        latitude=Decimal("38.426"),
-        longitude=Decimal("27.417"),
-    )
-
-
-def store(code: str, name: str, city: str, district: str, lat: str, lon: str, **extra):
-    return f.StockLocationFactory(
-        code=code,
-        name=name,
-        kind=StockLocation.Kind.STORE,
-        city=city,
-        district=district,
-        latitude=Decimal(lat),
-        longitude=Decimal(lon),
-        click_and_collect=True,
-        **extra,
-    )
-
-
-@pytest.fixture
-def kadikoy():
-    return store("store-kadikoy", "Kadıköy Mağazası", "İstanbul", "Kadıköy", "40.988", "29.028")
-
-
-@pytest.fixture
-def kizilay():
-    return store("store-kizilay", "Kızılay Mağazası", "Ankara", "Çankaya", "39.920", "32.854")
-
-
-@pytest.fixture
-def alsancak():
-    return store("store-alsancak", "Alsancak Mağazası", "İzmir", "Konak", "38.437", "27.143")
-
-
-def variants(channel, n: int) -> list:
-    return list(f.product(channels=[channel], variants=n).variants.order_by("id"))
-
-
-def receive(variant, location, quantity: int) -> None:
-    services.stock_receive(variant=variant, location=location, quantity=quantity)
 
 
 def authed(api, *perms):

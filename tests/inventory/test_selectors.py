@@ -2,7 +2,6 @@
 preview, each in a fixed number of queries and none of them changing anything."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
@@ -12,64 +11,9 @@ from inventory.models import Allocation, Reservation, Stock, StockLocation, Stoc
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from tests import factories as f
+from tests.inventory.support import receive, store, variants
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web():
-    return f.ChannelFactory(code="web")
-
-
-@pytest.fixture
-def gebze():
-    return f.StockLocationFactory(
-        code="dc-gebze", city="Kocaeli", latitude=Decimal("40.802"), longitude=Decimal("29.431")
-    )
-
-
-@pytest.fixture
-def izmir_dc():
-    return f.StockLocationFactory(
-        code="dc-izmir", city="İzmir", latitude=Decimal("38.426"), longitude=Decimal("27.417")
-    )
-
-
-def store(code: str, name: str, city: str, district: str, lat: str, lon: str, **extra):
-    return f.StockLocationFactory(
-        code=code,
-        name=name,
-        kind=StockLocation.Kind.STORE,
-        city=city,
-        district=district,
-        latitude=Decimal(lat),
-        longitude=Decimal(lon),
-        click_and_collect=True,
-        **extra,
-    )
-
-
-@pytest.fixture
-def kadikoy():
-    return store("store-kadikoy", "Kadıköy Mağazası", "İstanbul", "Kadıköy", "40.988", "29.028")
-
-
-@pytest.fixture
-def kizilay():
-    return store("store-kizilay", "Kızılay Mağazası", "Ankara", "Çankaya", "39.920", "32.854")
-
-
-@pytest.fixture
-def alsancak():
-    return store("store-alsancak", "Alsancak Mağazası", "İzmir", "Konak", "38.437", "27.143")
-
-
-def variants(channel, n: int) -> list:
-    return list(f.product(channels=[channel], variants=n).variants.order_by("id"))
-
-
-def receive(variant, location, quantity: int) -> None:
-    services.stock_receive(variant=variant, location=location, quantity=quantity)
 
 
 # --- availability on a channel --------------------------------------------------------------
