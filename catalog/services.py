@@ -295,19 +295,19 @@ def variant_create(
     _validate_variant(product=product, sku=sku, barcode=barcode, attribute_values=attribute_values)
     with transaction.atomic():
         try:
-            with transaction.atomic():
-                variant = ProductVariant.objects.create(
+            variant = variant_save(
+                variant=ProductVariant(
                     product=product,
                     sku=sku,
                     barcode=barcode,
                     weight_grams=weight_grams,
                     sort_order=sort_order,
                 )
+            )
         except IntegrityError as exc:
             raise _integrity_to_validation(exc) from exc
         if attribute_values:
             _variant_attributes_set(variant, attribute_values)
-        _product_event(product, "variant_created")
         for index, price in enumerate(prices):
             try:
                 variant_price_set(variant=variant, actor=actor, **price)
