@@ -1,0 +1,1 @@
+"""Payment gateways: one class per provider behind payments.gateways.base.Gateway."""
