@@ -54,7 +54,7 @@ def availability_for_channel(
     allocated, less live reservations, less the channel's safety stock there, never below zero
     at any one location (a location short of its safety stock does not eat another's units).
     A cart's own reservations (`exclude_reservation`, "cart:<token>") count as available to it.
-    Two queries: the channels' locations and the stock rows.
+    One query (the channels' locations are configuration, kept per process).
     """
     ids = sorted(set(variant_ids))
     result = dict.fromkeys(ids, 0)
@@ -63,14 +63,11 @@ def availability_for_channel(
     safety = {s.location_id: s.safety_stock for s in services.channel_sources().get(channel.pk, [])}
     if not safety:
         return result
-    rows = (
-        Stock.objects.filter(variant_id__in=ids, location_id__in=list(safety))
-        .annotate(
-            reserved=services.live_reserved(
-                now=now or timezone.now(), exclude_reference=exclude_reservation
-            )
-        )
-        .values_list("variant_id", "location_id", "on_hand", "allocated", "reserved")
+    rows = services.stock_levels(
+        variant_ids=ids,
+        location_ids=list(safety),
+        now=now or timezone.now(),
+        exclude_reservation=exclude_reservation,
     )
     for variant_id, location_id, on_hand, allocated, reserved in rows:
         result[variant_id] += services.sellable(on_hand, allocated, reserved, safety[location_id])

@@ -3,3 +3,18 @@ from django.apps import AppConfig
 
 class OrdersConfig(AppConfig):
     name = "orders"
+
+    def ready(self) -> None:
+        # The per-process shipping method cache (services.checkout.shipping_methods_active)
+        # forgets a saved method.
+        from django.db.models.signals import post_delete, post_save
+
+        from orders.models import ShippingMethod
+        from orders.services.checkout import shipping_methods_cache_clear
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                shipping_methods_cache_clear,
+                sender=ShippingMethod,
+                dispatch_uid=f"shipping-methods-cache-{signal is post_save}",
+            )

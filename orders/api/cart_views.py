@@ -196,12 +196,11 @@ class CartLineListApi(ShopperApi):
         data = s.CartLineAddInput(data=request.data)
         data.is_valid(raise_exception=True)
         cart, channel = self.get_cart(), self.get_channel()
-        variant_id = selectors.variant_id_for_sku(data.validated_data["sku"])
         try:
             carts.cart_add(
                 cart=cart,
                 channel=channel,
-                variant_id=variant_id,
+                sku=data.validated_data["sku"],
                 quantity=data.validated_data["quantity"],
             )
         except ValidationError as error:
@@ -418,7 +417,7 @@ class CheckoutQuoteApi(ShopperApi):
 
 def _order_response(order: Order) -> Response:
     return Response(
-        s.OrderOutput(selectors.order_get(pk=order.pk)).data, status=status.HTTP_201_CREATED
+        s.OrderOutput(selectors.order_for_output(order)).data, status=status.HTTP_201_CREATED
     )
 
 

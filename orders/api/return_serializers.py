@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from catalog.models import ProductVariant
 from inventory.api.serializers import location_field
+from omni.api.serializers import ModelSerializer
 from orders.api.serializers import MoneyField
 from orders.models import Return, ReturnLine
 
@@ -101,7 +102,7 @@ class ReturnRejectInput(serializers.Serializer):
 # --- output ---------------------------------------------------------------------------------
 
 
-class ReturnLineOutput(serializers.ModelSerializer):
+class ReturnLineOutput(ModelSerializer):
     line = serializers.IntegerField(source="order_line_id", help_text="The order line's id.")
     sku = serializers.CharField(source="order_line.sku")
     product_name = serializers.CharField(source="order_line.product_name")
@@ -128,7 +129,7 @@ class ReturnLineOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReturnOutput(serializers.ModelSerializer):
+class ReturnOutput(ModelSerializer):
     """A return; load it with orders.services.returns.returns_query() (a fixed number of
     queries)."""
 

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Address, Customer
+from omni.api.serializers import ModelSerializer
 from omni.money import Money
 from orders.models import Fulfilment, Order, OrderEvent, OrderLine, ShippingMethod
 from orders.services.carts import MAX_LINE_QUANTITY
@@ -59,7 +60,7 @@ class NullableMoneyField(MoneyField):
 # --- orders (shared) ------------------------------------------------------------------------
 
 
-class OrderLineOutput(serializers.ModelSerializer):
+class OrderLineOutput(ModelSerializer):
     unit_price = MoneyField("unit_price", currency="order.currency")
     discount = MoneyField("discount", currency="order.currency")
     line_total = MoneyField("line_total", currency="order.currency")
@@ -84,7 +85,7 @@ class OrderLineOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderEventOutput(serializers.ModelSerializer):
+class OrderEventOutput(ModelSerializer):
     channel = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
@@ -93,7 +94,7 @@ class OrderEventOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FulfilmentOutput(serializers.ModelSerializer):
+class FulfilmentOutput(ModelSerializer):
     location = serializers.CharField(source="location.code", read_only=True)
     location_name = serializers.CharField(source="location.name", read_only=True)
 
@@ -129,7 +130,7 @@ class PickupOutput(serializers.Serializer):
         return None
 
 
-class OrderSummaryOutput(serializers.ModelSerializer):
+class OrderSummaryOutput(ModelSerializer):
     """An order in a list (history): no lines, no events."""
 
     channel = serializers.CharField(source="channel.code", read_only=True)
@@ -156,7 +157,7 @@ class OrderSummaryOutput(serializers.ModelSerializer):
         return count if count is not None else len(order.lines.all())
 
 
-class OrderOutput(serializers.ModelSerializer):
+class OrderOutput(ModelSerializer):
     """One order with everything a shopper or clerk needs: lines, money, fulfilments, pickup and
     the timeline. Load it with orders.selectors.order_detail_queryset() (a fixed number of
     queries). A line's money takes the order's currency: prefetched lines know their order,
@@ -441,7 +442,7 @@ class CustomerSearchQuery(serializers.Serializer):
     q = serializers.CharField(max_length=100)
 
 
-class CustomerOutput(serializers.ModelSerializer):
+class CustomerOutput(ModelSerializer):
     has_account = serializers.SerializerMethodField()
     order_count = serializers.IntegerField(read_only=True)
 
@@ -463,7 +464,7 @@ class CustomerOutput(serializers.ModelSerializer):
         return customer.user_id is not None
 
 
-class AddressOutput(serializers.ModelSerializer):
+class AddressOutput(ModelSerializer):
     class Meta:
         model = Address
         fields = [

@@ -16,15 +16,17 @@ Rules
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, FilteredRelation, Prefetch, Q
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from catalog.models import AttributeValue, ProductVariant
@@ -61,56 +63,124 @@ class LineInfo:
         return self.price is not None and self.published
 
 
+def _translated(values: dict[str, str]) -> str:
+    """A translated field as modeltranslation reads it: the active language's value, else the
+    first fallback language's that is not empty."""
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    for code in (language, *settings.MODELTRANSLATION_FALLBACK_LANGUAGES):
+        if values.get(code):
+            return values[code]
+    return ""
+
+
+@dataclass(frozen=True)
+class _LinesStatement:
+    sql: str
+    fields: list  # the model field of each selected column, in order
+    line_fields: list[str]  # CartLine's attnames (the first columns)
+
+
+def _lines_statement() -> _LinesStatement:
+    """The cart-lines statement, built from the models (a checkout's hottest read: written
+    once as SQL rather than compiled by the ORM on every request). One row per line and
+    attribute value, in the variant's attribute order; plain joins, so SQLite runs it too."""
+    product = ProductVariant.product.field.related_model
+    price = ProductVariant.channel_prices.rel.related_model
+    listing = product.channel_listings.rel.related_model
+    tax = product.tax_class.field.related_model
+    through = ProductVariant.attribute_values.through
+    attribute = AttributeValue.attribute.field.related_model
+    languages = [code for code, _name in settings.LANGUAGES]
+    columns = [(f"cl.{f.column}", f) for f in CartLine._meta.concrete_fields]
+    columns += [("v.sku", ProductVariant._meta.get_field("sku"))]
+    columns += [("p.is_active", product._meta.get_field("is_active"))]
+    columns += [(f"p.name_{c}", product._meta.get_field(f"name_{c}")) for c in languages]
+    columns += [
+        ("t.rate", tax._meta.get_field("rate")),
+        ("cp.price", price._meta.get_field("price")),
+    ]
+    columns += [("pl.is_published", listing._meta.get_field("is_published"))]
+    columns += [("pl.published_at", listing._meta.get_field("published_at"))]
+    columns += [(f"av.name_{c}", AttributeValue._meta.get_field(f"name_{c}")) for c in languages]
+    sql = f"""
+        SELECT {", ".join(column for column, _field in columns)}
+        FROM {CartLine._meta.db_table} cl
+        JOIN {ProductVariant._meta.db_table} v ON v.id = cl.variant_id
+        JOIN {product._meta.db_table} p ON p.id = v.product_id
+        JOIN {tax._meta.db_table} t ON t.id = p.tax_class_id
+        LEFT JOIN {price._meta.db_table} cp ON cp.variant_id = v.id AND cp.channel_id = %s
+        LEFT JOIN {listing._meta.db_table} pl ON pl.product_id = p.id AND pl.channel_id = %s
+        LEFT JOIN {through._meta.db_table} va ON va.productvariant_id = v.id
+        LEFT JOIN {AttributeValue._meta.db_table} av ON av.id = va.attributevalue_id
+        LEFT JOIN {attribute._meta.db_table} a ON a.id = av.attribute_id
+        WHERE cl.cart_id = %s
+        ORDER BY cl.created_at, cl.id, a.sort_order, av.sort_order
+    """  # noqa: S608 (table and column names from the models; values are parameters)
+    return _LinesStatement(
+        sql=sql,
+        fields=[f for _column, f in columns],
+        line_fields=[f.attname for f in CartLine._meta.concrete_fields],
+    )
+
+
+_lines_statement = functools.cache(_lines_statement)
+
+
+@functools.cache
+def _converters(vendor: str, fields: tuple) -> list:
+    """What the ORM would apply to each column's raw value on this database (Decimal and
+    aware datetimes on SQLite; nothing on PostgreSQL): [(index, [converter, ...], column)]."""
+    found = []
+    for index, f in enumerate(fields):
+        col = f.get_col(f.model._meta.db_table)
+        chain = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+        if chain:
+            found.append((index, chain, col))
+    return found
+
+
 def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
     """The cart's lines with their variant, product, tax rate and current price and
-    publication on the channel: two queries whatever the number of lines."""
+    publication on the channel: one query whatever the number of lines."""
     now = timezone.now()
-    lines = (
-        CartLine.objects.filter(cart=cart)
-        .select_related("variant__product__tax_class")
-        .annotate(
-            channel_price=FilteredRelation(
-                "variant__channel_prices", condition=Q(variant__channel_prices__channel=channel)
-            ),
-            listing=FilteredRelation(
-                "variant__product__channel_listings",
-                condition=Q(variant__product__channel_listings__channel=channel),
-            ),
-            price_now=F("channel_price__price"),
-            listed=F("listing__is_published"),
-            listed_from=F("listing__published_at"),
-        )
-        .prefetch_related(
-            Prefetch(
-                "variant__attribute_values",
-                queryset=AttributeValue.objects.select_related("attribute").order_by(
-                    "attribute__sort_order", "sort_order"
-                ),
-            )
-        )
-        .order_by("created_at", "id")
-    )
+    statement = _lines_statement()
+    languages = [code for code, _name in settings.LANGUAGES]
+    n, k = len(statement.line_fields), len(languages)
+    converters = _converters(connection.vendor, tuple(statement.fields))
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, [channel.pk, channel.pk, cart.pk])
+        rows = cursor.fetchall()
+    grouped: dict[int, tuple[list, list[str]]] = {}
+    for raw in rows:
+        row = list(raw)
+        for index, chain, col in converters:
+            for convert in chain:
+                row[index] = convert(row[index], col, connection)
+        value = _translated(dict(zip(languages, row[-k:], strict=True)))
+        if row[0] in grouped:
+            grouped[row[0]][1].append(value)
+        else:
+            grouped[row[0]] = (row, [value] if value else [])
     result = []
-    for line in lines:
-        variant = line.variant
-        product = variant.product
-        published = bool(
-            line.listed
-            and product.is_active
-            and (line.listed_from is None or line.listed_from <= now)
-        )
+    for row, value_names in grouped.values():
+        line = CartLine.from_db(connection.alias, statement.line_fields, row[:n])
+        sku, is_active = row[n], row[n + 1]
+        name = _translated(dict(zip(languages, row[n + 2 : n + 2 + k], strict=True)))
+        rate, price, listed, listed_from = row[n + 2 + k : n + 6 + k]
         result.append(
             LineInfo(
                 line=line,
-                variant_id=variant.pk,
-                sku=variant.sku,
-                product_name=product.name,
-                variant_name=" / ".join(v.name for v in variant.attribute_values.all()),
+                variant_id=line.variant_id,
+                sku=sku,
+                product_name=name,
+                variant_name=" / ".join(value_names),
                 quantity=line.quantity,
                 seen_price=line.seen_price,
-                price=line.price_now,
-                tax_rate=product.tax_class.rate,
-                published=published,
+                price=price,
+                tax_rate=rate,
+                published=bool(
+                    listed and is_active and (listed_from is None or listed_from <= now)
+                ),
             )
         )
     return result
@@ -158,8 +228,27 @@ def _seen_on(cart: Cart, channel: Channel) -> Cart:
     return cart
 
 
-def _locked(cart: Cart) -> Cart:
-    locked = Cart.objects.select_for_update().get(pk=cart.pk)
+def _locked(cart: Cart, *, touch: Channel | None = None) -> Cart:
+    """The cart, locked for the rest of the transaction; Conflict if it is closed. `touch`:
+    also record the channel it was last changed on, in the same statement (an UPDATE takes the
+    row lock as SELECT ... FOR UPDATE does; a closed cart's update is rolled back with the
+    error). Follow with _follow_reservation() once the lines have changed."""
+    if touch is None:
+        locked = Cart.objects.select_for_update().get(pk=cart.pk)
+    else:
+        fields = tuple(Cart._meta.concrete_fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Cart._meta.db_table} SET last_channel_id = %s, updated_at = %s "  # noqa: S608
+                f"WHERE id = %s RETURNING {', '.join(f.column for f in fields)}",
+                [touch.pk, connection.ops.adapt_datetimefield_value(timezone.now()), cart.pk],
+            )
+            row = list(cursor.fetchone())
+        for index, chain, col in _converters(connection.vendor, fields):
+            for convert in chain:
+                row[index] = convert(row[index], col, connection)
+        locked = Cart.from_db(connection.alias, [f.attname for f in fields], row)
+        locked.last_channel = touch
     if locked.status != Cart.Status.ACTIVE:
         raise Conflict(_("This cart is closed."), code="cart_closed")
     return locked
@@ -168,35 +257,56 @@ def _locked(cart: Cart) -> Cart:
 # --- changing lines -------------------------------------------------------------------------
 
 
-def _variant_on_channel(*, variant_id: int, channel: Channel) -> tuple[ProductVariant, Decimal]:
-    """The variant with its price on the channel, if it is sold there now (one query)."""
-    variant = (
-        ProductVariant.objects.select_related("product")
-        .annotate(
-            channel_price=FilteredRelation(
-                "channel_prices", condition=Q(channel_prices__channel=channel)
-            ),
-            listing=FilteredRelation(
-                "product__channel_listings",
-                condition=Q(product__channel_listings__channel=channel),
-            ),
-            price_now=F("channel_price__price"),
-            listed=F("listing__is_published"),
-            listed_from=F("listing__published_at"),
-        )
-        .filter(pk=variant_id, channel_price__isnull=False)
-        .first()
-    )
-    now = timezone.now()
-    if variant is None or not (
-        variant.product.is_active
-        and variant.listed
-        and (variant.listed_from is None or variant.listed_from <= now)
-    ):
+@dataclass(frozen=True)
+class _Sellable:
+    variant_id: int
+    sku: str
+    price: Decimal
+
+
+@functools.cache
+def _sellable_sql(by: str) -> str:
+    product = ProductVariant.product.field.related_model
+    price = ProductVariant.channel_prices.rel.related_model
+    listing = product.channel_listings.rel.related_model
+    return f"""
+        SELECT v.id, v.sku, cp.price, p.is_active, pl.is_published, pl.published_at
+        FROM {ProductVariant._meta.db_table} v
+        JOIN {product._meta.db_table} p ON p.id = v.product_id
+        LEFT JOIN {price._meta.db_table} cp ON cp.variant_id = v.id AND cp.channel_id = %s
+        LEFT JOIN {listing._meta.db_table} pl ON pl.product_id = p.id AND pl.channel_id = %s
+        WHERE v.{by} = %s
+    """  # noqa: S608 (table names are the models' own; values are parameters)
+
+
+def _variant_on_channel(
+    *, channel: Channel, variant_id: int | None = None, sku: str | None = None
+) -> _Sellable:
+    """The variant (by id or SKU) with its price on the channel, if it is sold there now: one
+    statement, on every add to cart. An unknown SKU is an error on "sku"; a variant not sold
+    on the channel one on "variant"."""
+    by, value = ("id", variant_id) if sku is None else ("sku", sku)
+    with connection.cursor() as cursor:
+        cursor.execute(_sellable_sql(by), [channel.pk, channel.pk, value])
+        row = cursor.fetchone()
+    if row is None and sku is not None:
         raise ValidationError.for_field(
-            "variant", _("This item is not sold on this channel."), code="not_sold_here"
+            "sku", _("Unknown SKU: %(sku)s.") % {"sku": sku}, code="unknown_sku"
         )
-    return variant, variant.price_now
+    if row is not None:
+        (pk, found_sku, price, is_active, listed, listed_from), now = row, timezone.now()
+        if listed_from is not None and timezone.is_naive(listed_from):  # SQLite
+            listed_from = timezone.make_aware(listed_from, timezone.utc)
+        if (
+            price is not None
+            and is_active
+            and listed
+            and (listed_from is None or listed_from <= now)
+        ):
+            return _Sellable(pk, found_sku, Decimal(str(price)))
+    raise ValidationError.for_field(
+        "variant", _("This item is not sold on this channel."), code="not_sold_here"
+    )
 
 
 def _check_quantity(quantity: int) -> None:
@@ -213,11 +323,12 @@ def _check_quantity(quantity: int) -> None:
 
 
 def _check_available(
-    *, cart: Cart, channel: Channel, variant: ProductVariant, quantity: int
+    *, cart: Cart, channel: Channel, variant: ProductVariant | _Sellable, quantity: int
 ) -> None:
+    variant_id = variant.variant_id if isinstance(variant, _Sellable) else variant.pk
     available = inventory_selectors.availability_for_channel(
-        channel=channel, variant_ids=[variant.pk], exclude_reservation=cart.reservation_reference
-    )[variant.pk]
+        channel=channel, variant_ids=[variant_id], exclude_reservation=cart.reservation_reference
+    )[variant_id]
     if quantity > available:
         raise ValidationError.for_field(
             "quantity",
@@ -228,27 +339,34 @@ def _check_available(
         )
 
 
-def cart_add(*, cart: Cart, channel: Channel, variant_id: int, quantity: int = 1) -> CartLine:
-    """Add a variant (or more of it) at the price it has on this channel now."""
+def cart_add(
+    *,
+    cart: Cart,
+    channel: Channel,
+    variant_id: int | None = None,
+    sku: str | None = None,
+    quantity: int = 1,
+) -> CartLine:
+    """Add a variant (by id or SKU), or more of it, at the price it has on this channel now."""
     _check_quantity(quantity)
-    variant, price = _variant_on_channel(variant_id=variant_id, channel=channel)
+    variant = _variant_on_channel(channel=channel, variant_id=variant_id, sku=sku)
     with transaction.atomic():
-        cart = _locked(cart)
-        line = CartLine.objects.filter(cart=cart, variant=variant).first()
+        cart = _locked(cart, touch=channel)
+        line = CartLine.objects.filter(cart=cart, variant_id=variant.variant_id).first()
         wanted = quantity + (line.quantity if line else 0)
         _check_quantity(wanted)
         _check_available(cart=cart, channel=channel, variant=variant, quantity=wanted)
         if line is None:
             line = CartLine.objects.create(
                 cart=cart,
-                variant=variant,
+                variant_id=variant.variant_id,
                 quantity=wanted,
-                seen_price=price,
+                seen_price=variant.price,
                 seen_currency=channel.currency,
                 seen_channel=channel,
             )
         else:
-            line.quantity, line.seen_price = wanted, price
+            line.quantity, line.seen_price = wanted, variant.price
             line.seen_currency, line.seen_channel = channel.currency, channel
             line.save(
                 update_fields=[
@@ -259,7 +377,7 @@ def cart_add(*, cart: Cart, channel: Channel, variant_id: int, quantity: int = 1
                     "updated_at",
                 ]
             )
-        _touch(cart, channel)
+        _follow_reservation(cart, channel)
     return line
 
 
@@ -272,7 +390,7 @@ def cart_set_quantity(
         return None
     _check_quantity(quantity)
     with transaction.atomic():
-        cart = _locked(cart)
+        cart = _locked(cart, touch=channel)
         line = CartLine.objects.filter(cart=cart, pk=line_id).select_related("variant").first()
         if line is None:
             raise NotFound(_("Cart line not found."), code="line_not_found")
@@ -280,25 +398,30 @@ def cart_set_quantity(
             _check_available(cart=cart, channel=channel, variant=line.variant, quantity=quantity)
         line.quantity = quantity
         line.save(update_fields=["quantity", "updated_at"])
-        _touch(cart, channel)
+        _follow_reservation(cart, channel)
     return line
 
 
 def cart_remove(*, cart: Cart, channel: Channel, line_id: int) -> None:
     with transaction.atomic():
-        cart = _locked(cart)
+        cart = _locked(cart, touch=channel)
         deleted, _rows = CartLine.objects.filter(cart=cart, pk=line_id).delete()
         if not deleted:
             raise NotFound(_("Cart line not found."), code="line_not_found")
-        _touch(cart, channel)
+        _follow_reservation(cart, channel)
+
+
+def _follow_reservation(cart: Cart, channel: Channel) -> None:
+    """A cart that holds stock follows its new lines."""
+    if cart.reserved_until and cart.reserved_until > timezone.now():
+        cart_reserve(cart=cart, channel=channel)
 
 
 def _touch(cart: Cart, channel: Channel) -> None:
-    """Record the channel; a cart that holds stock follows its new lines."""
+    """Record the channel on a cart already locked; a cart that holds stock follows its lines."""
     cart.last_channel = channel
     cart.save(update_fields=["last_channel", "updated_at"])
-    if cart.reserved_until and cart.reserved_until > timezone.now():
-        cart_reserve(cart=cart, channel=channel)
+    _follow_reservation(cart, channel)
 
 
 # --- merging on sign-in ---------------------------------------------------------------------

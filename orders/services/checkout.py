@@ -9,9 +9,11 @@ and records prices and taxes as they were. Its number of queries does not grow w
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,6 +41,7 @@ from orders.models import (
     IdempotencyKey,
     Notification,
     Order,
+    OrderEvent,
     OrderLine,
     ShippingMethod,
 )
@@ -121,6 +124,28 @@ def address_clean(
     return clean
 
 
+_methods: dict[int, tuple[list[ShippingMethod], float]] = {}
+
+
+def shipping_methods_cache_clear(**_kwargs) -> None:
+    """Forget the shipping methods this process keeps (one was saved here)."""
+    _methods.clear()
+
+
+def shipping_methods_active(channel: Channel) -> list[ShippingMethod]:
+    """The channel's active shipping methods (copies), kept per process for
+    OMNI_CHANNEL_CACHE_SECONDS like the channels themselves: every quote and order needs them
+    and they change rarely (one saved in this process is forgotten at once)."""
+    ttl = settings.OMNI_CHANNEL_CACHE_SECONDS
+    hit = _methods.get(channel.pk) if ttl else None
+    if hit is None or time.monotonic() - hit[1] >= ttl:
+        rows = list(ShippingMethod.objects.filter(channel=channel, is_active=True))
+        hit = (rows, time.monotonic())
+        if ttl:
+            _methods[channel.pk] = hit
+    return [copy.copy(m) for m in hit[0]]
+
+
 def delivery_build(
     *,
     channel: Channel,
@@ -153,13 +178,16 @@ def delivery_build(
         if method == Order.Delivery.HOME
         else ShippingMethod.Kind.SHIP_FROM_STORE
     )
-    chosen = ShippingMethod.objects.filter(
-        channel=channel,
-        code=shipping_method or "",
-        kind=kind,
-        is_active=True,
-        country=clean["country"],
-    ).first()
+    chosen = next(
+        (
+            m
+            for m in shipping_methods_active(channel)
+            if m.code == (shipping_method or "")
+            and m.kind == kind
+            and m.country == clean["country"]
+        ),
+        None,
+    )
     if chosen is None:
         raise ValidationError.for_field(
             "shipping_method",
@@ -470,7 +498,7 @@ def order_place(
         locked_cart.status = Cart.Status.ORDERED
         locked_cart.reserved_until = None
         locked_cart.save(update_fields=["status", "reserved_until", "updated_at"])
-        order_event(
+        placed = order_event(
             order,
             "placed",
             actor=actor,
@@ -492,7 +520,7 @@ def order_place(
             },
         )
         # Last of the writes that need no stock: the variants stay locked from here to commit.
-        order_allocate(
+        fulfilments, allocated = order_allocate(
             order=order,
             lines=lines,
             channel=channel,
@@ -501,8 +529,9 @@ def order_place(
             actor=actor,
             now=now,
         )
+        events = [placed, allocated]
         if pay_later or order.total == 0:
-            order_transition(
+            confirmed = order_transition(
                 order,
                 S.CONFIRMED,
                 actor=actor,
@@ -510,6 +539,7 @@ def order_place(
                 message=_("Paid later") if pay_later else "",
             )
             notify(order, Notification.Kind.CONFIRMED)
+            events.append(confirmed)
         if handed_over:
             from orders.services.fulfilment import order_hand_over
 
@@ -525,6 +555,10 @@ def order_place(
                     _("A request with this Idempotency-Key was already completed."),
                     code="request_in_flight",
                 )
+    if not handed_over:  # what was written is what a response shows (selectors.order_for_output)
+        if order.origin_channel_id == channel.pk:
+            order.origin_channel = channel
+        order.written = {"lines": lines, "fulfilments": fulfilments, "events": events}
     return order
 
 
@@ -537,11 +571,12 @@ def order_allocate(
     reservation_reference: str | None = None,
     actor: User | None = None,
     now: datetime | None = None,
-) -> None:
+) -> tuple[list[Fulfilment], OrderEvent]:
     """Hold the order's stock and open a fulfilment per location the plan ships from. Click and
     collect takes the chosen store's own stock, or, when it lacks some, the channel's nearest
     stock brought by transfer (the order is then ready later). Used by order_place and by an
-    exchange (orders.services.returns), so both are allocated and fulfilled alike."""
+    exchange (orders.services.returns), so both are allocated and fulfilled alike. Returns the
+    fulfilments opened (with their locations) and the event recorded."""
     now = now or timezone.now()
     requests = [
         inventory.LineRequest(line.variant_id, line.quantity, line.line_ref) for line in lines
@@ -614,8 +649,12 @@ def order_allocate(
         order.pickup_ready_by = ready
         order.save(update_fields=["pickup_ready_by"])
     else:
+        known = inventory.channel_config().locations
         for shipment in result.plan.shipments:
-            fulfilments.append(Fulfilment(order=order, location_id=shipment.location_id))
+            fulfilment = Fulfilment(order=order, location_id=shipment.location_id)
+            if shipment.location_id in known:
+                fulfilment.location = known[shipment.location_id]
+            fulfilments.append(fulfilment)
             parts.append([(by_variant[vid], qty) for vid, qty in shipment.items.items()])
     Fulfilment.objects.bulk_create(fulfilments)
     FulfilmentLine.objects.bulk_create(
@@ -623,9 +662,10 @@ def order_allocate(
         for fulfilment, part in zip(fulfilments, parts, strict=True)
         for line, qty in part
     )
-    order_event(
+    event = order_event(
         order, "allocated", actor=actor, channel=channel, data={"plan": result.plan.explanation}
     )
+    return fulfilments, event
 
 
 def order_replay(record: IdempotencyKey) -> Order | None:
