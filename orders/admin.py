@@ -38,6 +38,7 @@ from orders.models import (
     ShippingMethod,
 )
 from orders.services import lifecycle
+from payments.admin import OrderPaymentInline, has_refund_permission, refund_order
 
 _BR = mark_safe("<br>")
 
@@ -254,8 +255,15 @@ class OrderAdmin(admin.ModelAdmin):
         ),
     ]
     readonly_fields = [name for _title, group in fieldsets for name in group["fields"]]
-    inlines = [OrderLineInline, FulfilmentInline, OrderEventInline, OrderReturnInline]
-    actions = ["confirm_orders", "cancel_orders"]
+    inlines = [
+        OrderLineInline,
+        FulfilmentInline,
+        OrderPaymentInline,
+        OrderEventInline,
+        OrderReturnInline,
+    ]
+    actions = ["confirm_orders", "cancel_orders", refund_order]
+    has_refund_permission = has_refund_permission  # payments.add_refund
 
     def get_queryset(self, request):
         return (

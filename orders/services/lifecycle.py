@@ -204,4 +204,7 @@ def order_cancel(
             },
         )
         notify(order, Notification.Kind.CANCELLED)
+        from payments.services import on_order_cancelled  # payments imports this module
+
+        on_order_cancelled(order=order)  # after commit: void or refund what was paid
     return order

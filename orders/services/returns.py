@@ -768,6 +768,9 @@ def return_refund(
                 subject=f"return:{locked.pk}",
                 context={"amount": str(amount), "currency": locked.currency},
             )
+            from payments.services import on_refund_due  # payments imports orders
+
+            on_refund_due(return_request=locked)  # after commit: payments.refund_create
     return locked
 
 

@@ -104,6 +104,9 @@ class PaymentRef:
     currency: str
     captured: Decimal = Decimal("0")
     data: dict[str, Any] = field(default_factory=dict)  # what the gateway stored earlier
+    # Refunded so far (Payment.amount_refunded): a provider that refunds per basket item
+    # (iyzico) works out from it what each item still holds.
+    refunded: Decimal = Decimal("0")
 
 
 class Status(StrEnum):
@@ -143,6 +146,7 @@ class WebhookEvent:
     amount: Decimal | None
     occurred_at: float  # the provider's timestamp (seconds); older than what we hold: ignored
     raw: dict[str, Any] = field(default_factory=dict)
+    currency: str = ""  # when the provider says it: checked against the payment's
 
 
 class Gateway(ABC):

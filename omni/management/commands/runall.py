@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -31,6 +32,13 @@ class Command(BaseCommand):
             "beat": [python, "-m", "celery", "-A", "omni", "beat", "--loglevel", "INFO",
                      "--schedule", str(schedule)],
         }  # fmt: skip
+        # The fake card provider behind the "test" gateway, when it is meant to run here.
+        provider = urlsplit(settings.OMNI_TEST_GATEWAY_URL)
+        if provider.hostname in ("127.0.0.1", "localhost") and provider.port:
+            commands["provider"] = [python, "-m", "payments.fake_provider", "--host",
+                                    provider.hostname, "--port", str(provider.port),
+                                    "--secret", settings.OMNI_TEST_GATEWAY_SECRET,
+                                    "--api-key", settings.OMNI_TEST_GATEWAY_API_KEY]  # fmt: skip
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL.split('@')[-1]}")
         self.stdout.write(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
         processes = {

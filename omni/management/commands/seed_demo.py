@@ -10,6 +10,7 @@ from accounts import demo as accounts_demo
 from catalog import demo as catalog_demo
 from inventory import demo as inventory_demo
 from orders import demo as orders_demo
+from payments import demo as payments_demo
 from sales_channels import demo as channels_demo
 
 
@@ -48,6 +49,8 @@ class Command(BaseCommand):
         )
         for skipped in orders["skipped"]:
             self.stdout.write(f"  not placed: {skipped}")
+        payments = payments_demo.seed(channels)
+        self.stdout.write(f"Payments: {payments['gateways']} channel gateways.")
         if variants:
             bulk = catalog_demo.seed_bulk(channels, variants=variants)
             self.stdout.write(

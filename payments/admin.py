@@ -1,0 +1,311 @@
+"""The merchant admin for payments: payments with their ledger (read-only), refunds, store
+credit, the gateways each channel offers (configuration, edited here) and the webhooks
+received. On the order page: its payments (read-only) and a refund action whose confirmation
+page goes through payments.services.refund_create."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from omni.admin_tools import ReadOnlyMixin
+from omni.errors import OmniError
+from payments import selectors, services
+from payments.gateways.base import GATEWAYS
+from payments.models import (
+    ChannelGateway,
+    Payment,
+    PaymentTransaction,
+    Refund,
+    StoreCreditAccount,
+    StoreCreditEntry,
+    WebhookReceipt,
+)
+
+
+class _ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+
+class PaymentTransactionInline(_ReadOnlyInline):
+    model = PaymentTransaction
+    fk_name = "payment"
+    fields = [
+        "created_at",
+        "kind",
+        "status",
+        "amount",
+        "currency",
+        "provider_reference",
+        "error_code",
+        "raw",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "created_at",
+        "order_link",
+        "channel",
+        "gateway",
+        "kind",
+        "status",
+        "amount",
+        "amount_captured",
+        "amount_refunded",
+        "currency",
+    ]
+    list_filter = ["status", "gateway", "kind", "channel", "currency", "created_at"]
+    list_select_related = ["order", "channel"]
+    search_fields = ["reference", "provider_reference", "order__number", "order__email"]
+    search_help_text = _("Reference, provider reference, order number or e-mail")
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "reference",
+        "order",
+        "channel",
+        "gateway",
+        "kind",
+        "status",
+        "amount",
+        "currency",
+        "amount_authorised",
+        "amount_captured",
+        "amount_refunded",
+        "provider_reference",
+        "card_last4",
+        "redirect_url",
+        "return_url",
+        "error_code",
+        "error_message",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    fields = readonly_fields
+    inlines = [PaymentTransactionInline]
+
+    @admin.display(description=_("order"), ordering="order__number")
+    def order_link(self, obj: Payment) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:orders_order_change", args=[obj.order_id]),
+            obj.order.number,
+        )
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "order",
+        "amount",
+        "currency",
+        "destination",
+        "status",
+        "reason",
+    ]
+    list_filter = ["status", "destination", "created_at"]
+    list_select_related = ["order"]
+    search_fields = ["order__number", "idempotency_key"]
+    fields = [
+        "order",
+        "return_request",
+        "amount",
+        "currency",
+        "destination",
+        "status",
+        "reason",
+        "idempotency_key",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+
+class StoreCreditEntryInline(_ReadOnlyInline):
+    model = StoreCreditEntry
+    fields = [
+        "created_at",
+        "kind",
+        "amount",
+        "balance_after",
+        "channel",
+        "payment",
+        "refund",
+        "actor",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(StoreCreditAccount)
+class StoreCreditAccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["customer", "balance", "currency", "updated_at"]
+    list_select_related = ["customer"]
+    search_fields = ["customer__email", "customer__phone", "customer__last_name"]
+    fields = ["customer", "balance", "currency", "created_at", "updated_at"]
+    readonly_fields = fields
+    inlines = [StoreCreditEntryInline]
+
+
+class ChannelGatewayForm(forms.ModelForm):
+    gateway = forms.ChoiceField(choices=())
+
+    class Meta:
+        model = ChannelGateway
+        fields = ["channel", "gateway", "is_active", "sort_order", "config"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gateway"].choices = [
+            (code, str(cls.label)) for code, cls in sorted(GATEWAYS.items())
+        ]
+
+
+@admin.register(ChannelGateway)
+class ChannelGatewayAdmin(admin.ModelAdmin):
+    form = ChannelGatewayForm
+    list_display = ["channel", "gateway", "is_active", "sort_order"]
+    list_filter = ["gateway", "is_active", "channel"]
+    list_select_related = ["channel"]
+
+
+@admin.register(WebhookReceipt)
+class WebhookReceiptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["received_at", "gateway", "event_id", "status", "outcome", "payment"]
+    list_filter = ["gateway", "outcome", "status"]
+    search_fields = ["event_id", "payment__reference"]
+    fields = [
+        "gateway",
+        "event_id",
+        "status",
+        "outcome",
+        "occurred_at",
+        "payment",
+        "raw",
+        "received_at",
+    ]
+    readonly_fields = fields
+
+
+# --- on the order page ----------------------------------------------------------------------
+
+
+class OrderPaymentInline(_ReadOnlyInline):
+    """The order's payments, read-only (orders.admin.OrderAdmin)."""
+
+    model = Payment
+    fk_name = "order"
+    fields = [
+        "payment_link",
+        "created_at",
+        "channel",
+        "gateway",
+        "status",
+        "amount",
+        "amount_captured",
+        "amount_refunded",
+        "currency",
+        "card_last4",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("payments")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("channel")
+
+    @admin.display(description=_("reference"))
+    def payment_link(self, obj: Payment) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:payments_payment_change", args=[obj.pk]),
+            obj.reference,
+        )
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=0.01)
+    to = forms.ChoiceField(label=_("Refund to"), choices=Refund.Destination.choices)
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    key = forms.CharField(widget=forms.HiddenInput)
+
+
+@admin.action(description=_("Refund"), permissions=["refund"])
+def refund_order(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    """One order at a time: a confirmation page with the amount (what is left to refund by
+    default), where it goes and why; submitting it calls refund_create once (the form carries
+    its idempotency key, so a double submit refunds once)."""
+    orders = list(queryset.select_related("channel", "customer")[:2])
+    if len(orders) != 1:
+        modeladmin.message_user(request, gettext("Refund one order at a time."), messages.WARNING)
+        return None
+    order = orders[0]
+    payments = list(selectors.payments_for_order(order=order))
+    refundable = sum((p.amount_captured - p.amount_refunded for p in payments), 0)
+    if "apply" in request.POST:
+        form = RefundForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                refund = services.refund_create(
+                    order=order,
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    to=data["to"],
+                    idempotency_key=f"admin:{data['key']}",
+                    actor=request.user,
+                )
+            except OmniError as error:
+                form.add_error(None, error.message)
+                for name, msgs in error.fields.items():
+                    if name in form.fields:
+                        for msg in msgs:
+                            form.add_error(name, msg)
+            else:
+                modeladmin.message_user(
+                    request,
+                    gettext("Refund of %(amount)s %(currency)s for order %(number)s: %(status)s.")
+                    % {
+                        "amount": refund.amount,
+                        "currency": refund.currency,
+                        "number": order.number,
+                        "status": refund.get_status_display(),
+                    },
+                    messages.SUCCESS,
+                )
+                return None
+    else:
+        form = RefundForm(initial={"amount": refundable, "to": "original", "key": uuid.uuid4().hex})
+    return render(
+        request,
+        "payments/admin/refund_confirm.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Refund order %(number)s") % {"number": order.number},
+            "order": order,
+            "payments": payments,
+            "refundable": refundable,
+            "form": form,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+def has_refund_permission(modeladmin, request: HttpRequest) -> bool:
+    return request.user.has_perm("payments.add_refund")

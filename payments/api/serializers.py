@@ -1,0 +1,145 @@
+"""Input and output of the payments API. Money leaves as {"amount": "1299.90", "currency":
+"TRY"}; card data comes in and is never echoed."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from orders.api.serializers import MoneyField
+from payments.models import Payment, PaymentTransaction, Refund, StoreCreditEntry
+
+
+class CardInput(serializers.Serializer):
+    holder = serializers.CharField(max_length=100)
+    number = serializers.CharField(max_length=23, write_only=True)
+    exp_month = serializers.RegexField(r"^(0?[1-9]|1[0-2])$", write_only=True)
+    exp_year = serializers.RegexField(r"^(\d{2}|\d{4})$", write_only=True)
+    cvc = serializers.RegexField(r"^\d{3,4}$", write_only=True)
+
+    def validate_number(self, value: str) -> str:
+        digits = re.sub(r"[\s-]", "", value)
+        if not re.fullmatch(r"\d{12,19}", digits):
+            raise serializers.ValidationError(_("Enter the card number (12 to 19 digits)."))
+        return digits
+
+
+class PaymentStartInput(serializers.Serializer):
+    gateway = serializers.CharField(max_length=40)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    currency = serializers.CharField(max_length=3, required=False)
+    card = CardInput(required=False)
+    return_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+
+class PaymentCompleteInput(serializers.Serializer):
+    params = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+
+
+class OfflinePaymentInput(serializers.Serializer):
+    gateway = serializers.ChoiceField(choices=["cash", "terminal"])
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField(max_length=3, required=False)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class RefundInput(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField(max_length=3, required=False)
+    reason = serializers.CharField(max_length=300)
+    to = serializers.ChoiceField(choices=Refund.Destination.choices, default="original")
+    idempotency_key = serializers.CharField(
+        max_length=120,
+        required=False,
+        help_text=_("Or the Idempotency-Key header: a retry with the same key refunds once."),
+    )
+
+
+class TransactionOutput(serializers.ModelSerializer):
+    amount = MoneyField("amount")
+
+    class Meta:
+        model = PaymentTransaction
+        fields = ["kind", "status", "amount", "provider_reference", "error_code", "created_at"]
+
+
+class PaymentOutput(serializers.ModelSerializer):
+    order = serializers.CharField(source="order.number")
+    channel = serializers.CharField(source="channel.code")
+    amount = MoneyField("amount")
+    authorised = MoneyField("amount_authorised")
+    captured = MoneyField("amount_captured")
+    refunded = MoneyField("amount_refunded")
+    next_action = serializers.SerializerMethodField()
+    transactions = TransactionOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = [
+            "reference",
+            "order",
+            "channel",
+            "gateway",
+            "kind",
+            "status",
+            "amount",
+            "authorised",
+            "captured",
+            "refunded",
+            "card_last4",
+            "error_code",
+            "error_message",
+            "next_action",
+            "transactions",
+            "created_at",
+        ]
+
+    def get_next_action(self, obj: Payment) -> dict | None:
+        if obj.status != Payment.Status.ACTION_REQUIRED:
+            return None
+        return {"type": "redirect", "redirect_url": obj.redirect_url, "return_url": obj.return_url}
+
+
+class PaymentStartOutput(PaymentOutput):
+    html = serializers.SerializerMethodField()
+
+    class Meta(PaymentOutput.Meta):
+        fields = [*PaymentOutput.Meta.fields, "html"]
+
+    def get_html(self, obj: Payment) -> str:
+        result = self.context.get("result")
+        return getattr(result, "html", "") or ""
+
+
+class OrderPaymentsOutput(serializers.Serializer):
+    order = serializers.CharField()
+    total = MoneyField("total")
+    due = MoneyField("due")
+    payments = PaymentOutput(many=True)
+    gateways = serializers.ListField(child=serializers.CharField())
+
+
+class RefundOutput(serializers.ModelSerializer):
+    order = serializers.CharField(source="order.number")
+    amount = MoneyField("amount")
+
+    class Meta:
+        model = Refund
+        fields = ["id", "order", "amount", "destination", "status", "reason", "created_at"]
+
+
+class StoreCreditEntryOutput(serializers.ModelSerializer):
+    amount = MoneyField("amount", currency="account.currency")
+    channel = serializers.CharField(source="channel.code", allow_null=True, default=None)
+
+    class Meta:
+        model = StoreCreditEntry
+        fields = ["kind", "amount", "channel", "created_at"]
+
+
+class StoreCreditOutput(serializers.Serializer):
+    customer = serializers.IntegerField()
+    balance = MoneyField("balance")
+    entries = StoreCreditEntryOutput(many=True)

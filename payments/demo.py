@@ -1,0 +1,29 @@
+"""Demo payments for Moda Ev: the web shop and the app take cards through the "test" gateway
+(the fake provider `make run` starts), the stores take cash and their own card terminals.
+Store credit needs no configuration: every channel takes it."""
+
+from __future__ import annotations
+
+from payments.models import ChannelGateway
+from sales_channels.models import Channel
+
+ONLINE = {"web": ["test"], "app": ["test"]}
+STORE_GATEWAYS = ["cash", "terminal"]
+
+
+def seed(channels: dict[str, Channel] | None = None) -> dict[str, int]:
+    """Safe to run again: existing configuration is left as the merchant changed it."""
+    created = 0
+    for channel in Channel.objects.all():
+        if channel.code in ONLINE:
+            codes = ONLINE[channel.code]
+        elif channel.kind == Channel.Kind.STORE:
+            codes = STORE_GATEWAYS
+        else:
+            continue
+        for order, code in enumerate(codes):
+            _row, new = ChannelGateway.objects.get_or_create(
+                channel=channel, gateway=code, defaults={"sort_order": order}
+            )
+            created += new
+    return {"gateways": ChannelGateway.objects.count(), "created": created}

@@ -1,0 +1,149 @@
+"""Reads for payments: what a channel offers, what an order still owes, payments and store
+credit as shown by the API and the admin. Each runs a fixed number of queries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+from omni.errors import ValidationError
+from orders.models import Order
+from payments.gateways.base import GATEWAYS, Gateway, gateway_class
+from payments.gateways.store_credit import CODE as STORE_CREDIT
+from payments.models import (
+    ChannelGateway,
+    Payment,
+    PaymentTransaction,
+    StoreCreditAccount,
+    StoreCreditEntry,
+)
+from sales_channels.models import Channel
+
+P = Payment.Status
+ZERO = Decimal(0)
+
+# Payments whose money is the merchant's (or held for them): they cover the order.
+COVERING = (P.AUTHORISED, P.CAPTURED, P.PARTIALLY_REFUNDED, P.REFUNDED)
+# Payments still waiting for the shopper or the provider.
+IN_FLIGHT = (P.PENDING, P.ACTION_REQUIRED)
+
+
+# --- gateways -------------------------------------------------------------------------------
+
+
+def gateway_defaults(code: str) -> dict[str, Any]:
+    """A gateway's configuration before any channel's own: built-in defaults from the
+    environment, then settings.OMNI_PAYMENT_GATEWAYS[code]."""
+    base: dict[str, Any] = {}
+    if code == "test":
+        base = {
+            "url": settings.OMNI_TEST_GATEWAY_URL,
+            "api_key": settings.OMNI_TEST_GATEWAY_API_KEY,
+            "webhook_secret": settings.OMNI_TEST_GATEWAY_SECRET,
+            "notify_url": settings.OMNI_PUBLIC_URL.rstrip("/") + "/payments/webhooks/test/",
+        }
+    return {**base, **settings.OMNI_PAYMENT_GATEWAYS.get(code, {})}
+
+
+def channel_gateways(channel: Channel) -> list[ChannelGateway]:
+    """The gateways a channel offers, in its order (one query). Store credit is offered on every
+    channel to a customer who has some, without being configured."""
+    return [
+        cg
+        for cg in ChannelGateway.objects.filter(channel=channel, is_active=True).order_by(
+            "sort_order", "gateway"
+        )
+        if cg.gateway in GATEWAYS
+    ]
+
+
+def gateway_for(channel: Channel, code: str) -> Gateway:
+    """A configured instance of gateway `code` as `channel` offers it; a gateway the channel
+    does not offer is a field error on "gateway". Store credit is offered everywhere."""
+    if code == STORE_CREDIT:
+        return gateway_class(code)(gateway_defaults(code))
+    found = ChannelGateway.objects.filter(channel=channel, gateway=code, is_active=True).first()
+    if found is None or code not in GATEWAYS:
+        raise ValidationError.for_field(
+            "gateway",
+            _("%(channel)s does not take payments by %(gateway)s.")
+            % {"channel": channel.name, "gateway": code},
+            code="gateway_not_offered",
+        )
+    return gateway_class(code)({**gateway_defaults(code), **(found.config or {})})
+
+
+def gateway_for_webhooks(code: str) -> Gateway:
+    """The gateway that verifies notifications, with its default configuration (the secret is
+    the merchant's, not a channel's)."""
+    try:
+        return gateway_class(code)(gateway_defaults(code))
+    except KeyError:
+        raise ValidationError.for_field(
+            "gateway", _("Unknown payment gateway."), code="unknown_gateway"
+        ) from None
+
+
+# --- what an order owes ---------------------------------------------------------------------
+
+
+def order_amount_covered(*, order: Order) -> Decimal:
+    """What the order's payments cover: authorised (captured or not) and not voided. Refunds
+    (returns, goodwill) do not make an order owe again."""
+    return (
+        Payment.objects.filter(order_id=order.pk, status__in=COVERING).aggregate(
+            s=Sum("amount_authorised")
+        )["s"]
+        or ZERO
+    )
+
+
+def order_amount_due(*, order: Order) -> Decimal:
+    """What is still to pay for the order (never below zero; nothing for a cancelled one).
+    Payments still in flight (3-D Secure, a result to come) do not count: a new attempt
+    abandons them."""
+    if order.status == Order.Status.CANCELLED:
+        return ZERO
+    return max(order.total - order_amount_covered(order=order), ZERO)
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+def payments_query() -> QuerySet[Payment]:
+    """Payments with their order, channel and ledger: two queries whatever their number."""
+    return Payment.objects.select_related("order", "channel").prefetch_related(
+        Prefetch("transactions", queryset=PaymentTransaction.objects.order_by("created_at", "id"))
+    )
+
+
+def payments_for_order(*, order: Order) -> QuerySet[Payment]:
+    return payments_query().filter(order_id=order.pk).order_by("created_at", "id")
+
+
+def payment_get_for_customer(*, customer: Customer | None, reference: str) -> Payment | None:
+    """The customer's own payment with this reference; anyone else's is None (a 404)."""
+    if customer is None:
+        return None
+    return payments_query().filter(reference=reference, order__customer=customer).first()
+
+
+# --- store credit ---------------------------------------------------------------------------
+
+
+def store_credit_balance(*, customer: Customer) -> tuple[Decimal, str]:
+    account = StoreCreditAccount.objects.filter(customer=customer).first()
+    return (account.balance, account.currency) if account else (ZERO, "TRY")
+
+
+def store_credit_entries(*, customer: Customer, limit: int = 50) -> list[StoreCreditEntry]:
+    return list(
+        StoreCreditEntry.objects.filter(account__customer=customer)
+        .select_related("channel", "account")
+        .order_by("-created_at", "-id")[:limit]
+    )

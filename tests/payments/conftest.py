@@ -1,0 +1,1 @@
+from tests.payments.support import provider  # noqa: F401 (a fixture)
