@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,30 @@ def _require_transaction() -> None:
         )
 
 
+_relay_trigger: Callable[[], None] | None = None
+
+
+def outbox_set_relay_trigger(trigger: Callable[[], None] | None) -> None:
+    """What runs after a commit that recorded events (sales_channels sets its relay)."""
+    global _relay_trigger
+    _relay_trigger = trigger
+
+
+def _relay_after_commit() -> None:
+    if _relay_trigger is not None:
+        _relay_trigger()
+
+
+def _trigger_on_commit() -> None:
+    """Once per transaction, however many events it records: the relay takes them all."""
+    if _relay_trigger is None:
+        return
+    conn = transaction.get_connection()
+    if any(entry[1] is _relay_after_commit for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(_relay_after_commit, robust=True)
+
+
 def outbox_record(
     *,
     topic: str,
@@ -42,9 +66,11 @@ def outbox_record(
     channel_id: int | None = None,
 ) -> OutboxEvent:
     _require_transaction()
-    return OutboxEvent.objects.create(
+    event = OutboxEvent.objects.create(
         topic=topic, key=key, payload=payload, version=version, channel_id=channel_id
     )
+    _trigger_on_commit()
+    return event
 
 
 def outbox_record_many(
@@ -59,6 +85,8 @@ def outbox_record_many(
         )
         for e in events
     ]
+    if rows:
+        _trigger_on_commit()
     if batch is not None:
         batch.insert(OutboxEvent, rows, _COLUMNS)
         return rows

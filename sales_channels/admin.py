@@ -1,6 +1,18 @@
-from django.contrib import admin
+import secrets
 
-from sales_channels.models import Channel
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from omni.admin_tools import ReadOnlyMixin
+from omni.errors import ValidationError
+from sales_channels import selectors, services
+from sales_channels.connectors.base import CONNECTORS
+from sales_channels.models import Channel, ChannelEndpoint, DeadLetter, Delivery
 
 
 @admin.register(Channel)
@@ -17,3 +29,187 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_active", "currency"]
     search_fields = ["code", "name"]
     ordering = ["kind", "name"]
+    actions = ["resync"]
+
+    @admin.action(description=_("Resync: send the current state to the channel's endpoints"))
+    def resync(self, request, queryset):
+        for channel in queryset.order_by("pk"):
+            count = services.channel_resync(channel=channel)
+            self.message_user(
+                request,
+                _("%(channel)s: %(count)d changes queued for its endpoints.")
+                % {"channel": channel.code, "count": count},
+                messages.SUCCESS,
+            )
+
+
+# --- channel sync ---------------------------------------------------------------------------
+
+
+class ChannelEndpointForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=_("kind"), choices=())
+    url = forms.URLField(label=_("URL"), max_length=500, required=False, assume_scheme="https")
+
+    class Meta:
+        model = ChannelEndpoint
+        fields = [
+            "channel",
+            "name",
+            "kind",
+            "url",
+            "config",
+            "signing_secret",
+            "previous_secret",
+            "previous_secret_expires_at",
+            "rate_limit_per_second",
+            "timeout_seconds",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The kinds registered by the apps loaded in this process.
+        self.fields["kind"].choices = [
+            (kind, str(cls.label)) for kind, cls in sorted(CONNECTORS.items())
+        ]
+        if not self.instance.pk:
+            self.fields["signing_secret"].initial = "whsec_" + secrets.token_urlsafe(32)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        candidate = ChannelEndpoint(
+            kind=cleaned.get("kind") or "",
+            url=cleaned.get("url") or "",
+            signing_secret=cleaned.get("signing_secret") or "",
+            config=cleaned.get("config") or {},
+            timeout_seconds=cleaned.get("timeout_seconds") or 10,
+        )
+        try:
+            services.endpoint_validate(endpoint=candidate)
+        except ValidationError as exc:
+            for name, msgs in exc.fields.items():
+                for msg in msgs:
+                    self.add_error(name if name in self.fields else None, msg)
+        return cleaned
+
+
+@admin.register(ChannelEndpoint)
+class ChannelEndpointAdmin(admin.ModelAdmin):
+    form = ChannelEndpointForm
+    list_display = [
+        "name",
+        "channel",
+        "kind",
+        "url",
+        "is_active",
+        "is_failing",
+        "failing_since",
+        "last_success_at",
+    ]
+    list_filter = ["kind", "is_active", "is_failing", "channel"]
+    list_select_related = ["channel"]
+    search_fields = ["name", "url", "channel__code"]
+    readonly_fields = [
+        "is_failing",
+        "failing_since",
+        "consecutive_failures",
+        "last_success_at",
+        "paused_until",
+    ]
+    actions = ["rotate_secret"]
+    change_list_template = "admin/sales_channels/channelendpoint/change_list.html"
+
+    @admin.action(description=_("Rotate the signing secret (the old one signs for 24 hours)"))
+    def rotate_secret(self, request, queryset):
+        for endpoint in queryset.order_by("pk"):
+            services.endpoint_rotate_secret(endpoint=endpoint)
+        self.message_user(
+            request,
+            ngettext("%(count)d secret rotated.", "%(count)d secrets rotated.", queryset.count())
+            % {"count": queryset.count()},
+            messages.SUCCESS,
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "sync-status/",
+                self.admin_site.admin_view(self.sync_status_view),
+                name="sales_channels_sync_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def sync_status_view(self, request):
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Channel sync status"),
+            "rows": selectors.channel_sync_status(),
+            "dead_letters_url": reverse("admin:sales_channels_deadletter_changelist"),
+        }
+        return TemplateResponse(request, "admin/sales_channels/sync_status.html", context)
+
+
+class _DeliveryAdminBase(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "endpoint_link",
+        "topic",
+        "key",
+        "version",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "occurred_at",
+        "delivered_at",
+        "short_error",
+    ]
+    list_filter = ["status", "endpoint__channel", "endpoint", "topic"]
+    list_select_related = ["endpoint__channel"]
+    search_fields = ["key", "=delivery_id"]
+    ordering = ["-id"]
+    actions = ["retry"]
+    show_full_result_count = False  # no COUNT(*) over every delivery on each page
+
+    @admin.display(description=_("endpoint"), ordering="endpoint__name")
+    def endpoint_link(self, obj):
+        return f"{obj.endpoint.channel.code} · {obj.endpoint.name}"
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return format_html("<span title='{}'>{}</span>", obj.last_error, obj.last_error[:80])
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("sales_channels.change_delivery")
+
+    @admin.action(description=_("Retry now"), permissions=["retry"])
+    def retry(self, request, queryset):
+        count = services.deliveries_retry(delivery_ids=queryset.values_list("id", flat=True))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d dead letter queued again.", "%(count)d dead letters queued again.", count
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(_DeliveryAdminBase):
+    pass
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(_DeliveryAdminBase):
+    list_filter = ["endpoint__channel", "endpoint", "topic"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=Delivery.Status.DEAD)

@@ -17,3 +17,10 @@ class SalesChannelsConfig(AppConfig):
         post_delete.connect(
             channel_cache_clear, sender=Channel, dispatch_uid="channel-cache-delete"
         )
+
+        # The connectors this app brings, and the relay that a commit with outbox events wakes.
+        import sales_channels.connectors.webhook  # noqa: F401 - registers the kind "webhook"
+        from omni.outbox import outbox_set_relay_trigger
+        from sales_channels.tasks import relay_soon
+
+        outbox_set_relay_trigger(relay_soon)

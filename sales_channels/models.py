@@ -1,6 +1,11 @@
+import uuid
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -64,3 +69,123 @@ class Channel(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+# --- channel sync: where each channel's changes go, and what was sent -------------------------
+
+
+class ChannelEndpoint(TimeStampedModel):
+    """A receiver of a channel's changes (a signed webhook, a marketplace's API), configured in
+    the admin. Its connector (sales_channels.connectors) is chosen by `kind`."""
+
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="endpoints", verbose_name=_("channel")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # A registered connector kind (sales_channels.connectors.base.CONNECTORS); the admin form
+    # offers the registered ones, since apps register theirs when they load.
+    kind = models.CharField(_("kind"), max_length=40)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    config = models.JSONField(_("configuration"), default=dict, blank=True)
+    signing_secret = models.CharField(_("signing secret"), max_length=128, blank=True)
+    # During a rotation the previous secret signs too, until it expires.
+    previous_secret = models.CharField(_("previous secret"), max_length=128, blank=True)
+    previous_secret_expires_at = models.DateTimeField(
+        _("previous secret valid until"), null=True, blank=True
+    )
+    rate_limit_per_second = models.PositiveIntegerField(
+        _("rate limit (requests per second)"), default=100, help_text=_("0: no limit.")
+    )
+    timeout_seconds = models.PositiveSmallIntegerField(_("timeout (seconds)"), default=10)
+    is_active = models.BooleanField(_("active"), default=True)
+    # Bookkeeping of the relay.
+    is_failing = models.BooleanField(_("failing"), default=False, editable=False)
+    failing_since = models.DateTimeField(_("failing since"), null=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    last_success_at = models.DateTimeField(_("last success"), null=True, editable=False)
+    # The receiver asked us to wait (429 Retry-After): nothing is sent to it before this.
+    paused_until = models.DateTimeField(_("paused until"), null=True, editable=False)
+
+    class Meta:
+        ordering = ["channel_id", "name"]
+        verbose_name = _("channel endpoint")
+        verbose_name_plural = _("channel endpoints")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+
+class Delivery(models.Model):
+    """The latest state of one key for one endpoint, on its way there.
+
+    While it is pending and has never been tried, a newer event for the same topic and key
+    folds into it (coalescing: the payload and version are replaced, occurred_at is kept). Once
+    tried, a newer event makes a new delivery. Written by the relay, not by the changes
+    themselves, so its indexes cost the hot paths nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        DEAD = "dead", _("Dead letter")
+
+    id = models.BigAutoField(primary_key=True)
+    endpoint = models.ForeignKey(
+        ChannelEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
+    )
+    # The same on every retry: the receiver drops a duplicate by it.
+    delivery_id = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True)
+    topic = models.CharField(_("topic"), max_length=64)
+    key = models.CharField(_("key"), max_length=128)
+    version = models.BigIntegerField(_("version"), default=0)
+    channel_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # Failures are retried until this moment (72 hours after it was made, or after a manual
+    # retry); a failure after it makes a dead letter.
+    retry_until = models.DateTimeField()
+    last_error = models.TextField(_("last error"), blank=True)
+    # When the oldest change folded into it was recorded (in its transaction, just before the
+    # commit): what the lag is measured from.
+    occurred_at = models.DateTimeField(_("occurred at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["endpoint", "next_attempt_at"],
+                name="delivery_due",
+                condition=Q(status="pending"),
+            ),
+            models.Index(fields=["endpoint"], name="delivery_dead", condition=Q(status="dead")),
+            models.Index(fields=["created_at"], name="delivery_created"),
+        ]
+        constraints = [
+            # The one never-tried pending delivery of a key that new events fold into.
+            models.UniqueConstraint(
+                fields=["endpoint", "topic", "key"],
+                name="delivery_coalesce",
+                condition=Q(status="pending", attempts=0),
+            ),
+        ]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.key} v{self.version} → {self.endpoint_id}"
+
+
+class DeadLetter(Delivery):
+    """Deliveries that will not be retried by themselves: the admin's dead-letter list."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")

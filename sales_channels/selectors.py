@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from omni.errors import ValidationError
-from sales_channels.models import Channel
+from omni.models import OutboxEvent
+from sales_channels.models import Channel, ChannelEndpoint, Delivery
 
 
 def channel_list_active() -> QuerySet[Channel]:
@@ -43,3 +47,86 @@ def channel_get_active(code: str | None, *, field: str = "channel") -> Channel:
             field, _("Unknown sales channel: %(code)s.") % {"code": code}, code="unknown_channel"
         )
     return channel
+
+
+# --- channel sync status --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChannelSyncStatus:
+    channel: Channel
+    endpoints: int
+    failing_endpoints: int
+    events_waiting: int  # outbox events not yet relayed, plus deliveries not yet delivered
+    lag_seconds: float | None  # age of the oldest change not yet delivered; None: nothing waits
+    failure_rate: float | None  # share of the window's tried deliveries that failed at least once
+    last_success_at: datetime | None
+    dead_letters: int
+
+
+def channel_sync_status(
+    *, now: datetime | None = None, window: timedelta = timedelta(hours=24)
+) -> list[ChannelSyncStatus]:
+    """Each channel's sync health, in four queries whatever the number of channels, endpoints,
+    events and deliveries: channels; endpoints per channel; deliveries per channel (pending and
+    dead through their partial indexes, the window's through created_at); unrelayed outbox
+    events per channel (through the outbox's partial index of unpublished events). An event
+    with no channel waits for every channel."""
+    now = now or timezone.now()
+    since = now - window
+    channels = list(Channel.objects.order_by("kind", "name"))
+    endpoints = {
+        row["channel_id"]: row
+        for row in ChannelEndpoint.objects.filter(is_active=True)
+        .values("channel_id")
+        .annotate(
+            count=Count("id"),
+            failing=Count("id", filter=Q(is_failing=True)),
+            last_success=Max("last_success_at"),
+        )
+        .order_by()
+    }
+    pending = Q(status=Delivery.Status.PENDING)
+    tried = Q(created_at__gte=since, attempts__gte=1)
+    deliveries = {
+        row["endpoint__channel_id"]: row
+        for row in Delivery.objects.filter(
+            Q(status__in=[Delivery.Status.PENDING, Delivery.Status.DEAD]) | Q(created_at__gte=since)
+        )
+        .values("endpoint__channel_id")
+        .annotate(
+            pending=Count("id", filter=pending),
+            oldest=Min("occurred_at", filter=pending),
+            dead=Count("id", filter=Q(status=Delivery.Status.DEAD)),
+            tried=Count("id", filter=tried),
+            failed=Count("id", filter=tried & (Q(attempts__gt=1) | Q(status=Delivery.Status.DEAD))),
+        )
+        .order_by()
+    }
+    unrelayed = {
+        row["channel_id"]: row
+        for row in OutboxEvent.objects.filter(published_at__isnull=True)
+        .values("channel_id")
+        .annotate(count=Count("id"), oldest=Min("created_at"))
+        .order_by()
+    }
+    everyone = unrelayed.get(None, {"count": 0, "oldest": None})
+    result = []
+    for channel in channels:
+        ends = endpoints.get(channel.pk, {})
+        sent = deliveries.get(channel.pk, {})
+        own = unrelayed.get(channel.pk, {"count": 0, "oldest": None})
+        oldest = [t for t in (sent.get("oldest"), own["oldest"], everyone["oldest"]) if t]
+        result.append(
+            ChannelSyncStatus(
+                channel=channel,
+                endpoints=ends.get("count", 0),
+                failing_endpoints=ends.get("failing", 0),
+                events_waiting=sent.get("pending", 0) + own["count"] + everyone["count"],
+                lag_seconds=max(0.0, (now - min(oldest)).total_seconds()) if oldest else None,
+                failure_rate=(sent["failed"] / sent["tried"]) if sent.get("tried") else None,
+                last_success_at=ends.get("last_success"),
+                dead_letters=sent.get("dead", 0),
+            )
+        )
+    return result

@@ -1,0 +1,87 @@
+"""The current state of a channel, as the outbox events its changes would have recorded: what
+a full resync sends (onboarding a channel, or after an outage on its side)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from catalog.models import ProductChannelListing, VariantChannelPrice
+from catalog.services import TOPIC_LISTING_CHANGED, TOPIC_PRICE_CHANGED
+from catalog.services import _price_payload as price_payload  # the one shape of a price event
+from inventory.models import VariantInventory
+from inventory.selectors import availability_for_channel
+from inventory.services import TOPIC_AVAILABILITY
+from omni.outbox import Event
+from sales_channels.models import Channel
+
+
+def channel_state_events(*, channel: Channel, chunk: int = 500) -> Iterator[list[Event]]:
+    """Events of the channel's variants (those priced on it), `chunk` variants at a time, in a
+    fixed number of queries per chunk. The stock version is read before the stock itself: a
+    change committed in between then carries a higher version than this state, and wins."""
+    prices = (
+        VariantChannelPrice.objects.filter(channel=channel)
+        .select_related("variant")
+        .order_by("variant_id")
+    )
+    last_id = 0
+    seen_products: set[int] = set()
+    while True:
+        rows = list(prices.filter(variant_id__gt=last_id)[:chunk])
+        if not rows:
+            return
+        last_id = rows[-1].variant_id
+        ids = [r.variant_id for r in rows]
+        versions = dict(
+            VariantInventory.objects.filter(variant_id__in=ids).values_list("variant_id", "version")
+        )
+        available = availability_for_channel(channel=channel, variant_ids=ids)
+        events: list[Event] = []
+        for row in rows:
+            variant = row.variant
+            version = versions.get(variant.pk, 0)
+            events.append(
+                Event(
+                    topic=TOPIC_AVAILABILITY,
+                    key=f"availability:{variant.pk}:{channel.pk}",
+                    version=version,
+                    channel_id=channel.pk,
+                    payload={
+                        "variant_id": variant.pk,
+                        "sku": variant.sku,
+                        "channel": channel.code,
+                        "available": available[variant.pk],
+                        "version": version,
+                    },
+                )
+            )
+            events.append(
+                Event(
+                    topic=TOPIC_PRICE_CHANGED,
+                    key=f"price:{variant.pk}:{channel.pk}",
+                    version=row.version,
+                    channel_id=channel.pk,
+                    payload=price_payload(variant, channel, row),
+                )
+            )
+        product_ids = sorted({r.variant.product_id for r in rows} - seen_products)
+        seen_products.update(product_ids)
+        listings = ProductChannelListing.objects.filter(
+            channel=channel, product_id__in=product_ids
+        ).select_related("product")
+        for listing in listings:
+            events.append(
+                Event(
+                    topic=TOPIC_LISTING_CHANGED,
+                    key=f"listing:{listing.product_id}:{channel.pk}",
+                    channel_id=channel.pk,
+                    payload={
+                        "product_id": listing.product_id,
+                        "slug": listing.product.slug,
+                        "channel": channel.code,
+                        "is_published": listing.is_published,
+                        "published_at": listing.published_at,
+                    },
+                )
+            )
+        yield events

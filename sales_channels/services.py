@@ -1,0 +1,513 @@
+"""Channel sync: relay committed outbox events into per-endpoint deliveries, send them through
+each endpoint's connector, keep the books (retries, dead letters, failing endpoints), and the
+merchant's operations on it (retry dead letters, rotate a secret, resync a channel).
+
+The relay and the sender each hold a transaction only for their own short bookkeeping: no
+transaction is open while a connector talks to the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from omni.errors import ValidationError
+from omni.models import OutboxEvent
+from omni.outbox import outbox_record_many
+from sales_channels.connectors.base import CONNECTORS, Change, Connector, Outcome
+from sales_channels.models import Channel, ChannelEndpoint, Delivery
+
+logger = logging.getLogger(__name__)
+
+RELAY_BATCH = 500
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def retry_window() -> timedelta:
+    return timedelta(hours=_setting("OMNI_SYNC_RETRY_HOURS", 72))
+
+
+def retry_delay(attempts: int, *, rng: random.Random | None = None) -> float:
+    """Seconds before the next try after `attempts` failed ones: exponential from
+    OMNI_SYNC_BACKOFF_BASE_SECONDS, capped at OMNI_SYNC_BACKOFF_MAX_SECONDS, with jitter
+    (between half and all of it) so that a recovered receiver is not hit by everyone at once."""
+    base = float(_setting("OMNI_SYNC_BACKOFF_BASE_SECONDS", 5))
+    cap = float(_setting("OMNI_SYNC_BACKOFF_MAX_SECONDS", 3600))
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay * (0.5 + 0.5 * (rng or random).random())
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+def connector_for(endpoint: ChannelEndpoint) -> Connector | None:
+    cls = CONNECTORS.get(endpoint.kind)
+    return cls(endpoint) if cls is not None else None
+
+
+def endpoint_validate(*, endpoint: ChannelEndpoint) -> None:
+    """Field errors of an endpoint's kind and configuration, as one ValidationError."""
+    connector = connector_for(endpoint)
+    if connector is None:
+        raise ValidationError.for_field(
+            "kind",
+            _("Unknown connector kind: %(kind)s.") % {"kind": endpoint.kind},
+            code="unknown_kind",
+        )
+    errors = connector.check_config()
+    if errors:
+        raise ValidationError(fields=errors)
+
+
+def endpoint_rotate_secret(
+    *, endpoint: ChannelEndpoint, grace: timedelta = timedelta(hours=24)
+) -> ChannelEndpoint:
+    """A new signing secret; the old one keeps signing (a second v1) for `grace`, so receivers
+    can switch without losing a delivery."""
+    with transaction.atomic():
+        locked = ChannelEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        if locked.signing_secret:
+            locked.previous_secret = locked.signing_secret
+            locked.previous_secret_expires_at = timezone.now() + grace
+        locked.signing_secret = "whsec_" + secrets.token_urlsafe(32)
+        locked.save(
+            update_fields=[
+                "signing_secret",
+                "previous_secret",
+                "previous_secret_expires_at",
+                "updated_at",
+            ]
+        )
+    return locked
+
+
+# --- the relay: outbox events -> deliveries --------------------------------------------------
+
+
+@dataclass
+class RelayResult:
+    events: int = 0
+    deliveries: int = 0
+    endpoint_ids: set[int] = field(default_factory=set)
+
+
+def _subscribers() -> list[tuple[ChannelEndpoint, Connector]]:
+    found = []
+    for endpoint in ChannelEndpoint.objects.filter(is_active=True, channel__is_active=True):
+        connector = connector_for(endpoint)
+        if connector is None:
+            logger.warning("endpoint %s has no connector of kind %r", endpoint.pk, endpoint.kind)
+            continue
+        found.append((endpoint, connector))
+    return found
+
+
+def outbox_relay_batch(*, limit: int = RELAY_BATCH) -> RelayResult:
+    """Move up to `limit` committed, unpublished outbox events into deliveries, in one short
+    transaction. Rows another relay holds are skipped (SKIP LOCKED), so several can run."""
+    result = RelayResult()
+    with transaction.atomic():
+        events = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(published_at__isnull=True)
+            .order_by("id")
+            .only("id", "topic", "key", "version", "channel_id", "payload", "created_at")[:limit]
+        )
+        if not events:
+            return result
+        subscribers = _subscribers()
+        # Fold the batch per (endpoint, topic, key): the highest version wins (the later event
+        # on a tie); occurred_at is the oldest folded in.
+        folded: dict[tuple[int, str, str], dict] = {}
+        for event in events:
+            version = event.version
+            for endpoint, connector in subscribers:
+                if event.channel_id is not None and event.channel_id != endpoint.channel_id:
+                    continue
+                if not connector.wants(event.topic):
+                    continue
+                slot = (endpoint.pk, event.topic, event.key)
+                row = folded.get(slot)
+                if row is None:
+                    folded[slot] = {
+                        "version": version,
+                        "payload": event.payload,
+                        "channel_id": event.channel_id,
+                        "occurred_at": event.created_at,
+                    }
+                    continue
+                if version >= row["version"]:
+                    row.update(version=version, payload=event.payload)
+                row["occurred_at"] = min(row["occurred_at"], event.created_at)
+        _deliveries_upsert(folded)
+        OutboxEvent.objects.filter(id__in=[e.id for e in events]).update(
+            published_at=timezone.now(), attempts=F("attempts") + 1
+        )
+    result.events = len(events)
+    result.deliveries = len(folded)
+    result.endpoint_ids = {slot[0] for slot in folded}
+    return result
+
+
+_UPSERT_COLUMNS = (
+    "endpoint_id", "delivery_id", "topic", "key", "version", "channel_id", "payload", "status",
+    "attempts", "next_attempt_at", "retry_until", "last_error", "occurred_at", "created_at",
+)  # fmt: skip
+
+
+def _deliveries_upsert(folded: dict[tuple[int, str, str], dict]) -> None:
+    """INSERT the deliveries, folding each into its key's never-tried pending delivery when
+    there is one (ON CONFLICT on the partial unique index delivery_coalesce). Rows go in key
+    order, so two relays folding the same keys wait for each other instead of deadlocking."""
+    if not folded:
+        return
+    meta = Delivery._meta
+    fields = [meta.get_field("endpoint" if n == "endpoint_id" else n) for n in _UPSERT_COLUMNS]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    now = timezone.now()
+    until = now + retry_window()
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    # Built from the model's own table and column names, never from input.
+    sql_head = f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608
+    sql_tail = (
+        f" ON CONFLICT ({quote('endpoint_id')}, {quote('topic')}, {quote('key')})"
+        f" WHERE {quote('status')} = 'pending' AND {quote('attempts')} = 0"
+        f" DO UPDATE SET {quote('payload')} = CASE WHEN EXCLUDED.{quote('version')} >="
+        f" {table}.{quote('version')} THEN EXCLUDED.{quote('payload')}"
+        f" ELSE {table}.{quote('payload')} END,"
+        f" {quote('version')} = {greatest}({table}.{quote('version')}, EXCLUDED.{quote('version')}),"
+        f" {quote('occurred_at')} = CASE WHEN EXCLUDED.{quote('occurred_at')} <"
+        f" {table}.{quote('occurred_at')} THEN EXCLUDED.{quote('occurred_at')}"
+        f" ELSE {table}.{quote('occurred_at')} END"
+    )
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    rows = sorted(folded.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            params: list = []
+            for (endpoint_id, topic, key), row in chunk:
+                values = {
+                    "endpoint_id": endpoint_id,
+                    "delivery_id": uuid.uuid4(),
+                    "topic": topic,
+                    "key": key,
+                    "version": row["version"],
+                    "channel_id": row["channel_id"],
+                    "payload": row["payload"],
+                    "status": Delivery.Status.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "retry_until": until,
+                    "last_error": "",
+                    "occurred_at": row["occurred_at"],
+                    "created_at": now,
+                }
+                params += [
+                    f.get_db_prep_save(values[name], connection)
+                    for name, f in zip(_UPSERT_COLUMNS, fields, strict=True)
+                ]
+            cursor.execute(sql_head + ", ".join([row_sql] * len(chunk)) + sql_tail, params)
+
+
+# --- the sender: deliveries -> the endpoint's connector ------------------------------------
+
+
+@contextmanager
+def _endpoint_lock(endpoint_id: int) -> Iterator[bool]:
+    """One sender per endpoint at a time (a PostgreSQL session advisory lock, released when
+    the sender ends or its connection dies): the endpoint's rate limit holds across workers
+    and its deliveries leave in order."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, endpoint_id])
+        got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, endpoint_id])
+
+
+_LOCK_SPACE = 0x0D1  # advisory-lock namespace of endpoint senders
+
+
+def _due(endpoint_id: int, now: datetime):
+    return Delivery.objects.filter(
+        endpoint_id=endpoint_id,
+        status=Delivery.Status.PENDING,
+        next_attempt_at__lte=now,
+    )
+
+
+def deliveries_claim(*, endpoint: ChannelEndpoint, limit: int, lease: float) -> list[Delivery]:
+    """Take up to `limit` due deliveries of the endpoint: count the try and move their next
+    attempt past the lease, in one short transaction. A sender that dies mid-send leaves them
+    to be picked up again once the lease is over (same delivery id: the receiver dedupes)."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            _due(endpoint.pk, now)
+            .select_for_update(skip_locked=True)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        if not claimed:
+            return []
+        Delivery.objects.filter(id__in=[d.id for d in claimed]).update(
+            attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=lease)
+        )
+    for delivery in claimed:
+        delivery.attempts += 1
+    return claimed
+
+
+def _change(delivery: Delivery) -> Change:
+    return Change(
+        delivery_id=str(delivery.delivery_id),
+        topic=delivery.topic,
+        key=delivery.key,
+        version=delivery.version,
+        payload=delivery.payload,
+        channel_id=delivery.channel_id,
+        occurred_at=delivery.occurred_at,
+    )
+
+
+@dataclass
+class SendResult:
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    retry_after: float | None = None
+
+
+def deliveries_record(
+    *, endpoint: ChannelEndpoint, deliveries: list[Delivery], outcomes: Iterable[Outcome]
+) -> SendResult:
+    """Book what the connector said: delivered; failed and due again after a backoff (or the
+    receiver's Retry-After); or dead (refused for good, or failing past its retry window). The
+    endpoint is flagged after OMNI_SYNC_FAILING_AFTER failures in a row, and cleared by a
+    success."""
+    now = timezone.now()
+    by_id = {str(d.delivery_id): d for d in deliveries}
+    said = {o.delivery_id: o for o in outcomes if o.delivery_id in by_id}
+    result = SendResult()
+    delivered, retried, dead = [], [], []
+    for delivery_id, delivery in by_id.items():
+        outcome = said.get(delivery_id) or Outcome(
+            delivery_id, ok=False, error="the connector gave no outcome"
+        )
+        if outcome.ok:
+            delivered.append(delivery.id)
+            continue
+        delivery.last_error = (outcome.error or "failed")[:2000]
+        if not outcome.retry or now >= delivery.retry_until:
+            delivery.status = Delivery.Status.DEAD
+            dead.append(delivery)
+            continue
+        wait = retry_delay(delivery.attempts)
+        if outcome.retry_after is not None:
+            wait = max(outcome.retry_after, 0.0)
+            result.retry_after = max(result.retry_after or 0.0, wait)
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+        retried.append(delivery)
+    result.delivered, result.failed, result.dead = len(delivered), len(retried), len(dead)
+    pending = Q(status=Delivery.Status.PENDING)
+    with transaction.atomic():
+        if delivered:
+            Delivery.objects.filter(pending, id__in=delivered).update(
+                status=Delivery.Status.DELIVERED, delivered_at=now, last_error=""
+            )
+        if retried:
+            Delivery.objects.bulk_update(retried, ["next_attempt_at", "last_error"])
+        if dead:
+            Delivery.objects.bulk_update(dead, ["status", "last_error"])
+        failures = result.failed + result.dead
+        changes: dict = {}
+        if result.retry_after:
+            changes["paused_until"] = now + timedelta(seconds=result.retry_after)
+        if delivered:
+            changes.update(
+                last_success_at=now, consecutive_failures=0, is_failing=False, failing_since=None
+            )
+            ChannelEndpoint.objects.filter(pk=endpoint.pk).update(**changes)
+        elif failures:
+            threshold = int(_setting("OMNI_SYNC_FAILING_AFTER", 10))
+            ChannelEndpoint.objects.filter(pk=endpoint.pk).update(
+                consecutive_failures=F("consecutive_failures") + failures, **changes
+            )
+            ChannelEndpoint.objects.filter(
+                pk=endpoint.pk, is_failing=False, consecutive_failures__gte=threshold
+            ).update(is_failing=True, failing_since=now)
+    return result
+
+
+def _lease_seconds(endpoint: ChannelEndpoint, connector: Connector, count: int) -> float:
+    parallel = int((endpoint.config or {}).get("parallel", 1) or 1)
+    rounds = -(-count // max(1, parallel))
+    margin = float(_setting("OMNI_SYNC_LEASE_MARGIN_SECONDS", 30))
+    return rounds * float(endpoint.timeout_seconds or 10) + margin
+
+
+@dataclass
+class DrainResult:
+    busy: bool = False  # another sender has the endpoint
+    sent: SendResult = field(default_factory=SendResult)
+    more: bool = False  # due deliveries remain (the time budget ran out)
+
+
+def endpoint_drain(*, endpoint_id: int, budget_seconds: float = 20.0) -> DrainResult:
+    """Send the endpoint's due deliveries, batch after batch, within its rate limit, until none
+    is due or the budget is spent. Nothing is held open while the connector works."""
+    result = DrainResult()
+    deadline = time.monotonic() + budget_seconds
+    while True:
+        with _endpoint_lock(endpoint_id) as got:
+            if not got:
+                result.busy = True
+                return result
+            out_of_time = _drain_locked(endpoint_id, deadline, result.sent)
+        if out_of_time:
+            result.more = True
+            return result
+        # A delivery committed while this sender was finishing found the lock taken and left
+        # it to us: look once more after letting go.
+        if not _due(endpoint_id, timezone.now()).exists() or time.monotonic() >= deadline:
+            return result
+
+
+def _drain_locked(endpoint_id: int, deadline: float, total: SendResult) -> bool:
+    """True when the budget ran out with work left."""
+    endpoint = ChannelEndpoint.objects.filter(pk=endpoint_id, is_active=True).first()
+    if endpoint is None:
+        return False
+    connector = connector_for(endpoint)
+    if connector is None:
+        return False
+    rate = endpoint.rate_limit_per_second
+    limit = max(1, min(connector.batch_size, rate or connector.batch_size))
+    while True:
+        if endpoint.paused_until and endpoint.paused_until > timezone.now():
+            return False
+        if time.monotonic() >= deadline:
+            return _due(endpoint_id, timezone.now()).exists()
+        claimed = deliveries_claim(
+            endpoint=endpoint, limit=limit, lease=_lease_seconds(endpoint, connector, limit)
+        )
+        if not claimed:
+            return False
+        started = time.monotonic()
+        try:
+            outcomes = connector.send([_change(d) for d in claimed])
+        except Exception as exc:
+            logger.exception("connector %s of endpoint %s failed", endpoint.kind, endpoint.pk)
+            outcomes = [
+                Outcome(str(d.delivery_id), ok=False, error=f"{type(exc).__name__}: {exc}")
+                for d in claimed
+            ]
+        sent = deliveries_record(endpoint=endpoint, deliveries=claimed, outcomes=outcomes)
+        total.delivered += sent.delivered
+        total.failed += sent.failed
+        total.dead += sent.dead
+        if sent.retry_after is not None:
+            total.retry_after = sent.retry_after
+            return False
+        if (sent.failed or sent.dead) and not sent.delivered:
+            return False  # the receiver is struggling: the rest waits for the backoff and sweep
+        if rate:
+            pause = len(claimed) / rate - (time.monotonic() - started)
+            if pause > 0:
+                time.sleep(pause)
+
+
+def endpoints_due(*, now: datetime | None = None) -> list[int]:
+    """Active endpoints with a delivery due now (what the beat sweep sends)."""
+    now = now or timezone.now()
+    return sorted(
+        ChannelEndpoint.objects.filter(is_active=True)
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+        .filter(
+            id__in=Delivery.objects.filter(
+                status=Delivery.Status.PENDING, next_attempt_at__lte=now
+            ).values("endpoint_id")
+        )
+        .values_list("id", flat=True)
+    )
+
+
+# --- merchant operations --------------------------------------------------------------------
+
+
+def deliveries_retry(*, delivery_ids: Iterable[int]) -> int:
+    """Send dead letters again, now, with a new retry window (the same delivery ids, so a
+    receiver that did get one drops it)."""
+    now = timezone.now()
+    return Delivery.objects.filter(id__in=list(delivery_ids), status=Delivery.Status.DEAD).update(
+        status=Delivery.Status.PENDING,
+        next_attempt_at=now,
+        retry_until=now + retry_window(),
+    )
+
+
+def outbox_prune(*, now: datetime | None = None, chunk: int = 5000) -> int:
+    """Delete relayed outbox events older than OMNI_OUTBOX_KEEP_DAYS and delivered deliveries
+    older than OMNI_SYNC_DELIVERED_KEEP_DAYS, a chunk at a time (short transactions, walking the
+    primary key from the oldest)."""
+    now = now or timezone.now()
+    events_before = now - timedelta(days=_setting("OMNI_OUTBOX_KEEP_DAYS", 7))
+    deliveries_before = now - timedelta(days=_setting("OMNI_SYNC_DELIVERED_KEEP_DAYS", 7))
+    total = 0
+    while True:
+        ids = list(
+            OutboxEvent.objects.filter(published_at__isnull=False, created_at__lt=events_before)
+            .order_by("id")
+            .values_list("id", flat=True)[:chunk]
+        )
+        if ids:
+            total += OutboxEvent.objects.filter(id__in=ids).delete()[0]
+        more = list(
+            Delivery.objects.filter(
+                status=Delivery.Status.DELIVERED, created_at__lt=deliveries_before
+            )
+            .order_by("id")
+            .values_list("id", flat=True)[:chunk]
+        )
+        if more:
+            total += Delivery.objects.filter(id__in=more).delete()[0]
+        if len(ids) < chunk and len(more) < chunk:
+            return total
+
+
+def channel_resync(*, channel: Channel, chunk: int = 500) -> int:
+    """Record the current state of every variant on the channel (its availability with the
+    current stock version, its price, its product's publication) as outbox events, so that
+    they reach the channel's endpoints through the normal pipeline. A receiver that already
+    has a state drops it by version. Returns the number of events recorded."""
+    from sales_channels.resync import channel_state_events  # imports catalog and inventory
+
+    total = 0
+    for events in channel_state_events(channel=channel, chunk=chunk):
+        with transaction.atomic():
+            outbox_record_many(events)
+        total += len(events)
+    return total

@@ -1,0 +1,206 @@
+"""The merchant's view of channel sync: the status selector and page, endpoints, deliveries,
+dead letters with their retry, the resync service, command and admin action."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.services import TOPIC_AVAILABILITY
+from omni.models import OutboxEvent
+from sales_channels import selectors, services, tasks
+from sales_channels.models import ChannelEndpoint, Delivery
+from tests import factories as f
+from tests.sales_channels.conftest import endpoint_for, record
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def _channel_with_traffic(code: str) -> ChannelEndpoint:
+    channel = f.ChannelFactory(code=code)
+    hook = endpoint_for(channel, "http://127.0.0.1:9/x")
+    for n in range(3):
+        record(key=f"{code}:{n}", channel=channel)
+    services.outbox_relay_batch()
+    Delivery.objects.filter(key=f"{code}:0").update(status=Delivery.Status.DEAD, attempts=3)
+    Delivery.objects.filter(key=f"{code}:1").update(
+        status=Delivery.Status.DELIVERED, attempts=1, delivered_at=timezone.now()
+    )
+    record(key=f"{code}:waiting", channel=channel)  # not relayed yet
+    return hook
+
+
+def test_the_sync_status_of_each_channel():
+    hook = _channel_with_traffic("web")
+    ChannelEndpoint.objects.filter(pk=hook.pk).update(
+        last_success_at=timezone.now(), is_failing=True
+    )
+    oldest = Delivery.objects.get(key="web:2").occurred_at
+    f.ChannelFactory(code="quiet")
+
+    rows = {row.channel.code: row for row in selectors.channel_sync_status()}
+
+    web = rows["web"]
+    assert (web.endpoints, web.failing_endpoints, web.dead_letters) == (1, 1, 1)
+    assert web.events_waiting == 2  # one pending delivery, one event not relayed
+    assert web.lag_seconds >= (timezone.now() - oldest).total_seconds() - 1
+    assert web.failure_rate == 0.5  # of the two tried, the dead one failed
+    assert web.last_success_at is not None
+    quiet = rows["quiet"]
+    assert (quiet.endpoints, quiet.events_waiting, quiet.lag_seconds) == (0, 0, None)
+
+
+def test_the_sync_status_takes_four_queries_whatever_the_number_of_channels():
+    _channel_with_traffic("one")
+    with CaptureQueriesContext(connection) as few:
+        assert len(selectors.channel_sync_status()) == 1
+    for n in range(5):
+        _channel_with_traffic(f"many-{n}")
+    with CaptureQueriesContext(connection) as many:
+        assert len(selectors.channel_sync_status()) == 6
+    assert len(few.captured_queries) == len(many.captured_queries) == 4
+
+
+@pytest.fixture
+def staff(client):
+    user = f.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "admin:sales_channels_sync_status",
+        "admin:sales_channels_delivery_changelist",
+        "admin:sales_channels_deadletter_changelist",
+        "admin:sales_channels_channelendpoint_changelist",
+    ],
+)
+def test_the_admin_pages_take_the_same_queries_with_one_or_many_rows(staff, url):
+    _channel_with_traffic("one")
+    with CaptureQueriesContext(connection) as few:
+        assert staff.get(reverse(url)).status_code == 200
+    for n in range(4):
+        _channel_with_traffic(f"many-{n}")
+    with CaptureQueriesContext(connection) as many:
+        response = staff.get(reverse(url))
+    assert response.status_code == 200
+    assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_the_status_page_shows_each_channel(staff):
+    _channel_with_traffic("web")
+    page = staff.get(reverse("admin:sales_channels_sync_status")).content.decode()
+    assert "(web)" in page
+    assert "50 %" in page
+
+
+def test_dead_letters_are_listed_and_the_retry_action_queues_them_again(staff):
+    _channel_with_traffic("web")
+    dead = Delivery.objects.get(status=Delivery.Status.DEAD)
+    page = staff.get(reverse("admin:sales_channels_deadletter_changelist")).content.decode()
+    assert "web:0" in page and "web:2" not in page
+
+    response = staff.post(
+        reverse("admin:sales_channels_deadletter_changelist"),
+        {"action": "retry", "_selected_action": [dead.pk]},
+    )
+
+    assert response.status_code == 302
+    dead.refresh_from_db()
+    assert dead.status == Delivery.Status.PENDING
+    assert dead.next_attempt_at <= timezone.now()
+
+
+def test_an_endpoint_is_validated_by_its_connector_in_the_admin(staff):
+    channel = f.ChannelFactory(code="web")
+    url = reverse("admin:sales_channels_channelendpoint_add")
+    data = {
+        "channel": channel.pk,
+        "name": "ERP",
+        "kind": "webhook",
+        "url": "ftp://example.com/x",
+        "config": "{}",
+        "signing_secret": "",
+        "rate_limit_per_second": 100,
+        "timeout_seconds": 10,
+        "is_active": "on",
+    }
+    response = staff.post(url, data)
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"url", "signing_secret"}
+    assert not ChannelEndpoint.objects.exists()
+
+    response = staff.post(
+        url, {**data, "url": "https://erp.example.com/hooks", "signing_secret": "whsec_x"}
+    )
+    assert response.status_code == 302
+    assert ChannelEndpoint.objects.get().kind == "webhook"
+
+
+def test_a_resync_records_the_current_state_of_every_variant_on_the_channel(receiver):
+    web = f.ChannelFactory(code="web")
+    other = f.ChannelFactory(code="other")
+    item = f.product(channels=[web], price="120.00", variants=2)
+    f.stocked(web, *item.variants.all(), quantity=4)
+    f.product(channels=[other])  # not on web
+    endpoint_for(web, receiver.url)
+    OutboxEvent.objects.update(published_at=timezone.now())  # all sent long ago
+
+    assert services.channel_resync(channel=web) == 5  # 2 availability, 2 prices, 1 listing
+    tasks.outbox_relay()
+
+    got = {(b["topic"], b["key"]): b for b in receiver.bodies()}
+    assert len(got) == 5
+    variant = item.variants.order_by("id").first()
+    availability = got[TOPIC_AVAILABILITY, f"availability:{variant.pk}:{web.pk}"]
+    assert availability["data"]["available"] == 4
+    assert availability["version"] == variant.inventory.version
+    price = got["catalog.price.changed", f"price:{variant.pk}:{web.pk}"]
+    assert price["data"]["price"] == "120.00"
+    listing = got["catalog.listing.changed", f"listing:{item.pk}:{web.pk}"]
+    assert listing["data"]["is_published"] is True
+
+
+def test_the_sync_channel_command(receiver, capsys):
+    web = f.ChannelFactory(code="web")
+    f.product(channels=[web])
+
+    call_command("sync_channel", "web")
+    assert "3 changes of web queued" in capsys.readouterr().out
+
+    with pytest.raises(CommandError) as bad:
+        call_command("sync_channel", "nope")
+    assert str(bad.value) == "No sales channel with the code nope (known: web)."
+
+
+def test_the_resync_admin_action(staff):
+    web = f.ChannelFactory(code="web")
+    f.product(channels=[web])
+    before = OutboxEvent.objects.count()
+    response = staff.post(
+        reverse("admin:sales_channels_channel_changelist"),
+        {"action": "resync", "_selected_action": [web.pk]},
+    )
+    assert response.status_code == 302
+    assert OutboxEvent.objects.count() == before + 3
+
+
+def test_rotating_a_secret_from_the_admin_keeps_the_old_one_for_a_day(staff):
+    hook = endpoint_for(f.ChannelFactory(code="web"), "https://x.example.com/h")
+    staff.post(
+        reverse("admin:sales_channels_channelendpoint_changelist"),
+        {"action": "rotate_secret", "_selected_action": [hook.pk]},
+    )
+    old = hook.signing_secret
+    hook.refresh_from_db()
+    assert hook.previous_secret == old and hook.signing_secret != old
+    remaining = hook.previous_secret_expires_at - timezone.now()
+    assert timedelta(hours=23) < remaining <= timedelta(hours=24)
