@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import SignInForm, SignUpForm  # noqa: F401 (the storefront's sign-in/up)
+from customers.models import Address
+from orders.models import Order, ReturnLine
+from orders.services.carts import MAX_LINE_QUANTITY
+
+
+class AddToCartForm(forms.Form):
+    sku = forms.CharField(label=_("Option"), max_length=64)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, max_value=MAX_LINE_QUANTITY, initial=1
+    )
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY)
+
+
+class AddressFields(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    address_phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    line1 = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    line2 = forms.CharField(
+        label=_("Address (continued)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    )
+    district = forms.CharField(label=_("District"), max_length=80, required=False)
+    city = forms.CharField(
+        label=_("City"),
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"), max_length=12, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )  # fmt: skip
+
+    def address(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {
+            "full_name": data.get("full_name", ""),
+            "phone": data.get("address_phone", ""),
+            "line1": data.get("line1", ""),
+            "line2": data.get("line2", ""),
+            "district": data.get("district", ""),
+            "city": data.get("city", ""),
+            "postal_code": data.get("postal_code", ""),
+            "country": "TR",
+        }
+
+
+# Field names the order services use for the address, and this form's.
+ADDRESS_ERROR_FIELDS = {
+    "full_name": "full_name",
+    "phone": "address_phone",
+    "line1": "line1",
+    "line2": "line2",
+    "district": "district",
+    "city": "city",
+    "postal_code": "postal_code",
+    "country": "city",
+}
+
+
+class CheckoutForm(AddressFields):
+    """Contact, delivery (home, click and collect at a store, ship from store) and address.
+    Which fields a delivery needs is checked by orders.services.checkout.delivery_build, whose
+    field errors are shown on these fields."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"), required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )  # fmt: skip
+    phone = forms.CharField(
+        label=_("Phone for delivery updates"), max_length=32, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )  # fmt: skip
+    delivery = forms.ChoiceField(
+        label=_("Delivery"), choices=Order.Delivery.choices, widget=forms.RadioSelect,
+        initial=Order.Delivery.HOME,
+    )  # fmt: skip
+    shipping_method = forms.ChoiceField(
+        label=_("Shipping method"), required=False, widget=forms.RadioSelect
+    )
+    pickup_location = forms.ChoiceField(
+        label=_("Store to collect from"), required=False, widget=forms.RadioSelect
+    )
+    save_address = forms.BooleanField(label=_("Save this address"), required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
+
+    def __init__(self, *args, guest: bool, methods: list[dict], stores: list[dict], **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
+        super().__init__(*args, **kwargs)
+        self.guest = guest
+        self.fields["shipping_method"].choices = [(m["code"], m["code"]) for m in methods]
+        self.fields["pickup_location"].choices = [(s["code"], s["code"]) for s in stores]
+        if guest:
+            self.fields["email"].required = True
+            del self.fields["save_address"]
+
+    def place_values(self) -> dict:
+        """What identifies the order request (the Idempotency-Key's fingerprint)."""
+        data = dict(self.cleaned_data)
+        data.pop("idempotency_key", None)
+        data.pop("save_address", None)
+        return data
+
+
+class AddressForm(forms.ModelForm):
+    class Meta:
+        model = Address
+        fields = [
+            "label",
+            "full_name",
+            "phone",
+            "line1",
+            "line2",
+            "district",
+            "city",
+            "postal_code",
+            "is_default",
+        ]
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=32, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )  # fmt: skip
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class ReturnForm(forms.Form):
+    """One quantity and reason per returnable line of the order."""
+
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, returnable: list[tuple], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.returnable = returnable
+        for line, left in returnable:
+            self.fields[f"qty_{line.pk}"] = forms.TypedChoiceField(
+                label=_("How many of %(name)s")
+                % {"name": f"{line.product_name} {line.variant_name}"},
+                choices=[(n, n) for n in range(left + 1)],
+                coerce=int,
+                initial=0,
+            )
+            self.fields[f"reason_{line.pk}"] = forms.ChoiceField(
+                label=_("Why"), choices=ReturnLine.Reason.choices, required=False
+            )
+
+    def line_fields(self):
+        for line, _left in self.returnable:
+            yield line, self[f"qty_{line.pk}"], self[f"reason_{line.pk}"]
+
+    def lines(self) -> list[dict]:
+        wanted = []
+        for line, _left in self.returnable:
+            quantity = self.cleaned_data.get(f"qty_{line.pk}") or 0
+            if quantity:
+                wanted.append(
+                    {
+                        "order_line_id": line.pk,
+                        "quantity": quantity,
+                        "reason": self.cleaned_data.get(f"reason_{line.pk}") or "",
+                    }
+                )
+        return wanted
+
+
+class CardForm(forms.Form):
+    gateway = forms.ChoiceField(label=_("Pay with"), widget=forms.RadioSelect)
+    holder = forms.CharField(
+        label=_("Name on the card"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
+    )
+    number = forms.RegexField(
+        label=_("Card number"),
+        regex=r"^[0-9 ]{12,23}$",
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+    exp_month = forms.RegexField(
+        label=_("Expiry month (MM)"),
+        regex=r"^(0[1-9]|1[0-2])$",
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp-month", "inputmode": "numeric"}),
+    )
+    exp_year = forms.RegexField(
+        label=_("Expiry year (YYYY)"),
+        regex=r"^20[0-9]{2}$",
+        widget=forms.TextInput(attrs={"autocomplete": "cc-exp-year", "inputmode": "numeric"}),
+    )
+    cvc = forms.RegexField(
+        label=_("Security code"), regex=r"^[0-9]{3,4}$",
+        widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+    )  # fmt: skip
+
+    def __init__(self, *args, gateways: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gateway"].choices = gateways
+        self.fields["gateway"].initial = gateways[0][0] if gateways else None

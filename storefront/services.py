@@ -1,0 +1,186 @@
+"""Writes the storefront needs that no other app offers yet, and its glue to payments.
+
+- Saved addresses (customers.Address) have no service in `customers`; `address_save` and
+  `address_delete` live here until one exists there (they belong upstream).
+- Sign-in attempts are counted in the cache (5 failures per 15 minutes per e-mail and IP).
+- `payment_begin` / `payment_finish` are the one hook between the checkout and payments
+  (`payments.services.payment_start` / `payment_complete`), never called inside a transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from customers.models import Address, Customer
+from omni.errors import NotFound, OmniError
+from orders.models import Order
+
+# --- saved addresses ------------------------------------------------------------------------
+
+ADDRESS_FIELDS = (
+    "label",
+    "full_name",
+    "phone",
+    "line1",
+    "line2",
+    "district",
+    "city",
+    "postal_code",
+    "country",
+)
+
+
+def address_save(
+    *, customer: Customer, data: dict[str, Any], is_default: bool = False, address_id: int = 0
+) -> Address:
+    """Add (or change) one of the customer's addresses; at most one is the default."""
+    values = {name: str(data.get(name) or "").strip()[:200] for name in ADDRESS_FIELDS}
+    values["country"] = (values["country"] or "TR").upper()[:2]
+    with transaction.atomic():
+        if address_id:
+            address = (
+                Address.objects.select_for_update().filter(customer=customer, pk=address_id).first()
+            )
+            if address is None:
+                raise NotFound(_("Address not found."), code="address_not_found")
+        else:
+            address = Address(customer=customer)
+        first = not Address.objects.filter(customer=customer).exists()
+        if is_default or first:
+            Address.objects.filter(customer=customer, is_default=True).update(is_default=False)
+        for name, value in values.items():
+            setattr(address, name, value)
+        address.is_default = is_default or first
+        address.save()
+    return address
+
+
+def address_delete(*, customer: Customer, address_id: int) -> None:
+    deleted, _rows = Address.objects.filter(customer=customer, pk=address_id).delete()
+    if not deleted:
+        raise NotFound(_("Address not found."), code="address_not_found")
+
+
+# --- sign-in rate limit ---------------------------------------------------------------------
+
+SIGNIN_MAX_FAILURES = 5
+SIGNIN_WINDOW_SECONDS = 15 * 60
+
+
+def _signin_key(email: str, ip: str) -> str:
+    digest = hashlib.sha256(f"{(email or '').strip().lower()}|{ip}".encode()).hexdigest()
+    return f"storefront:signin:{digest}"
+
+
+def signin_blocked(*, email: str, ip: str) -> bool:
+    return cache.get(_signin_key(email, ip), 0) >= SIGNIN_MAX_FAILURES
+
+
+def signin_failed(*, email: str, ip: str) -> None:
+    """Count a failed attempt; the window starts at the first failure."""
+    key = _signin_key(email, ip)
+    if not cache.add(key, 1, SIGNIN_WINDOW_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired in between
+            cache.add(key, 1, SIGNIN_WINDOW_SECONDS)
+
+
+def signin_succeeded(*, email: str, ip: str) -> None:
+    cache.delete(_signin_key(email, ip))
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentStep:
+    """What the payment step does next: `paid` (show the confirmation), `redirect` (3-D Secure:
+    send the shopper to `redirect_url` or show `html`), `declined` (say `message`, try again),
+    or `unavailable` (no online payment on the channel: the order waits for its payment)."""
+
+    status: str
+    redirect_url: str = ""
+    html: str = ""
+    message: str = ""
+
+
+def online_gateways(*, channel) -> list[tuple[str, str]]:
+    """(code, label) of the online gateways the channel offers, in its order."""
+    from payments import selectors as payment_selectors
+    from payments.gateways.base import GATEWAYS
+
+    return [
+        (cg.gateway, str(GATEWAYS[cg.gateway].label))
+        for cg in payment_selectors.channel_gateways(channel)
+        if GATEWAYS[cg.gateway].online
+    ]
+
+
+def _step(result: Any) -> PaymentStep:
+    status = str(getattr(result, "status", "") or "")
+    if status == "action_required":
+        return PaymentStep(
+            "redirect",
+            redirect_url=getattr(result, "redirect_url", "") or "",
+            html=getattr(result, "html", "") or "",
+        )
+    if status in ("captured", "authorised", "pending"):
+        return PaymentStep("paid")
+    message = getattr(result, "error_message", "") or ""
+    return PaymentStep("declined", message=message or _("The payment was declined."))
+
+
+def payment_begin(
+    *,
+    order: Order,
+    gateway_code: str,
+    card: Any = None,
+    return_url: str = "",
+    actor: Any = None,
+) -> PaymentStep:
+    """Start paying a placed order (payments.services.payment_start), outside any transaction:
+    it talks to the provider. A refusal (the bank, a gateway not offered, the provider down)
+    comes back as `declined` with the message to show."""
+    from payments import services as payments
+
+    try:
+        _payment, result = payments.payment_start(
+            order=order,
+            gateway_code=gateway_code,
+            card=card,
+            return_url=return_url,
+            actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        )
+    except OmniError as error:
+        return PaymentStep("declined", message=_first(error))
+    return _step(result)
+
+
+def payment_finish(*, order: Order, params: dict[str, Any]) -> PaymentStep:
+    """The shopper is back from 3-D Secure: complete the order's payment that waits for it
+    (payments ask the provider for the result; nothing the browser sends is trusted)."""
+    from payments import services as payments
+    from payments.models import Payment
+
+    waiting = Payment.objects.filter(order=order, status="action_required").order_by("-pk").first()
+    if waiting is None:
+        return PaymentStep("paid" if order.status != Order.Status.PENDING else "declined")
+    try:
+        payment = payments.payment_complete(payment=waiting, params=params)
+    except OmniError as error:
+        return PaymentStep("declined", message=_first(error))
+    return _step(payment)
+
+
+def _first(error: OmniError) -> str:
+    for messages in (error.fields or {}).values():
+        if messages:
+            return str(messages[0])
+    return str(error.message)

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.http import QueryDict
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+register = template.Library()
+
+SYMBOLS = {"TRY": "₺", "EUR": "€", "USD": "$"}
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def money(amount, currency: str = "TRY") -> str:
+    """1.299,90 ₺ in Turkish, ₺1,299.90 in English; Decimal in, never a float."""
+    if amount in (None, ""):
+        return ""
+    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    text = f"{value:,.2f}"
+    symbol = SYMBOLS.get(currency, currency)
+    if (get_language() or "tr").startswith("tr"):
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+        return f"{text}\u00a0{symbol}"
+    return f"{symbol}{text}"
+
+
+@register.simple_tag
+def query(base: str, **changes) -> str:
+    """The current query string with some parameters set (None or "" removes one); the page
+    always starts again at 1 unless given."""
+    params = QueryDict(base, mutable=True)
+    params.pop("page", None)
+    for name, value in changes.items():
+        if value in (None, ""):
+            params.pop(name, None)
+        else:
+            params[name] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def attr_toggle(base: str, code: str, slug: str) -> str:
+    """The query string with the attribute value `code:slug` added to or taken from `attr`."""
+    params = QueryDict(base, mutable=True)
+    params.pop("page", None)
+    wanted: dict[str, list[str]] = {}
+    for raw in params.getlist("attr"):
+        c, _sep, slugs = raw.partition(":")
+        wanted.setdefault(c, []).extend(s for s in slugs.split(",") if s)
+    values = wanted.setdefault(code, [])
+    if slug in values:
+        values.remove(slug)
+    else:
+        values.append(slug)
+    params.setlist("attr", [f"{c}:{','.join(v)}" for c, v in wanted.items() if v])
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def ld_json(data: str):
+    """A JSON-LD script block, with <, > and & escaped so that no text can close it."""
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(data.translate(_JSON_ESCAPES)),  # noqa: S308 (escaped just above)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def in_language(context, code: str) -> str:
+    """This page's address in another language (/tr/p/x/?a=1 -> /en/p/x/?a=1). The path is
+    resolved in its own language: set_language alone resolves it in the cookie's."""
+    request = context["request"]
+    with translation.override(getattr(request, "LANGUAGE_CODE", None) or get_language()):
+        return translate_url(request.get_full_path(), code)

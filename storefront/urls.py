@@ -1,0 +1,68 @@
+"""The storefront's pages, inside i18n_patterns (/tr/..., /en/...): every view runs on the web
+channel, looked up once per request."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.urls import path
+
+from storefront import selectors, views
+
+app_name = "storefront"
+
+
+def on_web(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.channel = selectors.web_channel()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+urlpatterns = [
+    path("", on_web(views.home), name="home"),
+    path("c/<slug:slug>/", on_web(views.category_view), name="category"),
+    path("search/", on_web(views.search), name="search"),
+    path("p/<slug:slug>/", on_web(views.product_view), name="product"),
+    path("cart/", on_web(views.cart_view), name="cart"),
+    path("cart/add/", on_web(views.cart_add), name="cart-add"),
+    path("cart/lines/<int:line_id>/", on_web(views.cart_line), name="cart-line"),
+    path("cart/refresh/", on_web(views.cart_refresh), name="cart-refresh"),
+    path("saved/add/", on_web(views.saved_add), name="saved-add"),
+    path("saved/<str:sku>/", on_web(views.saved_change), name="saved-change"),
+    path("checkout/", on_web(views.checkout_view), name="checkout"),
+    path("checkout/<str:number>/pay/", on_web(views.pay), name="pay"),
+    path("checkout/<str:number>/pay/return/", on_web(views.pay_return), name="pay-return"),
+    path("checkout/<str:number>/done/", on_web(views.done), name="done"),
+    path("account/", on_web(views.account), name="account"),
+    path("account/orders/<str:number>/", on_web(views.order_detail), name="order"),
+    path("account/orders/<str:number>/return/", on_web(views.order_return), name="order-return"),
+    path("account/saved/", on_web(views.saved), name="saved"),
+    path("account/addresses/", on_web(views.addresses), name="addresses"),
+    path("account/profile/", on_web(views.profile), name="profile"),
+    path("account/sign-in/", on_web(views.SignInView.as_view()), name="sign-in"),
+    path("account/sign-up/", on_web(views.sign_up), name="sign-up"),
+    path("account/sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path(
+        "account/password-reset/",
+        views.PasswordResetView.as_view(),
+        name="password-reset",
+    ),
+    path(
+        "account/password-reset/sent/",
+        views.PasswordResetDoneView.as_view(),
+        name="password-reset-done",
+    ),
+    path(
+        "account/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "account/reset/done/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password-reset-complete",
+    ),
+]

@@ -1,0 +1,83 @@
+"""End-to-end tests: a real headless Chromium (Debian's `chromium`, never a downloaded browser)
+driven by Playwright against the live server (pytest-django `live_server`, the real database).
+
+Marked `e2e`. Without chromium they are skipped locally and listed; with OMNI_REQUIRE_SERVICES=1
+(CI, whose .ci/run installs chromium) a missing browser is a failure, as for PostgreSQL and
+Redis. Each step's screenshot is saved under var/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import REQUIRE_SERVICES
+
+CHROMIUM = os.environ.get("OMNI_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+# synchronous all the same.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _chromium_missing() -> str:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        return f"needs chromium at {CHROMIUM}, which is not installed (apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "needs the playwright package, which is not installed"
+    return ""
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    missing = _chromium_missing()
+    if missing:
+        if REQUIRE_SERVICES:
+            pytest.fail(missing)
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.shots = []
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")
+
+    def shot(step: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}-{len(page.shots) + 1:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        page.shots.append(path)
+        return path
+
+    page.shot = shot
+    yield page
+    context.close()
