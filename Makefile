@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint check format bench-catalog bench-allocation bench-checkout clean
+.PHONY: run test install lint check format bench-catalog bench-allocation bench-checkout bench-sync bench-storefront clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Omni needs Python 3.11"'
@@ -46,6 +46,12 @@ bench-allocation: install
 
 bench-checkout: install
 	$(BIN)/python bench/checkout.py $(BENCH_ARGS)
+
+bench-sync: install
+	$(BIN)/python bench/sync.py $(BENCH_ARGS)
+
+bench-storefront: install
+	$(BIN)/python bench/storefront.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

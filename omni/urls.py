@@ -1,11 +1,15 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from omni.health import healthz
+from payments.urls_links import api_urlpatterns as payment_link_api
+from storefront.sitemaps import SITEMAPS
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -13,6 +17,8 @@ api_v1 = [
     path("", include("catalog.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("inventory.api.urls")),
+    path("", include("payments.api.urls")),
+    path("", include(payment_link_api)),
 ]
 
 urlpatterns = [
@@ -22,9 +28,15 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("accounts.urls")),
+    path("payments/", include("payments.urls")),
+    path("", include("payments.urls_links")),  # /pay/<token>/: pay-by-link
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
+    path("feeds/", include("catalog.feeds")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    # The storefront in the shopper's language (/tr/, /en/; "/" goes to the one they prefer).
+    path("", RedirectView.as_view(pattern_name="storefront:home", permanent=False), name="home"),
 ]
+urlpatterns += i18n_patterns(path("", include("storefront.urls")))
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "customers",
     "payments",
     "campaigns",
+    "storefront",
+    "marketplaces",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +119,8 @@ MODELTRANSLATION_LANGUAGES = ("tr", "en")
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("tr", "en")
 
 STATIC_URL = "static/"
+# The storefront's CSS and the vendored htmx (no CDN, no JavaScript build step).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -154,7 +159,25 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Channel sync (sales_channels): retries for at least 72 hours (as Stripe does), then a dead
+# letter; relayed outbox events and delivered deliveries are kept this many days.
+OMNI_SYNC_RETRY_HOURS = env.float("OMNI_SYNC_RETRY_HOURS", default=72.0)
+OMNI_SYNC_BACKOFF_BASE_SECONDS = 5.0
+OMNI_SYNC_BACKOFF_MAX_SECONDS = 3600.0
+OMNI_SYNC_FAILING_AFTER = 10  # failures in a row that flag an endpoint as failing
+OMNI_SYNC_LEASE_MARGIN_SECONDS = 30.0  # a dead sender's deliveries are retried after this
+OMNI_OUTBOX_KEEP_DAYS = env.int("OMNI_OUTBOX_KEEP_DAYS", default=7)
+OMNI_SYNC_DELIVERED_KEEP_DAYS = env.int("OMNI_SYNC_DELIVERED_KEEP_DAYS", default=7)
 CELERY_BEAT_SCHEDULE: dict = {
+    "sales-channels-sync-sweep": {
+        "task": "sales_channels.tasks.sync_sweep",
+        "schedule": 5.0,
+        "options": {"expires": 5.0},  # a sweep that waited longer is superseded by the next
+    },
+    "sales-channels-sync-prune": {
+        "task": "sales_channels.tasks.sync_prune",
+        "schedule": 3600.0,
+    },
     "inventory-reservations-expire": {
         "task": "inventory.tasks.reservations_expire",
         "schedule": 60.0,
@@ -174,6 +197,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     "orders-pickups-expire": {
         "task": "orders.tasks.pickups_expire",
         "schedule": 3600.0,
+    },
+    "marketplaces-trendyol-batches-poll": {
+        "task": "marketplaces.tasks.trendyol_batches_poll",
+        "schedule": 10.0,
+    },
+    "marketplaces-trendyol-packages-import": {
+        "task": "marketplaces.tasks.trendyol_packages_import",
+        "schedule": 60.0,
+    },
+    "payments-refunds-process-pending": {
+        "task": "payments.tasks.refunds_process_pending",
+        "schedule": 120.0,
     },
 }
 
@@ -212,6 +247,13 @@ SPECTACULAR_SETTINGS = {
         "LanguageEnum": LANGUAGES,
         "OrderStatusEnum": "orders.models.Order.Status",
         "FulfilmentStatusEnum": "orders.models.Fulfilment.Status",
+        "PaymentStatusEnum": "payments.models.Payment.Status",
+        "PaymentKindEnum": "payments.models.Payment.Kind",
+        "PaymentTransactionKindEnum": "payments.models.PaymentTransaction.Kind",
+        "PaymentTransactionStatusEnum": "payments.models.PaymentTransaction.Status",
+        "RefundStatusEnum": "payments.models.Refund.Status",
+        "RefundDestinationEnum": "payments.models.Refund.Destination",
+        "StoreCreditEntryKindEnum": "payments.models.StoreCreditEntry.Kind",
     },
 }
 
@@ -241,6 +283,30 @@ OMNI_UNPAID_ORDER_MINUTES = env.int("OMNI_UNPAID_ORDER_MINUTES", default=60)
 OMNI_STOCK_CONFIG_SECONDS = env.int("OMNI_STOCK_CONFIG_SECONDS", default=5)
 # How long a process keeps a channel it has looked up by code (every shopper request does).
 OMNI_CHANNEL_CACHE_SECONDS = env.int("OMNI_CHANNEL_CACHE_SECONDS", default=5)
+
+# Payments. Where providers reach us (webhooks, 3-D Secure return pages); the fake card provider
+# behind the "test" gateway (payments/fake_provider.py; `make run` starts it) and its secrets.
+OMNI_PUBLIC_URL = env("OMNI_PUBLIC_URL", default="http://127.0.0.1:8000")
+OMNI_TEST_GATEWAY_URL = env("OMNI_TEST_GATEWAY_URL", default="http://127.0.0.1:8765")
+OMNI_TEST_GATEWAY_API_KEY = env("OMNI_TEST_GATEWAY_API_KEY", default="sk-omni-test-dev")
+OMNI_TEST_GATEWAY_SECRET = env("OMNI_TEST_GATEWAY_SECRET", default="whsec-omni-test-dev")
+# A signed webhook older or newer than this (seconds) is refused.
+OMNI_WEBHOOK_TOLERANCE_SECONDS = env.int("OMNI_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# Per-gateway defaults under each channel's own configuration ({"code": {...}}).
+OMNI_PAYMENT_GATEWAYS: dict = {}
+# iyzico's merchant keys (a channel's own configuration may override them); the secret key also
+# verifies iyzico's notifications. Production: IYZICO_BASE_URL=https://api.iyzipay.com.
+OMNI_PAYMENT_GATEWAYS["iyzico"] = {
+    "api_key": env("IYZICO_API_KEY", default=""),
+    "secret_key": env("IYZICO_SECRET_KEY", default=""),
+    "base_url": env("IYZICO_BASE_URL", default="https://sandbox-api.iyzipay.com"),
+}
+# Pay-by-link: how long a link can be paid, and who sends SMS ("console" prints them,
+# "memory" keeps them for tests, or the dotted path of a payments.messaging.MessageProvider).
+OMNI_PAYMENT_LINK_HOURS = env.int("OMNI_PAYMENT_LINK_HOURS", default=24)
+OMNI_SMS_PROVIDER = env("OMNI_SMS_PROVIDER", default="console")
+# Tasks outside an app's tasks.py (the payment-link sender lives with its service).
+CELERY_IMPORTS = ("payments.links",)
 
 # WhiteNoise warns at start-up when the collected static folder does not exist yet.
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)

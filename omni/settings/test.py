@@ -14,6 +14,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+OMNI_SMS_PROVIDER = "memory"  # payments.messaging.MemoryProvider.sent
 MEDIA_ROOT = str(VAR_DIR / "test-media")
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}
 

@@ -41,6 +41,9 @@ def test_the_compose_client_accepts_the_file():
         env={"DJANGO_SECRET_KEY": "x" * 60, "PATH": "/usr/bin:/bin:/usr/local/bin"},
         check=False,
     )
-    if "unknown command" in result.stderr or "is not a docker command" in result.stderr:
+    if any(
+        text in result.stderr
+        for text in ("unknown command", "is not a docker command", "unknown flag")
+    ):
         pytest.skip("docker has no compose plugin")
     assert result.returncode == 0, result.stderr
