@@ -5,6 +5,8 @@ variants for --seconds, while real Celery workers (subprocesses, `celery -A omni
 Redis and PostgreSQL relay them to --channels channels, each with a signed webhook endpoint
 at a local receiver (a threaded http.server in this process that checks every signature).
 Every channel sells from the one distribution centre, so each change reaches every channel.
+Each endpoint takes up to --batch deliveries per signed request (config.batch; --batch 1 sends
+one request per change).
 
 Prints p50/p95/max latency from commit to arrival (a change folded into a later delivery is
 counted as arriving with it), deliveries per change and channel (below 1: coalescing), lost
@@ -177,6 +179,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
     parser.add_argument("--concurrency", type=int, default=8, help="pool size of each")
     parser.add_argument("--writers", type=int, default=4, help="committing threads")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=50,
+        help="deliveries per webhook request (the endpoint's config.batch; 1: one per change)",
+    )
     args = parser.parse_args()
 
     db_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
@@ -219,7 +227,11 @@ def main() -> None:
                 signing_secret=SECRET,
                 rate_limit_per_second=0,
                 timeout_seconds=5,
-                config={"parallel": 8, "topics": ["inventory.availability.changed"]},
+                config={
+                    "parallel": 8,
+                    "batch": args.batch,
+                    "topics": ["inventory.availability.changed"],
+                },
             )
         procs = start_workers(args.workers, args.concurrency)
         time.sleep(3.0)  # workers up
@@ -300,6 +312,8 @@ def main() -> None:
         "changes": committed,
         "channels": len(code_of),
         "variants": args.variants,
+        "batch": args.batch,
+        "requests": receiver.requests,
         "p50_ms": round(percentile(latencies, 50) * 1000, 1) if latencies else None,
         "p95_ms": round(percentile(latencies, 95) * 1000, 1) if latencies else None,
         "max_ms": round(max(latencies) * 1000, 1) if latencies else None,

@@ -1,7 +1,10 @@
-"""The signed webhook: one HTTPS POST per change, signed with HMAC-SHA256.
+"""The signed webhook: an HTTPS POST per change (or per batch of changes), signed with
+HMAC-SHA256.
 
-Body (JSON): {"id": <delivery id>, "topic", "key", "version", "occurred_at", "data"}.
-Headers: `Omni-Delivery-Id` (the same on every retry) and
+Body (JSON): {"id": <delivery id>, "topic", "key", "version", "occurred_at", "data"}; with
+`config.batch` = N, up to N of them in one request: {"deliveries": [{...}, ...]}, each with
+its own delivery id (a receiver deduplicates per delivery, as always).
+Headers: `Omni-Delivery-Id` (the same on every retry; for a batch, `Omni-Batch-Id` instead) and
 `Omni-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, with a second `v1`
 made with the previous secret while a rotation's grace period lasts. The README shows how a
 receiver verifies it.
@@ -29,26 +32,42 @@ from sales_channels.connectors.base import Change, Connector, Outcome, register
 
 SIGNATURE_HEADER = "Omni-Signature"
 DELIVERY_HEADER = "Omni-Delivery-Id"
+BATCH_HEADER = "Omni-Batch-Id"
+MAX_BATCH = 500
 USER_AGENT = "Omni-Webhooks/1"
 # Statuses worth trying again; any other 4xx is the receiver refusing this body for good.
 RETRYABLE_4XX = frozenset({408, 429})
 MAX_RETRY_AFTER = 3600.0
 
 
-def webhook_body(change: Change) -> bytes:
+def _item(change: Change) -> dict:
+    return {
+        "id": change.delivery_id,
+        "topic": change.topic,
+        "key": change.key,
+        "version": change.version,
+        "occurred_at": change.occurred_at.isoformat(),
+        "data": change.payload,
+    }
+
+
+def _json(value: dict) -> bytes:
     return json.dumps(
-        {
-            "id": change.delivery_id,
-            "topic": change.topic,
-            "key": change.key,
-            "version": change.version,
-            "occurred_at": change.occurred_at.isoformat(),
-            "data": change.payload,
-        },
-        cls=DjangoJSONEncoder,
-        ensure_ascii=False,
-        separators=(",", ":"),
+        value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")
     ).encode()
+
+
+def webhook_body(change: Change) -> bytes:
+    return _json(_item(change))
+
+
+def webhook_batch_body(changes: list[Change]) -> bytes:
+    return _json({"deliveries": [_item(change) for change in changes]})
+
+
+def batch_id(changes: list[Change]) -> str:
+    """The same for the same deliveries, so a retried batch can be recognised."""
+    return hashlib.sha256(",".join(c.delivery_id for c in changes).encode()).hexdigest()[:32]
 
 
 def webhook_signature(*, body: bytes, secrets: list[str], timestamp: int) -> str:
@@ -159,6 +178,11 @@ class WebhookConnector(Connector):
             isinstance(topics, list) and all(isinstance(t, str) for t in topics)
         ):
             errors["config"] = [str(_('"topics" must be a list of topic names.'))]
+        batch = (self.endpoint.config or {}).get("batch", 1)
+        if not isinstance(batch, int) or not 1 <= batch <= MAX_BATCH:
+            errors.setdefault("config", []).append(
+                str(_('"batch" must be a whole number from 1 to %(max)d.') % {"max": MAX_BATCH})
+            )
         parallel = (self.endpoint.config or {}).get("parallel", 4)
         if not isinstance(parallel, int) or not 1 <= parallel <= 16:
             errors.setdefault("config", []).append(
@@ -177,12 +201,34 @@ class WebhookConnector(Connector):
             found.append(endpoint.previous_secret)
         return found
 
-    def _post(self, change: Change) -> Outcome:
-        body = webhook_body(change)
+    def _post_batch(self, changes: list[Change]) -> list[Outcome]:
+        """One request for the changes (a single change in the one-per-request body); the
+        receiver's answer is each change's outcome."""
+        if len(changes) == 1 and self._batch() == 1:
+            body, id_header = webhook_body(changes[0]), (DELIVERY_HEADER, changes[0].delivery_id)
+        else:
+            body, id_header = webhook_batch_body(changes), (BATCH_HEADER, batch_id(changes))
+        outcome = self._request(body, id_header, changes[0].delivery_id)
+        return [
+            Outcome(
+                c.delivery_id,
+                ok=outcome.ok,
+                retry=outcome.retry,
+                error=outcome.error,
+                retry_after=outcome.retry_after,
+                detail=outcome.detail,
+            )
+            for c in changes
+        ]
+
+    def _batch(self) -> int:
+        return max(1, min(int((self.endpoint.config or {}).get("batch", 1)), MAX_BATCH))
+
+    def _request(self, body: bytes, id_header: tuple[str, str], change_id: str) -> Outcome:
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            DELIVERY_HEADER: change.delivery_id,
+            id_header[0]: id_header[1],
             SIGNATURE_HEADER: webhook_signature(
                 body=body, secrets=self.secrets(), timestamp=int(time.time())
             ),
@@ -195,13 +241,13 @@ class WebhookConnector(Connector):
                 timeout=float(self.endpoint.timeout_seconds or 10),
             )
         except Exception as exc:  # the receiver is down or slow: try again later
-            return Outcome(change.delivery_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
+            return Outcome(change_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
         if 200 <= status < 300:
-            return Outcome(change.delivery_id, ok=True, detail={"status": status})
+            return Outcome(change_id, ok=True, detail={"status": status})
         error = f"HTTP {status}: {data[:300].decode(errors='replace')}"
         retry = status >= 500 or status in RETRYABLE_4XX or status < 400
         return Outcome(
-            change.delivery_id,
+            change_id,
             ok=False,
             retry=retry,
             error=error,
@@ -213,16 +259,21 @@ class WebhookConnector(Connector):
 
     def send(self, changes: list[Change]) -> list[Outcome]:
         parallel = int((self.endpoint.config or {}).get("parallel", 4))
+        size = self._batch()
+        requests = [changes[i : i + size] for i in range(0, len(changes), size)]
         outcomes: list[Outcome] = []
-        # In rounds of `parallel`: a 429 stops the batch, the rest waits as the receiver asked.
-        with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(changes)))) as pool:
-            for start in range(0, len(changes), parallel):
-                chunk = changes[start : start + parallel]
-                outcomes += pool.map(self._post, chunk)
+        # In rounds of `parallel` requests: a 429 stops the batch, the rest waits as the
+        # receiver asked.
+        with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(requests)))) as pool:
+            for start in range(0, len(requests), parallel):
+                round_ = requests[start : start + parallel]
+                for sent in pool.map(self._post_batch, round_):
+                    outcomes += sent
+                sent_count = sum(len(r) for r in requests[: start + parallel])
                 throttled = [o for o in outcomes if o.detail.get("status") == 429]
                 if throttled:
                     wait = max((o.retry_after or 0.0) for o in throttled) or None
-                    for change in changes[start + parallel :]:
+                    for change in changes[sent_count:]:
                         outcomes.append(
                             Outcome(
                                 change.delivery_id,

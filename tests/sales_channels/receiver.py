@@ -50,6 +50,7 @@ class Receiver:
         self.arrivals: list[tuple[float, dict]] = []  # (time.time() at arrival, body)
         self.latest: dict[str, int] = {}  # key -> highest version applied
         self.stale = 0  # arrived with a version below one already applied (dropped)
+        self.batches = 0  # requests that carried a batch of deliveries
         self.signatures: list[str] = []
         receiver = self
 
@@ -84,21 +85,30 @@ class Receiver:
                 self.bad_signatures += 1
                 return 400, {}
         data = json.loads(body)
-        assert headers.get("Omni-Delivery-Id") == data["id"]
+        if "deliveries" in data:  # a batch: each delivery is deduplicated on its own
+            assert headers.get("Omni-Batch-Id")
+            items = data["deliveries"]
+        else:
+            assert headers.get("Omni-Delivery-Id") == data["id"]
+            items = [data]
         if self.respond is not None:
-            status, extra = self.respond(data)
-            if status >= 300:
-                return status, extra
+            for item in items:
+                status, extra = self.respond(item)
+                if status >= 300:
+                    return status, extra
+        now = time.time()
         with self.lock:
-            if data["id"] in self.seen:
-                self.duplicates += 1
-                return 200, {}
-            self.seen[data["id"]] = data
-            self.arrivals.append((time.time(), data))
-            if data["version"] < self.latest.get(data["key"], -1):
-                self.stale += 1
-            else:
-                self.latest[data["key"]] = data["version"]
+            self.batches += 1 if "deliveries" in data else 0
+            for item in items:
+                if item["id"] in self.seen:
+                    self.duplicates += 1
+                    continue
+                self.seen[item["id"]] = item
+                self.arrivals.append((now, item))
+                if item["version"] < self.latest.get(item["key"], -1):
+                    self.stale += 1
+                else:
+                    self.latest[item["key"]] = item["version"]
         return 200, {}
 
     def bodies(self) -> list[dict]:

@@ -113,6 +113,30 @@ def test_a_delivery_arrives_signed_with_its_documented_body_and_headers(web, rec
     assert hook.last_success_at is not None and not hook.is_failing
 
 
+def test_a_batching_endpoint_gets_many_deliveries_in_one_signed_request(web, receiver):
+    endpoint_for(web, receiver.url, config={"batch": 10})
+    for n in range(12):
+        record(key=f"availability:{n}:web", version=1, channel=web, available=n)
+
+    tasks.outbox_relay()
+
+    assert Delivery.objects.filter(status=Delivery.Status.DELIVERED).count() == 12
+    assert receiver.requests == 2 and receiver.batches == 2  # 10 + 2
+    assert receiver.bad_signatures == 0
+    assert sorted(b["data"]["available"] for b in receiver.bodies()) == list(range(12))
+    assert {b["id"] for b in receiver.bodies()} == {
+        str(i) for i in Delivery.objects.values_list("delivery_id", flat=True)
+    }
+
+
+def test_a_batch_size_out_of_range_is_a_configuration_error(web):
+    from sales_channels.connectors.webhook import WebhookConnector
+
+    for bad in (0, 501, "10"):
+        hook = endpoint_for(web, "http://127.0.0.1:9/x", name=f"bad {bad}", config={"batch": bad})
+        assert "config" in WebhookConnector(hook).check_config()
+
+
 def test_the_signature_is_an_hmac_of_timestamp_and_body():
     body = b'{"id":"x"}'
     header = webhook_signature(body=body, secrets=["s3cret"], timestamp=1700000000)

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from inventory.services import TOPIC_AVAILABILITY
 from omni.models import OutboxEvent
@@ -173,10 +173,11 @@ def test_the_sync_channel_command(receiver, capsys):
     web = f.ChannelFactory(code="web")
     f.product(channels=[web])
 
-    call_command("sync_channel", "web")
+    with translation.override("en"):
+        call_command("sync_channel", "web")
     assert "3 changes of web queued" in capsys.readouterr().out
 
-    with pytest.raises(CommandError) as bad:
+    with pytest.raises(CommandError) as bad, translation.override("en"):
         call_command("sync_channel", "nope")
     assert str(bad.value) == "No sales channel with the code nope (known: web)."
 

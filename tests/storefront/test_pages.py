@@ -109,8 +109,8 @@ def test_product_page_shows_price_stock_stores_and_structured_data(client, shop)
     body = response.content.decode()
     assert response.status_code == 200
     assert "110,00\u00a0₺" in body and "210,00\u00a0₺" in body
-    assert "Kadıköy Mağaza" in body and "Only 2 left" in body  # the store holds 2
-    assert "In stock" in body  # online: 10 at the distribution centre
+    assert "Kadıköy Mağaza" in body and "Son 2 adet" in body  # the store holds 2
+    assert "Stokta var" in body  # online: 10 at the distribution centre
     data = json.loads(
         re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)[1]
     )
