@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=5)
     parser.add_argument("--workers", type=int, default=1, help="Celery worker processes")
-    parser.add_argument("--concurrency", type=int, default=8, help="pool size of each")
+    parser.add_argument("--concurrency", type=int, default=4, help="pool size of each")
     parser.add_argument("--writers", type=int, default=4, help="committing threads")
     parser.add_argument(
         "--batch",
