@@ -8,7 +8,6 @@ order is gone a 404, one whose amount no longer matches a 409; none of them move
 
 from __future__ import annotations
 
-from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,50 +26,11 @@ from orders.api.cart_views import STAFF, StaffMixin
 from orders.models import Order
 from orders.services import carts
 from payments import links
-from payments.gateways.base import Card, Status
+from payments.forms import CardForm
+from payments.gateways.base import Status
 from payments.models import Payment
 
 # --- the shopper's page ---------------------------------------------------------------------
-
-
-class CardForm(forms.Form):
-    holder = forms.CharField(label=_("Name on the card"), max_length=100)
-    number = forms.CharField(
-        label=_("Card number"),
-        max_length=23,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
-    )
-    exp_month = forms.RegexField(
-        label=_("Month (MM)"),
-        regex=r"^(0[1-9]|1[0-2])$",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-exp-month"}),
-    )
-    exp_year = forms.RegexField(
-        label=_("Year (YYYY)"),
-        regex=r"^20\d\d$",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-exp-year"}),
-    )
-    cvc = forms.RegexField(
-        label=_("Security code"),
-        regex=r"^\d{3,4}$",
-        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "cc-csc"}),
-    )
-
-    def clean_number(self) -> str:
-        digits = "".join(ch for ch in self.cleaned_data["number"] if ch.isdigit())
-        if not 12 <= len(digits) <= 19:
-            raise forms.ValidationError(_("Enter the card number."))
-        return digits
-
-    def card(self) -> Card:
-        data = self.cleaned_data
-        return Card(
-            holder=data["holder"],
-            number=data["number"],
-            exp_month=data["exp_month"],
-            exp_year=data["exp_year"],
-            cvc=data["cvc"],
-        )
 
 
 def _language(request: HttpRequest) -> str:

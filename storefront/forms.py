@@ -194,36 +194,3 @@ class ReturnForm(forms.Form):
                     }
                 )
         return wanted
-
-
-class CardForm(forms.Form):
-    gateway = forms.ChoiceField(label=_("Pay with"), widget=forms.RadioSelect)
-    holder = forms.CharField(
-        label=_("Name on the card"),
-        max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
-    )
-    number = forms.RegexField(
-        label=_("Card number"),
-        regex=r"^[0-9 ]{12,23}$",
-        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
-    )
-    exp_month = forms.RegexField(
-        label=_("Expiry month (MM)"),
-        regex=r"^(0[1-9]|1[0-2])$",
-        widget=forms.TextInput(attrs={"autocomplete": "cc-exp-month", "inputmode": "numeric"}),
-    )
-    exp_year = forms.RegexField(
-        label=_("Expiry year (YYYY)"),
-        regex=r"^20[0-9]{2}$",
-        widget=forms.TextInput(attrs={"autocomplete": "cc-exp-year", "inputmode": "numeric"}),
-    )
-    cvc = forms.RegexField(
-        label=_("Security code"), regex=r"^[0-9]{3,4}$",
-        widget=forms.PasswordInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
-    )  # fmt: skip
-
-    def __init__(self, *args, gateways: list[tuple[str, str]], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["gateway"].choices = gateways
-        self.fields["gateway"].initial = gateways[0][0] if gateways else None

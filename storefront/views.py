@@ -29,6 +29,7 @@ from omni.errors import Conflict, InsufficientStock, NotFound, OmniError, Valida
 from orders import selectors as order_selectors
 from orders.models import Cart, Order
 from orders.services import carts, checkout, returns
+from payments.forms import GatewayCardForm
 from storefront import forms, services
 from storefront import selectors as sf
 
@@ -545,12 +546,12 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     if order.status != Order.Status.PENDING:
         return redirect("storefront:done", number=order.number)
     gateways = services.online_gateways(channel=request.channel)
-    form = forms.CardForm(request.POST or None, gateways=gateways) if gateways else None
+    form = GatewayCardForm(request.POST or None, gateways=gateways) if gateways else None
     if request.method == "POST" and form is not None and form.is_valid():
         step = services.payment_begin(
             order=order,
             gateway_code=form.cleaned_data["gateway"],
-            card=_card(form.cleaned_data),
+            card=form.card(),
             return_url=request.build_absolute_uri(
                 reverse("storefront:pay-return", args=[order.number])
             ),
@@ -568,18 +569,6 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         "storefront/pay.html",
         {"order": order, "form": form},
         status=400 if form is not None and form.errors else 200,
-    )
-
-
-def _card(data: dict):
-    from payments.gateways.base import Card
-
-    return Card(
-        holder=data["holder"],
-        number=data["number"].replace(" ", ""),
-        exp_month=data["exp_month"],
-        exp_year=data["exp_year"],
-        cvc=data["cvc"],
     )
 
 
