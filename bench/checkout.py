@@ -4,7 +4,8 @@
 
 Uses its own PostgreSQL database, BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/omni_bench_checkout, created if missing, migrated and loaded
-with seed_demo), and serves the app with gunicorn (--workers processes, omni.settings.local with
+with seed_demo) and Redis as the broker, BENCH_REDIS_URL (default redis://127.0.0.1:6379/12),
+and serves the app with gunicorn (--workers processes, omni.settings.local with
 DJANGO_DEBUG=false) on a free local port. --clients threads, each with its own HTTP connection
 (http.client), are released together and run --checkouts checkouts per case on the web channel;
 each checkout is what a shopper does:
@@ -211,12 +212,15 @@ def _free_port() -> int:
 
 
 def _server_env() -> dict[str, str]:
+    # The broker is Redis, as in production: a commit that records outbox events asks for a
+    # relay run there (once while one is waiting; no worker runs here to take it).
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "omni.settings.local",
         "DJANGO_DEBUG": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONPATH": str(ROOT),
+        "CELERY_BROKER_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
     }
 
 
