@@ -80,6 +80,7 @@ class _LinesStatement:
     line_fields: list[str]  # CartLine's attnames (the first columns)
 
 
+@functools.cache
 def _lines_statement() -> _LinesStatement:
     """The cart-lines statement, built from the models (a checkout's hottest read: written
     once as SQL rather than compiled by the ORM on every request). One row per line and
@@ -123,9 +124,6 @@ def _lines_statement() -> _LinesStatement:
     )
 
 
-_lines_statement = functools.cache(_lines_statement)
-
-
 @functools.cache
 def _converters(vendor: str, fields: tuple) -> list:
     """What the ORM would apply to each column's raw value on this database (Decimal and
@@ -139,6 +137,20 @@ def _converters(vendor: str, fields: tuple) -> list:
     return found
 
 
+def _converted(raw: Sequence, fields: tuple) -> list:
+    """A raw row as the ORM would have read it: each value converted for its model field."""
+    row = list(raw)
+    for index, chain, col in _converters(connection.vendor, fields):
+        for convert in chain:
+            row[index] = convert(row[index], col, connection)
+    return row
+
+
+def _on_sale(*, is_active: bool, listed: bool | None, listed_from, now) -> bool:
+    """A product is sold on a channel when it is active and published there, from its start."""
+    return bool(is_active and listed and (listed_from is None or listed_from <= now))
+
+
 def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
     """The cart's lines with their variant, product, tax rate and current price and
     publication on the channel: one query whatever the number of lines."""
@@ -146,16 +158,13 @@ def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
     statement = _lines_statement()
     languages = [code for code, _name in settings.LANGUAGES]
     n, k = len(statement.line_fields), len(languages)
-    converters = _converters(connection.vendor, tuple(statement.fields))
+    fields = tuple(statement.fields)
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, [channel.pk, channel.pk, cart.pk])
         rows = cursor.fetchall()
     grouped: dict[int, tuple[list, list[str]]] = {}
     for raw in rows:
-        row = list(raw)
-        for index, chain, col in converters:
-            for convert in chain:
-                row[index] = convert(row[index], col, connection)
+        row = _converted(raw, fields)
         value = _translated(dict(zip(languages, row[-k:], strict=True)))
         if row[0] in grouped:
             grouped[row[0]][1].append(value)
@@ -178,8 +187,8 @@ def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
                 seen_price=line.seen_price,
                 price=price,
                 tax_rate=rate,
-                published=bool(
-                    listed and is_active and (listed_from is None or listed_from <= now)
+                published=_on_sale(
+                    is_active=is_active, listed=listed, listed_from=listed_from, now=now
                 ),
             )
         )
@@ -243,10 +252,7 @@ def _locked(cart: Cart, *, touch: Channel | None = None) -> Cart:
                 f"WHERE id = %s RETURNING {', '.join(f.column for f in fields)}",
                 [touch.pk, connection.ops.adapt_datetimefield_value(timezone.now()), cart.pk],
             )
-            row = list(cursor.fetchone())
-        for index, chain, col in _converters(connection.vendor, fields):
-            for convert in chain:
-                row[index] = convert(row[index], col, connection)
+            row = _converted(cursor.fetchone(), fields)
         locked = Cart.from_db(connection.alias, [f.attname for f in fields], row)
         locked.last_channel = touch
     if locked.status != Cart.Status.ACTIVE:
@@ -265,11 +271,19 @@ class _Sellable:
 
 
 @functools.cache
-def _sellable_sql(by: str) -> str:
+def _sellable_statement(by: str) -> tuple[str, tuple]:
     product = ProductVariant.product.field.related_model
     price = ProductVariant.channel_prices.rel.related_model
     listing = product.channel_listings.rel.related_model
-    return f"""
+    fields = (
+        ProductVariant._meta.pk,
+        ProductVariant._meta.get_field("sku"),
+        price._meta.get_field("price"),
+        product._meta.get_field("is_active"),
+        listing._meta.get_field("is_published"),
+        listing._meta.get_field("published_at"),
+    )
+    sql = f"""
         SELECT v.id, v.sku, cp.price, p.is_active, pl.is_published, pl.published_at
         FROM {ProductVariant._meta.db_table} v
         JOIN {product._meta.db_table} p ON p.id = v.product_id
@@ -277,6 +291,7 @@ def _sellable_sql(by: str) -> str:
         LEFT JOIN {listing._meta.db_table} pl ON pl.product_id = p.id AND pl.channel_id = %s
         WHERE v.{by} = %s
     """  # noqa: S608 (table names are the models' own; values are parameters)
+    return sql, fields
 
 
 def _variant_on_channel(
@@ -286,24 +301,21 @@ def _variant_on_channel(
     statement, on every add to cart. An unknown SKU is an error on "sku"; a variant not sold
     on the channel one on "variant"."""
     by, value = ("id", variant_id) if sku is None else ("sku", sku)
+    sql, fields = _sellable_statement(by)
     with connection.cursor() as cursor:
-        cursor.execute(_sellable_sql(by), [channel.pk, channel.pk, value])
+        cursor.execute(sql, [channel.pk, channel.pk, value])
         row = cursor.fetchone()
     if row is None and sku is not None:
         raise ValidationError.for_field(
             "sku", _("Unknown SKU: %(sku)s.") % {"sku": sku}, code="unknown_sku"
         )
     if row is not None:
-        (pk, found_sku, price, is_active, listed, listed_from), now = row, timezone.now()
-        if listed_from is not None and timezone.is_naive(listed_from):  # SQLite
-            listed_from = timezone.make_aware(listed_from, timezone.utc)
-        if (
-            price is not None
-            and is_active
-            and listed
-            and (listed_from is None or listed_from <= now)
-        ):
-            return _Sellable(pk, found_sku, Decimal(str(price)))
+        pk, found_sku, price, is_active, listed, listed_from = _converted(row, fields)
+        on_sale = _on_sale(
+            is_active=is_active, listed=listed, listed_from=listed_from, now=timezone.now()
+        )
+        if price is not None and on_sale:
+            return _Sellable(pk, found_sku, price)
     raise ValidationError.for_field(
         "variant", _("This item is not sold on this channel."), code="not_sold_here"
     )
@@ -323,18 +335,17 @@ def _check_quantity(quantity: int) -> None:
 
 
 def _check_available(
-    *, cart: Cart, channel: Channel, variant: ProductVariant | _Sellable, quantity: int
+    *, cart: Cart, channel: Channel, variant_id: int, sku: str, quantity: int
 ) -> None:
-    variant_id = variant.variant_id if isinstance(variant, _Sellable) else variant.pk
     available = inventory_selectors.availability_for_channel(
         channel=channel, variant_ids=[variant_id], exclude_reservation=cart.reservation_reference
     )[variant_id]
     if quantity > available:
         raise ValidationError.for_field(
             "quantity",
-            _("Only %(n)d of %(sku)s available.") % {"n": available, "sku": variant.sku}
+            _("Only %(n)d of %(sku)s available.") % {"n": available, "sku": sku}
             if available
-            else _("%(sku)s is out of stock.") % {"sku": variant.sku},
+            else _("%(sku)s is out of stock.") % {"sku": sku},
             code="insufficient_stock",
         )
 
@@ -355,7 +366,13 @@ def cart_add(
         line = CartLine.objects.filter(cart=cart, variant_id=variant.variant_id).first()
         wanted = quantity + (line.quantity if line else 0)
         _check_quantity(wanted)
-        _check_available(cart=cart, channel=channel, variant=variant, quantity=wanted)
+        _check_available(
+            cart=cart,
+            channel=channel,
+            variant_id=variant.variant_id,
+            sku=variant.sku,
+            quantity=wanted,
+        )
         if line is None:
             line = CartLine.objects.create(
                 cart=cart,
@@ -395,7 +412,13 @@ def cart_set_quantity(
         if line is None:
             raise NotFound(_("Cart line not found."), code="line_not_found")
         if quantity > line.quantity:
-            _check_available(cart=cart, channel=channel, variant=line.variant, quantity=quantity)
+            _check_available(
+                cart=cart,
+                channel=channel,
+                variant_id=line.variant_id,
+                sku=line.variant.sku,
+                quantity=quantity,
+            )
         line.quantity = quantity
         line.save(update_fields=["quantity", "updated_at"])
         _follow_reservation(cart, channel)
