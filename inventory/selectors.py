@@ -118,12 +118,10 @@ def availability_by_store(
     )
     held: dict[int, dict[int, int]] = defaultdict(dict)
     if ids and stores:
-        rows = (
-            Stock.objects.filter(variant_id__in=ids, location_id__in=[s.pk for s in stores])
-            .annotate(reserved=services.live_reserved(now=now or timezone.now()))
-            .values_list("location_id", "variant_id", "on_hand", "allocated", "reserved")
+        rows = services.stock_levels(
+            variant_ids=ids, location_ids=[s.pk for s in stores], now=now or timezone.now()
         )
-        for location_id, variant_id, on_hand, allocated, reserved in rows:
+        for variant_id, location_id, on_hand, allocated, reserved in rows:
             held[location_id][variant_id] = services.sellable(on_hand, allocated, reserved, 0)
 
     ranked = []
