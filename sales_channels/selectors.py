@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from omni.cache import ProcessCache
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from sales_channels.models import Channel, ChannelEndpoint, Delivery
@@ -19,12 +18,12 @@ def channel_list_active() -> QuerySet[Channel]:
     return Channel.objects.filter(is_active=True).order_by("kind", "name")
 
 
-_recent: dict[str, tuple[Channel, float]] = {}
+_channels: ProcessCache[Channel] = ProcessCache("OMNI_CHANNEL_CACHE_SECONDS")
 
 
 def channel_cache_clear(**_kwargs) -> None:
     """Forget the channels this process keeps (one was saved here)."""
-    _recent.clear()
+    _channels.clear()
 
 
 def channel_get_active(code: str | None, *, field: str = "channel") -> Channel:
@@ -35,18 +34,12 @@ def channel_get_active(code: str | None, *, field: str = "channel") -> Channel:
     deactivated elsewhere stops selling within that time). Callers get their own copy."""
     if not code:
         raise ValidationError.for_field(field, _("Choose a sales channel."), code="required")
-    ttl = settings.OMNI_CHANNEL_CACHE_SECONDS
-    hit = _recent.get(code) if ttl else None
-    if hit is not None and time.monotonic() - hit[1] < ttl:
-        return copy.copy(hit[0])
-    channel = Channel.objects.filter(code=code, is_active=True).first()
-    if channel is not None and ttl:
-        _recent[code] = (copy.copy(channel), time.monotonic())
+    channel = _channels.get(code, Channel.objects.filter(code=code, is_active=True).first)
     if channel is None:
         raise ValidationError.for_field(
             field, _("Unknown sales channel: %(code)s.") % {"code": code}, code="unknown_channel"
         )
-    return channel
+    return copy.copy(channel)
 
 
 # --- channel sync status --------------------------------------------------------------------

@@ -13,7 +13,6 @@ import copy
 import hashlib
 import json
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from inventory import selectors as inventory_selectors
 from inventory import services as inventory
 from inventory.geo import city_position
 from inventory.models import StockLocation
+from omni.cache import ProcessCache
 from omni.errors import Conflict, InsufficientStock, OmniError, Unprocessable, ValidationError
 from omni.outbox import outbox_record
 from orders import pricing
@@ -124,7 +124,7 @@ def address_clean(
     return clean
 
 
-_methods: dict[int, tuple[list[ShippingMethod], float]] = {}
+_methods: ProcessCache[list[ShippingMethod]] = ProcessCache("OMNI_CHANNEL_CACHE_SECONDS")
 
 
 def shipping_methods_cache_clear(**_kwargs) -> None:
@@ -136,14 +136,10 @@ def shipping_methods_active(channel: Channel) -> list[ShippingMethod]:
     """The channel's active shipping methods (copies), kept per process for
     OMNI_CHANNEL_CACHE_SECONDS like the channels themselves: every quote and order needs them
     and they change rarely (one saved in this process is forgotten at once)."""
-    ttl = settings.OMNI_CHANNEL_CACHE_SECONDS
-    hit = _methods.get(channel.pk) if ttl else None
-    if hit is None or time.monotonic() - hit[1] >= ttl:
-        rows = list(ShippingMethod.objects.filter(channel=channel, is_active=True))
-        hit = (rows, time.monotonic())
-        if ttl:
-            _methods[channel.pk] = hit
-    return [copy.copy(m) for m in hit[0]]
+    kept = _methods.get(
+        channel.pk, lambda: list(ShippingMethod.objects.filter(channel=channel, is_active=True))
+    )
+    return [copy.copy(m) for m in kept]
 
 
 def delivery_build(
