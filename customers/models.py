@@ -60,6 +60,19 @@ class Customer(TimeStampedModel):
         return name or self.email or self.phone or f"#{self.pk}"
 
 
+# A postal address as orders keep it (a JSON snapshot) and as a saved Address holds it.
+POSTAL_FIELDS = (
+    "full_name",
+    "phone",
+    "line1",
+    "line2",
+    "district",
+    "city",
+    "postal_code",
+    "country",
+)
+
+
 class Address(TimeStampedModel):
     """An address a customer keeps for next time."""
 

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from customers.models import Customer
+from customers.models import POSTAL_FIELDS, Address, Customer
+from omni.errors import NotFound
 from sales_channels.models import Channel
 
 _UNKNOWN = object()
@@ -66,3 +70,39 @@ def customer_for_guest(
             )
     except IntegrityError:
         return Customer.objects.get(email__iexact=email, user__isnull=True)
+
+
+# --- saved addresses ------------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("label", *POSTAL_FIELDS)
+
+
+def address_save(
+    *, customer: Customer, data: dict[str, Any], is_default: bool = False, address_id: int = 0
+) -> Address:
+    """Add (or change) one of the customer's addresses; at most one is the default."""
+    values = {name: str(data.get(name) or "").strip()[:200] for name in ADDRESS_FIELDS}
+    values["country"] = (values["country"] or "TR").upper()[:2]
+    with transaction.atomic():
+        if address_id:
+            address = (
+                Address.objects.select_for_update().filter(customer=customer, pk=address_id).first()
+            )
+            if address is None:
+                raise NotFound(_("Address not found."), code="address_not_found")
+        else:
+            address = Address(customer=customer)
+        first = not Address.objects.filter(customer=customer).exists()
+        if is_default or first:
+            Address.objects.filter(customer=customer, is_default=True).update(is_default=False)
+        for name, value in values.items():
+            setattr(address, name, value)
+        address.is_default = is_default or first
+        address.save()
+    return address
+
+
+def address_delete(*, customer: Customer, address_id: int) -> None:
+    deleted, _rows = Address.objects.filter(customer=customer, pk=address_id).delete()
+    if not deleted:
+        raise NotFound(_("Address not found."), code="address_not_found")

@@ -1,7 +1,5 @@
-"""Writes the storefront needs that no other app offers yet, and its glue to payments.
+"""Writes of the storefront's own, and its glue to payments.
 
-- Saved addresses (customers.Address) have no service in `customers`; `address_save` and
-  `address_delete` live here until one exists there (they belong upstream).
 - Sign-in attempts are counted in the cache (5 failures per 15 minutes per e-mail and IP).
 - `payment_begin` / `payment_finish` are the one hook between the checkout and payments
   (`payments.services.payment_start` / `payment_complete`), never called inside a transaction.
@@ -14,58 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from customers.models import Address, Customer
-from omni.errors import NotFound, OmniError
+from omni.errors import OmniError
 from orders.models import Order
-
-# --- saved addresses ------------------------------------------------------------------------
-
-ADDRESS_FIELDS = (
-    "label",
-    "full_name",
-    "phone",
-    "line1",
-    "line2",
-    "district",
-    "city",
-    "postal_code",
-    "country",
-)
-
-
-def address_save(
-    *, customer: Customer, data: dict[str, Any], is_default: bool = False, address_id: int = 0
-) -> Address:
-    """Add (or change) one of the customer's addresses; at most one is the default."""
-    values = {name: str(data.get(name) or "").strip()[:200] for name in ADDRESS_FIELDS}
-    values["country"] = (values["country"] or "TR").upper()[:2]
-    with transaction.atomic():
-        if address_id:
-            address = (
-                Address.objects.select_for_update().filter(customer=customer, pk=address_id).first()
-            )
-            if address is None:
-                raise NotFound(_("Address not found."), code="address_not_found")
-        else:
-            address = Address(customer=customer)
-        first = not Address.objects.filter(customer=customer).exists()
-        if is_default or first:
-            Address.objects.filter(customer=customer, is_default=True).update(is_default=False)
-        for name, value in values.items():
-            setattr(address, name, value)
-        address.is_default = is_default or first
-        address.save()
-    return address
-
-
-def address_delete(*, customer: Customer, address_id: int) -> None:
-    deleted, _rows = Address.objects.filter(customer=customer, pk=address_id).delete()
-    if not deleted:
-        raise NotFound(_("Address not found."), code="address_not_found")
-
 
 # --- sign-in rate limit ---------------------------------------------------------------------
 

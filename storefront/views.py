@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import services as accounts_services
 from catalog.models import Category
+from customers import services as customers_services
 from customers.models import Customer
 from customers.services import customer_for_guest, customer_for_user
 from omni.errors import Conflict, InsufficientStock, NotFound, OmniError, ValidationError
@@ -475,7 +476,7 @@ def checkout_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(error.message))
         return redirect("storefront:cart")
     if customer is not None and values.get("save_address") and delivery.address:
-        services.address_save(customer=customer, data=delivery.address)
+        customers_services.address_save(customer=customer, data=delivery.address)
     if customer is None:
         numbers = request.session.get(ORDERS_SESSION_KEY, [])
         request.session[ORDERS_SESSION_KEY] = [*numbers[-19:], order.number]
@@ -774,14 +775,16 @@ def addresses(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("delete"):
             try:
-                services.address_delete(customer=customer, address_id=int(request.POST["delete"]))
+                customers_services.address_delete(
+                    customer=customer, address_id=int(request.POST["delete"])
+                )
             except (NotFound, ValueError):
                 raise Http404 from None
             return redirect("storefront:addresses")
         if form.is_valid():
             data = dict(form.cleaned_data)
             is_default = data.pop("is_default", False)
-            services.address_save(customer=customer, data=data, is_default=is_default)
+            customers_services.address_save(customer=customer, data=data, is_default=is_default)
             messages.success(request, _("Address saved."))
             return redirect("storefront:addresses")
     return render(

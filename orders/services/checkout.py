@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from customers.models import Customer
+from customers.models import POSTAL_FIELDS, Customer
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory
 from inventory.geo import city_position
@@ -54,16 +54,7 @@ from sales_channels.models import Channel
 PICKUP_READY_HOURS = 2
 TRANSFER_DAYS = 2
 
-ADDRESS_FIELDS = (
-    "full_name",
-    "phone",
-    "line1",
-    "line2",
-    "district",
-    "city",
-    "postal_code",
-    "country",
-)
+ADDRESS_FIELDS = POSTAL_FIELDS
 ADDRESS_REQUIRED = ("full_name", "phone", "line1", "city")
 
 
