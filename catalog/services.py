@@ -401,19 +401,24 @@ def product_listing_set(
         listing.is_published = is_published
         listing.published_at = published_at
         listing.save(update_fields=["is_published", "published_at", "updated_at"])
-        outbox_record(
-            topic=TOPIC_LISTING_CHANGED,
-            key=f"listing:{product.pk}:{channel.pk}",
-            channel_id=channel.pk,
-            payload={
-                "product_id": product.pk,
-                "slug": product.slug,
-                "channel": channel.code,
-                "is_published": is_published,
-                "published_at": published_at,
-            },
-        )
+        outbox_record_many([listing_event(listing=listing, product=product, channel=channel)])
     return listing
+
+
+def listing_event(*, listing: ProductChannelListing, product: Product, channel: Channel) -> Event:
+    """What a channel is told of a product's publication on it (a change, or a resync)."""
+    return Event(
+        topic=TOPIC_LISTING_CHANGED,
+        key=f"listing:{product.pk}:{channel.pk}",
+        channel_id=channel.pk,
+        payload={
+            "product_id": product.pk,
+            "slug": product.slug,
+            "channel": channel.code,
+            "is_published": listing.is_published,
+            "published_at": listing.published_at,
+        },
+    )
 
 
 # --- prices -------------------------------------------------------------------------------
@@ -576,12 +581,8 @@ def prices_set(
 
             _listings_refresh(channel=channel, listings=listings)
             outbox_record_many(
-                Event(
-                    topic=TOPIC_PRICE_CHANGED,
-                    key=f"price:{c.variant_id}:{channel.pk}",
-                    version=versions[c.variant_id],
-                    channel_id=channel.pk,
-                    payload=_price_payload(variants[c.variant_id], channel, current[c.variant_id]),
+                price_event(
+                    variant=variants[c.variant_id], channel=channel, row=current[c.variant_id]
                 )
                 for c in effective
             )
@@ -591,18 +592,25 @@ def prices_set(
     return [current[vid] for vid in normalized]
 
 
-def _price_payload(variant: ProductVariant, channel: Channel, row: VariantChannelPrice) -> dict:
-    return {
-        "variant_id": variant.pk,
-        "sku": variant.sku,
-        "product_id": variant.product_id,
-        "channel": channel.code,
-        "price": row.price,
-        "compare_at_price": row.compare_at_price,
-        "lowest_prior_price": row.lowest_prior_price,
-        "currency": row.currency,
-        "version": row.version,
-    }
+def price_event(*, variant: ProductVariant, channel: Channel, row: VariantChannelPrice) -> Event:
+    """What a channel is told of a variant's price on it (a change, or a resync)."""
+    return Event(
+        topic=TOPIC_PRICE_CHANGED,
+        key=f"price:{variant.pk}:{channel.pk}",
+        version=row.version,
+        channel_id=channel.pk,
+        payload={
+            "variant_id": variant.pk,
+            "sku": variant.sku,
+            "product_id": variant.product_id,
+            "channel": channel.code,
+            "price": row.price,
+            "compare_at_price": row.compare_at_price,
+            "lowest_prior_price": row.lowest_prior_price,
+            "currency": row.currency,
+            "version": row.version,
+        },
+    )
 
 
 def _listings_refresh(*, channel: Channel, listings: Iterable[ProductChannelListing]) -> None:

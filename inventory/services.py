@@ -197,6 +197,26 @@ def stock_levels(
         return cursor.fetchall()
 
 
+def availability_event(
+    *, variant_id: int, sku: str, channel_id: int, channel_code: str, available: int, version: int
+) -> Event:
+    """What a channel is told of a variant's sellable units: the one shape of the event, for a
+    stock change and for a full resync alike."""
+    return Event(
+        topic=TOPIC_AVAILABILITY,
+        key=f"availability:{variant_id}:{channel_id}",
+        version=version,
+        channel_id=channel_id,
+        payload={
+            "variant_id": variant_id,
+            "sku": sku,
+            "channel": channel_code,
+            "available": available,
+            "version": version,
+        },
+    )
+
+
 def _update_sql(cases: str, count: int) -> str:
     return (
         f"UPDATE {_T['stock']} SET on_hand = on_hand + CASE id {cases} ELSE 0 END, "
@@ -413,18 +433,13 @@ class _Session:
                 if after == self.available(channel_id, vid, before=True):
                     continue
                 events.append(
-                    Event(
-                        topic=TOPIC_AVAILABILITY,
-                        key=f"availability:{vid}:{channel_id}",
-                        version=self.versions[vid],
+                    availability_event(
+                        variant_id=vid,
+                        sku=self.skus[vid],
                         channel_id=channel_id,
-                        payload={
-                            "variant_id": vid,
-                            "sku": self.skus[vid],
-                            "channel": sources[0].channel_code,
-                            "available": after,
-                            "version": self.versions[vid],
-                        },
+                        channel_code=sources[0].channel_code,
+                        available=after,
+                        version=self.versions[vid],
                     )
                 )
         outbox_record_many(events, batch=self.batch)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from catalog.models import ProductChannelListing, VariantChannelPrice
-from catalog.services import TOPIC_LISTING_CHANGED, TOPIC_PRICE_CHANGED
-from catalog.services import _price_payload as price_payload  # the one shape of a price event
+from catalog.services import listing_event, price_event
 from inventory.models import VariantInventory
 from inventory.selectors import availability_for_channel
-from inventory.services import TOPIC_AVAILABILITY
+from inventory.services import availability_event
 from omni.outbox import Event
 from sales_channels.models import Channel
 
@@ -39,49 +38,22 @@ def channel_state_events(*, channel: Channel, chunk: int = 500) -> Iterator[list
         events: list[Event] = []
         for row in rows:
             variant = row.variant
-            version = versions.get(variant.pk, 0)
             events.append(
-                Event(
-                    topic=TOPIC_AVAILABILITY,
-                    key=f"availability:{variant.pk}:{channel.pk}",
-                    version=version,
+                availability_event(
+                    variant_id=variant.pk,
+                    sku=variant.sku,
                     channel_id=channel.pk,
-                    payload={
-                        "variant_id": variant.pk,
-                        "sku": variant.sku,
-                        "channel": channel.code,
-                        "available": available[variant.pk],
-                        "version": version,
-                    },
+                    channel_code=channel.code,
+                    available=available[variant.pk],
+                    version=versions.get(variant.pk, 0),
                 )
             )
-            events.append(
-                Event(
-                    topic=TOPIC_PRICE_CHANGED,
-                    key=f"price:{variant.pk}:{channel.pk}",
-                    version=row.version,
-                    channel_id=channel.pk,
-                    payload=price_payload(variant, channel, row),
-                )
-            )
+            events.append(price_event(variant=variant, channel=channel, row=row))
         product_ids = sorted({r.variant.product_id for r in rows} - seen_products)
         seen_products.update(product_ids)
         listings = ProductChannelListing.objects.filter(
             channel=channel, product_id__in=product_ids
         ).select_related("product")
         for listing in listings:
-            events.append(
-                Event(
-                    topic=TOPIC_LISTING_CHANGED,
-                    key=f"listing:{listing.product_id}:{channel.pk}",
-                    channel_id=channel.pk,
-                    payload={
-                        "product_id": listing.product_id,
-                        "slug": listing.product.slug,
-                        "channel": channel.code,
-                        "is_published": listing.is_published,
-                        "published_at": listing.published_at,
-                    },
-                )
-            )
+            events.append(listing_event(listing=listing, product=listing.product, channel=channel))
         yield events
