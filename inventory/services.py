@@ -1231,23 +1231,30 @@ def _locked_transfer(transfer: Transfer) -> tuple[Transfer, dict[int, int]]:
     return transfer, dict(transfer.lines.values_list("variant_id", "quantity"))
 
 
+def _order_allocations_locked(
+    transfer: Transfer, lines: dict[int, int], status: str
+) -> list[Allocation]:
+    """The allocation rows at the source of the order a transfer serves (none without an
+    order), locked before the variants, as allocations_release locks them."""
+    if not transfer.order_reference:
+        return []
+    return list(
+        Allocation.objects.select_for_update()
+        .filter(
+            reference=transfer.order_reference,
+            location_id=transfer.source_id,
+            status=status,
+            variant_id__in=list(lines),
+        )
+        .order_by("id")
+    )
+
+
 def transfer_ship(*, transfer: Transfer, actor: User | None = None) -> Transfer:
     with transaction.atomic():
         transfer, lines = _locked_transfer(transfer)
         _transition(transfer, Transfer.Status.SHIPPED)
-        travelling = []
-        if transfer.order_reference:
-            # Allocation rows before the variants, as allocations_release locks them.
-            travelling = list(
-                Allocation.objects.select_for_update()
-                .filter(
-                    reference=transfer.order_reference,
-                    location_id=transfer.source_id,
-                    status=Allocation.Status.ALLOCATED,
-                    variant_id__in=list(lines),
-                )
-                .order_by("id")
-            )
+        travelling = _order_allocations_locked(transfer, lines, Allocation.Status.ALLOCATED)
         session = _Session.open(lines)
         if transfer.order_reference:
             held = defaultdict(int)
@@ -1283,18 +1290,7 @@ def transfer_receive(*, transfer: Transfer, actor: User | None = None) -> Transf
     with transaction.atomic():
         transfer, lines = _locked_transfer(transfer)
         _transition(transfer, Transfer.Status.RECEIVED)
-        arriving = []
-        if transfer.order_reference:
-            arriving = list(
-                Allocation.objects.select_for_update()
-                .filter(
-                    reference=transfer.order_reference,
-                    location_id=transfer.source_id,
-                    status=Allocation.Status.IN_TRANSIT,
-                    variant_id__in=list(lines),
-                )
-                .order_by("id")
-            )
+        arriving = _order_allocations_locked(transfer, lines, Allocation.Status.IN_TRANSIT)
         session = _Session.open(lines)
         for vid, qty in sorted(lines.items()):
             session.move(
