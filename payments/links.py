@@ -43,8 +43,7 @@ from orders.services import checkout
 from orders.services.carts import LineInfo
 from orders.services.lifecycle import order_event
 from payments import selectors
-from payments.gateways.base import Card, GatewayResult, gateway_class
-from payments.gateways.store_credit import CODE as STORE_CREDIT
+from payments.gateways.base import Card, GatewayResult
 from payments.messaging import MessageNotSent, message_provider
 from payments.models import Payment
 from sales_channels.models import Channel
@@ -168,9 +167,9 @@ def _nonce() -> str:
 
 def online_gateway_code(channel: Channel) -> str:
     """The first online gateway the channel offers (its card payments); none is a 400."""
-    for offered in selectors.channel_gateways(channel):
-        if offered.gateway != STORE_CREDIT and gateway_class(offered.gateway).online:
-            return offered.gateway
+    offered = selectors.channel_card_gateways(channel)
+    if offered:
+        return offered[0].gateway
     raise ValidationError.for_field(
         "channel",
         _("%(channel)s takes no online card payments, so it cannot send payment links.")

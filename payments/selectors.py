@@ -62,6 +62,16 @@ def channel_gateways(channel: Channel) -> list[ChannelGateway]:
     ]
 
 
+def channel_card_gateways(channel: Channel) -> list[ChannelGateway]:
+    """The online gateways a channel offers for card payments (no store credit), in its
+    order: what a shopper paying on the web or by link chooses from."""
+    return [
+        cg
+        for cg in channel_gateways(channel)
+        if cg.gateway != STORE_CREDIT and GATEWAYS[cg.gateway].online
+    ]
+
+
 def gateway_for(channel: Channel, code: str) -> Gateway:
     """A configured instance of gateway `code` as `channel` offers it; a gateway the channel
     does not offer is a field error on "gateway". Store credit is offered everywhere."""

@@ -62,14 +62,13 @@ class PaymentStep:
 
 
 def online_gateways(*, channel) -> list[tuple[str, str]]:
-    """(code, label) of the online gateways the channel offers, in its order."""
+    """(code, label) of the card gateways the channel offers, in its order."""
     from payments import selectors as payment_selectors
     from payments.gateways.base import GATEWAYS
 
     return [
         (cg.gateway, str(GATEWAYS[cg.gateway].label))
-        for cg in payment_selectors.channel_gateways(channel)
-        if GATEWAYS[cg.gateway].online
+        for cg in payment_selectors.channel_card_gateways(channel)
     ]
 
 
