@@ -21,6 +21,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from omni.api.serializers import Serializer
 from omni.errors import NotFound, OmniError, ValidationError
 from orders.api.cart_views import STAFF, StaffMixin
 from orders.models import Order
@@ -131,7 +132,7 @@ def link_done(request: HttpRequest, token: str) -> HttpResponse:
 # --- the staff API --------------------------------------------------------------------------
 
 
-class LinkCreateInput(serializers.Serializer):
+class LinkCreateInput(Serializer):
     order = serializers.CharField(
         required=False, help_text="An order's number: pay what it still owes."
     )
@@ -162,7 +163,7 @@ class LinkCreateInput(serializers.Serializer):
         return attrs
 
 
-class LinkOutput(serializers.Serializer):
+class LinkOutput(Serializer):
     url = serializers.URLField()
     token = serializers.CharField()
     kind = serializers.CharField(help_text='What the link pays: "cart" or "order".')

@@ -2,16 +2,17 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import User
+from omni.api.serializers import ModelSerializer, Serializer
 
 
-class UserOutput(serializers.ModelSerializer):
+class UserOutput(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "first_name", "last_name", "phone", "language", "role"]
         read_only_fields = fields
 
 
-class SignUpInput(serializers.Serializer):
+class SignUpInput(Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -25,7 +26,7 @@ class SignUpInput(serializers.Serializer):
     )
 
 
-class SignInInput(serializers.Serializer):
+class SignInInput(Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     cart_token = serializers.UUIDField(
@@ -38,12 +39,12 @@ class SignInInput(serializers.Serializer):
     )
 
 
-class AuthOutput(serializers.Serializer):
+class AuthOutput(Serializer):
     token = serializers.CharField()
     user = UserOutput()
 
 
-class ProfileInput(serializers.Serializer):
+class ProfileInput(Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from catalog.models import Brand, Category, Product, ProductVariant, TaxClass
 from catalog.validators import sku_validator, validate_ean13
+from omni.api.serializers import ModelSerializer, Serializer
 from omni.money import MAX_DIGITS, Money, validate_currency
 from sales_channels.models import Channel
 
@@ -38,25 +39,25 @@ class MoneyField(serializers.Field):
         return Money(amount, getattr(obj, self.currency_attr)).as_dict()
 
 
-class BrandOutput(serializers.ModelSerializer):
+class BrandOutput(ModelSerializer):
     class Meta:
         model = Brand
         fields = ["slug", "name"]
 
 
-class CategoryRefOutput(serializers.ModelSerializer):
+class CategoryRefOutput(ModelSerializer):
     class Meta:
         model = Category
         fields = ["slug", "name"]
 
 
-class CategoryTreeOutput(serializers.Serializer):
+class CategoryTreeOutput(Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     children = serializers.ListField(child=serializers.DictField())
 
 
-class ImageOutput(serializers.Serializer):
+class ImageOutput(Serializer):
     url = serializers.SerializerMethodField()
     alt = serializers.CharField()
 
@@ -67,7 +68,7 @@ class ImageOutput(serializers.Serializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class ProductListOutput(serializers.ModelSerializer):
+class ProductListOutput(ModelSerializer):
     brand = BrandOutput(allow_null=True)
     category = CategoryRefOutput()
     image = serializers.SerializerMethodField()
@@ -95,7 +96,7 @@ class ProductListOutput(serializers.ModelSerializer):
         return ImageOutput(images[0], context=self.context).data if images else None
 
 
-class VariantOutput(serializers.ModelSerializer):
+class VariantOutput(ModelSerializer):
     name = serializers.SerializerMethodField()
     attributes = serializers.SerializerMethodField()
     price = MoneyField("price")
@@ -193,7 +194,7 @@ class ProductDetailOutput(ProductListOutput):
 AMOUNT = {"max_digits": MAX_DIGITS, "decimal_places": 2}
 
 
-class PriceInput(serializers.Serializer):
+class PriceInput(Serializer):
     price = serializers.DecimalField(min_value=0, **AMOUNT)
     compare_at_price = serializers.DecimalField(
         min_value=0, required=False, allow_null=True, **AMOUNT
@@ -209,7 +210,7 @@ class ChannelPriceInput(PriceInput):
     )
 
 
-class VariantInput(serializers.Serializer):
+class VariantInput(Serializer):
     sku = serializers.CharField(max_length=64, validators=[sku_validator])
     barcode = serializers.CharField(
         max_length=13,
@@ -235,7 +236,7 @@ class VariantUpdateInput(VariantInput):
     sku = serializers.CharField(max_length=64, validators=[sku_validator], required=False)
 
 
-class ProductWriteInput(serializers.Serializer):
+class ProductWriteInput(Serializer):
     name_tr = serializers.CharField(max_length=200)
     name_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description_tr = serializers.CharField(required=False, allow_blank=True)
@@ -253,12 +254,12 @@ class ProductCreateInput(ProductWriteInput):
     variants = VariantCreateInput(many=True, required=False)
 
 
-class ListingInput(serializers.Serializer):
+class ListingInput(Serializer):
     is_published = serializers.BooleanField()
     published_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class BulkAdjustInput(serializers.Serializer):
+class BulkAdjustInput(Serializer):
     channel = serializers.SlugField()
     skus = serializers.ListField(
         child=serializers.CharField(max_length=64), min_length=1, max_length=10000
@@ -267,11 +268,11 @@ class BulkAdjustInput(serializers.Serializer):
     value = serializers.DecimalField(**AMOUNT)
 
 
-class BulkAdjustOutput(serializers.Serializer):
+class BulkAdjustOutput(Serializer):
     changed = serializers.IntegerField()
 
 
-class ChannelPriceOutput(serializers.Serializer):
+class ChannelPriceOutput(Serializer):
     channel = serializers.CharField(source="channel.code")
     price = MoneyField("price")
     compare_at_price = MoneyField("compare_at_price")
@@ -279,13 +280,13 @@ class ChannelPriceOutput(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class ListingOutput(serializers.Serializer):
+class ListingOutput(Serializer):
     channel = serializers.CharField(source="channel.code")
     is_published = serializers.BooleanField()
     published_at = serializers.DateTimeField(allow_null=True)
 
 
-class MerchantVariantOutput(serializers.ModelSerializer):
+class MerchantVariantOutput(ModelSerializer):
     attributes = serializers.SerializerMethodField()
     prices = ChannelPriceOutput(many=True, source="channel_prices.all")
 
@@ -297,7 +298,7 @@ class MerchantVariantOutput(serializers.ModelSerializer):
         return {v.attribute.code: v.slug for v in variant.attribute_values.all()}
 
 
-class MerchantProductOutput(serializers.ModelSerializer):
+class MerchantProductOutput(ModelSerializer):
     brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tax_class = serializers.SlugRelatedField(slug_field="code", read_only=True)

@@ -18,6 +18,7 @@ from catalog.models import ProductVariant
 from inventory import routing, selectors
 from inventory.geo import city_position
 from inventory.models import Stock, StockLocation, StockMovement, Transfer
+from omni.api.serializers import ModelSerializer, Serializer
 from sales_channels.models import Channel
 
 MAX_SKUS = 100  # one request of the app's cart, or of a product page's variants
@@ -89,7 +90,7 @@ class Lines:
     skus: dict[int, str]
 
 
-class LineInput(serializers.Serializer):
+class LineInput(Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
 
@@ -107,7 +108,7 @@ def resolve_lines(lines: list[dict]) -> Lines:
     return Lines(dict(quantities), {vid: sku for sku, vid in found.items()})
 
 
-class LinesInput(serializers.Serializer):
+class LinesInput(Serializer):
     lines = LineInput(many=True, max_length=MAX_LINES)
 
     def validate_lines(self, value: list[dict]) -> Lines:
@@ -118,7 +119,7 @@ class LinesInput(serializers.Serializer):
         return resolve_lines(value)
 
 
-class PositionInput(serializers.Serializer):
+class PositionInput(Serializer):
     """Where the shopper is: a position, or a Turkish province (its centre), or nothing."""
 
     city = serializers.CharField(
@@ -154,7 +155,7 @@ class PositionInput(serializers.Serializer):
 # --- shopper: availability ------------------------------------------------------------------
 
 
-class SkusQuery(serializers.Serializer):
+class SkusQuery(Serializer):
     sku = serializers.ListField(
         child=serializers.CharField(max_length=64),
         min_length=1,
@@ -176,17 +177,17 @@ class StoresQuery(PositionInput, SkusQuery):
     pass
 
 
-class AvailabilityOutput(serializers.Serializer):
+class AvailabilityOutput(Serializer):
     sku = serializers.CharField()
     available = serializers.IntegerField(help_text="Units the channel can sell now.")
 
 
-class StoreItemOutput(serializers.Serializer):
+class StoreItemOutput(Serializer):
     sku = serializers.CharField()
     available = serializers.IntegerField()
 
 
-class StoreAvailabilityOutput(serializers.Serializer):
+class StoreAvailabilityOutput(Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     city = serializers.CharField()
@@ -219,23 +220,23 @@ class RoutePreviewInput(PositionInput, LinesInput):
     )
 
 
-class PlanItemOutput(serializers.Serializer):
+class PlanItemOutput(Serializer):
     sku = serializers.CharField()
     quantity = serializers.IntegerField()
 
 
-class ShipmentOutput(serializers.Serializer):
+class ShipmentOutput(Serializer):
     location = serializers.CharField(help_text="Code of the location that ships.")
     items = PlanItemOutput(many=True)
 
 
-class ShortfallOutput(serializers.Serializer):
+class ShortfallOutput(Serializer):
     sku = serializers.CharField()
     requested = serializers.IntegerField()
     available = serializers.IntegerField()
 
 
-class PlanOutput(serializers.Serializer):
+class PlanOutput(Serializer):
     feasible = serializers.BooleanField()
     shipments = ShipmentOutput(many=True)
     explanation = serializers.ListField(child=serializers.CharField())
@@ -270,7 +271,7 @@ class ReceiveInput(LinesInput):
     )
 
 
-class AdjustInput(serializers.Serializer):
+class AdjustInput(Serializer):
     location = location_field()
     sku = sku_field()
     delta = serializers.IntegerField(
@@ -286,7 +287,7 @@ class AdjustInput(serializers.Serializer):
         return value
 
 
-class CountInput(serializers.Serializer):
+class CountInput(Serializer):
     location = location_field()
     sku = sku_field()
     counted = serializers.IntegerField(min_value=0, max_value=1_000_000)
@@ -299,7 +300,7 @@ class ExternalKindField(serializers.ChoiceField):
     pass
 
 
-class ExternalMovementInput(serializers.Serializer):
+class ExternalMovementInput(Serializer):
     location = location_field()
     sku = sku_field()
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
@@ -310,12 +311,12 @@ class ExternalMovementInput(serializers.Serializer):
     channel = channel_field(required=False, allow_null=True)
 
 
-class StockQuery(serializers.Serializer):
+class StockQuery(Serializer):
     sku = sku_field(required=False)
     location = location_field(required=False)
 
 
-class StockOutput(serializers.ModelSerializer):
+class StockOutput(ModelSerializer):
     sku = serializers.CharField()
     location = serializers.CharField(source="location_code")
     reserved = serializers.IntegerField(help_text="Held by carts, not yet expired.")
@@ -336,7 +337,7 @@ class StockOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MovementOutput(serializers.ModelSerializer):
+class MovementOutput(ModelSerializer):
     kind = serializers.CharField()
     sku = serializers.CharField(source="stock.variant.sku")
     location = serializers.CharField(source="stock.location.code")
@@ -378,17 +379,17 @@ class TransferInput(LinesInput):
         return attrs
 
 
-class TransferQuery(serializers.Serializer):
+class TransferQuery(Serializer):
     status = serializers.ChoiceField(choices=Transfer.Status.choices, required=False)
     location = location_field(required=False, help_text="Either end of the transfer.")
 
 
-class TransferLineOutput(serializers.Serializer):
+class TransferLineOutput(Serializer):
     sku = serializers.CharField()
     quantity = serializers.IntegerField()
 
 
-class TransferOutput(serializers.ModelSerializer):
+class TransferOutput(ModelSerializer):
     source = serializers.CharField(source="source.code")
     destination = serializers.CharField(source="destination.code")
     lines = TransferLineOutput(many=True, source="lines.all")

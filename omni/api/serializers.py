@@ -7,6 +7,33 @@ import copy
 from rest_framework import serializers
 
 
+def _copy_fields(template: dict) -> dict:
+    """A serializer instance's own fields from its class's template: a plain field is copied
+    shallowly (binding sets attributes on the copy only); a nested serializer, or a field
+    holding another field (ListField, DictField, many related), deeply, since what it holds
+    is bound to it and reaches the context through it."""
+    return {
+        name: copy.deepcopy(field) if _holds_fields(field) else copy.copy(field)
+        for name, field in template.items()
+    }
+
+
+def _holds_fields(field) -> bool:
+    return (
+        isinstance(field, serializers.BaseSerializer)
+        or hasattr(field, "child")
+        or (hasattr(field, "child_relation"))
+    )
+
+
+class Serializer(serializers.Serializer):
+    """DRF's Serializer, copying its declared fields cheaply (see _copy_fields): DRF re-runs
+    each field's constructor for every serializer made, a tenth of a checkout's time."""
+
+    def get_fields(self):
+        return _copy_fields(self._declared_fields)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer, without introspecting the model on every instance.
 
@@ -23,4 +50,4 @@ class ModelSerializer(serializers.ModelSerializer):
         if template is None:
             template = super().get_fields()
             cls._omni_fields = template
-        return copy.deepcopy(template)
+        return _copy_fields(template)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from omni.api.serializers import Serializer
 from orders.models import Fulfilment, Order
 from orders.services.fulfilment import OPEN_STATUSES
 
@@ -14,7 +15,7 @@ MAX_SHIP_LINES = 200
 # --- queries --------------------------------------------------------------------------------
 
 
-class StaffFulfilmentQuery(serializers.Serializer):
+class StaffFulfilmentQuery(Serializer):
     location = serializers.CharField(
         required=False, max_length=40, help_text="Code of the stock location (the pick list)."
     )
@@ -25,7 +26,7 @@ class StaffFulfilmentQuery(serializers.Serializer):
     )
 
 
-class StaffPickupQuery(serializers.Serializer):
+class StaffPickupQuery(Serializer):
     location = serializers.CharField(
         required=False, max_length=40, help_text="Code of the pickup store."
     )
@@ -42,12 +43,12 @@ class StaffPickupQuery(serializers.Serializer):
 # --- inputs ---------------------------------------------------------------------------------
 
 
-class StaffShipLineInput(serializers.Serializer):
+class StaffShipLineInput(Serializer):
     line = serializers.IntegerField(min_value=1, help_text="The order line's id.")
     quantity = serializers.IntegerField(min_value=1)
 
 
-class StaffShipInput(serializers.Serializer):
+class StaffShipInput(Serializer):
     carrier = serializers.CharField(max_length=60)
     tracking_number = serializers.CharField(max_length=80)
     lines = StaffShipLineInput(
@@ -75,7 +76,7 @@ class StaffShipInput(serializers.Serializer):
         return None if lines is None else {ln["line"]: ln["quantity"] for ln in lines}
 
 
-class StaffCollectInput(serializers.Serializer):
+class StaffCollectInput(Serializer):
     code = serializers.CharField(
         max_length=12, help_text="The pickup code the customer shows (typed or scanned)."
     )
@@ -87,7 +88,7 @@ FULFILMENT_STATUSES = ", ".join(Fulfilment.Status.values)
 ORDER_STATUSES = ", ".join(Order.Status.values)
 
 
-class StaffItemOutput(serializers.Serializer):
+class StaffItemOutput(Serializer):
     line = serializers.IntegerField(help_text="The order line's id (for a partial shipment).")
     sku = serializers.CharField()
     product_name = serializers.CharField()
@@ -118,7 +119,7 @@ class StaffOrderLineOutput(StaffItemOutput):
         }
 
 
-class StaffFulfilmentOrderOutput(serializers.Serializer):
+class StaffFulfilmentOrderOutput(Serializer):
     number = serializers.CharField()
     status = serializers.CharField(help_text=ORDER_STATUSES)
     delivery = serializers.CharField(help_text=", ".join(Order.Delivery.values))
@@ -127,7 +128,7 @@ class StaffFulfilmentOrderOutput(serializers.Serializer):
     shipping_method = serializers.CharField(source="shipping_method.name", allow_null=True)
 
 
-class StaffFulfilmentOutput(serializers.Serializer):
+class StaffFulfilmentOutput(Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField(help_text=FULFILMENT_STATUSES)
     location = serializers.CharField(source="location.code")
@@ -140,7 +141,7 @@ class StaffFulfilmentOutput(serializers.Serializer):
     lines = StaffFulfilmentLineOutput(many=True)
 
 
-class StaffShipOutput(serializers.Serializer):
+class StaffShipOutput(Serializer):
     fulfilment = StaffFulfilmentOutput(help_text="What was shipped.")
     remainder = StaffFulfilmentOutput(
         allow_null=True, help_text="What stays behind to ship later (a new pending fulfilment)."
@@ -148,7 +149,7 @@ class StaffShipOutput(serializers.Serializer):
     order_status = serializers.CharField(help_text=ORDER_STATUSES)
 
 
-class StaffPickupOutput(serializers.Serializer):
+class StaffPickupOutput(Serializer):
     """A click-and-collect order at its store. The pickup code is never shown to staff: the
     customer proves the order is theirs with it."""
 

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from catalog.models import ProductVariant
 from inventory.api.serializers import location_field
-from omni.api.serializers import ModelSerializer
+from omni.api.serializers import ModelSerializer, Serializer
 from orders.api.serializers import MoneyField
 from orders.models import Return, ReturnLine
 
@@ -20,7 +20,7 @@ MAX_RETURN_LINES = 100
 # --- input ----------------------------------------------------------------------------------
 
 
-class ReturnLineInput(serializers.Serializer):
+class ReturnLineInput(Serializer):
     line = serializers.IntegerField(min_value=1, help_text="The order line's id.")
     quantity = serializers.IntegerField(min_value=1, max_value=10_000)
     reason = serializers.ChoiceField(choices=ReturnLine.Reason.choices)
@@ -32,7 +32,7 @@ class ReturnLineInput(serializers.Serializer):
     )
 
 
-class ReturnRequestInput(serializers.Serializer):
+class ReturnRequestInput(Serializer):
     lines = ReturnLineInput(many=True, max_length=MAX_RETURN_LINES)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -71,12 +71,12 @@ class StaffReturnRequestInput(ReturnRequestInput):
     )
 
 
-class ReturnReceiveLineInput(serializers.Serializer):
+class ReturnReceiveLineInput(Serializer):
     line = serializers.IntegerField(min_value=1, help_text="The return line's id.")
     condition = serializers.ChoiceField(choices=ReturnLine.Condition.choices)
 
 
-class ReturnReceiveInput(serializers.Serializer):
+class ReturnReceiveInput(Serializer):
     location = location_field(help_text="Code of the stock location where it is handed in.")
     lines = ReturnReceiveLineInput(many=True, max_length=MAX_RETURN_LINES)
 
@@ -95,7 +95,7 @@ class ReturnReceiveInput(serializers.Serializer):
         return value
 
 
-class ReturnRejectInput(serializers.Serializer):
+class ReturnRejectInput(Serializer):
     note = serializers.CharField(max_length=300, help_text="Why the return is rejected.")
 
 

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Address, Customer
-from omni.api.serializers import ModelSerializer
+from omni.api.serializers import ModelSerializer, Serializer
 from omni.money import Money
 from orders.models import Fulfilment, Order, OrderEvent, OrderLine, ShippingMethod
 from orders.services.carts import MAX_LINE_QUANTITY
@@ -113,7 +113,7 @@ class FulfilmentOutput(ModelSerializer):
         read_only_fields = fields
 
 
-class PickupOutput(serializers.Serializer):
+class PickupOutput(Serializer):
     store = serializers.CharField(source="pickup_location.code")
     store_name = serializers.CharField(source="pickup_location.name")
     city = serializers.CharField(source="pickup_location.city")
@@ -236,7 +236,7 @@ class OrderListOutput(OrderSummaryOutput):
 # --- carts ----------------------------------------------------------------------------------
 
 
-class CartChangeOutput(serializers.Serializer):
+class CartChangeOutput(Serializer):
     line = serializers.IntegerField(source="line_id")
     sku = serializers.CharField()
     change = serializers.ChoiceField(
@@ -246,7 +246,7 @@ class CartChangeOutput(serializers.Serializer):
     after = serializers.CharField()
 
 
-class CartLineOutput(serializers.Serializer):
+class CartLineOutput(Serializer):
     id = serializers.IntegerField()
     sku = serializers.CharField()
     product_name = serializers.CharField()
@@ -273,7 +273,7 @@ class TaxByRateField(serializers.Field):
         }
 
 
-class CartOutput(serializers.Serializer):
+class CartOutput(Serializer):
     token = serializers.UUIDField(
         help_text="An anonymous cart's token: send it as the Cart-Token header."
     )
@@ -292,28 +292,28 @@ class CartOutput(serializers.Serializer):
     reserved_until = serializers.DateTimeField(source="cart.reserved_until", allow_null=True)
 
 
-class CartChangesOutput(serializers.Serializer):
+class CartChangesOutput(Serializer):
     changes = CartChangeOutput(many=True)
     cart = CartOutput()
 
 
-class CartLineAddInput(serializers.Serializer):
+class CartLineAddInput(Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, default=1)
 
 
-class CartLineUpdateInput(serializers.Serializer):
+class CartLineUpdateInput(Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY)
 
 
 # --- saved items ----------------------------------------------------------------------------
 
 
-class SavedItemInput(serializers.Serializer):
+class SavedItemInput(Serializer):
     sku = serializers.CharField(max_length=64)
 
 
-class SavedItemOutput(serializers.Serializer):
+class SavedItemOutput(Serializer):
     sku = serializers.CharField(source="variant.sku")
     product_name = serializers.CharField(source="variant.product.name")
     product_slug = serializers.CharField(source="variant.product.slug")
@@ -330,12 +330,12 @@ class SavedItemOutput(serializers.Serializer):
 # --- checkout -------------------------------------------------------------------------------
 
 
-class DeliveryOptionsQuery(serializers.Serializer):
+class DeliveryOptionsQuery(Serializer):
     country = serializers.CharField(min_length=2, max_length=2, default="TR")
     city = serializers.CharField(max_length=80, required=False, default="")
 
 
-class ShippingOptionOutput(serializers.Serializer):
+class ShippingOptionOutput(Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=ShippingMethod.Kind.choices)
@@ -344,7 +344,7 @@ class ShippingOptionOutput(serializers.Serializer):
     max_days = serializers.IntegerField()
 
 
-class PickupStoreOutput(serializers.Serializer):
+class PickupStoreOutput(Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     city = serializers.CharField()
@@ -353,12 +353,12 @@ class PickupStoreOutput(serializers.Serializer):
     from_store_stock = serializers.BooleanField()
 
 
-class DeliveryOptionsOutput(serializers.Serializer):
+class DeliveryOptionsOutput(Serializer):
     shipping_methods = ShippingOptionOutput(many=True)
     pickup_stores = PickupStoreOutput(many=True)
 
 
-class AddressInput(serializers.Serializer):
+class AddressInput(Serializer):
     """A postal address; which parts are required is checked by checkout (address_clean)."""
 
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -371,14 +371,14 @@ class AddressInput(serializers.Serializer):
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
 
 
-class QuoteInput(serializers.Serializer):
+class QuoteInput(Serializer):
     delivery = serializers.ChoiceField(choices=Order.Delivery.choices)
     shipping_method = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = AddressInput(required=False)
     pickup_location = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
-class QuoteLineOutput(serializers.Serializer):
+class QuoteLineOutput(Serializer):
     sku = serializers.CharField()
     product_name = serializers.CharField()
     variant_name = serializers.CharField()
@@ -390,7 +390,7 @@ class QuoteLineOutput(serializers.Serializer):
     tax = MoneyField("tax")
 
 
-class QuoteOutput(serializers.Serializer):
+class QuoteOutput(Serializer):
     """The priced checkout: what placing the order would charge now."""
 
     currency = serializers.CharField(source="quote.currency")
@@ -407,7 +407,7 @@ class QuoteOutput(serializers.Serializer):
     )
 
 
-class PlaceOrderInput(serializers.Serializer):
+class PlaceOrderInput(Serializer):
     delivery = serializers.ChoiceField(choices=Order.Delivery.choices)
     shipping_method = serializers.CharField(max_length=40, required=False, allow_blank=True)
     shipping_address = AddressInput(required=False)
@@ -431,14 +431,14 @@ class StaffPlaceOrderInput(PlaceOrderInput):
     )
 
 
-class CancelInput(serializers.Serializer):
+class CancelInput(Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 # --- staff ----------------------------------------------------------------------------------
 
 
-class CustomerSearchQuery(serializers.Serializer):
+class CustomerSearchQuery(Serializer):
     q = serializers.CharField(max_length=100)
 
 
@@ -483,7 +483,7 @@ class AddressOutput(ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerProfileOutput(serializers.Serializer):
+class CustomerProfileOutput(Serializer):
     customer = CustomerOutput()
     first_channel = serializers.CharField(
         source="customer.first_channel.code", allow_null=True, default=None

@@ -8,11 +8,12 @@ import re
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from omni.api.serializers import ModelSerializer, Serializer
 from orders.api.serializers import MoneyField
 from payments.models import Payment, PaymentTransaction, Refund, StoreCreditEntry
 
 
-class CardInput(serializers.Serializer):
+class CardInput(Serializer):
     holder = serializers.CharField(max_length=100)
     number = serializers.CharField(max_length=23, write_only=True)
     exp_month = serializers.RegexField(r"^(0?[1-9]|1[0-2])$", write_only=True)
@@ -26,7 +27,7 @@ class CardInput(serializers.Serializer):
         return digits
 
 
-class PaymentStartInput(serializers.Serializer):
+class PaymentStartInput(Serializer):
     gateway = serializers.CharField(max_length=40)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
     currency = serializers.CharField(max_length=3, required=False)
@@ -34,18 +35,18 @@ class PaymentStartInput(serializers.Serializer):
     return_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
 
 
-class PaymentCompleteInput(serializers.Serializer):
+class PaymentCompleteInput(Serializer):
     params = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
 
 
-class OfflinePaymentInput(serializers.Serializer):
+class OfflinePaymentInput(Serializer):
     gateway = serializers.ChoiceField(choices=["cash", "terminal"])
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField(max_length=3, required=False)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class RefundInput(serializers.Serializer):
+class RefundInput(Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField(max_length=3, required=False)
     reason = serializers.CharField(max_length=300)
@@ -57,7 +58,7 @@ class RefundInput(serializers.Serializer):
     )
 
 
-class TransactionOutput(serializers.ModelSerializer):
+class TransactionOutput(ModelSerializer):
     amount = MoneyField("amount")
 
     class Meta:
@@ -65,7 +66,7 @@ class TransactionOutput(serializers.ModelSerializer):
         fields = ["kind", "status", "amount", "provider_reference", "error_code", "created_at"]
 
 
-class PaymentOutput(serializers.ModelSerializer):
+class PaymentOutput(ModelSerializer):
     order = serializers.CharField(source="order.number")
     channel = serializers.CharField(source="channel.code")
     amount = MoneyField("amount")
@@ -113,7 +114,7 @@ class PaymentStartOutput(PaymentOutput):
         return getattr(result, "html", "") or ""
 
 
-class OrderPaymentsOutput(serializers.Serializer):
+class OrderPaymentsOutput(Serializer):
     order = serializers.CharField()
     total = MoneyField("total")
     due = MoneyField("due")
@@ -121,7 +122,7 @@ class OrderPaymentsOutput(serializers.Serializer):
     gateways = serializers.ListField(child=serializers.CharField())
 
 
-class RefundOutput(serializers.ModelSerializer):
+class RefundOutput(ModelSerializer):
     order = serializers.CharField(source="order.number")
     amount = MoneyField("amount")
 
@@ -130,7 +131,7 @@ class RefundOutput(serializers.ModelSerializer):
         fields = ["id", "order", "amount", "destination", "status", "reason", "created_at"]
 
 
-class StoreCreditEntryOutput(serializers.ModelSerializer):
+class StoreCreditEntryOutput(ModelSerializer):
     amount = MoneyField("amount", currency="account.currency")
     channel = serializers.CharField(source="channel.code", allow_null=True, default=None)
 
@@ -139,7 +140,7 @@ class StoreCreditEntryOutput(serializers.ModelSerializer):
         fields = ["kind", "amount", "channel", "created_at"]
 
 
-class StoreCreditOutput(serializers.Serializer):
+class StoreCreditOutput(Serializer):
     customer = serializers.IntegerField()
     balance = MoneyField("balance")
     entries = StoreCreditEntryOutput(many=True)

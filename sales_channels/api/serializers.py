@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from omni.api.serializers import ModelSerializer
 from sales_channels.models import Channel
 
 
-class ChannelOutput(serializers.ModelSerializer):
+class ChannelOutput(ModelSerializer):
     default_country = serializers.CharField(source="default_country.code")
 
     class Meta:
