@@ -855,18 +855,23 @@ def stock_allocate(
     actor: User | None = None,
     sources: dict[int, list[ChannelSource]] | None = None,
     from_kind: str | None = None,
+    savepoint: bool = True,
 ) -> AllocationResult:
     """Allocate every line of an order, or none: route (see inventory.routing), then hold the
     units at the chosen locations. A cart's own reservations (`reservation_reference`) count as
     available to it and are consumed. `from_kind` ships only from that kind of location (ship
-    from store: StockLocation.Kind.STORE). Raises InsufficientStock naming each short variant."""
+    from store: StockLocation.Kind.STORE). Raises InsufficientStock naming each short variant.
+
+    Inside a caller's transaction a savepoint lets the caller go on after a shortage (try the
+    store, then the warehouses); `savepoint=False` saves its two round trips where a shortage
+    fails the caller's whole transaction anyway."""
     if not lines:
         raise ValidationError.for_field("lines", _("Add at least one line."), code="required")
     demand: dict[int, int] = defaultdict(int)
     for line in lines:
         _positive(line.quantity)
         demand[line.variant_id] += line.quantity
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         # The cart's reservations are all given up below, those of variants not ordered too:
         # lock those variants as well, so the channels are told they can sell them again.
         held = (

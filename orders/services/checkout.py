@@ -31,8 +31,9 @@ from inventory import services as inventory
 from inventory.geo import city_position
 from inventory.models import StockLocation
 from omni.cache import ProcessCache
+from omni.db import WriteBatch, insert_many
 from omni.errors import Conflict, InsufficientStock, OmniError, Unprocessable, ValidationError
-from omni.outbox import outbox_record
+from omni.outbox import Event, outbox_record_many
 from orders import pricing
 from orders.models import (
     Cart,
@@ -46,7 +47,7 @@ from orders.models import (
     ShippingMethod,
 )
 from orders.services.carts import CartChange, LineInfo, lines_info
-from orders.services.lifecycle import S, notify, order_event, order_transition
+from orders.services.lifecycle import S, notify, order_transition
 from sales_channels.models import Channel
 
 # How long before a click-and-collect order is ready: from the store's own stock, and when the
@@ -463,7 +464,7 @@ def order_place(
             else None,
         )
         priced = {line.key: line for line in quote.lines}
-        lines = OrderLine.objects.bulk_create(
+        lines = [
             OrderLine(
                 order=order,
                 variant_id=i.variant_id,
@@ -478,34 +479,50 @@ def order_place(
                 tax_amount=priced[str(i.variant_id)].tax,
             )
             for i in checkout.lines
-        )
+        ]
         # Only a cart that held stock has reservations to turn into the order's allocation (an
         # expired one's are ignored by availability and deleted by a beat task).
         holds_stock = locked_cart.reserved_until is not None
         locked_cart.status = Cart.Status.ORDERED
         locked_cart.reserved_until = None
-        locked_cart.save(update_fields=["status", "reserved_until", "updated_at"])
-        placed = order_event(
-            order,
-            "placed",
-            actor=actor,
+        locked_cart.updated_at = now
+        placed = OrderEvent(
+            order=order,
+            kind="placed",
+            actor=actor if actor and actor.pk else None,
             channel=channel,
             to_status=order.status,
             data={"total": str(order.total), "lines": len(lines)},
+            created_at=now,
         )
-        outbox_record(
-            topic="orders.order.placed",
-            key=f"order:{order.pk}",
-            channel_id=channel.pk,
-            payload={
-                "order": order.number,
-                "channel": channel.code,
-                "origin_channel": cart.origin_channel_id,
-                "total": order.total,
-                "currency": order.currency,
-                "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in lines],
-            },
+        # The lines, the cart's closing, the event and the outbox record: one round trip.
+        batch = WriteBatch()
+        batch.insert(OrderLine, lines, _LINE_COLUMNS)
+        batch.update(
+            f"UPDATE {Cart._meta.db_table} SET status = %s, reserved_until = NULL,"  # noqa: S608
+            " updated_at = %s WHERE id = %s",
+            [Cart.Status.ORDERED.value, now, locked_cart.pk],
         )
+        batch.insert(OrderEvent, [placed], _EVENT_COLUMNS)
+        outbox_record_many(
+            [
+                Event(
+                    topic="orders.order.placed",
+                    key=f"order:{order.pk}",
+                    channel_id=channel.pk,
+                    payload={
+                        "order": order.number,
+                        "channel": channel.code,
+                        "origin_channel": cart.origin_channel_id,
+                        "total": order.total,
+                        "currency": order.currency,
+                        "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in lines],
+                    },
+                )
+            ],
+            batch=batch,
+        )
+        batch.execute()
         # Last of the writes that need no stock: the variants stay locked from here to commit.
         fulfilments, allocated = order_allocate(
             order=order,
@@ -581,6 +598,7 @@ def order_allocate(
                 pickup_location=store,
                 reservation_reference=reservation,
                 actor=actor,
+                savepoint=True,
             )
         except OmniError:  # not all at the store: route from the channel's stock, then transfer
             result = inventory.stock_allocate(
@@ -600,6 +618,7 @@ def order_allocate(
             destination=delivery.destination(),
             reservation_reference=reservation,
             actor=actor,
+            savepoint=False,  # a shortage fails the whole order
             # Ship from store: the parcel leaves one of the channel's stores, not a warehouse.
             from_kind=StockLocation.Kind.STORE
             if delivery.method == Order.Delivery.SHIP_FROM_STORE
@@ -643,16 +662,44 @@ def order_allocate(
                 fulfilment.location = known[shipment.location_id]
             fulfilments.append(fulfilment)
             parts.append([(by_variant[vid], qty) for vid, qty in shipment.items.items()])
-    Fulfilment.objects.bulk_create(fulfilments)
-    FulfilmentLine.objects.bulk_create(
-        FulfilmentLine(fulfilment=fulfilment, order_line=line, quantity=qty)
-        for fulfilment, part in zip(fulfilments, parts, strict=True)
-        for line, qty in part
+    event = OrderEvent(
+        order=order,
+        kind="allocated",
+        actor=actor if actor and actor.pk else None,
+        channel=channel,
+        data={"plan": result.plan.explanation},
+        created_at=now,
     )
-    event = order_event(
-        order, "allocated", actor=actor, channel=channel, data={"plan": result.plan.explanation}
+    for fulfilment in fulfilments:
+        fulfilment.created_at = fulfilment.updated_at = now
+    batch = WriteBatch()
+    batch.insert(Fulfilment, fulfilments, _FULFILMENT_COLUMNS)
+    batch.insert(OrderEvent, [event], _EVENT_COLUMNS)
+    batch.execute()
+    insert_many(
+        FulfilmentLine,
+        [
+            FulfilmentLine(fulfilment=fulfilment, order_line=line, quantity=qty)
+            for fulfilment, part in zip(fulfilments, parts, strict=True)
+            for line, qty in part
+        ],
+        ["fulfilment", "order_line", "quantity"],
     )
     return fulfilments, event
+
+
+_LINE_COLUMNS = [
+    "order", "variant", "sku", "product_name", "variant_name", "quantity", "unit_price",
+    "discount", "line_total", "tax_rate", "tax_amount", "quantity_shipped", "quantity_returned",
+]  # fmt: skip
+_EVENT_COLUMNS = [
+    "order", "kind", "from_status", "to_status", "message", "data", "actor", "channel",
+    "created_at",
+]  # fmt: skip
+_FULFILMENT_COLUMNS = [
+    "order", "location", "status", "carrier", "tracking_number", "shipped_at", "delivered_at",
+    "created_at", "updated_at",
+]  # fmt: skip
 
 
 def order_replay(record: IdempotencyKey) -> Order | None:
