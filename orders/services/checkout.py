@@ -47,7 +47,7 @@ from orders.models import (
     ShippingMethod,
 )
 from orders.services.carts import CartChange, LineInfo, lines_info
-from orders.services.lifecycle import S, notify, order_transition
+from orders.services.lifecycle import S, notify, order_event_build, order_transition
 from sales_channels.models import Channel
 
 # How long before a click-and-collect order is ready: from the store's own stock, and when the
@@ -486,14 +486,14 @@ def order_place(
         locked_cart.status = Cart.Status.ORDERED
         locked_cart.reserved_until = None
         locked_cart.updated_at = now
-        placed = OrderEvent(
-            order=order,
-            kind="placed",
-            actor=actor if actor and actor.pk else None,
+        placed = order_event_build(
+            order,
+            "placed",
+            actor=actor,
             channel=channel,
             to_status=order.status,
             data={"total": str(order.total), "lines": len(lines)},
-            created_at=now,
+            at=now,
         )
         # The lines, the cart's closing, the event and the outbox record: one round trip.
         batch = WriteBatch()
@@ -662,13 +662,13 @@ def order_allocate(
                 fulfilment.location = known[shipment.location_id]
             fulfilments.append(fulfilment)
             parts.append([(by_variant[vid], qty) for vid, qty in shipment.items.items()])
-    event = OrderEvent(
-        order=order,
-        kind="allocated",
-        actor=actor if actor and actor.pk else None,
+    event = order_event_build(
+        order,
+        "allocated",
+        actor=actor,
         channel=channel,
         data={"plan": result.plan.explanation},
-        created_at=now,
+        at=now,
     )
     for fulfilment in fulfilments:
         fulfilment.created_at = fulfilment.updated_at = now

@@ -13,6 +13,7 @@ Locks: the order row first, then (through inventory) its allocation rows, then t
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -58,7 +59,34 @@ def order_event(
     from_status: str = "",
     to_status: str = "",
 ) -> OrderEvent:
-    return OrderEvent.objects.create(
+    event = order_event_build(
+        order,
+        kind,
+        actor=actor,
+        channel=channel,
+        message=message,
+        data=data,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def order_event_build(
+    order: Order,
+    kind: str,
+    *,
+    actor: User | None = None,
+    channel: Channel | None = None,
+    message: str = "",
+    data: dict | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    at: datetime | None = None,
+) -> OrderEvent:
+    """An order event, not yet saved: for writers that batch it with others (order_place)."""
+    return OrderEvent(
         order=order,
         kind=kind,
         actor=actor if actor and actor.pk else None,
@@ -67,6 +95,7 @@ def order_event(
         data=data or {},
         from_status=from_status,
         to_status=to_status,
+        created_at=at or timezone.now(),
     )
 
 
