@@ -48,27 +48,9 @@ def order_locked(order: Order | int) -> Order:
     return Order.objects.select_for_update().get(pk=pk)
 
 
-def order_event(
-    order: Order,
-    kind: str,
-    *,
-    actor: User | None = None,
-    channel: Channel | None = None,
-    message: str = "",
-    data: dict | None = None,
-    from_status: str = "",
-    to_status: str = "",
-) -> OrderEvent:
-    event = order_event_build(
-        order,
-        kind,
-        actor=actor,
-        channel=channel,
-        message=message,
-        data=data,
-        from_status=from_status,
-        to_status=to_status,
-    )
+def order_event(order: Order, kind: str, **fields) -> OrderEvent:
+    """Record an order event now (what it holds: order_event_build)."""
+    event = order_event_build(order, kind, **fields)
     event.save(force_insert=True)
     return event
 
