@@ -43,8 +43,12 @@ class WriteBatch:
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
             f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(meta.pk.column)}"
         )
+        plain = [_PLAIN.get(f.get_internal_type(), ()) for f in columns]
         params = [
-            f.get_db_prep_save(getattr(o, f.attname), connection) for o in objs for f in columns
+            value if type(value) in types else f.get_db_prep_save(value, connection)
+            for o in objs
+            for f, types in zip(columns, plain, strict=True)
+            for value in (getattr(o, f.attname),)
         ]
         self._parts.append((sql, params, objs))
 
@@ -75,6 +79,28 @@ class WriteBatch:
             for n, (_sql, _params, objs) in enumerate(parts):
                 if objs is not None:
                     _set_pks(objs, returned.get(n, []))
+
+
+# Values the database driver takes as they are, per field type: for these, each field's own
+# conversion (get_db_prep_save) gives back the value itself, at a cost that was a tenth of a
+# checkout's batched writes. Anything else (an enum member, a Decimal, a datetime, JSON) still
+# goes through the field.
+_NONE = type(None)
+_INTS = (int, _NONE)
+_PLAIN: dict[str, tuple[type, ...]] = {
+    "AutoField": _INTS,
+    "BigAutoField": _INTS,
+    "IntegerField": _INTS,
+    "BigIntegerField": _INTS,
+    "SmallIntegerField": _INTS,
+    "PositiveIntegerField": _INTS,
+    "PositiveBigIntegerField": _INTS,
+    "PositiveSmallIntegerField": _INTS,
+    "ForeignKey": _INTS,
+    "CharField": (str, _NONE),
+    "TextField": (str, _NONE),
+    "BooleanField": (bool, _NONE),
+}
 
 
 def _set_pks(objs: Sequence[models.Model], rows: list) -> None:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -337,7 +338,9 @@ def idempotency_begin(*, scope: str, key: str, fingerprint: str) -> IdempotencyK
             code="idempotency_key_required",
         )
     try:
-        with transaction.atomic():
+        # Outside a transaction the INSERT commits by itself (one round trip, not three) and a
+        # duplicate key breaks nothing; inside one, a savepoint keeps the caller's going.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             return IdempotencyKey.objects.create(scope=scope, key=key, request_hash=fingerprint)
     except IntegrityError:
         record = IdempotencyKey.objects.get(scope=scope, key=key)
