@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.models import POSTAL_FIELDS, Address, Customer
+from omni.db import select_one
 from omni.errors import NotFound
 from sales_channels.models import Channel
 
@@ -53,9 +54,8 @@ def customer_for_guest(
     guest's orders from every channel are one history. Never an account's profile: a guest
     order must not land in the history of whoever owns that address."""
     email = (email or "").strip().lower()
-    customer = (
-        Customer.objects.filter(email__iexact=email, user__isnull=True).first() if email else None
-    )
+    # The condition of the guest-email unique index, so that it finds the row by that index.
+    customer = select_one(Customer, _GUEST_BY_EMAIL, [email]) if email else None
     if customer is not None:
         return customer
     try:
@@ -69,7 +69,10 @@ def customer_for_guest(
                 first_channel=channel,
             )
     except IntegrityError:
-        return Customer.objects.get(email__iexact=email, user__isnull=True)
+        return select_one(Customer, _GUEST_BY_EMAIL, [email])
+
+
+_GUEST_BY_EMAIL = "LOWER(email) = %s AND email <> '' AND user_id IS NULL"
 
 
 # --- saved addresses ------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from catalog.models import AttributeValue, ProductVariant
 from customers.models import Customer
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory
+from omni.db import select_one
 from omni.errors import Conflict, NotFound, ValidationError
 from orders.models import Cart, CartLine, SavedItem
 from sales_channels.models import Channel
@@ -200,7 +201,9 @@ def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
 
 def cart_for_customer(*, customer: Customer, channel: Channel) -> Cart:
     """The customer's one active cart, created on first need."""
-    cart = Cart.objects.filter(customer=customer, status=Cart.Status.ACTIVE).first()
+    cart = select_one(
+        Cart, "customer_id = %s AND status = %s", [customer.pk, Cart.Status.ACTIVE.value]
+    )
     if cart is not None:
         return _seen_on(cart, channel)
     try:
@@ -210,6 +213,9 @@ def cart_for_customer(*, customer: Customer, channel: Channel) -> Cart:
             )
     except IntegrityError:  # two devices at once: both get the one that won
         return Cart.objects.get(customer=customer, status=Cart.Status.ACTIVE)
+
+
+_TOKEN = Cart._meta.get_field("token")
 
 
 def cart_create_anonymous(*, channel: Channel) -> Cart:
@@ -222,9 +228,11 @@ def cart_by_token(*, token: str | UUID, channel: Channel | None = None) -> Cart:
         token = UUID(str(token))
     except ValueError:
         raise NotFound(_("Cart not found."), code="cart_not_found") from None
-    cart = Cart.objects.filter(
-        token=token, status=Cart.Status.ACTIVE, customer__isnull=True
-    ).first()
+    cart = select_one(
+        Cart,
+        "token = %s AND status = %s AND customer_id IS NULL",
+        [_TOKEN.get_db_prep_value(token, connection), Cart.Status.ACTIVE.value],
+    )
     if cart is None:
         raise NotFound(_("Cart not found."), code="cart_not_found")
     return _seen_on(cart, channel) if channel else cart
@@ -363,7 +371,9 @@ def cart_add(
     variant = _variant_on_channel(channel=channel, variant_id=variant_id, sku=sku)
     with transaction.atomic():
         cart = _locked(cart, touch=channel)
-        line = CartLine.objects.filter(cart=cart, variant_id=variant.variant_id).first()
+        line = select_one(
+            CartLine, "cart_id = %s AND variant_id = %s", [cart.pk, variant.variant_id]
+        )
         wanted = quantity + (line.quantity if line else 0)
         _check_quantity(wanted)
         _check_available(

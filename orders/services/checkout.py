@@ -32,7 +32,7 @@ from inventory import services as inventory
 from inventory.geo import city_position
 from inventory.models import StockLocation
 from omni.cache import ProcessCache
-from omni.db import WriteBatch, insert_many
+from omni.db import WriteBatch, insert_many, select_one
 from omni.errors import Conflict, InsufficientStock, OmniError, Unprocessable, ValidationError
 from omni.outbox import Event, outbox_record_many
 from orders import pricing
@@ -436,8 +436,8 @@ def order_place(
         )
     now = timezone.now()
     with transaction.atomic():
-        locked_cart = Cart.objects.select_for_update().get(pk=cart.pk)
-        if locked_cart.status != Cart.Status.ACTIVE:
+        locked_cart = select_one(Cart, "id = %s", [cart.pk], lock=True)
+        if locked_cart is None or locked_cart.status != Cart.Status.ACTIVE:
             raise Conflict(_("This cart has already been ordered."), code="cart_closed")
         order = Order.objects.create(
             number=_next_number(),

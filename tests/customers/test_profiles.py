@@ -34,3 +34,12 @@ def test_a_guest_order_never_lands_in_an_accounts_history():
 
     assert guest != account_profile and guest.user is None
     assert customer_for_user(user=user) == account_profile
+
+
+def test_a_guest_profile_stored_with_capitals_is_found_by_its_address():
+    from customers.models import Customer
+
+    imported = Customer.objects.create(email="Pazaryeri.Musteri@Example.com")
+    assert customer_for_guest(email="pazaryeri.musteri@example.com") == imported
+    assert customer_for_guest(email="PAZARYERI.MUSTERI@EXAMPLE.COM") == imported
+    assert Customer.objects.filter(user__isnull=True).count() == 1
