@@ -66,13 +66,20 @@ class WriteBatch:
             f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
             f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(meta.pk.column)}"
         )
-        plain = [_PLAIN.get(f.get_internal_type(), ()) for f in columns]
-        params = [
-            value if type(value) in types else f.get_db_prep_save(value, connection)
-            for o in objs
-            for f, types in zip(columns, plain, strict=True)
-            for value in (getattr(o, f.attname),)
-        ]
+        # Per column: the types passed through as they are (_PLAIN), and whether the field
+        # stamps itself (auto_now, auto_now_add: set through pre_save, as the ORM would).
+        spec = [
+            (f, _PLAIN.get(f.get_internal_type(), ()), getattr(f, "auto_now", False)
+             or getattr(f, "auto_now_add", False))
+            for f in columns
+        ]  # fmt: skip
+        params = []
+        for o in objs:
+            for f, types, stamped in spec:
+                value = f.pre_save(o, add=True) if stamped else getattr(o, f.attname)
+                params.append(
+                    value if type(value) in types else f.get_db_prep_save(value, connection)
+                )
         self._parts.append((sql, params, objs))
 
     def execute(self) -> None:

@@ -673,8 +673,6 @@ def order_allocate(
         data={"plan": result.plan.explanation},
         at=now,
     )
-    for fulfilment in fulfilments:
-        fulfilment.created_at = fulfilment.updated_at = now
     batch = WriteBatch()
     batch.insert(Fulfilment, fulfilments, _FULFILMENT_COLUMNS)
     batch.insert(OrderEvent, [event], _EVENT_COLUMNS)
