@@ -144,15 +144,11 @@ def outbox_relay_batch(*, limit: int = RELAY_BATCH) -> RelayResult:
         # Fold the batch per (endpoint, topic, key): the highest version wins (the later event
         # on a tie); occurred_at is the oldest folded in.
         folded: dict[tuple[int, str, str], list] = {}
-        wants: dict[tuple[int, str], bool] = {}
         for _id, topic, key, version, channel_id, payload, created_at in events:
             for endpoint_id, endpoint_channel_id, connector in subscribers:
                 if channel_id is not None and channel_id != endpoint_channel_id:
                     continue
-                wanted = wants.get((endpoint_id, topic))
-                if wanted is None:
-                    wanted = wants[endpoint_id, topic] = connector.wants(topic)
-                if not wanted:
+                if not connector.wants(topic):
                     continue
                 slot = (endpoint_id, topic, key)
                 row = folded.get(slot)
