@@ -34,7 +34,7 @@ def channel_get_active(code: str | None, *, field: str = "channel") -> Channel:
     deactivated elsewhere stops selling within that time). Callers get their own copy."""
     if not code:
         raise ValidationError.for_field(field, _("Choose a sales channel."), code="required")
-    channel = _channels.get(code, Channel.objects.filter(code=code, is_active=True).first)
+    channel = _channels.get(code, lambda: Channel.objects.filter(code=code, is_active=True).first())
     if channel is None:
         raise ValidationError.for_field(
             field, _("Unknown sales channel: %(code)s.") % {"code": code}, code="unknown_channel"
