@@ -33,7 +33,7 @@ from catalog.models import AttributeValue, ProductVariant
 from customers.models import Customer
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory
-from omni.db import select_one
+from omni.db import columns, converted, create, from_row, savepoint, select_one
 from omni.errors import Conflict, NotFound, ValidationError
 from orders.models import Cart, CartLine, SavedItem
 from sales_channels.models import Channel
@@ -125,28 +125,6 @@ def _lines_statement() -> _LinesStatement:
     )
 
 
-@functools.cache
-def _converters(vendor: str, fields: tuple) -> list:
-    """What the ORM would apply to each column's raw value on this database (Decimal and
-    aware datetimes on SQLite; nothing on PostgreSQL): [(index, [converter, ...], column)]."""
-    found = []
-    for index, f in enumerate(fields):
-        col = f.get_col(f.model._meta.db_table)
-        chain = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
-        if chain:
-            found.append((index, chain, col))
-    return found
-
-
-def _converted(raw: Sequence, fields: tuple) -> list:
-    """A raw row as the ORM would have read it: each value converted for its model field."""
-    row = list(raw)
-    for index, chain, col in _converters(connection.vendor, fields):
-        for convert in chain:
-            row[index] = convert(row[index], col, connection)
-    return row
-
-
 def _on_sale(*, is_active: bool, listed: bool | None, listed_from, now) -> bool:
     """A product is sold on a channel when it is active and published there, from its start."""
     return bool(is_active and listed and (listed_from is None or listed_from <= now))
@@ -165,7 +143,7 @@ def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
         rows = cursor.fetchall()
     grouped: dict[int, tuple[list, list[str]]] = {}
     for raw in rows:
-        row = _converted(raw, fields)
+        row = converted(raw, fields)
         value = _translated(dict(zip(languages, row[-k:], strict=True)))
         if row[0] in grouped:
             grouped[row[0]][1].append(value)
@@ -207,10 +185,8 @@ def cart_for_customer(*, customer: Customer, channel: Channel) -> Cart:
     if cart is not None:
         return _seen_on(cart, channel)
     try:
-        with transaction.atomic():
-            return Cart.objects.create(
-                customer=customer, origin_channel=channel, last_channel=channel
-            )
+        with savepoint():
+            return create(Cart, customer=customer, origin_channel=channel, last_channel=channel)
     except IntegrityError:  # two devices at once: both get the one that won
         return Cart.objects.get(customer=customer, status=Cart.Status.ACTIVE)
 
@@ -219,7 +195,7 @@ _TOKEN = Cart._meta.get_field("token")
 
 
 def cart_create_anonymous(*, channel: Channel) -> Cart:
-    return Cart.objects.create(origin_channel=channel, last_channel=channel)
+    return create(Cart, origin_channel=channel, last_channel=channel)
 
 
 def cart_by_token(*, token: str | UUID, channel: Channel | None = None) -> Cart:
@@ -253,17 +229,17 @@ def _locked(cart: Cart, *, touch: Channel | None = None) -> Cart:
     if touch is None:
         locked = Cart.objects.select_for_update().get(pk=cart.pk)
     else:
-        fields = tuple(Cart._meta.concrete_fields)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {Cart._meta.db_table} SET last_channel_id = %s, updated_at = %s "  # noqa: S608
-                f"WHERE id = %s RETURNING {', '.join(f.column for f in fields)}",
+                f"WHERE id = %s RETURNING {columns(Cart)}",
                 [touch.pk, connection.ops.adapt_datetimefield_value(timezone.now()), cart.pk],
             )
-            row = _converted(cursor.fetchone(), fields)
-        locked = Cart.from_db(connection.alias, [f.attname for f in fields], row)
-        locked.last_channel = touch
-    if locked.status != Cart.Status.ACTIVE:
+            row = cursor.fetchone()
+        locked = None if row is None else from_row(Cart, row)
+        if locked is not None:
+            locked.last_channel = touch
+    if locked is None or locked.status != Cart.Status.ACTIVE:
         raise Conflict(_("This cart is closed."), code="cart_closed")
     return locked
 
@@ -318,7 +294,7 @@ def _variant_on_channel(
             "sku", _("Unknown SKU: %(sku)s.") % {"sku": sku}, code="unknown_sku"
         )
     if row is not None:
-        pk, found_sku, price, is_active, listed, listed_from = _converted(row, fields)
+        pk, found_sku, price, is_active, listed, listed_from = converted(row, fields)
         on_sale = _on_sale(
             is_active=is_active, listed=listed, listed_from=listed_from, now=timezone.now()
         )
@@ -384,7 +360,8 @@ def cart_add(
             quantity=wanted,
         )
         if line is None:
-            line = CartLine.objects.create(
+            line = create(
+                CartLine,
                 cart=cart,
                 variant_id=variant.variant_id,
                 quantity=wanted,

@@ -14,7 +14,6 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,7 +31,7 @@ from inventory import services as inventory
 from inventory.geo import city_position
 from inventory.models import StockLocation
 from omni.cache import ProcessCache
-from omni.db import WriteBatch, insert_many, select_one
+from omni.db import WriteBatch, create, insert_many, savepoint, select_one
 from omni.errors import Conflict, InsufficientStock, OmniError, Unprocessable, ValidationError
 from omni.outbox import Event, outbox_record_many
 from orders import pricing
@@ -338,10 +337,8 @@ def idempotency_begin(*, scope: str, key: str, fingerprint: str) -> IdempotencyK
             code="idempotency_key_required",
         )
     try:
-        # Outside a transaction the INSERT commits by itself (one round trip, not three) and a
-        # duplicate key breaks nothing; inside one, a savepoint keeps the caller's going.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            return IdempotencyKey.objects.create(scope=scope, key=key, request_hash=fingerprint)
+        with savepoint():
+            return create(IdempotencyKey, scope=scope, key=key, request_hash=fingerprint)
     except IntegrityError:
         record = IdempotencyKey.objects.get(scope=scope, key=key)
     if record.request_hash != fingerprint:
@@ -439,7 +436,8 @@ def order_place(
         locked_cart = select_one(Cart, "id = %s", [cart.pk], lock=True)
         if locked_cart is None or locked_cart.status != Cart.Status.ACTIVE:
             raise Conflict(_("This cart has already been ordered."), code="cart_closed")
-        order = Order.objects.create(
+        order = create(
+            Order,
             number=_next_number(),
             channel=channel,
             origin_channel_id=cart.origin_channel_id,

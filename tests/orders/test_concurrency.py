@@ -207,3 +207,17 @@ def test_the_same_cart_placed_twice_at_once_is_one_order(web, locations, same_ke
     assert Stock.objects.get(variant=variant).allocated == 2
     assert Cart.objects.get(pk=cart.pk).status == "ordered"
     nothing_oversold()
+
+
+def test_a_customers_devices_opening_the_cart_at_once_share_one_cart(web, app):
+    """The phone and the web both find no cart and create one at the same moment: one insert
+    wins the unique active-cart index and the other device gets that same cart."""
+    customer = f.CustomerFactory()
+    outcomes = race(
+        [lambda channel=channel: carts.cart_for_customer(customer=customer, channel=channel)
+         for channel in (web, app, web, app)]
+    )  # fmt: skip
+
+    assert unexpected(outcomes) == []
+    (cart,) = Cart.objects.filter(customer=customer)
+    assert {outcome.pk for outcome in outcomes} == {cart.pk}
