@@ -108,3 +108,46 @@ def test_a_bad_browser_sign_up_keeps_what_was_typed_and_names_the_field(client):
     form = response.context["form"]
     assert list(form.errors) == ["email"]
     assert 'value="Ali"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_token_of_a_deactivated_user_or_an_unknown_token_is_refused(api):
+    user = f.UserFactory()
+    token = f.token_for(user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/me/").status_code == 200
+
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_ACCEPT_LANGUAGE="en")
+    response = api.get("/api/v1/me/")
+    assert (response.status_code, response.json()["message"]) == (401, "User inactive or deleted.")
+
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token[:-1]}x", HTTP_ACCEPT_LANGUAGE="en")
+    response = api.get("/api/v1/me/")
+    assert (response.status_code, response.json()["message"]) == (401, "Invalid token.")
+
+
+@pytest.mark.django_db
+def test_the_token_user_and_customer_profile_are_read_in_one_query(django_assert_num_queries):
+    from customers.models import Customer
+    from omni.api.auth import TokenAuthentication
+
+    with_profile, without = f.UserFactory(), f.UserFactory()
+    profile = Customer.objects.create(user=with_profile, email=with_profile.email)
+    keys = f.token_for(with_profile), f.token_for(without)
+    auth = TokenAuthentication()
+    with django_assert_num_queries(1):
+        user, token = auth.authenticate_credentials(keys[0])
+    with django_assert_num_queries(0):
+        assert (user, token.user, user.customer, user.customer.user) == (
+            with_profile,
+            with_profile,
+            profile,
+            with_profile,
+        )
+        assert user.email == with_profile.email and user.check_password(f.PASSWORD)
+
+    with django_assert_num_queries(1):
+        user, _token = auth.authenticate_credentials(keys[1])
+    with django_assert_num_queries(0), pytest.raises(Customer.DoesNotExist):
+        user.customer  # noqa: B018 (no profile yet: known without a query)
