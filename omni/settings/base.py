@@ -163,6 +163,10 @@ else:
     # to another worker, so no task may run (or wait with an ETA) longer than this.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_ACKS_LATE = True
+# Celery's Django fix-up closes every database connection around each task unless this is
+# set; omni/celery.py applies Django's CONN_MAX_AGE rule instead (the fix-up still closes
+# them once per this many tasks).
+CELERY_DB_REUSE_MAX = 10_000
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True

@@ -215,3 +215,26 @@ def test_many_changes_of_one_key_arrive_in_version_order_and_coalesced(workers):
     assert receiver.stale == 0
     assert len(versions) <= 40  # changes made while one was in flight were folded together
     assert receiver.bodies()[-1]["data"]["available"] == 40
+
+
+def test_a_worker_keeps_its_database_connection_from_task_to_task(workers):
+    """Celery's Django fix-up would close it after every task, and each task would pay for a
+    new PostgreSQL connection; omni/celery.py keeps it for CONN_MAX_AGE, as Django does."""
+
+    def worker_connections() -> set[int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state = 'idle'"
+            )
+            return {pid for (pid,) in cursor.fetchall()}
+
+    workers.start()
+    for _ in range(3):
+        tasks.sync_sweep.delay()
+    first = wait_until(worker_connections, timeout=20)
+    for _ in range(6):
+        tasks.sync_sweep.delay()
+        time.sleep(0.2)
+    time.sleep(1.0)  # every sweep has long finished
+    assert first & worker_connections(), "the worker's connections were closed after its tasks"
