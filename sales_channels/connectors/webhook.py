@@ -263,11 +263,17 @@ class WebhookConnector(Connector):
         requests = [changes[i : i + size] for i in range(0, len(changes), size)]
         outcomes: list[Outcome] = []
         # In rounds of `parallel` requests: a 429 stops the batch, the rest waits as the
-        # receiver asked.
-        with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(requests)))) as pool:
+        # receiver asked. A round of one request (the usual batch) needs no thread.
+        pool: ThreadPoolExecutor | None = None
+        try:
             for start in range(0, len(requests), parallel):
                 round_ = requests[start : start + parallel]
-                for sent in pool.map(self._post_batch, round_):
+                if len(round_) == 1:
+                    results = [self._post_batch(round_[0])]
+                else:
+                    pool = pool or ThreadPoolExecutor(max_workers=min(parallel, len(requests)))
+                    results = pool.map(self._post_batch, round_)
+                for sent in results:
                     outcomes += sent
                 sent_count = sum(len(r) for r in requests[: start + parallel])
                 throttled = [o for o in outcomes if o.detail.get("status") == 429]
@@ -283,4 +289,7 @@ class WebhookConnector(Connector):
                             )
                         )
                     break
+        finally:
+            if pool is not None:
+                pool.shutdown()
         return outcomes
