@@ -94,6 +94,15 @@ def insert_many(
     batch.execute()
 
 
+def in_list(column: str, values: Sequence) -> tuple[str, list]:
+    """`column` is one of `values`, as SQL and its parameters: one array parameter on
+    PostgreSQL, so that the statement's text is the same however many values there are (the
+    driver converts it once and the server prepares it); a list of placeholders elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def savepoint() -> AbstractContextManager:
     """Around a write that may fail (a unique key taken by a concurrent request): inside a
     transaction, a savepoint keeps the caller's going; outside one, nothing, as the single

@@ -7,9 +7,9 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from omni.db import create, savepoint, select_one
+from omni.db import create, in_list, savepoint, select_one
 from orders.models import Cart, CartLine, IdempotencyKey
 from tests import factories as f
 
@@ -95,3 +95,13 @@ def test_a_write_refused_in_a_savepoint_leaves_the_callers_transaction_going():
         assert IdempotencyKey.objects.count() == 1  # still usable
     # (outside a transaction: tests/orders/test_concurrency.py, two devices opening a cart)
     assert IdempotencyKey.objects.get().request_hash == "h"
+
+
+def test_in_list_matches_any_of_the_values_however_many():
+    channel = f.ChannelFactory(code="web")
+    carts = [create(Cart, origin_channel=channel, last_channel=channel) for _ in range(4)]
+    for wanted in ([carts[0].pk], [c.pk for c in carts[1:]]):
+        sql, params = in_list("id", wanted)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM orders_cart WHERE {sql} ORDER BY id", params)  # noqa: S608
+            assert [pk for (pk,) in cursor.fetchall()] == wanted
