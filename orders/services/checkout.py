@@ -550,11 +550,19 @@ def order_place(
 
             order_hand_over(order=order, actor=actor, channel=channel, locked=True)
         if idempotency is not None:
-            updated = IdempotencyKey.objects.filter(
-                pk=idempotency.pk, state=IdempotencyKey.State.IN_FLIGHT
-            ).update(
-                state=IdempotencyKey.State.DONE, order=order, response_status=201, updated_at=now
-            )
+            with connection.cursor() as cursor:  # the ORM's update() took 1 ms to compile
+                cursor.execute(
+                    f"UPDATE {IdempotencyKey._meta.db_table} SET state = %s, order_id = %s,"  # noqa: S608
+                    " response_status = 201, updated_at = %s WHERE id = %s AND state = %s",
+                    [
+                        IdempotencyKey.State.DONE.value,
+                        order.pk,
+                        connection.ops.adapt_datetimefield_value(now),
+                        idempotency.pk,
+                        IdempotencyKey.State.IN_FLIGHT.value,
+                    ],
+                )
+                updated = cursor.rowcount
             if not updated:
                 raise Conflict(
                     _("A request with this Idempotency-Key was already completed."),

@@ -284,3 +284,25 @@ def test_ship_from_store_ships_from_a_store_even_when_a_warehouse_has_stock(web,
 
     assert Allocation.objects.get(reference=order.reference).location == store
     assert list(order.fulfilments.values_list("location", flat=True)) == [store.pk]
+
+
+def test_a_key_completed_meanwhile_by_another_request_rolls_the_order_back(web, customer):
+    from omni.errors import Conflict
+    from orders.models import IdempotencyKey
+
+    variant = f.product(channels=[web], price="100.00").variants.get()
+    f.stocked(web, variant, quantity=3)
+    cart = carts.cart_for_customer(customer=customer, channel=web)
+    carts.cart_add(cart=cart, channel=web, variant_id=variant.pk, quantity=1)
+    record = checkout.idempotency_begin(scope="user:1", key="k-1", fingerprint="body")
+    IdempotencyKey.objects.filter(pk=record.pk).update(state=IdempotencyKey.State.DONE)
+
+    with pytest.raises(Conflict) as error:
+        checkout.order_place(
+            cart=cart, channel=web, delivery=home(web), customer=customer, idempotency=record
+        )
+
+    assert error.value.code == "request_in_flight"
+    assert not Order.objects.exists()
+    assert Cart.objects.get(pk=cart.pk).status == Cart.Status.ACTIVE
+    assert Stock.objects.get().allocated == 0
