@@ -47,11 +47,7 @@ def from_row(model: type[M], values: Sequence) -> M:
     """A model instance from raw values of its concrete columns (in columns() order), each
     converted as the ORM converts what it reads."""
     attnames, chains = _row_spec(connection.vendor, model)
-    row = list(values)
-    for index, chain, col in chains:
-        for convert in chain:
-            row[index] = convert(row[index], col, connection)
-    return model.from_db(connection.alias, attnames, row)
+    return model.from_db(connection.alias, attnames, _apply(chains, values))
 
 
 @lru_cache(maxsize=256)
@@ -64,8 +60,12 @@ def converted(raw: Sequence, fields: Sequence[models.Field]) -> list:
     """A raw row as the ORM would have read it: each value converted for its model field
     (Decimals and aware datetimes on SQLite, JSON everywhere, nothing for most columns on
     PostgreSQL)."""
+    return _apply(_converters(connection.vendor, tuple(fields)), raw)
+
+
+def _apply(chains: list, raw: Sequence) -> list:
     row = list(raw)
-    for index, chain, col in _converters(connection.vendor, tuple(fields)):
+    for index, chain, col in chains:
         for convert in chain:
             row[index] = convert(row[index], col, connection)
     return row
