@@ -155,6 +155,33 @@ class StockLocationAdmin(admin.ModelAdmin):
         (_("Services"), {"fields": ["ships_to_customers", "click_and_collect", "accepts_returns"]}),
     ]
 
+    def save_related(self, request, form, formsets, change):
+        """Which channels sell from here, their safety stock, or the location opened or closed:
+        the channels concerned (before and after) are told their new availability of
+        everything stocked here, in the same transaction."""
+        location = form.instance
+        before = set(
+            ChannelLocation.objects.filter(location=location).values_list("channel_id", flat=True)
+        )
+        super().save_related(request, form, formsets, change)
+        if not change or not (
+            "is_active" in form.changed_data or any(f.has_changed() for f in formsets)
+        ):
+            return
+        after = set(
+            ChannelLocation.objects.filter(location=location).values_list("channel_id", flat=True)
+        )
+        count = services.channel_availability_refresh(
+            channel_ids=before | after, location_ids=[location.pk]
+        )
+        if count:
+            self.message_user(
+                request,
+                gettext("%(count)d availability updates queued for the channels concerned.")
+                % {"count": count},
+                messages.INFO,
+            )
+
 
 # --- stock ----------------------------------------------------------------------------------
 

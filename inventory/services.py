@@ -1365,6 +1365,59 @@ def transfer_cancel(*, transfer: Transfer, actor: User | None = None) -> Transfe
         return transfer
 
 
+# --- the channels' stock configuration changed ----------------------------------------------
+
+
+def channel_availability_refresh(
+    *, channel_ids: Iterable[int], location_ids: Iterable[int], chunk: int = 500
+) -> int:
+    """Tell the channels what they can sell after their stock configuration changed (a channel
+    starts or stops selling from a location, its safety stock there, a location opened or
+    closed): every variant stocked at those locations gets a new availability version, and
+    each of the channels an availability event under the configuration as this transaction
+    now has it, whether the number moved or not (the version has). In the caller's
+    transaction, under the variants' locks, `chunk` variants at a time. Returns the number of
+    events recorded."""
+    channel_config_changed()  # read the configuration as saved in this transaction
+    channels = list(Channel.objects.filter(pk__in=set(channel_ids)).order_by("pk"))
+    variant_ids = sorted(
+        set(
+            Stock.objects.filter(location_id__in=set(location_ids)).values_list(
+                "variant_id", flat=True
+            )
+        )
+    )
+    total = 0
+    with transaction.atomic():
+        for start in range(0, len(variant_ids) if channels else 0, chunk):
+            total += _availability_refresh_chunk(channels, variant_ids[start : start + chunk])
+    channel_config_changed()  # what was read here is not committed yet: not to be kept
+    return total
+
+
+def _availability_refresh_chunk(channels: list[Channel], ids: list[int]) -> int:
+    from inventory.selectors import availability_for_channel  # selectors import services
+
+    versions = variants_lock(ids)
+    skus = dict(ProductVariant.objects.filter(pk__in=ids).values_list("id", "sku"))
+    events = []
+    for channel in channels:
+        available = availability_for_channel(channel=channel, variant_ids=ids)
+        events += [
+            availability_event(
+                variant_id=vid,
+                sku=skus[vid],
+                channel_id=channel.pk,
+                channel_code=channel.code,
+                available=available[vid],
+                version=versions[vid],
+            )
+            for vid in ids
+        ]
+    outbox_record_many(events)
+    return len(events)
+
+
 # --- audit ----------------------------------------------------------------------------------
 
 

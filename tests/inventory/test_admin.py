@@ -15,6 +15,7 @@ from inventory.models import (
     StockMovement,
     Transfer,
 )
+from inventory.services import TOPIC_AVAILABILITY
 from omni.models import OutboxEvent
 from tests import factories as f
 
@@ -515,46 +516,106 @@ def test_the_ledger_and_holds_cannot_be_added_changed_or_deleted(admin_client, b
     assert apps.get_model("inventory", model).objects.filter(pk=obj.pk).exists()
 
 
+def location_form(location, links: list[tuple], *, is_active: bool = True) -> dict:
+    """The location's change form as the admin posts it, with its channel rows:
+    [(ChannelLocation or None, channel, priority, safety stock, delete?)]."""
+    data = {
+        "code": location.code,
+        "name": location.name,
+        "kind": location.kind,
+        "channel": "",
+        "address_line": "",
+        "district": "",
+        "city": location.city,
+        "postal_code": "",
+        "country": "TR",
+        "latitude": str(location.latitude),
+        "longitude": str(location.longitude),
+        "ships_to_customers": "on",
+        "accepts_returns": "on",
+        "channels-TOTAL_FORMS": str(len(links)),
+        "channels-INITIAL_FORMS": str(sum(1 for link, *_rest in links if link)),
+        "channels-MIN_NUM_FORMS": "0",
+        "channels-MAX_NUM_FORMS": "1000",
+    }
+    if is_active:
+        data["is_active"] = "on"
+    for n, (link, channel, priority, safety, delete) in enumerate(links):
+        data.update(
+            {
+                f"channels-{n}-location": location.pk,
+                f"channels-{n}-channel": channel.pk,
+                f"channels-{n}-priority": str(priority),
+                f"channels-{n}-safety_stock": str(safety),
+            }
+        )
+        if link:
+            data[f"channels-{n}-id"] = link.pk
+        if delete:
+            data[f"channels-{n}-DELETE"] = "on"
+    return data
+
+
+def post_location(admin_client, location, links, **kwargs):
+    url = reverse("admin:inventory_stocklocation_change", args=[location.pk])
+    response = admin_client.post(url, location_form(location, links, **kwargs))
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    return response
+
+
+def availability_told(variant) -> dict[str, tuple[int, int]]:
+    """{channel code: (available, version)} of the newest availability event of the variant."""
+    told = {}
+    for event in OutboxEvent.objects.filter(topic=TOPIC_AVAILABILITY).order_by("id"):
+        if event.payload["variant_id"] == variant.pk:
+            told[event.payload["channel"]] = (event.payload["available"], event.version)
+    return told
+
+
 def test_channel_locations_are_configured_on_the_location(admin_client, web, dc):
     app = f.ChannelFactory(code="app")
     link = ChannelLocation.objects.get(channel=web, location=dc)
-    url = reverse("admin:inventory_stocklocation_change", args=[dc.pk])
-    data = {
-        "code": dc.code,
-        "name": dc.name,
-        "kind": dc.kind,
-        "channel": "",
-        "is_active": "on",
-        "address_line": "",
-        "district": "",
-        "city": dc.city,
-        "postal_code": "",
-        "country": "TR",
-        "latitude": str(dc.latitude),
-        "longitude": str(dc.longitude),
-        "ships_to_customers": "on",
-        "accepts_returns": "on",
-        "channels-TOTAL_FORMS": "2",
-        "channels-INITIAL_FORMS": "1",
-        "channels-MIN_NUM_FORMS": "0",
-        "channels-MAX_NUM_FORMS": "1000",
-        "channels-0-id": link.pk,
-        "channels-0-location": dc.pk,
-        "channels-0-channel": web.pk,
-        "channels-0-priority": "0",
-        "channels-0-safety_stock": "2",
-        "channels-1-location": dc.pk,
-        "channels-1-channel": app.pk,
-        "channels-1-priority": "1",
-        "channels-1-safety_stock": "0",
-    }
-    response = admin_client.post(url, data)
-    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    post_location(admin_client, dc, [(link, web, 0, 2, False), (None, app, 1, 0, False)])
     assert list(
         ChannelLocation.objects.filter(location=dc)
         .order_by("channel__code")
         .values_list("channel__code", "priority", "safety_stock")
     ) == [("app", 1, 0), ("web", 0, 2)]
+
+
+def test_a_new_channel_configuration_is_pushed_to_the_channels_concerned(
+    admin_client, web, dc, variant
+):
+    """The channels learn what they can sell now, with a newer version than the last stock
+    change they were told of, so no receiver drops it as stale."""
+    app = f.ChannelFactory(code="app")
+    services.stock_receive(variant=variant, location=dc, quantity=10)
+    (_available, version) = availability_told(variant)["web"]
+    link = ChannelLocation.objects.get(channel=web, location=dc)
+
+    post_location(admin_client, dc, [(link, web, 0, 3, False), (None, app, 1, 0, False)])
+    told = availability_told(variant)
+    assert told["web"][0] == 7 and told["app"][0] == 10
+    assert told["web"][1] > version and told["app"][1] == told["web"][1]
+
+    app_link = ChannelLocation.objects.get(channel=app, location=dc)
+    post_location(admin_client, dc, [(link, web, 0, 3, False), (app_link, app, 1, 0, True)])
+    assert availability_told(variant)["app"][0] == 0  # app stopped selling from here
+
+    post_location(admin_client, dc, [(link, web, 0, 3, False)], is_active=False)
+    assert availability_told(variant)["web"][0] == 0  # the location closed
+    assert services.stock_audit() == []
+
+
+def test_saving_a_location_without_stock_changes_tells_no_channel(admin_client, web, dc, variant):
+    services.stock_receive(variant=variant, location=dc, quantity=10)
+    before = OutboxEvent.objects.count()
+    link = ChannelLocation.objects.get(channel=web, location=dc)
+    data = location_form(dc, [(link, web, link.priority, link.safety_stock, False)])
+    data["name"] = "Gebze distribution centre"  # not stock configuration
+    url = reverse("admin:inventory_stocklocation_change", args=[dc.pk])
+    assert admin_client.post(url, data).status_code == 302
+    assert OutboxEvent.objects.count() == before
 
 
 # --- transfers --------------------------------------------------------------------------------
