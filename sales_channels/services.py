@@ -291,8 +291,14 @@ def _endpoint_lock(endpoint_id: int) -> Iterator[bool]:
         yield got
     finally:
         if got:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, endpoint_id])
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, endpoint_id])
+            except Exception:
+                # The session must not outlive a lock it could not give back: workers keep
+                # their connection from task to task.
+                connection.close()
+                raise
 
 
 _LOCK_SPACE = 0x0D1  # advisory-lock namespace of endpoint senders
@@ -415,12 +421,10 @@ def deliveries_record(
         delivery.next_attempt_at = now + timedelta(seconds=wait)
         retried.append(delivery)
     result.delivered, result.failed, result.dead = len(delivered), len(retried), len(dead)
-    now_db = connection.ops.adapt_datetimefield_value(now)
-    paused_until = (
-        connection.ops.adapt_datetimefield_value(now + timedelta(seconds=result.retry_after))
-        if result.retry_after
-        else None
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    now_db = adapt(now)
+    # The receiver asked us to wait (429 Retry-After): nothing is sent to it before then.
+    paused_until = now + timedelta(seconds=result.retry_after) if result.retry_after else None
     # The delivered ones and the endpoint's success: one statement on PostgreSQL, no
     # transaction to open and commit when all went well.
     batch = WriteBatch()
@@ -435,7 +439,7 @@ def deliveries_record(
             f"UPDATE {ChannelEndpoint._meta.db_table} SET last_success_at = %s,"  # noqa: S608
             " consecutive_failures = 0, is_failing = %s, failing_since = NULL,"
             " paused_until = COALESCE(%s, paused_until) WHERE id = %s",
-            [now_db, False, paused_until, endpoint.pk],
+            [now_db, False, adapt(paused_until) if paused_until else None, endpoint.pk],
         )
     with transaction.atomic() if retried or dead else nullcontext():
         batch.execute()
@@ -444,13 +448,11 @@ def deliveries_record(
         if dead:
             Delivery.objects.bulk_update(dead, ["status", "last_error"])
         failures = result.failed + result.dead
-        changes: dict = {}
-        if result.retry_after:
-            changes["paused_until"] = now + timedelta(seconds=result.retry_after)
         if failures and not delivered:
             threshold = int(_setting("OMNI_SYNC_FAILING_AFTER", 10))
+            paused = {"paused_until": paused_until} if paused_until else {}
             ChannelEndpoint.objects.filter(pk=endpoint.pk).update(
-                consecutive_failures=F("consecutive_failures") + failures, **changes
+                consecutive_failures=F("consecutive_failures") + failures, **paused
             )
             ChannelEndpoint.objects.filter(
                 pk=endpoint.pk, is_failing=False, consecutive_failures__gte=threshold

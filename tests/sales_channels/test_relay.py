@@ -368,3 +368,32 @@ def test_the_body_is_json_with_turkish_letters_kept(web, receiver):
     tasks.outbox_relay()
     assert receiver.bodies()[0]["data"]["name"] == "Keten gömlek İğne"
     assert json.dumps(receiver.bodies()[0], ensure_ascii=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_lock_that_cannot_be_given_back_ends_with_its_session(web):
+    """A worker keeps its connection from task to task, so a sender's session lock that the
+    unlock failed to release (here: the caller's transaction had failed) must not stay held
+    by that connection: it is closed, and the next sender can take the endpoint."""
+    import psycopg
+    from django.db import DatabaseError
+
+    endpoint = endpoint_for(web, "http://127.0.0.1:9/web")
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        services._endpoint_lock(endpoint.pk) as got,
+        connection.cursor() as cursor,
+    ):
+        assert got
+        cursor.execute("SELECT 1 / 0")  # the transaction fails; the unlock then cannot run
+
+    params = connection.get_connection_params()
+    with psycopg.connect(
+        dbname=params["dbname"], host=params.get("host"), port=params.get("port"),
+        user=params.get("user"), autocommit=True,
+    ) as other:  # fmt: skip
+        taken = other.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [services._LOCK_SPACE, endpoint.pk]
+        ).fetchone()[0]
+    assert taken, "the lock is still held by the failed sender's connection"
