@@ -157,8 +157,8 @@ class StockLocationAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         """Which channels sell from here, their safety stock, or the location opened or closed:
-        the channels concerned (before and after) are told their new availability of
-        everything stocked here, in the same transaction."""
+        the channels concerned (before and after) are to be told their new availability of
+        everything stocked here (recorded in the same transaction, sent by a task)."""
         location = form.instance
         before = set(
             ChannelLocation.objects.filter(location=location).values_list("channel_id", flat=True)
@@ -171,14 +171,15 @@ class StockLocationAdmin(admin.ModelAdmin):
         after = set(
             ChannelLocation.objects.filter(location=location).values_list("channel_id", flat=True)
         )
-        count = services.channel_availability_refresh(
+        if services.channel_availability_refresh(
             channel_ids=before | after, location_ids=[location.pk]
-        )
-        if count:
+        ):
             self.message_user(
                 request,
-                gettext("%(count)d availability updates queued for the channels concerned.")
-                % {"count": count},
+                gettext(
+                    "The channels selling from here will be told what they can sell now, "
+                    "within a few seconds."
+                ),
                 messages.INFO,
             )
 

@@ -353,3 +353,27 @@ class LowStockAlert(models.Model):
 
     def __str__(self) -> str:
         return f"low stock {self.stock_id} ({self.free_at_alert} ≤ {self.reorder_point})"
+
+
+class AvailabilityRefresh(models.Model):
+    """Channels to be told their availability again after their stock configuration changed:
+    recorded in the transaction of the change, worked through by a Celery task a chunk of
+    variants at a time (a location may hold very many), each chunk in a transaction of its own
+    that moves `after_variant` on. A lost task or a dead worker leaves it to the beat sweep."""
+
+    channel_ids = models.JSONField(_("channels"))
+    location_ids = models.JSONField(_("locations"))
+    after_variant = models.BigIntegerField(default=0)  # variants up to this id are done
+    events = models.PositiveIntegerField(_("events recorded"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], name="availability_refresh_open", condition=Q(done_at=None))
+        ]
+        verbose_name = _("availability refresh")
+        verbose_name_plural = _("availability refreshes")
+
+    def __str__(self) -> str:
+        return f"availability refresh {self.pk} (channels {self.channel_ids})"

@@ -36,6 +36,7 @@ from inventory.geo import distance_km
 from inventory.locks import variants_lock
 from inventory.models import (
     Allocation,
+    AvailabilityRefresh,
     ChannelLocation,
     LowStockAlert,
     Reservation,
@@ -1369,30 +1370,59 @@ def transfer_cancel(*, transfer: Transfer, actor: User | None = None) -> Transfe
 
 
 def channel_availability_refresh(
-    *, channel_ids: Iterable[int], location_ids: Iterable[int], chunk: int = 500
-) -> int:
-    """Tell the channels what they can sell after their stock configuration changed (a channel
-    starts or stops selling from a location, its safety stock there, a location opened or
-    closed): every variant stocked at those locations gets a new availability version, and
-    each of the channels an availability event under the configuration as this transaction
-    now has it, whether the number moved or not (the version has). In the caller's
-    transaction, under the variants' locks, `chunk` variants at a time. Returns the number of
-    events recorded."""
-    channel_config_changed()  # read the configuration as saved in this transaction
-    channels = list(Channel.objects.filter(pk__in=set(channel_ids)).order_by("pk"))
-    variant_ids = sorted(
-        set(
-            Stock.objects.filter(location_id__in=set(location_ids)).values_list(
-                "variant_id", flat=True
-            )
-        )
+    *, channel_ids: Iterable[int], location_ids: Iterable[int]
+) -> AvailabilityRefresh | None:
+    """Have the channels told what they can sell after their stock configuration changed (a
+    channel starts or stops selling from a location, its safety stock there, a location opened
+    or closed). Recorded in the caller's transaction; after the commit a task gives every
+    variant stocked at those locations a new availability version and records an availability
+    event for each of the channels, whether the number moved or not (the version has): see
+    availability_refresh_step. None when there is nothing to tell."""
+    channel_ids, location_ids = sorted(set(channel_ids)), sorted(set(location_ids))
+    if not channel_ids or not location_ids:
+        return None
+    refresh = AvailabilityRefresh.objects.create(channel_ids=channel_ids, location_ids=location_ids)
+    from inventory.tasks import availability_refresh_run
+
+    # Once every process has the new configuration (each keeps it that long): a stock change
+    # told with the old one in the meantime is then superseded by a newer version.
+    wait = settings.OMNI_STOCK_CONFIG_SECONDS
+    transaction.on_commit(
+        lambda: availability_refresh_run.apply_async((refresh.pk,), countdown=wait), robust=True
     )
-    total = 0
+    return refresh
+
+
+def availability_refresh_step(*, refresh_id: int, chunk: int = 500) -> bool:
+    """The next `chunk` variants of a refresh, in a transaction of their own, under the
+    variants' locks (as a stock change takes them), with the configuration as committed.
+    Returns whether any remain. Safe to run twice and from two workers at once: the refresh
+    row is locked, and a chunk done is never done again."""
+    channel_config_changed()  # as committed, not as this process last read it
     with transaction.atomic():
-        for start in range(0, len(variant_ids) if channels else 0, chunk):
-            total += _availability_refresh_chunk(channels, variant_ids[start : start + chunk])
-    channel_config_changed()  # what was read here is not committed yet: not to be kept
-    return total
+        refresh = (
+            AvailabilityRefresh.objects.select_for_update()
+            .filter(pk=refresh_id, done_at__isnull=True)
+            .first()
+        )
+        if refresh is None:
+            return False
+        ids = list(
+            Stock.objects.filter(
+                location_id__in=refresh.location_ids, variant_id__gt=refresh.after_variant
+            )
+            .order_by("variant_id")
+            .values_list("variant_id", flat=True)
+            .distinct()[:chunk]
+        )
+        channels = list(Channel.objects.filter(pk__in=refresh.channel_ids).order_by("pk"))
+        if ids and channels:
+            refresh.events += _availability_refresh_chunk(channels, ids)
+            refresh.after_variant = ids[-1]
+        if len(ids) < chunk or not channels:
+            refresh.done_at = timezone.now()
+        refresh.save(update_fields=["after_variant", "events", "done_at"])
+        return refresh.done_at is None
 
 
 def _availability_refresh_chunk(channels: list[Channel], ids: list[int]) -> int:

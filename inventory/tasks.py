@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import timedelta
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
@@ -13,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory import services
-from inventory.models import LowStockAlert
+from inventory.models import AvailabilityRefresh, LowStockAlert
 
 logger = logging.getLogger(__name__)
 
@@ -98,3 +100,32 @@ def reservations_expire() -> int:
         total += deleted
         if not deleted:
             return total
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def availability_refresh_run(
+    refresh_id: int, budget_seconds: float = 20.0, chunk: int = 500
+) -> bool:
+    """Tell the channels their availability after a stock configuration change, chunk after
+    chunk; hands the rest to a fresh run when its time is up. Returns whether it finished."""
+    deadline = time.monotonic() + budget_seconds
+    while services.availability_refresh_step(refresh_id=refresh_id, chunk=chunk):
+        if time.monotonic() >= deadline:
+            availability_refresh_run.delay(refresh_id, budget_seconds, chunk)
+            return False
+    return True
+
+
+@shared_task(acks_late=True)
+def availability_refresh_pending() -> int:
+    """Beat: finish the refreshes a lost message or a dead worker left undone (not those just
+    made, whose own task is still waiting for the configuration to reach every process)."""
+    quiet = timezone.now() - timedelta(seconds=60)
+    pending = list(
+        AvailabilityRefresh.objects.filter(done_at__isnull=True, created_at__lte=quiet)
+        .order_by("id")
+        .values_list("id", flat=True)[:20]
+    )
+    for refresh_id in pending:
+        availability_refresh_run.delay(refresh_id)
+    return len(pending)

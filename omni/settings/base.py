@@ -199,6 +199,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "inventory.tasks.reservations_expire",
         "schedule": 60.0,
     },
+    "inventory-availability-refresh-pending": {
+        "task": "inventory.tasks.availability_refresh_pending",
+        "schedule": 60.0,
+    },
     "inventory-low-stock-notify-pending": {
         "task": "inventory.tasks.low_stock_notify_pending",
         "schedule": 300.0,

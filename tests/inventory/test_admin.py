@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from inventory import services
 from inventory.models import (
+    AvailabilityRefresh,
     ChannelLocation,
     LowStockAlert,
     Stock,
@@ -584,7 +585,7 @@ def test_channel_locations_are_configured_on_the_location(admin_client, web, dc)
 
 
 def test_a_new_channel_configuration_is_pushed_to_the_channels_concerned(
-    admin_client, web, dc, variant
+    admin_client, web, dc, variant, django_capture_on_commit_callbacks
 ):
     """The channels learn what they can sell now, with a newer version than the last stock
     change they were told of, so no receiver drops it as stale."""
@@ -593,16 +594,19 @@ def test_a_new_channel_configuration_is_pushed_to_the_channels_concerned(
     (_available, version) = availability_told(variant)["web"]
     link = ChannelLocation.objects.get(channel=web, location=dc)
 
-    post_location(admin_client, dc, [(link, web, 0, 3, False), (None, app, 1, 0, False)])
+    with django_capture_on_commit_callbacks(execute=True):
+        post_location(admin_client, dc, [(link, web, 0, 3, False), (None, app, 1, 0, False)])
     told = availability_told(variant)
     assert told["web"][0] == 7 and told["app"][0] == 10
     assert told["web"][1] > version and told["app"][1] == told["web"][1]
 
     app_link = ChannelLocation.objects.get(channel=app, location=dc)
-    post_location(admin_client, dc, [(link, web, 0, 3, False), (app_link, app, 1, 0, True)])
+    with django_capture_on_commit_callbacks(execute=True):
+        post_location(admin_client, dc, [(link, web, 0, 3, False), (app_link, app, 1, 0, True)])
     assert availability_told(variant)["app"][0] == 0  # app stopped selling from here
 
-    post_location(admin_client, dc, [(link, web, 0, 3, False)], is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_location(admin_client, dc, [(link, web, 0, 3, False)], is_active=False)
     assert availability_told(variant)["web"][0] == 0  # the location closed
     assert services.stock_audit() == []
 
@@ -616,6 +620,7 @@ def test_saving_a_location_without_stock_changes_tells_no_channel(admin_client, 
     url = reverse("admin:inventory_stocklocation_change", args=[dc.pk])
     assert admin_client.post(url, data).status_code == 302
     assert OutboxEvent.objects.count() == before
+    assert not AvailabilityRefresh.objects.exists()
 
 
 # --- transfers --------------------------------------------------------------------------------
