@@ -2,6 +2,7 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -33,12 +34,16 @@ class ChannelAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Resync: send the current state to the channel's endpoints"))
     def resync(self, request, queryset):
+        """A task records the state (a large catalogue takes minutes, longer than a request
+        may); the sync status page shows it flowing out."""
+        from sales_channels.tasks import channel_resync
+
         for channel in queryset.order_by("pk"):
-            count = services.channel_resync(channel=channel)
+            transaction.on_commit(lambda pk=channel.pk: channel_resync.delay(pk), robust=True)
             self.message_user(
                 request,
-                _("%(channel)s: %(count)d changes queued for its endpoints.")
-                % {"channel": channel.code, "count": count},
+                _("%(channel)s: its current state will be sent to its endpoints shortly.")
+                % {"channel": channel.code},
                 messages.SUCCESS,
             )
 

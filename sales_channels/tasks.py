@@ -155,3 +155,13 @@ def sync_sweep() -> int:
 def sync_prune() -> int:
     """Beat, hourly: forget relayed outbox events and delivered deliveries after N days."""
     return services.outbox_prune()
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1860)
+def channel_resync(channel_id: int) -> int:
+    """The admin's resync of a channel, off the request (a large catalogue takes minutes).
+    Running it twice sends the same state twice: receivers drop the stale copy by version."""
+    from sales_channels.models import Channel
+
+    channel = Channel.objects.filter(pk=channel_id).first()
+    return services.channel_resync(channel=channel) if channel is not None else 0

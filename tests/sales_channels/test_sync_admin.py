@@ -182,15 +182,21 @@ def test_the_sync_channel_command(receiver, capsys):
     assert str(bad.value) == "No sales channel with the code nope (known: web)."
 
 
-def test_the_resync_admin_action(staff):
+def test_the_resync_admin_action_hands_the_work_to_a_task(
+    staff, django_capture_on_commit_callbacks
+):
     web = f.ChannelFactory(code="web")
     f.product(channels=[web])
     before = OutboxEvent.objects.count()
-    response = staff.post(
-        reverse("admin:sales_channels_channel_changelist"),
-        {"action": "resync", "_selected_action": [web.pk]},
-    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = staff.post(
+            reverse("admin:sales_channels_channel_changelist"),
+            {"action": "resync", "_selected_action": [web.pk]},
+        )
     assert response.status_code == 302
+    assert OutboxEvent.objects.count() == before  # nothing done in the request
+    for callback in callbacks:
+        callback()  # after the commit: the task (eager here)
     assert OutboxEvent.objects.count() == before + 3
 
 
