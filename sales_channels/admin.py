@@ -34,18 +34,27 @@ class ChannelAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Resync: send the current state to the channel's endpoints"))
     def resync(self, request, queryset):
+        for channel in queryset.order_by("pk"):
+            self._resync_after_commit(request, channel)
+
+    def save_model(self, request, obj, form, change):
+        """A channel switched on again was sent nothing while it was off: it gets a resync."""
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and obj.is_active:
+            self._resync_after_commit(request, obj)
+
+    def _resync_after_commit(self, request, channel: Channel) -> None:
         """A task records the state (a large catalogue takes minutes, longer than a request
         may); the sync status page shows it flowing out."""
         from sales_channels.tasks import channel_resync
 
-        for channel in queryset.order_by("pk"):
-            transaction.on_commit(lambda pk=channel.pk: channel_resync.delay(pk), robust=True)
-            self.message_user(
-                request,
-                _("%(channel)s: its current state will be sent to its endpoints shortly.")
-                % {"channel": channel.code},
-                messages.SUCCESS,
-            )
+        transaction.on_commit(lambda pk=channel.pk: channel_resync.delay(pk), robust=True)
+        self.message_user(
+            request,
+            _("%(channel)s: its current state will be sent to its endpoints shortly.")
+            % {"channel": channel.code},
+            messages.SUCCESS,
+        )
 
 
 # --- channel sync ---------------------------------------------------------------------------

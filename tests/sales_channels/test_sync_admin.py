@@ -200,6 +200,23 @@ def test_the_resync_admin_action_hands_the_work_to_a_task(
     assert OutboxEvent.objects.count() == before + 3
 
 
+def test_a_channel_switched_on_again_is_resynced(staff, django_capture_on_commit_callbacks):
+    web = f.ChannelFactory(code="web", is_active=False)
+    f.product(channels=[web])
+    url = reverse("admin:sales_channels_channel_change", args=[web.pk])
+    form = staff.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    before = OutboxEvent.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(url, {**data, "name": "Web shop"}).status_code == 302
+    assert OutboxEvent.objects.count() == before  # still off: nothing to send
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff.post(url, {**data, "is_active": "on"}).status_code == 302
+    assert OutboxEvent.objects.count() == before + 3  # its state, as a resync sends it
+
+
 def test_rotating_a_secret_from_the_admin_keeps_the_old_one_for_a_day(staff):
     hook = endpoint_for(f.ChannelFactory(code="web"), "https://x.example.com/h")
     staff.post(
