@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from omni.db import WriteBatch, converted, in_list, select_one
+from omni.db import WriteBatch, columns, converted, from_row, in_list, select_one
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from omni.outbox import outbox_record_many
@@ -239,8 +239,8 @@ def _deliveries_upsert(folded: dict[tuple[int, str, str], list]) -> None:
         # One array per column: the statement's text is the same for every batch, so the
         # driver converts it once and the server prepares it, where a VALUES list as long as
         # the batch was parsed afresh each time (a tenth of a sync worker's time).
-        columns = list(zip(*((*slot, *row) for slot, row in rows), strict=True))
-        endpoint_ids, topics, keys, versions, payloads, channel_ids, occurred = columns
+        arrays = list(zip(*((*slot, *row) for slot, row in rows), strict=True))
+        endpoint_ids, topics, keys, versions, payloads, channel_ids, occurred = arrays
         sql = (
             sql_insert  # noqa: S608 (the model's own names; the values are parameters)
             + " SELECT e, d, t, k, v, c, p::jsonb, %s, 0, %s, %s, '', o, %s FROM unnest("
@@ -337,7 +337,6 @@ def deliveries_claim(*, endpoint: ChannelEndpoint, limit: int, lease: float) -> 
     until = now + timedelta(seconds=lease)
     if connection.vendor == "postgresql":
         table = Delivery._meta.db_table
-        columns = ", ".join(f"d.{f.column}" for f in Delivery._meta.concrete_fields)
         # The table's own name and columns, never input.
         sql = (
             f"UPDATE {table} AS d SET attempts = d.attempts + 1, next_attempt_at = %s"  # noqa: S608
@@ -345,15 +344,13 @@ def deliveries_claim(*, endpoint: ChannelEndpoint, limit: int, lease: float) -> 
             " WHERE endpoint_id = %s AND status = %s"
             " AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT %s"
             " FOR UPDATE SKIP LOCKED) AS due"
-            f" WHERE d.id = due.id RETURNING {columns}, due.was_due"
+            f" WHERE d.id = due.id RETURNING {columns(Delivery, 'd')}, due.was_due, d.id"
         )
-        claimed = list(
-            Delivery.objects.raw(
-                sql, [until, endpoint.pk, Delivery.Status.PENDING.value, now, limit]
-            )
-        )
-        claimed.sort(key=lambda d: (d.was_due, d.id))  # the order they fell due in
-        return claimed
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [until, endpoint.pk, Delivery.Status.PENDING.value, now, limit])
+            rows = cursor.fetchall()
+        rows.sort(key=lambda row: row[-2:])  # the order they fell due in: was_due, then id
+        return [from_row(Delivery, row[:-2]) for row in rows]
     with transaction.atomic():
         claimed = list(
             _due(endpoint.pk, now)
