@@ -160,19 +160,21 @@ class StockLocationAdmin(admin.ModelAdmin):
         the channels concerned (before and after) are to be told their new availability of
         everything stocked here (recorded in the same transaction, sent by a task)."""
         location = form.instance
-        before = set(
-            ChannelLocation.objects.filter(location=location).values_list("channel_id", flat=True)
-        )
-        super().save_related(request, form, formsets, change)
-        if not change or not (
+        changed = change and (
             "is_active" in form.changed_data or any(f.has_changed() for f in formsets)
-        ):
-            return
-        after = set(
-            ChannelLocation.objects.filter(location=location).values_list("channel_id", flat=True)
         )
+        if not changed:
+            super().save_related(request, form, formsets, change)
+            return
+
+        def selling() -> set[int]:
+            links = ChannelLocation.objects.filter(location=location)
+            return set(links.values_list("channel_id", flat=True))
+
+        before = selling()
+        super().save_related(request, form, formsets, change)
         if services.channel_availability_refresh(
-            channel_ids=before | after, location_ids=[location.pk]
+            channel_ids=before | selling(), location_ids=[location.pk]
         ):
             self.message_user(
                 request,
