@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import conftest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,11 +29,25 @@ def test_compose_runs_web_worker_beat_postgres_and_redis_from_one_image():
         assert env["REDIS_URL"].startswith("redis://")
 
 
-@pytest.mark.skipif(
-    not (shutil.which("docker-compose") or shutil.which("docker")), reason="no compose client"
-)
+def _compose_client_missing(reason: str) -> None:
+    """Locally a missing compose client skips the check; in CI (OMNI_REQUIRE_SERVICES=1) it is a
+    failure, as a missing PostgreSQL, Redis or chromium is, so CI cannot go green by skipping."""
+    if conftest.REQUIRE_SERVICES:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _compose_command() -> list[str]:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker"):
+        return ["docker", "compose"]
+    _compose_client_missing("needs a compose client (docker-compose or docker compose)")
+    raise AssertionError("unreachable")
+
+
 def test_the_compose_client_accepts_the_file():
-    command = ["docker-compose"] if shutil.which("docker-compose") else ["docker", "compose"]
+    command = _compose_command()
     result = subprocess.run(
         [*command, "config", "--quiet"],
         cwd=ROOT,
@@ -45,5 +61,15 @@ def test_the_compose_client_accepts_the_file():
         text in result.stderr
         for text in ("unknown command", "is not a docker command", "unknown flag")
     ):
-        pytest.skip("docker has no compose plugin")
+        _compose_client_missing("needs a compose client: docker has no compose plugin")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_missing_compose_client_fails_in_ci_and_skips_locally(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(conftest, "REQUIRE_SERVICES", True)
+    with pytest.raises(pytest.fail.Exception, match="needs a compose client"):
+        _compose_command()
+    monkeypatch.setattr(conftest, "REQUIRE_SERVICES", False)
+    with pytest.raises(pytest.skip.Exception, match="needs a compose client"):
+        _compose_command()
