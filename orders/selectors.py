@@ -26,9 +26,10 @@ from catalog.models import AttributeValue, ProductVariant
 from customers.models import Customer
 from omni.errors import NotFound, ValidationError
 from orders import pricing
-from orders.models import Cart, Fulfilment, Order, OrderEvent, SavedItem
+from orders.models import Cart, Fulfilment, Order, OrderEvent, Return, SavedItem
 from orders.services.carts import CartChange, LineInfo, cart_review, lines_info
 from orders.services.checkout import Checkout, lines_quote
+from orders.services.returns import PERM_CHANGE_RETURN, returns_query
 from sales_channels.models import Channel
 
 # --- variants by SKU ------------------------------------------------------------------------
@@ -334,3 +335,27 @@ def customer_get(*, pk: int) -> Customer:
     if customer is None:
         raise NotFound(_("Customer not found."), code="customer_not_found")
     return customer
+
+
+# --- returns, as staff see them -------------------------------------------------------------
+
+
+def returns_for_staff(*, user: User, handing_in: bool = False) -> QuerySet[Return]:
+    """The returns a staff member may read and act on: the one scoping rule of every staff action
+    on a return (receive, refund, reject, drop the exchange, and the answer each gives). Merchant
+    staff holding orders.change_return: every return. Store staff: a return handed in at one of
+    their stores, or, until it is handed in somewhere, one requested at one of their stores.
+    Handing a return in at the counter (`handing_in`: receiving it, or first dropping an exchange
+    that is out of stock) also reaches a return requested online that no store holds yet, since
+    the shopper may bring it to any store. Anyone else: none. What is out of scope is a 404."""
+    if user.has_perm(PERM_CHANGE_RETURN):
+        return returns_query()
+    if not user.is_store_staff:
+        return returns_query().none()
+    stores = user.stores.values("pk")
+    scope = Q(location__channel__in=stores) | Q(location__isnull=True, channel__in=stores)
+    if handing_in:
+        scope |= Q(location__isnull=True, status=Return.Status.REQUESTED) & ~Q(
+            channel__kind=Channel.Kind.STORE
+        )
+    return returns_query().filter(scope)

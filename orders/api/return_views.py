@@ -2,7 +2,8 @@
 
 Shoppers see and return only their own orders: another customer's order or return is a 404,
 as if it did not exist. Staff endpoints are for store staff (at their own stores) and merchant
-staff holding orders.change_return; anyone else gets a 403."""
+staff holding orders.change_return; anyone else gets a 403. Which returns a staff member reaches
+is one rule, orders.selectors.returns_for_staff; another store's return is a 404."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from omni.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 from omni.errors import NotFound, OmniError, PermissionDenied, ValidationError
 from orders.api import return_serializers as s
 from orders.models import Order, Return
+from orders.selectors import returns_for_staff
 from orders.services import returns
 from sales_channels.models import Channel
 from sales_channels.selectors import channel_get_active
@@ -196,12 +198,12 @@ def _staff_channel(request: Request, order: Order, code: str | None) -> Channel:
     return next(iter(stores.values()))
 
 
-def _staff_return(request: Request, pk: int) -> Return:
-    found = Return.objects.filter(pk=pk).first()
+def _staff_return(request: Request, pk: int, *, handing_in: bool = False) -> Return:
+    """A return in the staff member's scope (orders.selectors.returns_for_staff); another
+    store's is not found, exactly like one that does not exist."""
+    found = returns_for_staff(user=request.user, handing_in=handing_in).filter(pk=pk).first()
     if found is None:
         raise NotFound(_("Return not found."), code="return_not_found")
-    if not returns.staff_may_act_on(user=request.user, return_request=found):
-        raise PermissionDenied(_("This return was received at another store."))
     return found
 
 
@@ -239,7 +241,7 @@ class StaffReturnReceiveApi(APIView):
 
     @extend_schema(tags=STAFF_TAGS, request=s.ReturnReceiveInput, responses=s.ReturnOutput)
     def post(self, request, pk: int):
-        found = _staff_return(request, pk)
+        found = _staff_return(request, pk, handing_in=True)
         data = _valid(s.ReturnReceiveInput, request.data)
         location = data["location"]
         if not returns.staff_may_receive_at(user=request.user, location=location):
@@ -290,6 +292,6 @@ class StaffReturnDropExchangeApi(APIView):
 
     @extend_schema(tags=STAFF_TAGS, request=None, responses=s.ReturnOutput)
     def post(self, request, pk: int):
-        found = _staff_return(request, pk)
+        found = _staff_return(request, pk, handing_in=True)
         returns.return_drop_exchange(return_request=found, actor=request.user)
         return Response(_shown(found))

@@ -828,18 +828,6 @@ def staff_may_receive_at(*, user: User, location: StockLocation) -> bool:
     )
 
 
-def staff_may_act_on(*, user: User, return_request: Return) -> bool:
-    """Merchant staff with orders.change_return on any return; store staff on one not yet
-    received, or received at one of their stores."""
-    if user.has_perm(PERM_CHANGE_RETURN):
-        return True
-    if not user.is_store_staff:
-        return False
-    if return_request.location_id is None:
-        return True
-    return user.stores.filter(store_location__pk=return_request.location_id).exists()
-
-
 def returns_query() -> QuerySet[Return]:
     """Returns with what is shown of them: a fixed number of queries whatever their number."""
     return Return.objects.select_related(

@@ -314,11 +314,66 @@ def test_a_return_received_at_another_store_is_not_the_clerks_to_refund(
         location=other_store,
         conditions={requested.lines.get().pk: "resellable"},
     )
+    url = f"/api/v1/staff/returns/{requested.pk}/refund/"
 
-    answer = signed_in(api, clerk).post(f"/api/v1/staff/returns/{requested.pk}/refund/")
+    answer = signed_in(api, clerk).post(url)
 
-    assert answer.status_code == 403
+    assert (answer.status_code, answer.json()["code"]) == (404, "return_not_found")
     assert Return.objects.get().status == "received"
+    owner = signed_in(api, store_clerk(other_store.channel)).post(url)
+    assert (owner.status_code, owner.json()["status"]) == (200, "refunded")
+
+
+def store_clerk(channel):
+    user = f.UserFactory(role="store_staff")
+    user.stores.add(channel)
+    return user
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("receive", "kizilay"),
+        ("refund", None),
+        ("reject", {"note": "Kullanılmış"}),
+        ("drop-exchange", None),
+    ],
+)
+def test_another_stores_return_is_not_found_for_every_staff_action(
+    api, clerk, counter, order, dress, store, other_store, action, body
+):
+    requested = a_return(order, channel=counter, exchange=dress[1])
+    line = requested.lines.get().pk
+    if action == "refund":  # only a received return is refunded
+        returns.return_receive(
+            return_request=requested, location=store, conditions={line: "resellable"}
+        )
+    if action == "receive":
+        body = {"location": body, "lines": [{"line": line, "condition": "resellable"}]}
+    url = f"/api/v1/staff/returns/{requested.pk}/{action}/"
+    before = Return.objects.values("status", "location").get()
+
+    answer = signed_in(api, store_clerk(other_store.channel)).post(url, body)
+
+    assert (answer.status_code, answer.json()["code"]) == (404, "return_not_found")
+    assert Return.objects.values("status", "location").get() == before
+    assert requested.lines.get().exchange_variant_id == dress[1].pk
+    if action == "receive":
+        body["location"] = "kadikoy"
+    owner = signed_in(api, clerk).post(url, body)
+    assert owner.status_code == 200, owner.json()
+
+
+def test_a_clerk_cannot_reject_an_online_return_that_no_store_holds(api, clerk, order):
+    requested = a_return(order)  # requested on the web, not handed in anywhere yet
+    url = f"/api/v1/staff/returns/{requested.pk}/reject/"
+
+    answer = signed_in(api, clerk).post(url, {"note": "Kullanılmış"})
+
+    assert (answer.status_code, answer.json()["code"]) == (404, "return_not_found")
+    assert Return.objects.get().status == "requested"
+    merchant = signed_in(api, f.merchant("orders.change_return")).post(url, {"note": "Kullanılmış"})
+    assert (merchant.status_code, merchant.json()["status"]) == (200, "rejected")
 
 
 def test_merchant_staff_need_the_permission_and_then_act_anywhere(api, order, other_store):
@@ -355,8 +410,8 @@ def test_a_customer_cannot_use_the_staff_endpoints(api, shopper, order):
     assert Return.objects.get().status == "requested"
 
 
-def test_a_clerk_rejects_with_a_reason(api, clerk, order):
-    requested = a_return(order)
+def test_a_clerk_rejects_with_a_reason(api, clerk, order, counter):
+    requested = a_return(order, channel=counter)
     signed_in(api, clerk)
 
     without = api.post(f"/api/v1/staff/returns/{requested.pk}/reject/", {"note": ""})
