@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value that differs between machines comes from
 the environment (12-factor), read with django-environ."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -20,7 +21,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # modeltranslation patches the admin, so it must come before it.
     "modeltranslation",
-    "django.contrib.admin",
+    "accounts.apps.AdminConfig",  # django.contrib.admin, its login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -28,7 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "omni.guard.RequestGuardMiddleware",  # NUL refused; every error under /api/ is JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,7 +144,30 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+
+def default_cache_url(redis_url: str) -> str:
+    """The sign-in throttles (accounts/throttle.py) count in the cache, so every web process
+    must share it: CACHE_URL wins; else REDIS_URL's server on the next database number (the
+    broker keeps its own); else files in var/cache, which the processes of one machine share and
+    a restart keeps (`make run`)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if not redis_url:
+        return f"filecache://{VAR_DIR / 'cache'}"
+    parts = urlsplit(redis_url)
+    db = parts.path.strip("/")
+    number = int(db) if db.isdigit() else 0
+    return urlunsplit(parts._replace(path=f"/{(number + 1) % 16}"))
+
+
+CACHES = {"default": env.cache("CACHE_URL", default=default_cache_url(env("REDIS_URL", default="")))}
+# Trusted proxies in front of the app server (each appends to X-Forwarded-For): the client's
+# address is the Nth entry from the right; 0 means none and REMOTE_ADDR (omni/client_address.py).
+OMNI_TRUSTED_PROXY_COUNT = env.int("OMNI_TRUSTED_PROXY_COUNT", default=0)
+# Overrides of the sign-in, sign-up and password-reset rates by scope (accounts/throttle.py),
+# e.g. OMNI_THROTTLE_RATES=sign-in.account-address=10/15m,sign-up.address=20/h
+OMNI_THROTTLE_RATES = env.dict("OMNI_THROTTLE_RATES", default={})
 
 # --- Celery -----------------------------------------------------------------------------
 # REDIS_URL is the usual way to point at Redis; CELERY_BROKER_URL wins when both are set.
@@ -185,6 +210,10 @@ OMNI_SYNC_FAILING_AFTER = 10  # failures in a row that flag an endpoint as faili
 OMNI_SYNC_LEASE_MARGIN_SECONDS = 30.0  # a dead sender's deliveries are retried after this
 OMNI_OUTBOX_KEEP_DAYS = env.int("OMNI_OUTBOX_KEEP_DAYS", default=7)
 OMNI_SYNC_DELIVERED_KEEP_DAYS = env.int("OMNI_SYNC_DELIVERED_KEEP_DAYS", default=7)
+# Outgoing webhooks go over https to public addresses only (sales_channels/connectors/
+# addresses.py); true lets them use plain http and reach loopback and private networks, for
+# development and tests only: production settings force it off.
+OMNI_WEBHOOK_ALLOW_PRIVATE = env.bool("OMNI_WEBHOOK_ALLOW_PRIVATE", default=False)
 CELERY_BEAT_SCHEDULE: dict = {
     "sales-channels-sync-sweep": {
         "task": "sales_channels.tasks.sync_sweep",
@@ -231,6 +260,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.refunds_process_pending",
         "schedule": 120.0,
     },
+    "accounts-device-tokens-prune": {
+        "task": "accounts.tasks.device_tokens_prune",
+        "schedule": 86400.0,
+    },
 }
 
 # --- API ----------------------------------------------------------------------------------
@@ -242,12 +275,37 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "omni.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "omni.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "omni.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env("OMNI_AUTH_THROTTLE", default="10/min")},
+    # JSON through omni.safejson: too deep or with a NUL character, a 400 before any view runs.
+    "DEFAULT_PARSER_CLASSES": [
+        "omni.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+
+# API tokens: one per signed-in device (accounts.DeviceToken, django-rest-knox's hashed token),
+# ending after OMNI_TOKEN_TTL_DAYS without use, each use sliding it (written at most once a
+# MIN_REFRESH_INTERVAL), and after OMNI_TOKEN_MAX_TTL_DAYS since the sign-in however used (0:
+# never). omni.api.auth reads these.
+KNOX_TOKEN_MODEL = "accounts.DeviceToken"  # noqa: S105 (a model, no secret)
+OMNI_TOKEN_TTL_DAYS = env.int("OMNI_TOKEN_TTL_DAYS", default=30)
+OMNI_TOKEN_MAX_TTL_DAYS = env.int("OMNI_TOKEN_MAX_TTL_DAYS", default=365)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=OMNI_TOKEN_TTL_DAYS),
+    "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": (
+        timedelta(days=OMNI_TOKEN_MAX_TTL_DAYS) if OMNI_TOKEN_MAX_TTL_DAYS else None
+    ),
+    "MIN_REFRESH_INTERVAL": 60,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# knox's own token model is swapped for accounts.DeviceToken: its migrations would only create
+# a table nothing uses.
+MIGRATION_MODULES = {"knox": None}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Omni API",
@@ -307,10 +365,18 @@ OMNI_CHANNEL_CACHE_SECONDS = env.int("OMNI_CHANNEL_CACHE_SECONDS", default=5)
 
 # Payments. Where providers reach us (webhooks, 3-D Secure return pages); the fake card provider
 # behind the "test" gateway (payments/fake_provider.py; `make run` starts it) and its secrets.
+# The test gateway is off unless allowed; local and test settings allow it with public
+# development secrets, production only when OMNI_ALLOW_TEST_GATEWAY=true, with secrets of its own.
 OMNI_PUBLIC_URL = env("OMNI_PUBLIC_URL", default="http://127.0.0.1:8000")
+OMNI_ALLOW_TEST_GATEWAY = env.bool("OMNI_ALLOW_TEST_GATEWAY", default=False)
 OMNI_TEST_GATEWAY_URL = env("OMNI_TEST_GATEWAY_URL", default="http://127.0.0.1:8765")
-OMNI_TEST_GATEWAY_API_KEY = env("OMNI_TEST_GATEWAY_API_KEY", default="sk-omni-test-dev")
-OMNI_TEST_GATEWAY_SECRET = env("OMNI_TEST_GATEWAY_SECRET", default="whsec-omni-test-dev")
+OMNI_TEST_GATEWAY_API_KEY = env("OMNI_TEST_GATEWAY_API_KEY", default="")
+OMNI_TEST_GATEWAY_SECRET = env("OMNI_TEST_GATEWAY_SECRET", default="")
+# On: a gateway whose secrets are missing, short or published is never built (omni.secrets;
+# payments.selectors.gateway_build). Local and test settings turn it off for their dev secrets.
+OMNI_REFUSE_WEAK_GATEWAY_SECRETS = True
+# Every admin page warns that the test gateway is on (production sets it when it allows it).
+OMNI_TEST_GATEWAY_WARNING = False
 # A signed webhook older or newer than this (seconds) is refused.
 OMNI_WEBHOOK_TOLERANCE_SECONDS = env.int("OMNI_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # Per-gateway defaults under each channel's own configuration ({"code": {...}}).

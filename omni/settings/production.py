@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from omni.secrets import MIN_SECRET_LENGTH, secret_problem
+
 from .base import *
 
 DEBUG = False
@@ -13,6 +15,40 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the hosts Omni answers for")
+# The sign-in throttles count in the cache: one kept per process (or per machine) would let each
+# gunicorn worker or server allow the full count again, and reset on restart.
+if CACHES["default"]["BACKEND"].rsplit(".", 1)[-1] in (
+    "LocMemCache",
+    "DummyCache",
+    "FileBasedCache",
+):
+    raise ImproperlyConfigured(
+        "Production needs a shared cache for its sign-in throttles: set REDIS_URL (the cache then "
+        "uses its server's next database) or CACHE_URL (redis://, memcache:// or a database cache)"
+    )
+
+# Payment gateways: every secret of an enabled gateway must be long and not one published in
+# the repository (omni.secrets), or production does not start. The test gateway is enabled only
+# by OMNI_ALLOW_TEST_GATEWAY=true (and then every admin page says so); iyzico once either of its
+# keys is set. Secrets kept in a channel's own configuration are checked where a gateway is
+# built (payments.selectors.gateway_build) and by `check --deploy`.
+OMNI_REFUSE_WEAK_GATEWAY_SECRETS = True
+OMNI_TEST_GATEWAY_WARNING = OMNI_ALLOW_TEST_GATEWAY
+_payment_secrets = {}
+if OMNI_ALLOW_TEST_GATEWAY:
+    _payment_secrets["OMNI_TEST_GATEWAY_API_KEY"] = OMNI_TEST_GATEWAY_API_KEY
+    _payment_secrets["OMNI_TEST_GATEWAY_SECRET"] = OMNI_TEST_GATEWAY_SECRET
+if OMNI_PAYMENT_GATEWAYS["iyzico"]["api_key"] or OMNI_PAYMENT_GATEWAYS["iyzico"]["secret_key"]:
+    _payment_secrets["IYZICO_API_KEY"] = OMNI_PAYMENT_GATEWAYS["iyzico"]["api_key"]
+    _payment_secrets["IYZICO_SECRET_KEY"] = OMNI_PAYMENT_GATEWAYS["iyzico"]["secret_key"]
+_weak = {name: secret_problem(value) for name, value in _payment_secrets.items()}
+if any(_weak.values()):
+    raise ImproperlyConfigured(
+        "payment gateway secrets refused in production: "
+        + "; ".join(f"{name} {why}" for name, why in _weak.items() if why)
+        + " (use random values of at least "
+        + f"{MIN_SECRET_LENGTH} characters, or leave the gateway off)"
+    )
 
 STORAGES = {
     **STORAGES,
@@ -31,5 +67,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# Never in production, whatever the environment says: webhooks go over https to public
+# addresses only (sales_channels/connectors/addresses.py).
+OMNI_WEBHOOK_ALLOW_PRIVATE = False
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

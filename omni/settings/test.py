@@ -15,8 +15,18 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 OMNI_SMS_PROVIDER = "memory"  # payments.messaging.MemoryProvider.sent
+# The test gateway with public development secrets (tests/payments covers production's refusal).
+OMNI_ALLOW_TEST_GATEWAY = True
+OMNI_TEST_GATEWAY_API_KEY = "sk-omni-test-dev"
+OMNI_TEST_GATEWAY_SECRET = "whsec-omni-test-dev"  # noqa: S105
+OMNI_REFUSE_WEAK_GATEWAY_SECRETS = False
 MEDIA_ROOT = str(VAR_DIR / "test-media")
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"auth": "1000/min"}}
+# Each test process counts throttles in its own memory (tests/conftest.py empties it before each
+# test); tests/accounts/test_throttle.py shares one Redis between two processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The webhook receivers of the tests listen on 127.0.0.1 over http; tests of the production
+# rule turn this off (tests/sales_channels/test_webhook_addresses.py).
+OMNI_WEBHOOK_ALLOW_PRIVATE = True
 
 # Tests create (and drop) their own database, test_omni; this one is only connected to.
 DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"

@@ -28,6 +28,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sales_channels.connectors.addresses import (
+    AddressRefused,
+    connect_public,
+    private_allowed,
+    url_refusal,
+)
 from sales_channels.connectors.base import Change, Connector, Outcome, register
 
 SIGNATURE_HEADER = "Omni-Signature"
@@ -123,6 +129,9 @@ class _Pool:
                     http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
                 )
                 conn = cls(key[1], port, timeout=timeout)
+                if not private_allowed():
+                    # Resolve, check and connect to the checked address in one step.
+                    conn._create_connection = connect_public  # type: ignore[attr-defined]
                 reused = False
             conn.timeout = timeout
             if conn.sock is not None:
@@ -171,6 +180,8 @@ class WebhookConnector(Connector):
         parts = urlsplit(self.endpoint.url or "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             errors["url"] = [str(_("Enter the receiver's http(s) URL."))]
+        elif refused := url_refusal(self.endpoint.url):
+            errors["url"] = [refused]
         if not self.endpoint.signing_secret:
             errors["signing_secret"] = [str(_("A webhook needs a signing secret."))]
         topics = (self.endpoint.config or {}).get("topics")
@@ -233,6 +244,9 @@ class WebhookConnector(Connector):
                 body=body, secrets=self.secrets(), timestamp=int(time.time())
             ),
         }
+        refused = url_refusal(self.endpoint.url)
+        if refused:  # saved before the rule, or under another setting: never sent
+            return Outcome(change_id, ok=False, retry=False, error=f"refused: {refused}")
         try:
             status, response_headers, data = _pool.request(
                 self.endpoint.url,
@@ -240,6 +254,8 @@ class WebhookConnector(Connector):
                 headers=headers,
                 timeout=float(self.endpoint.timeout_seconds or 10),
             )
+        except AddressRefused as exc:  # a dead letter that says why; not worth a retry
+            return Outcome(change_id, ok=False, retry=False, error=f"refused: {exc}"[:500])
         except Exception as exc:  # the receiver is down or slow: try again later
             return Outcome(change_id, ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
         if 200 <= status < 300:
