@@ -38,5 +38,11 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(path("", include("storefront.urls")))
 
+# Under /api/ these answer in the API's JSON error shape; elsewhere Django's own pages.
+handler400 = "omni.api.exceptions.handler400"
+handler403 = "omni.api.exceptions.handler403"
+handler404 = "omni.api.exceptions.handler404"
+handler500 = "omni.api.exceptions.handler500"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

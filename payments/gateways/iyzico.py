@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 import iyzipay
 from django.utils.translation import gettext_lazy as _
 
+from omni import safejson
 from payments.gateways.base import (
     Gateway,
     GatewayError,
@@ -476,7 +477,7 @@ class IyzicoGateway(Gateway):
     def parse_webhook(self, headers: dict[str, str], body: bytes) -> WebhookEvent:
         given = next((v for k, v in headers.items() if k.lower() == SIGNATURE_HEADER), "")
         try:
-            payload = json.loads(body.decode("utf-8"))
+            payload = safejson.loads(body)
         except (UnicodeDecodeError, ValueError):
             raise InvalidSignature("the body is not JSON") from None
         if not isinstance(payload, dict) or not given:

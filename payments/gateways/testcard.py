@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from omni import safejson
 from payments.gateways.base import (
     Gateway,
     GatewayError,
@@ -175,7 +176,7 @@ class TestCardGateway(Gateway):
         if not hmac.compare_digest(expected, given):
             raise InvalidSignature("signature does not match")
         try:
-            event = json.loads(body)
+            event = safejson.loads(body)
             data = event["data"]
             status = _STATUSES[str(data["status"])]
             return WebhookEvent(
