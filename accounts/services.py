@@ -5,9 +5,11 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from accounts import throttle
 from accounts.models import User, normalize_email
 from omni.errors import ValidationError
 
@@ -72,9 +74,15 @@ def user_create(
     return user
 
 
-def user_authenticate(*, email: str, password: str, request=None) -> User:
+def user_authenticate(*, email: str, password: str, request: HttpRequest) -> User:
+    """Every way in signs in here (the API, the storefront, the browser pages, the admin), so
+    one throttling policy guards them all: Throttled before the password is tried when this
+    client has failed too often for this account, and a failure is counted (accounts.throttle).
+    """
+    throttle.sign_in_allow(request, email=email)
     user = authenticate(request, username=normalize_email(email), password=password)
     if user is None:
+        throttle.sign_in_failed(request, email=email)
         raise ValidationError(
             _("The e-mail address or the password is wrong."), code="invalid_credentials"
         )

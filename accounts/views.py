@@ -4,12 +4,25 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 from django.views.generic import FormView
 
-from accounts import services
+from accounts import services, throttle
 from accounts.forms import SignInForm, SignUpForm
-from omni.errors import ValidationError
+from omni.errors import Throttled, ValidationError
 
 
-class SignInView(LoginView):
+class ThrottledLoginMixin:
+    """For a LoginView with a ThrottledSignIn form: a throttled client gets 429 and the form's
+    error; a signed-in device is remembered as known to the account (accounts.throttle)."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        return throttle.page_refused(response, form.throttled) if form.throttled else response
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        return throttle.device_remember(response, email=form.get_user().email)
+
+
+class SignInView(ThrottledLoginMixin, LoginView):
     template_name = "accounts/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
@@ -23,6 +36,16 @@ class SignUpView(FormView):
     template_name = "accounts/sign_up.html"
     form_class = SignUpForm
     success_url = reverse_lazy("home")
+
+    def post(self, request, *args, **kwargs):
+        try:
+            throttle.sign_up_attempt(request)
+        except Throttled as error:
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, error.message)
+            return throttle.page_refused(self.form_invalid(form), error)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:

@@ -80,6 +80,19 @@ class Unprocessable(OmniError):
     default_message = "The request is well-formed but cannot be processed."
 
 
+class Throttled(OmniError):
+    """Too many attempts; `retry_after` (seconds) is when the next one may succeed. The API
+    sends it as the Retry-After header."""
+
+    status_code = 429
+    code = "throttled"
+    default_message = "Too many attempts. Try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int) -> None:
+        self.retry_after = max(int(retry_after), 1)
+        super().__init__(message)
+
+
 class InsufficientStock(Conflict):
     """Not enough sellable stock. `items` says which variants, how many were asked for and how
     many could be had, so that a checkout can tell the shopper and an integration can retry."""

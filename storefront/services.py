@@ -1,50 +1,19 @@
 """Writes of the storefront's own, and its glue to payments.
 
-- Sign-in attempts are counted in the cache (5 failures per 15 minutes per e-mail and IP).
+- Sign-in, sign-up and password reset are throttled by accounts.throttle, as every way in is.
 - `payment_begin` / `payment_finish` are the one hook between the checkout and payments
   (`payments.services.payment_start` / `payment_complete`), never called inside a transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from omni.errors import OmniError
 from orders.models import Order
-
-# --- sign-in rate limit ---------------------------------------------------------------------
-
-SIGNIN_MAX_FAILURES = 5
-SIGNIN_WINDOW_SECONDS = 15 * 60
-
-
-def _signin_key(email: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{(email or '').strip().lower()}|{ip}".encode()).hexdigest()
-    return f"storefront:signin:{digest}"
-
-
-def signin_blocked(*, email: str, ip: str) -> bool:
-    return cache.get(_signin_key(email, ip), 0) >= SIGNIN_MAX_FAILURES
-
-
-def signin_failed(*, email: str, ip: str) -> None:
-    """Count a failed attempt; the window starts at the first failure."""
-    key = _signin_key(email, ip)
-    if not cache.add(key, 1, SIGNIN_WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired in between
-            cache.add(key, 1, SIGNIN_WINDOW_SECONDS)
-
-
-def signin_succeeded(*, email: str, ip: str) -> None:
-    cache.delete(_signin_key(email, ip))
-
 
 # --- payments -------------------------------------------------------------------------------
 

@@ -22,11 +22,19 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services as accounts_services
+from accounts import throttle
 from catalog.models import Category
 from customers import services as customers_services
 from customers.models import Customer
 from customers.services import customer_for_guest, customer_for_user
-from omni.errors import Conflict, InsufficientStock, NotFound, OmniError, ValidationError
+from omni.errors import (
+    Conflict,
+    InsufficientStock,
+    NotFound,
+    OmniError,
+    Throttled,
+    ValidationError,
+)
 from orders import selectors as order_selectors
 from orders.models import Cart, Order
 from orders.services import carts, checkout, returns
@@ -101,10 +109,6 @@ def _merge_guest_cart(request: HttpRequest, user) -> None:
         customer=customer_for_user(user=user, channel=channel),
         channel=channel,
     )
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -600,7 +604,8 @@ def done(request: HttpRequest, number: str) -> HttpResponse:
 
 
 class SignInView(auth_views.LoginView):
-    """Sign-in with the cart merge and a limit of 5 failures per 15 minutes per e-mail and IP."""
+    """Sign-in with the cart merge, throttled as every way in is (accounts.throttle: a form
+    error and 429 once this client has failed too often for the account)."""
 
     template_name = "storefront/account/sign_in.html"
     authentication_form = forms.SignInForm
@@ -609,30 +614,19 @@ class SignInView(auth_views.LoginView):
     def get_default_redirect_url(self):
         return reverse("storefront:account")
 
-    def post(self, request, *args, **kwargs):
-        email = request.POST.get("username", "")
-        if services.signin_blocked(email=email, ip=_client_ip(request)):
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Too many failed attempts. Try again in 15 minutes."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
     def form_invalid(self, form):
-        services.signin_failed(
-            email=self.request.POST.get("username", ""), ip=_client_ip(self.request)
-        )
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+        response = self.render_to_response(self.get_context_data(form=form), status=400)
+        return throttle.page_refused(response, form.throttled) if form.throttled else response
 
     def form_valid(self, form):
         user = form.get_user()
-        services.signin_succeeded(email=user.email, ip=_client_ip(self.request))
         token = self.request.session.get(CART_SESSION_KEY)
         login(self.request, user)
         if token:
             self.request.session[CART_SESSION_KEY] = token
         _merge_guest_cart(self.request, user)
-        return HttpResponseRedirect(self.get_success_url())
+        response = HttpResponseRedirect(self.get_success_url())
+        return throttle.device_remember(response, email=user.email)
 
 
 @require_http_methods(["GET", "POST"])
@@ -640,7 +634,14 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("storefront:account")
     form = forms.SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    refused = None
+    if request.method == "POST":
+        try:
+            throttle.sign_up_attempt(request)
+        except Throttled as error:
+            refused = error
+            form.add_error(None, error.message)
+    if request.method == "POST" and not refused and form.is_valid():
         try:
             user = accounts_services.user_create(
                 **form.cleaned_data, language=get_language() or "tr"
@@ -654,12 +655,13 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 request.session[CART_SESSION_KEY] = token
             _merge_guest_cart(request, user)
             return HttpResponseRedirect(_next_url(request, reverse("storefront:account")))
-    return render(
+    response = render(
         request,
         "storefront/account/sign_up.html",
         {"form": form},
         status=400 if form.errors else 200,
     )
+    return throttle.page_refused(response, refused) if refused else response
 
 
 class SignOutView(auth_views.LogoutView):
@@ -671,6 +673,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "storefront/account/password_reset_email.txt"
     subject_template_name = "storefront/account/password_reset_subject.txt"
     success_url = reverse_lazy("storefront:password-reset-done")
+
+    def form_valid(self, form):
+        try:
+            throttle.password_reset_attempt(self.request, email=form.cleaned_data["email"])
+        except Throttled as error:
+            form.add_error(None, error.message)
+            return throttle.page_refused(self.form_invalid(form), error)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

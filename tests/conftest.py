@@ -75,6 +75,14 @@ def _media_root(settings, tmp_path) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with no throttle counted (the cache is this process's memory)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def celery_worker_on_redis(transactional_db, settings):
     """A real Celery worker, in a thread of this process, consuming from the real Redis broker.

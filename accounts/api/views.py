@@ -2,10 +2,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import services, throttle
 from accounts.api.serializers import (
     AuthOutput,
     ProfileInput,
@@ -41,8 +40,10 @@ class SignUpApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+
+    def check_throttles(self, request):
+        if request.method == "POST":  # sign-in is throttled in services.user_authenticate
+            throttle.sign_up_attempt(request)
 
     @extend_schema(request=SignUpInput, responses={201: AuthOutput}, tags=["auth"])
     def post(self, request):
@@ -63,8 +64,6 @@ class TokenApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
 
     @extend_schema(request=SignInInput, responses={200: AuthOutput}, tags=["auth"])
     def post(self, request):
@@ -75,7 +74,8 @@ class TokenApi(APIView):
         user = services.user_authenticate(request=request, **values)
         token = services.auth_token_issue(user=user)
         _merge_anonymous_cart(user=user, cart_token=cart_token)
-        return Response(AuthOutput({"token": token, "user": user}).data)
+        response = Response(AuthOutput({"token": token, "user": user}).data)
+        return throttle.device_remember(response, email=user.email)  # X-Omni-Device
 
 
 class SignOutApi(APIView):

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from omni.errors import OmniError
+from omni.errors import OmniError, Throttled
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -70,7 +70,8 @@ def _body(code: str, message: str, fields: dict[str, list[str]] | None = None) -
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, OmniError):
-        return Response(exc.as_dict(), status=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+        return Response(exc.as_dict(), status=exc.status_code, headers=headers)
 
     if isinstance(exc, DjangoValidationError):
         detail = (

@@ -145,7 +145,6 @@ STORAGES = {
 }
 
 
-
 def default_cache_url(redis_url: str) -> str:
     """The sign-in throttles (accounts/throttle.py) count in the cache, so every web process
     must share it: CACHE_URL wins; else REDIS_URL's server on the next database number (the
@@ -161,7 +160,9 @@ def default_cache_url(redis_url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{(number + 1) % 16}"))
 
 
-CACHES = {"default": env.cache("CACHE_URL", default=default_cache_url(env("REDIS_URL", default="")))}
+CACHES = {
+    "default": env.cache("CACHE_URL", default=default_cache_url(env("REDIS_URL", default="")))
+}
 # Trusted proxies in front of the app server (each appends to X-Forwarded-For): the client's
 # address is the Nth entry from the right; 0 means none and REMOTE_ADDR (omni/client_address.py).
 OMNI_TRUSTED_PROXY_COUNT = env.int("OMNI_TRUSTED_PROXY_COUNT", default=0)
