@@ -102,6 +102,13 @@ def test_an_attacker_failing_against_a_customer_does_not_lock_the_customer_out(a
     assert token(api, customer.email, f.PASSWORD, REMOTE_ADDR=CUSTOMER).status_code == 200
 
 
+def test_an_ipv6_client_counts_as_its_64(api):
+    user = f.UserFactory()
+    fail(api, user.email, 5, REMOTE_ADDR="2001:db8:1:2::1")
+    assert token(api, user.email, f.PASSWORD, REMOTE_ADDR="2001:db8:1:2::ff").status_code == 429
+    assert token(api, user.email, f.PASSWORD, REMOTE_ADDR="2001:db8:1:3::1").status_code == 200
+
+
 def test_one_address_trying_many_accounts_is_stopped(api, settings):
     settings.OMNI_THROTTLE_RATES = {"sign-in.address": "3/15m"}
     users = [f.UserFactory() for _ in range(4)]
