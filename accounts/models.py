@@ -5,6 +5,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 def normalize_email(email: str) -> str:
@@ -78,6 +80,29 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_unset = True
+
+    def save(self, *args, **kwargs) -> None:
+        # A new password signs the user out of every device. This is the one place every way
+        # of setting one ends (the password change and reset forms, the admin, createsuperuser
+        # and changepassword, services): each calls set_password() and then save(), as Django's
+        # own password_changed() hook assumes; a hash upgrade at sign-in clears _password first,
+        # so it is no change. Sessions already end by their password hash.
+        update_fields = kwargs.get("update_fields")
+        password_changed = (
+            not self._state.adding
+            and (self._password is not None or getattr(self, "_password_unset", False))
+            and (update_fields is None or "password" in update_fields)
+        )
+        super().save(*args, **kwargs)
+        if password_changed:
+            self._password_unset = False
+            from accounts.services import auth_tokens_revoke_all
+
+            auth_tokens_revoke_all(user=self)
+
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
@@ -91,3 +116,39 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_store_staff(self) -> bool:
         return self.is_active and self.role == self.Role.STORE_STAFF
+
+
+class DeviceToken(AbstractAuthToken):
+    """The API token of one signed-in device or app install: django-rest-knox's hashed token,
+    of which the database keeps the SHA-512 digest and the first characters to find it by,
+    never the token itself. It expires after OMNI_TOKEN_TTL_DAYS without use (each use slides
+    it, omni.api.auth) and is revoked on sign-out, by its owner, or by a new password."""
+
+    # knox keys its tokens by their digest; an id of their own names a device in a URL without
+    # showing anything derived from the secret.
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH)
+    device_id = models.CharField(
+        _("app install"),
+        max_length=64,
+        blank=True,
+        help_text=_("The app install id sent at sign-in; a new sign-in from it replaces it."),
+    )
+    name = models.CharField(_("device name"), max_length=100, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=256, blank=True)
+    # Written with the sliding expiry, so to within knox's MIN_REFRESH_INTERVAL.
+    last_used = models.DateTimeField(_("last used"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signed-in device")
+        verbose_name_plural = _("signed-in devices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "device_id"],
+                condition=~models.Q(device_id=""),
+                name="accounts_devicetoken_one_per_install",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.name or self.user_agent or self.pk}"

@@ -4,14 +4,14 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from accounts import throttle
-from accounts.models import User, normalize_email
-from omni.errors import ValidationError
+from accounts.models import DeviceToken, User, normalize_email
+from omni.errors import NotFound, ValidationError
 
 # Merchant staff get their rights through these groups (and Django permissions on each model).
 # Codenames of apps that do not exist yet are skipped, so this can grow with the platform.
@@ -89,13 +89,53 @@ def user_authenticate(*, email: str, password: str, request: HttpRequest) -> Use
     return user
 
 
-def auth_token_issue(*, user: User) -> str:
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+def auth_token_issue(
+    *, user: User, device_id: str = "", device_name: str = "", user_agent: str = ""
+) -> tuple[DeviceToken, str]:
+    """Sign a device in: a new token, returned this once (the database keeps its digest). A
+    sign-in from the same app install replaces that install's token; the user's expired tokens
+    go at the same time."""
+    now = timezone.now()
+    with transaction.atomic():
+        if device_id:
+            # Two sign-ins from one install at once: the second waits, then replaces the first.
+            User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+        stale = models.Q(expiry__lte=now)
+        if device_id:
+            stale |= models.Q(device_id=device_id)
+        DeviceToken.objects.filter(stale, user=user).delete()
+        token, key = DeviceToken.objects.create(
+            user=user,
+            device_id=device_id,
+            name=device_name,
+            user_agent=user_agent.replace("\x00", "")[:256],
+            last_used=now,
+        )
+    return token, key
 
 
-def auth_token_revoke(*, user: User) -> None:
-    Token.objects.filter(user=user).delete()
+def auth_token_revoke(*, token: DeviceToken) -> None:
+    """Sign this one device out."""
+    DeviceToken.objects.filter(pk=token.pk).delete()
+
+
+def device_revoke(*, user: User, pk: int) -> None:
+    """Sign one of the user's devices out; someone else's device is not found."""
+    deleted, _by_model = DeviceToken.objects.filter(pk=pk, user=user).delete()
+    if not deleted:
+        raise NotFound(_("No such device."))
+
+
+def auth_tokens_revoke_all(*, user: User) -> int:
+    """Sign the user out of every device (also on each new password: User.save)."""
+    deleted, _by_model = DeviceToken.objects.filter(user_id=user.pk).delete()
+    return deleted
+
+
+def device_tokens_prune() -> int:
+    """Delete expired tokens (they are refused anyway): the daily beat."""
+    deleted, _by_model = DeviceToken.objects.filter(expiry__lte=timezone.now()).delete()
+    return deleted
 
 
 def roles_sync() -> dict[str, int]:

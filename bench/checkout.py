@@ -184,9 +184,8 @@ class Shopper:
 def _shoppers(clients: int, kind: str) -> list[Shopper]:
     """One shopper per client: signed-in customers (tokens made before the run, as an app that
     is signed in has one), guests, or every other one of each."""
-    from rest_framework.authtoken.models import Token
-
     from accounts.models import User
+    from accounts.services import auth_token_issue
 
     shoppers = []
     for i in range(clients):
@@ -198,7 +197,9 @@ def _shoppers(clients: int, kind: str) -> list[Shopper]:
         user = User.objects.filter(email=email).first() or User.objects.create_user(
             email, PASSWORD, first_name="Bench", last_name=str(i), role=User.Role.CUSTOMER
         )
-        shoppers.append(Shopper(email, Token.objects.get_or_create(user=user)[0].key))
+        # One device per shopper: a new run's token replaces the last run's.
+        _device, key = auth_token_issue(user=user, device_id="bench")
+        shoppers.append(Shopper(email, key))
     return shoppers
 
 

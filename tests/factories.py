@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Permission
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import DeviceToken, User
 from catalog import services as catalog_services
 from catalog.demo import barcode_for
 from catalog.models import Attribute, AttributeValue, Brand, Category, Product, TaxClass
@@ -59,8 +58,9 @@ def merchant(*perms: str) -> User:
     return User.objects.get(pk=user.pk)  # drop the permission cache
 
 
-def token_for(user: User) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+def token_for(user: User, **device: str) -> str:
+    """A new API token for the user (a signed-in device), as sign-in gives it."""
+    return DeviceToken.objects.create(user=user, **device)[1]
 
 
 # --- catalog --------------------------------------------------------------------------------

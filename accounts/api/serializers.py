@@ -1,7 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import DeviceToken, User
 from omni.api.serializers import ModelSerializer, Serializer
 
 
@@ -24,6 +24,21 @@ class SignUpInput(Serializer):
         allow_null=True,
         help_text="An anonymous cart (its Cart-Token) to merge into the new customer's cart.",
     )
+    device_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The app install's own id (made once per install): signing in again from it "
+            "replaces its earlier token. Without it, each sign-in is a device of its own."
+        ),
+    )
+    device_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="What the customer's device list shows, e.g. \"Ayşe's iPhone\".",
+    )
 
 
 class SignInInput(Serializer):
@@ -37,11 +52,45 @@ class SignInInput(Serializer):
             "item adds its quantities, capped by what can be had."
         ),
     )
+    device_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The app install's own id (made once per install): signing in again from it "
+            "replaces its earlier token. Without it, each sign-in is a device of its own."
+        ),
+    )
+    device_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="What the customer's device list shows, e.g. \"Ayşe's iPhone\".",
+    )
+
+
+class DeviceOutput(ModelSerializer):
+    """A signed-in device; never its token or anything derived from it."""
+
+    current = serializers.SerializerMethodField(
+        help_text="Whether this is the device (token) of the request."
+    )
+
+    class Meta:
+        model = DeviceToken
+        fields = ["id", "name", "user_agent", "created", "last_used", "expiry", "current"]
+        read_only_fields = fields
+
+    def get_current(self, device: DeviceToken) -> bool:
+        return device.pk == self.context.get("current")
 
 
 class AuthOutput(Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(
+        help_text="Send it as `Authorization: Token <token>`. It is shown this once."
+    )
     user = UserOutput()
+    device = DeviceOutput()
 
 
 class ProfileInput(Serializer):

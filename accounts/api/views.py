@@ -4,17 +4,34 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services, throttle
+from accounts import selectors, services, throttle
 from accounts.api.serializers import (
     AuthOutput,
+    DeviceOutput,
     ProfileInput,
     SignInInput,
     SignUpInput,
     UserOutput,
 )
+from accounts.models import DeviceToken
 from customers.services import customer_for_user
 from omni.errors import NotFound
 from orders.services import carts
+
+
+def _device_fields(values: dict) -> dict:
+    """Takes the device's fields (SignInInput, SignUpInput) out of the input."""
+    return {name: values.pop(name) for name in ("device_id", "device_name") if name in values}
+
+
+def _issue(request, *, user, device: dict) -> dict:
+    """A token for the signing-in device, and the answer that carries it."""
+    token, key = services.auth_token_issue(
+        user=user, user_agent=request.META.get("HTTP_USER_AGENT", ""), **device
+    )
+    return AuthOutput(
+        {"token": key, "user": user, "device": token}, context={"current": token.pk}
+    ).data
 
 
 def _merge_anonymous_cart(*, user, cart_token) -> None:
@@ -51,12 +68,11 @@ class SignUpApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         cart_token = values.pop("cart_token", None)
+        device = _device_fields(values)
         user = services.user_create(**values)
-        token = services.auth_token_issue(user=user)
+        body = _issue(request, user=user, device=device)
         _merge_anonymous_cart(user=user, cart_token=cart_token)
-        return Response(
-            AuthOutput({"token": token, "user": user}).data, status=status.HTTP_201_CREATED
-        )
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class TokenApi(APIView):
@@ -71,21 +87,51 @@ class TokenApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         cart_token = values.pop("cart_token", None)
+        device = _device_fields(values)
         user = services.user_authenticate(request=request, **values)
-        token = services.auth_token_issue(user=user)
+        body = _issue(request, user=user, device=device)
         _merge_anonymous_cart(user=user, cart_token=cart_token)
-        response = Response(AuthOutput({"token": token, "user": user}).data)
-        return throttle.device_remember(response, email=user.email)  # X-Omni-Device
+        return throttle.device_remember(Response(body), email=user.email)  # X-Omni-Device
 
 
 class SignOutApi(APIView):
-    """Revoke the token (signs the app out on this and every other device)."""
+    """Revoke this device's token; the user's other devices stay signed in (to sign out of
+    all of them: `DELETE /api/v1/me/devices/`)."""
 
     permission_classes = [IsAuthenticated]
 
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
     def post(self, request):
-        services.auth_token_revoke(user=request.user)
+        if isinstance(request.auth, DeviceToken):
+            services.auth_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DevicesApi(APIView):
+    """The devices (app installs, API clients) signed in to this account."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=DeviceOutput(many=True), tags=["auth"])
+    def get(self, request):
+        devices = selectors.devices_for_user(user=request.user)
+        current = request.auth.pk if isinstance(request.auth, DeviceToken) else None
+        return Response(DeviceOutput(devices, many=True, context={"current": current}).data)
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def delete(self, request):
+        """Sign out everywhere: every device's token is revoked, this one's too."""
+        services.auth_tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DeviceApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def delete(self, request, pk: int):
+        """Sign one device out (another account's device is not found)."""
+        services.device_revoke(user=request.user, pk=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

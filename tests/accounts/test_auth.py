@@ -1,7 +1,6 @@
 import pytest
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import DeviceToken, User
 from tests import factories as f
 
 
@@ -56,16 +55,20 @@ def test_sign_in_with_the_right_password_only(api):
         "/api/v1/auth/token/", {"email": "Ayse@example.com", "password": f.PASSWORD}, format="json"
     )
     assert right.status_code == 200
-    assert right.json()["token"] == Token.objects.get(user=user).key
+    api.credentials(HTTP_AUTHORIZATION=f"Token {right.json()['token']}")
+    assert api.get("/api/v1/me/").json()["id"] == user.pk
 
 
 @pytest.mark.django_db
-def test_sign_out_revokes_the_token(api):
+def test_sign_out_revokes_this_devices_token_only(api):
     user = f.UserFactory()
+    other_device = f.token_for(user)
     api.credentials(HTTP_AUTHORIZATION=f"Token {f.token_for(user)}")
     assert api.post("/api/v1/auth/signout/").status_code == 204
-    assert not Token.objects.filter(user=user).exists()
+    assert DeviceToken.objects.filter(user=user).count() == 1
     assert api.get("/api/v1/me/").status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {other_device}")
+    assert api.get("/api/v1/me/").status_code == 200
 
 
 @pytest.mark.django_db
