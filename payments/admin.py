@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -174,6 +175,26 @@ class ChannelGatewayForm(forms.ModelForm):
         self.fields["gateway"].choices = [
             (code, str(cls.label)) for code, cls in sorted(GATEWAYS.items())
         ]
+
+    def clean(self):
+        """An active gateway must be one this deployment can use (payments.selectors.
+        gateway_build refuses the others at use; saying so here spares a silent channel)."""
+        data = super().clean()
+        code, config = data.get("gateway"), data.get("config") or {}
+        if not code or not data.get("is_active") or code not in GATEWAYS:
+            return data
+        if not selectors.gateway_allowed(code):
+            raise forms.ValidationError(
+                gettext("The test gateway is not allowed here (OMNI_ALLOW_TEST_GATEWAY).")
+            )
+        if settings.OMNI_REFUSE_WEAK_GATEWAY_SECRETS and isinstance(config, dict):
+            weak = GATEWAYS[code].weak_secrets({**selectors.gateway_defaults(code), **config})
+            if weak:
+                raise forms.ValidationError(
+                    gettext("Refused secrets: %(list)s.")
+                    % {"list": "; ".join(f"{k} {v}" for k, v in sorted(weak.items()))}
+                )
+        return data
 
 
 @admin.register(ChannelGateway)

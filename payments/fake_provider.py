@@ -184,6 +184,11 @@ class FakeProvider:
 
         threading.Thread(target=settle, daemon=True).start()
 
+    def settle(self, pid: str, final: str) -> None:
+        """Decide a payment now, without telling the merchant (tests: a notification lost)."""
+        with self.state.lock:
+            self._settle(self.state.payments[pid], final)
+
     def _settle(self, p: dict[str, Any], final: str) -> None:
         p["status"] = final
         if final == "captured":

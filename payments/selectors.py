@@ -3,6 +3,7 @@ credit as shown by the API and the admin. Each runs a fixed number of queries.""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from payments.models import (
 )
 from sales_channels.models import Channel
 
+logger = logging.getLogger(__name__)
 P = Payment.Status
 ZERO = Decimal(0)
 
@@ -50,15 +52,76 @@ def gateway_defaults(code: str) -> dict[str, Any]:
     return {**base, **settings.OMNI_PAYMENT_GATEWAYS.get(code, {})}
 
 
+TEST_GATEWAY = "test"
+
+
+class GatewayRefused(ValidationError):
+    """A gateway this deployment must not use: the test gateway where it is not allowed, or
+    one whose secrets production refuses (missing, short or published)."""
+
+    code = "gateway_refused"
+
+
+def gateway_allowed(code: str) -> bool:
+    """The test gateway only where settings.OMNI_ALLOW_TEST_GATEWAY says so; any other."""
+    return code in GATEWAYS and (code != TEST_GATEWAY or settings.OMNI_ALLOW_TEST_GATEWAY)
+
+
+def gateway_build(code: str, config: dict[str, Any]) -> Gateway:
+    """The one place a gateway is made from its configuration. Refuses (GatewayRefused, and an
+    error in the log) a gateway that is not allowed, and, where
+    settings.OMNI_REFUSE_WEAK_GATEWAY_SECRETS is on (production), one whose secrets are
+    missing, short or published: a weak secret never signs a request or verifies a webhook."""
+    cls = gateway_class(code)
+    if not gateway_allowed(code):
+        logger.error("payment gateway %r refused: OMNI_ALLOW_TEST_GATEWAY is off", code)
+        raise GatewayRefused.for_field(
+            "gateway", _("This payment method is not available."), code="gateway_refused"
+        )
+    if settings.OMNI_REFUSE_WEAK_GATEWAY_SECRETS:
+        weak = cls.weak_secrets(config)
+        if weak:
+            logger.error(
+                "payment gateway %r refused: %s",
+                code,
+                "; ".join(f"{name} {why}" for name, why in sorted(weak.items())),
+            )
+            raise GatewayRefused.for_field(
+                "gateway", _("This payment method is not available."), code="gateway_refused"
+            )
+    return cls(config)
+
+
+def weak_gateway_configs() -> list[tuple[str, dict[str, str]]]:
+    """Active channel gateways (and the defaults behind them) whose secrets production refuses,
+    as ("<channel>:<gateway>", {field: why}); the test gateway where it is not allowed is
+    listed too. For the deploy check and the admin."""
+    found = []
+    for cg in ChannelGateway.objects.filter(is_active=True).select_related("channel"):
+        if cg.gateway not in GATEWAYS:
+            continue
+        label = f"{cg.channel.code}:{cg.gateway}"
+        if not gateway_allowed(cg.gateway):
+            found.append((label, {"gateway": "is the test gateway, and it is not allowed"}))
+            continue
+        weak = GATEWAYS[cg.gateway].weak_secrets(
+            {**gateway_defaults(cg.gateway), **(cg.config or {})}
+        )
+        if weak:
+            found.append((label, weak))
+    return found
+
+
 def channel_gateways(channel: Channel) -> list[ChannelGateway]:
-    """The gateways a channel offers, in its order (one query). Store credit is offered on every
-    channel to a customer who has some, without being configured."""
+    """The gateways a channel offers, in its order (one query); the test gateway only where it
+    is allowed. Store credit is offered on every channel to a customer who has some, without
+    being configured."""
     return [
         cg
         for cg in ChannelGateway.objects.filter(channel=channel, is_active=True).order_by(
             "sort_order", "gateway"
         )
-        if cg.gateway in GATEWAYS
+        if gateway_allowed(cg.gateway)
     ]
 
 
@@ -74,9 +137,10 @@ def channel_card_gateways(channel: Channel) -> list[ChannelGateway]:
 
 def gateway_for(channel: Channel, code: str) -> Gateway:
     """A configured instance of gateway `code` as `channel` offers it; a gateway the channel
-    does not offer is a field error on "gateway". Store credit is offered everywhere."""
+    does not offer is a field error on "gateway" (GatewayRefused: one this deployment must not
+    use, see gateway_build). Store credit is offered everywhere."""
     if code == STORE_CREDIT:
-        return gateway_class(code)(gateway_defaults(code))
+        return gateway_build(code, gateway_defaults(code))
     found = ChannelGateway.objects.filter(channel=channel, gateway=code, is_active=True).first()
     if found is None or code not in GATEWAYS:
         raise ValidationError.for_field(
@@ -85,18 +149,17 @@ def gateway_for(channel: Channel, code: str) -> Gateway:
             % {"channel": channel.name, "gateway": code},
             code="gateway_not_offered",
         )
-    return gateway_class(code)({**gateway_defaults(code), **(found.config or {})})
+    return gateway_build(code, {**gateway_defaults(code), **(found.config or {})})
 
 
 def gateway_for_webhooks(code: str) -> Gateway:
     """The gateway that verifies notifications, with its default configuration (the secret is
     the merchant's, not a channel's)."""
-    try:
-        return gateway_class(code)(gateway_defaults(code))
-    except KeyError:
+    if code not in GATEWAYS:
         raise ValidationError.for_field(
             "gateway", _("Unknown payment gateway."), code="unknown_gateway"
-        ) from None
+        )
+    return gateway_build(code, gateway_defaults(code))
 
 
 # --- what an order owes ---------------------------------------------------------------------

@@ -64,7 +64,6 @@ from payments.gateways.base import (
     PaymentRef,
     PaymentRequest,
     Status,
-    gateway_class,
 )
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.models import (
@@ -84,6 +83,8 @@ P = Payment.Status
 T = PaymentTransaction
 ZERO = Decimal(0)
 TOPIC_PAYMENT = "payments.payment.status_changed"
+# A provider's word that makes a payment's money count towards its order.
+MONEY_STATUSES = frozenset({Status.AUTHORISED, Status.CAPTURED})
 
 TRANSITIONS: dict[str, set[str]] = {
     P.PENDING: {P.ACTION_REQUIRED, P.AUTHORISED, P.CAPTURED, P.DECLINED, P.FAILED, P.CANCELLED},
@@ -198,8 +199,10 @@ def _gateway(payment: Payment) -> Gateway:
     the channel no longer offers it: money already taken must still be handed back)."""
     try:
         return selectors.gateway_for(payment.channel, payment.gateway)
+    except selectors.GatewayRefused:
+        raise
     except ValidationError:
-        return gateway_class(payment.gateway)(selectors.gateway_defaults(payment.gateway))
+        return selectors.gateway_build(payment.gateway, selectors.gateway_defaults(payment.gateway))
 
 
 def _ref(payment: Payment) -> PaymentRef:
@@ -338,6 +341,11 @@ def _apply(
     if occurred_at is not None and occurred_at < payment.provider_updated_at:
         return "stale"
     if to == payment.status:
+        if result.provider_reference and not payment.provider_reference:
+            # The provider's id arrives with a "pending" answer too: keep it, so that the
+            # provider can be asked about the payment later (webhook_handle).
+            payment.provider_reference = result.provider_reference[:100]
+            payment.save(update_fields=["provider_reference", "updated_at"])
         return "no_change"
     if to not in TRANSITIONS[payment.status]:
         return "ignored"
@@ -347,10 +355,18 @@ def _apply(
     ):
         return "no_change"  # payment_capture records its own captures
     succeeded = to in (P.AUTHORISED, P.CAPTURED)
-    if succeeded and result.amount is not None and result.amount != payment.amount:
-        _reject(payment, "amount_mismatch", f"provider says {result.amount}")
-        return "rejected_amount"
-    if currency and currency != payment.currency:
+    currency = currency or result.currency
+    if succeeded:
+        # Money counts towards the order only when the provider states how much, in which
+        # currency, and both are the payment's: an answer or notification that leaves either
+        # out is refused like one that names another.
+        if result.amount is None or result.amount != payment.amount:
+            _reject(payment, "amount_mismatch", f"provider says {result.amount}")
+            return "rejected_amount"
+        if currency != payment.currency:
+            _reject(payment, "currency_mismatch", f"provider says {currency or 'nothing'}")
+            return "rejected_currency"
+    elif currency and currency != payment.currency:
         _reject(payment, "currency_mismatch", f"provider says {currency}")
         return "rejected_currency"
     fields = ["updated_at"]
@@ -638,6 +654,7 @@ def _store_credit_pay(
             status=Status.CAPTURED,
             provider_reference=f"store-credit:{entry.pk}",
             amount=amount,
+            currency=payment.currency,
             raw={"entry": entry.pk, "balance_after": str(entry.balance_after)},
         )
         _apply(order, payment, result)
@@ -753,7 +770,15 @@ class WebhookOutcome:
 def webhook_handle(*, gateway_code: str, headers: dict[str, str], body: bytes) -> WebhookOutcome:
     """A provider's notification. The gateway verifies it (InvalidSignature: nothing changes,
     the view answers 400); one already handled (same event id) is a "duplicate" and changes
-    nothing; one that is not an allowed step, or older than the last applied, is ignored."""
+    nothing; one that is not an allowed step, or older than the last applied, is ignored.
+
+    A notification that would make money count (authorised, captured) must state the
+    payment's amount and currency, for every gateway. One that does not (iyzico's never do) is
+    checked with the provider: gateway.retrieve, outside any transaction, as the 3-D Secure
+    return is, and the provider's signed answer is applied in its place. A provider that
+    cannot be asked leaves the notification refused ("rejected_amount"); one that cannot be
+    reached raises GatewayUnavailable (the view answers 503, the provider sends it again).
+    Every refusal is logged, and kept on the receipt and on the payment's error."""
     gateway = selectors.gateway_for_webhooks(gateway_code)
     event = gateway.parse_webhook(headers, body)
     payment = None
@@ -763,6 +788,29 @@ def webhook_handle(*, gateway_code: str, headers: dict[str, str], body: bytes) -
         payment = Payment.objects.filter(
             gateway=gateway_code, provider_reference=event.provider_reference
         ).first()
+    result = GatewayResult(
+        status=event.status,
+        provider_reference=event.provider_reference,
+        amount=event.amount,
+        currency=event.currency,
+        raw=event.raw,
+    )
+    unconfirmed = False
+    if (
+        payment is not None
+        and event.status in MONEY_STATUSES
+        and (event.amount is None or not event.currency)
+        and not WebhookReceipt.objects.filter(
+            gateway=gateway_code, event_id=event.event_id[:120]
+        ).exists()
+    ):
+        asked = _ask_provider(payment)
+        if asked is None:
+            pass  # cannot be asked: _apply refuses a success without an amount
+        elif asked.status == Status.FAILED:
+            unconfirmed = True
+        else:
+            result = asked
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -777,22 +825,34 @@ def webhook_handle(*, gateway_code: str, headers: dict[str, str], body: bytes) -
         except IntegrityError:
             return WebhookOutcome("duplicate")
         outcome = "unknown_payment"
-        if payment is not None:
+        if payment is not None and unconfirmed:
+            outcome = "rejected_unconfirmed"
+            logger.error(
+                "%s webhook %s for payment %s: the provider did not confirm it",
+                gateway_code,
+                event.event_id,
+                payment.reference,
+            )
+        elif payment is not None:
             order, payment = _locked(payment)
-            result = GatewayResult(
-                status=event.status,
-                provider_reference=event.provider_reference,
-                amount=event.amount,
-                raw=event.raw,
-            )
-            outcome = _apply(
-                order, payment, result, occurred_at=event.occurred_at, currency=event.currency
-            )
+            outcome = _apply(order, payment, result, occurred_at=event.occurred_at)
         receipt.outcome, receipt.payment = outcome, payment
         receipt.save(update_fields=["outcome", "payment"])
     if outcome == "unknown_payment":
         logger.warning("%s webhook %s for an unknown payment", gateway_code, event.event_id)
+    elif outcome.startswith("rejected"):
+        logger.error("%s webhook %s refused: %s", gateway_code, event.event_id, outcome)
     return WebhookOutcome(outcome, payment)
+
+
+def _ask_provider(payment: Payment) -> GatewayResult | None:
+    """How the provider says the payment stands (None: this provider cannot be asked)."""
+    try:
+        return _gateway(payment).retrieve(_ref(payment))
+    except NotImplementedError:
+        return None
+    except GatewayError:
+        raise GatewayUnavailable() from None
 
 
 # --- refunds --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from omni.errors import OmniError, ValidationError
 from payments import services
 from payments.gateways.base import GATEWAYS, InvalidSignature
 from payments.models import Payment
+from payments.selectors import GatewayRefused
 
 logger = logging.getLogger(__name__)
 
@@ -22,13 +23,19 @@ logger = logging.getLogger(__name__)
 @require_POST
 def webhook(request: HttpRequest, gateway_code: str) -> HttpResponse:
     """POST /payments/webhooks/<gateway>/: 400 and nothing changes when the signature or its
-    timestamp does not verify; 200 for a handled, duplicate or ignored notification."""
+    timestamp does not verify, or the gateway is refused here; 503 when the provider had to be
+    asked and could not be reached; 200 for a handled, duplicate, ignored or refused (amount,
+    currency: see services.webhook_handle) notification."""
     if gateway_code not in GATEWAYS:
         raise Http404
     try:
         result = services.webhook_handle(
             gateway_code=gateway_code, headers=dict(request.headers), body=request.body
         )
+    except GatewayRefused as error:  # not allowed here, or its secrets are refused: logged
+        return JsonResponse({"code": error.code, "message": str(error.message)}, status=400)
+    except services.GatewayUnavailable as error:  # the provider sends it again later
+        return JsonResponse({"code": error.code, "message": str(error.message)}, status=503)
     except (InvalidSignature, ValidationError) as error:
         logger.warning("%s webhook refused: %s", gateway_code, error)
         return JsonResponse({"code": "invalid_signature", "message": str(error)}, status=400)

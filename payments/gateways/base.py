@@ -29,6 +29,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from omni.secrets import secret_problem
+
 
 class InvalidSignature(Exception):
     """A webhook whose signature, timestamp or body does not verify: answered with a 400 and
@@ -133,6 +135,8 @@ class GatewayResult:
     # The provider's response minus anything secret; stored on the transaction.
     raw: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)  # to keep for later calls (PaymentRef.data)
+    # The currency of `amount`, as the provider states it: checked against the payment's.
+    currency: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +158,18 @@ class Gateway(ABC):
     label: ClassVar[str]
     # False: nothing is sent anywhere, staff record the payment (cash, the store's terminal).
     online: ClassVar[bool] = True
+    # The configuration keys that hold secrets (API keys, signing keys): production refuses to
+    # build the gateway when one of them is missing, short or a published default.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self.config = config or {}
+
+    @classmethod
+    def weak_secrets(cls, config: dict[str, Any]) -> dict[str, str]:
+        """{field: why} for each secret in `config` that production must refuse."""
+        found = {name: secret_problem(config.get(name)) for name in cls.secret_fields}
+        return {name: problem for name, problem in found.items() if problem}
 
     @abstractmethod
     def authorise(self, request: PaymentRequest) -> GatewayResult:
@@ -166,6 +179,12 @@ class Gateway(ABC):
     def complete(self, payment: PaymentRef, params: dict[str, Any]) -> GatewayResult:
         """Finish a payment after the shopper came back from 3-D Secure (`params`: what the
         provider posted or put in the return URL)."""
+        raise NotImplementedError
+
+    def retrieve(self, payment: PaymentRef) -> GatewayResult:
+        """Ask the provider how the payment stands now, with its amount and currency (used when
+        a notification does not say them). NotImplementedError: this provider cannot be asked,
+        so a notification that does not state its amount is refused."""
         raise NotImplementedError
 
     def capture(self, payment: PaymentRef, amount: Decimal) -> GatewayResult:

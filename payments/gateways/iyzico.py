@@ -17,7 +17,14 @@ The flow is 3-D Secure only:
    paymentConversationId + status (the hosted-page format puts iyziPaymentId + token in place
    of paymentId). iyzico does not sign a timestamp, so no tolerance window can be enforced on
    it: a replayed genuine notification is harmless (the payment services drop a duplicate
-   event id and never move a payment backwards).
+   event id and never move a payment backwards). A notification says no amount, so before
+   one moves money the payment services ask `retrieve` (iyzico's payment detail) and apply
+   its signed answer instead.
+5. Answers are signed (`signature`): hex HMAC-SHA256, keyed with the secret key, of the
+   documented fields joined with ":" (3-D Secure initialise: paymentId, conversationId;
+   3-D Secure auth and payment detail: paymentId, currency, basketId, conversationId,
+   paidPrice, price, the prices without trailing zeros). tests/payments/test_iyzico_signatures.py
+   checks both formulas against iyzico's published examples.
 
 Configuration per channel (payments.models.ChannelGateway.config, over the defaults of
 settings): `api_key`, `secret_key`, `base_url` (default https://sandbox-api.iyzipay.com;
@@ -103,6 +110,26 @@ def hmac_hex(secret: str, *parts: str, sep: str = ":") -> str:
     ).hexdigest()
 
 
+# The fields iyzico signs in an answer, in its documented order (prices as signature_number).
+INITIALIZE_SIGNED = ("paymentId", "conversationId")
+PAYMENT_SIGNED = ("paymentId", "currency", "basketId", "conversationId", "paidPrice", "price")
+_PRICES = frozenset({"paidPrice", "price"})
+
+
+def answer_signature(secret: str, answer: dict[str, Any], fields: tuple[str, ...]) -> str:
+    """The `signature` iyzico puts in an answer: hex HMAC-SHA256, keyed with the secret key, of
+    the answer's `fields` joined with ":"."""
+    return hmac_hex(
+        secret,
+        *(
+            signature_number(answer.get(name, "0"))
+            if name in _PRICES
+            else str(answer.get(name, ""))
+            for name in fields
+        ),
+    )
+
+
 def webhook_signature(secret: str, payload: dict[str, Any]) -> str:
     """X-IYZ-SIGNATURE-V3 of a notification, as iyzico computes it."""
     if payload.get("token"):  # hosted pages (checkout form, pay with iyzico)
@@ -150,6 +177,10 @@ class _ThreedsPayment(_Transport, iyzipay.ThreedsPayment):
     pass
 
 
+class _PaymentDetail(_Transport, iyzipay.Payment):
+    pass
+
+
 class _Cancel(_Transport, iyzipay.Cancel):
     pass
 
@@ -166,6 +197,7 @@ class IyzicoGateway(Gateway):
     code = "iyzico"
     label = _("iyzico (card, 3-D Secure)")
     online = True
+    secret_fields = ("api_key", "secret_key")
 
     # -- plumbing
 
@@ -200,10 +232,10 @@ class IyzicoGateway(Gateway):
             raise GatewayError(f"iyzico answered HTTP {response.status} without a status")
         return answer
 
-    def _verify(self, answer: dict[str, Any], *parts: Any) -> bool:
+    def _verify(self, answer: dict[str, Any], fields: tuple[str, ...]) -> bool:
         """iyzico signs its successful answers; a missing or wrong signature is not iyzico."""
         given = str(answer.get("signature") or "")
-        expected = hmac_hex(self.config["secret_key"], *parts)
+        expected = answer_signature(self.config["secret_key"], answer, fields)
         return bool(given) and hmac.compare_digest(given, expected)
 
     @staticmethod
@@ -303,7 +335,7 @@ class IyzicoGateway(Gateway):
         if answer["status"] != "success":
             return self._failure(answer)
         payment_id = str(answer.get("paymentId") or "")
-        if not self._verify(answer, payment_id, answer.get("conversationId", "")):
+        if not self._verify(answer, INITIALIZE_SIGNED):
             return self._forged(answer)
         try:
             page = base64.b64decode(answer.get("threeDSHtmlContent") or "").decode("utf-8")
@@ -352,15 +384,43 @@ class IyzicoGateway(Gateway):
         answer = self._call(_ThreedsPayment, "create", body)
         if answer["status"] != "success":
             return self._failure(answer)
-        if not self._verify(
-            answer,
-            answer.get("paymentId", ""),
-            answer.get("currency", ""),
-            answer.get("basketId", ""),
-            answer.get("conversationId", ""),
-            signature_number(answer.get("paidPrice", "0")),
-            signature_number(answer.get("price", "0")),
-        ):
+        return self._paid(answer, payment)
+
+    def retrieve(self, payment: PaymentRef) -> GatewayResult:
+        """Payment detail (/payment/detail): what iyzico holds for the payment, signed as the
+        3-D Secure completion is. A notification carries no amount, so the services ask here."""
+        answer = self._call(
+            _PaymentDetail,
+            "retrieve",
+            {
+                "locale": "tr",
+                "conversationId": payment.reference,
+                "paymentId": payment.provider_reference,
+                "paymentConversationId": payment.reference,
+            },
+        )
+        if answer["status"] != "success":
+            return self._failure(answer)
+        state = str(answer.get("paymentStatus") or "").upper()
+        if state == "SUCCESS":
+            return self._paid(answer, payment)
+        if not self._verify(answer, PAYMENT_SIGNED):
+            return self._forged(answer)
+        waiting = {
+            "INIT_THREEDS": Status.ACTION_REQUIRED,
+            "CALLBACK_THREEDS": Status.ACTION_REQUIRED,
+        }
+        return GatewayResult(
+            status=Status.DECLINED if state == "FAILURE" else waiting.get(state, Status.PENDING),
+            provider_reference=payment.provider_reference,
+            error_code=str(answer.get("errorCode") or "") if state == "FAILURE" else "",
+            error_message=str(answer.get("errorMessage") or "")[:300],
+            raw=self._raw(answer),
+        )
+
+    def _paid(self, answer: dict[str, Any], payment: PaymentRef) -> GatewayResult:
+        """A successful payment answer (3-D Secure auth or payment detail), verified."""
+        if not self._verify(answer, PAYMENT_SIGNED):
             return self._forged(answer)
         try:
             paid = Decimal(str(answer.get("paidPrice"))).quantize(CENT)
@@ -386,6 +446,7 @@ class IyzicoGateway(Gateway):
             status=Status.PENDING if held else Status.CAPTURED,
             provider_reference=str(answer.get("paymentId") or payment.provider_reference),
             amount=paid,
+            currency=str(answer.get("currency") or ""),
             raw=self._raw(answer),
             data={"payment_id": str(answer.get("paymentId")), "items": items},
         )

@@ -25,6 +25,7 @@ class OfflineGateway(Gateway):
             status=Status.CAPTURED,
             provider_reference=request.reference,
             amount=request.amount,
+            currency=request.currency,
             raw={"recorded": True},
         )
 

@@ -27,7 +27,12 @@ class StoreCreditGateway(Gateway):
     online = False
 
     def authorise(self, request: PaymentRequest) -> GatewayResult:
-        return GatewayResult(status=Status.CAPTURED, amount=request.amount, raw={"ledger": True})
+        return GatewayResult(
+            status=Status.CAPTURED,
+            amount=request.amount,
+            currency=request.currency,
+            raw={"ledger": True},
+        )
 
     def refund(self, payment: PaymentRef, amount: Decimal, *, reference: str) -> GatewayResult:
         return GatewayResult(status=Status.REFUNDED, amount=amount, raw={"ledger": True})

@@ -4,6 +4,10 @@ the fake provider in payments/fake_provider.py (test cards listed there and in t
 Configuration (settings.OMNI_PAYMENT_GATEWAYS["test"], overridable per channel):
 `url`, `api_key`, `webhook_secret`, `notify_url` (where the provider posts its webhooks),
 `timeout` (seconds) and `capture` (false: authorise only, capture later).
+
+Anyone who reads this repository knows the development secrets, so production keeps this
+gateway off unless OMNI_ALLOW_TEST_GATEWAY says otherwise (then with secrets of its own, see
+omni/settings/production.py, and a warning on every admin page).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class TestCardGateway(Gateway):
     code = "test"
     label = _("Test card provider")
     online = True
+    secret_fields = ("api_key", "webhook_secret")
     __test__ = False  # not a pytest test class
 
     # --- HTTP ---------------------------------------------------------------------------------
@@ -96,6 +101,7 @@ class TestCardGateway(Gateway):
             status=status,
             provider_reference=str(data.get("id") or ""),
             amount=_amount(data.get("amount")),
+            currency=str(data.get("currency") or ""),
             redirect_url=str(data.get("redirect_url") or ""),
             error_code=str(data.get("error_code") or ""),
             error_message=str(data.get("error_message") or "")[:300],
@@ -131,6 +137,9 @@ class TestCardGateway(Gateway):
         return self._result(
             *self._call("POST", f"/v1/payments/{payment.provider_reference}/complete", {})
         )
+
+    def retrieve(self, payment: PaymentRef) -> GatewayResult:
+        return self._result(*self._call("GET", f"/v1/payments/{payment.provider_reference}"))
 
     def capture(self, payment: PaymentRef, amount: Decimal) -> GatewayResult:
         return self._result(

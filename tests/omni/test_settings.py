@@ -63,3 +63,56 @@ def test_production_refuses_a_cache_kept_per_process_for_its_throttles():
         result = _manage("check", **secrets, **cache)
         assert result.returncode != 0
         assert "Production needs a shared cache" in result.stderr
+
+
+STRONG = {
+    "DJANGO_SECRET_KEY": "p7#Lr2@vQ9!xZ4$kT8^mN1&bW6*cY3(hJ5)dF0-gS" + "aB1cD2eF3gH4",
+    "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+}
+GATEWAY_KEY = "sk-live-4f9c2a7e1b8d3f6a0c5e9b2d7f1a4c8e"
+GATEWAY_SECRET = "whsec-8e3b1f7c2a9d4e6b0f5a1c8d3e7b2f9a"
+
+
+def test_production_refuses_the_test_gateway_with_its_published_secrets():
+    result = _manage(
+        "check",
+        **STRONG,
+        OMNI_ALLOW_TEST_GATEWAY="true",
+        OMNI_TEST_GATEWAY_API_KEY="sk-omni-test-dev",
+        OMNI_TEST_GATEWAY_SECRET="whsec-omni-test-dev",
+    )
+
+    assert result.returncode != 0
+    assert "OMNI_TEST_GATEWAY_API_KEY is a value published in the repository" in result.stderr
+    assert "OMNI_TEST_GATEWAY_SECRET is a value published in the repository" in result.stderr
+
+
+def test_production_refuses_the_test_gateway_without_secrets():
+    result = _manage("check", **STRONG, OMNI_ALLOW_TEST_GATEWAY="true")
+
+    assert result.returncode != 0
+    assert "OMNI_TEST_GATEWAY_SECRET is not set" in result.stderr
+
+
+def test_production_refuses_short_iyzico_keys_once_iyzico_is_configured():
+    result = _manage("check", **STRONG, IYZICO_API_KEY=GATEWAY_KEY, IYZICO_SECRET_KEY="short")
+
+    assert result.returncode != 0
+    assert "IYZICO_SECRET_KEY is shorter than 24 characters" in result.stderr
+
+
+def test_production_with_the_test_gateway_allowed_and_strong_secrets_warns_on_deploy():
+    result = _manage(
+        "check",
+        "--deploy",
+        **STRONG,
+        OMNI_ALLOW_TEST_GATEWAY="true",
+        OMNI_TEST_GATEWAY_API_KEY=GATEWAY_KEY,
+        OMNI_TEST_GATEWAY_SECRET=GATEWAY_SECRET,
+        IYZICO_API_KEY=GATEWAY_KEY,
+        IYZICO_SECRET_KEY=GATEWAY_SECRET,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "payments.W001" in result.stderr + result.stdout

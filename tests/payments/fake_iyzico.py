@@ -31,7 +31,52 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from payments.gateways.iyzico import hmac_hex, signature_number, webhook_signature
+# --- iyzico's signatures, written out from its documentation ---------------------------------
+# Deliberately not Omni's code (payments/gateways/iyzico.py): the fake must sign as iyzico
+# documents it, so that a wrong formula in Omni fails the tests instead of agreeing with
+# itself. tests/payments/test_iyzico_signatures.py pins both functions to iyzico's published
+# examples.
+
+
+def response_signature(secret_key: str, *fields: str) -> str:
+    """The `signature` of an answer (docs.iyzico.com, "Response Signature Validation"): hex
+    HMAC-SHA256, keyed with the merchant's secret key, of the endpoint's fields in its
+    documented order joined with ":"."""
+    message = ":".join(fields)
+    return hmac.new(secret_key.encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def price_text(value: Any) -> str:
+    """A price as it stands in a signature: the JSON number iyzico answers with, without a
+    trailing ".0" (as iyzipay's own `strip_zero` writes it: 1.0 -> "1", 10.5 -> "10.5")."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def notification_signature(secret_key: str, payload: dict[str, Any]) -> str:
+    """X-IYZ-SIGNATURE-V3 of a notification (docs.iyzico.com, "Webhook"; iyzipay-php
+    samples/webhook_Signature_Validation.php): hex HMAC-SHA256, keyed with the secret key, of
+    secretKey + iyziEventType + paymentId + paymentConversationId + status (direct format), or
+    secretKey + iyziEventType + iyziPaymentId + token + paymentConversationId + status
+    (hosted pages)."""
+    if "token" in payload:
+        parts = [
+            payload["iyziEventType"],
+            payload["iyziPaymentId"],
+            payload["token"],
+            payload["paymentConversationId"],
+            payload["status"],
+        ]
+    else:
+        parts = [
+            payload["iyziEventType"],
+            payload["paymentId"],
+            payload["paymentConversationId"],
+            payload["status"],
+        ]
+    key = secret_key + "".join(str(part) for part in parts)
+    return hmac.new(secret_key.encode("utf-8"), key.encode("utf-8"), hashlib.sha256).hexdigest()
+
 
 FIXTURES = Path(__file__).parent / "fixtures" / "iyzico"
 
@@ -139,6 +184,7 @@ class FakeIyzico:
             "/payment/3dsecure/auth": self.auth,
             "/payment/cancel": self.cancel,
             "/payment/refund": self.refund,
+            "/payment/detail": self.detail,
         }
         if path not in routes:
             return 404, {"status": "failure", "errorCode": "11", "errorMessage": "Geçersiz istek"}
@@ -198,7 +244,9 @@ class FakeIyzico:
             systemTime=int(time.time() * 1000),
             threeDSHtmlContent=base64.b64encode(page.encode()).decode(),
         )
-        answer["signature"] = hmac_hex(self.secret_key, payment_id, answer["conversationId"])
+        answer["signature"] = response_signature(
+            self.secret_key, payment_id, answer["conversationId"]
+        )
         return answer
 
     def callback_params(self, payment_id: str, *, md_status: str = "1") -> dict[str, str]:
@@ -243,11 +291,16 @@ class FakeIyzico:
             payment["status"] = "FAILURE"
             return self._failure("threeds_auth_failure_10051", body)
         payment["status"] = "SUCCESS"
+        return self._payment_answer(str(body["paymentId"]))
+
+    def _payment_answer(self, payment_id: str) -> dict:
+        """A payment as the 3-D Secure auth and the payment detail answer with it, signed."""
+        payment = self.payments[payment_id]
         answer = fixture("threeds_auth_success")
         template = answer["itemTransactions"][0]
         answer.update(
             conversationId=payment["conversation_id"],
-            paymentId=str(body["paymentId"]),
+            paymentId=payment_id,
             price=float(payment["price"]),
             paidPrice=float(payment["paid_price"]),
             basketId=payment["basket_id"],
@@ -265,15 +318,27 @@ class FakeIyzico:
                 for item in payment["items"]
             ],
         )
-        answer["signature"] = hmac_hex(
+        answer["signature"] = response_signature(
             self.secret_key,
             answer["paymentId"],
             answer["currency"],
             answer["basketId"],
             answer["conversationId"],
-            signature_number(answer["paidPrice"]),
-            signature_number(answer["price"]),
+            price_text(answer["paidPrice"]),
+            price_text(answer["price"]),
         )
+        return answer
+
+    def detail(self, body: dict, card: dict) -> dict:
+        """Payment detail (/payment/detail): the payment as iyzico holds it now."""
+        payment_id = str(body.get("paymentId") or "")
+        if payment_id not in self.payments:
+            return self._failure("refund_failure_exceeds", body) | {
+                "errorCode": "5087",
+                "errorMessage": "Ödeme bulunamadı",
+            }
+        answer = self._payment_answer(payment_id)
+        answer["paymentStatus"] = self.payments[payment_id]["status"]
         return answer
 
     def cancel(self, body: dict, card: dict) -> dict:
@@ -337,5 +402,5 @@ class FakeIyzico:
             iyziReferenceCode=secrets.token_hex(16),
             iyziEventTime=int(time.time() * 1000),
         )
-        signature = webhook_signature(secret or self.secret_key, payload)
+        signature = notification_signature(secret or self.secret_key, payload)
         return {"X-IYZ-SIGNATURE-V3": signature}, json.dumps(payload).encode()

@@ -158,3 +158,68 @@ def test_a_webhook_for_an_unknown_payment_is_acknowledged(client, pending):
     assert answer.status_code == 200
     assert answer.json()["outcome"] == "unknown_payment"
     assert Order.objects.get(pk=pending.order_id).status == "pending"
+
+
+# --- a notification must state the amount and currency, or the provider is asked -------------
+
+
+def _without(event: dict, *names: str) -> dict:
+    data = {k: v for k, v in event["data"].items() if k not in names}
+    return event | {"data": data}
+
+
+@pytest.mark.parametrize("missing", [("amount",), ("currency",), ("amount", "currency")])
+def test_a_captured_webhook_that_leaves_out_the_amount_is_checked_with_the_provider(
+    client, pending, provider, missing
+):
+    # Signed, but silent on the money: the provider (still "pending") is asked and believed.
+    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+
+    answer = _post(client, _without(event, *missing))
+
+    assert (answer.status_code, answer.json()) == (200, {"outcome": "no_change"})
+    assert ("GET", f"/v1/payments/{pending.provider_reference}") in provider.state.calls
+    assert _state(pending) == ("pending", 0, "pending")
+
+
+def test_a_webhook_without_an_amount_applies_what_the_provider_says(client, pending, provider):
+    provider.settle(pending.provider_reference, "captured")  # the provider took the money
+    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+
+    answer = _post(client, _without(event, "amount"))
+
+    assert answer.json() == {"outcome": "applied"}
+    pending.order.refresh_from_db()
+    assert _state(pending) == ("captured", Decimal("100.00"), "confirmed")
+
+
+def test_a_webhook_without_an_amount_is_refused_when_the_provider_cannot_be_asked(
+    client, pending, monkeypatch, caplog
+):
+    from payments.gateways.testcard import TestCardGateway
+
+    def cannot(self, payment):
+        raise NotImplementedError
+
+    monkeypatch.setattr(TestCardGateway, "retrieve", cannot)
+    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+
+    answer = _post(client, _without(event, "amount"))
+
+    assert answer.json() == {"outcome": "rejected_amount"}
+    assert _state(pending) == ("pending", 0, "pending")
+    pending.refresh_from_db()
+    assert pending.error_code == "amount_mismatch"
+    assert WebhookReceipt.objects.get().outcome == "rejected_amount"
+    assert "refused: rejected_amount" in caplog.text
+
+
+def test_a_webhook_is_answered_503_when_the_provider_cannot_be_reached(client, pending, settings):
+    settings.OMNI_TEST_GATEWAY_URL = "http://127.0.0.1:9"  # nothing listens there
+    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+
+    answer = _post(client, _without(event, "amount"))
+
+    assert answer.status_code == 503
+    assert _state(pending) == ("pending", 0, "pending")
+    assert not WebhookReceipt.objects.exists()  # the provider's retry is not a "duplicate"

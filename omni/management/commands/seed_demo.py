@@ -51,6 +51,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  not placed: {skipped}")
         payments = payments_demo.seed(channels)
         self.stdout.write(f"Payments: {payments['gateways']} channel gateways.")
+        if payments["skipped"]:
+            self.stdout.write(
+                "  not switched on (OMNI_ALLOW_TEST_GATEWAY is off): "
+                + ", ".join(payments["skipped"])
+            )
         if variants:
             bulk = catalog_demo.seed_bulk(channels, variants=variants)
             self.stdout.write(
