@@ -30,6 +30,7 @@ from payments import links
 from payments.forms import CardForm
 from payments.gateways.base import Status
 from payments.models import Payment
+from payments.pages import provider_page
 
 # --- the shopper's page ---------------------------------------------------------------------
 
@@ -61,8 +62,8 @@ def _result_response(
     if payment is not None and payment.status == Payment.Status.ACTION_REQUIRED:
         if redirect:
             return HttpResponseRedirect(redirect)
-        if html:  # the provider's self-submitting form to the bank, shown as it is
-            return HttpResponse(html)
+        if html:  # the provider's self-submitting form to the bank, under its own policy
+            return provider_page(html)
     return HttpResponseRedirect(reverse("payment-links:done", kwargs={"token": token}))
 
 

@@ -39,6 +39,7 @@ from orders import selectors as order_selectors
 from orders.models import Cart, Order
 from orders.services import carts, checkout, returns
 from payments.forms import GatewayCardForm
+from payments.pages import provider_page
 from storefront import forms, services
 from storefront import selectors as sf
 
@@ -565,7 +566,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         if step.status == "redirect" and step.redirect_url:
             return HttpResponseRedirect(step.redirect_url)
         if step.status == "redirect" and step.html:
-            return HttpResponse(step.html)  # the bank's self-submitting 3-D Secure form
+            return provider_page(step.html)  # the bank's self-submitting 3-D Secure form
         if step.status == "paid":
             return redirect("storefront:done", number=order.number)
         form.add_error(None, step.message)

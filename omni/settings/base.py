@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "treebeard",
     "django_countries",
     "omni",
@@ -50,6 +52,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (see below).
+    "omni.csp.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "omni.guard.RequestGuardMiddleware",  # NUL refused; every error under /api/ is JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }}
             ],
         },
     },
@@ -347,6 +353,54 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
     },
+}
+
+# --- Content-Security-Policy and Permissions-Policy -------------------------------------------
+# Scripts and styles come from Omni's own static files only: no inline script, no inline style
+# without the page's nonce (templates use none; Swagger UI's one <style> carries it), no eval
+# (htmx runs with allowEval off). Forms post to Omni and the payment providers' pages
+# (omni/csp.py); a page of a provider's own HTML gets its own policy (payments/pages.py).
+# Images may be data: URIs (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# More origins a form may send the browser to (a payment provider's 3-D Secure page), besides
+# Omni and OMNI_TEST_GATEWAY_URL.
+OMNI_CSP_FORM_ACTION = env.list("OMNI_CSP_FORM_ACTION", default=[])
+# No page uses these browser features; the payment page is Omni's own card form, not the
+# Payment Request API.
+PERMISSIONS_POLICY: dict[str, list] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
 }
 
 # Omni's own knobs.

@@ -79,5 +79,17 @@ def page(browser, live_server, request):
         return path
 
     page.shot = shot
+    # Anything the Content-Security-Policy blocked (an inline style htmx added, a script) fails
+    # the test: Chromium reports each on the console.
+    page.csp_violations = []
+    page.on(
+        "console",
+        lambda message: (
+            page.csp_violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert page.csp_violations == [], "blocked by the Content-Security-Policy"
