@@ -2,7 +2,24 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import DeviceToken, User
+
+
+class DeviceTokenInline(admin.TabularInline):
+    """The user's signed-in devices; staff can sign one out (delete), never see its token."""
+
+    model = DeviceToken
+    fields = ["name", "user_agent", "created", "last_used", "expiry"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = True
+    verbose_name_plural = _("signed-in devices (API tokens)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -34,3 +51,4 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
     )
     readonly_fields = ["last_login", "date_joined"]
+    inlines = [DeviceTokenInline]

@@ -118,7 +118,9 @@ class DevicesApi(APIView):
         current = request.auth.pk if isinstance(request.auth, DeviceToken) else None
         return Response(DeviceOutput(devices, many=True, context={"current": current}).data)
 
-    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    @extend_schema(
+        request=None, responses={204: None}, tags=["auth"], operation_id="me_devices_revoke_all"
+    )
     def delete(self, request):
         """Sign out everywhere: every device's token is revoked, this one's too."""
         services.auth_tokens_revoke_all(user=request.user)
@@ -128,7 +130,9 @@ class DevicesApi(APIView):
 class DeviceApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    @extend_schema(
+        request=None, responses={204: None}, tags=["auth"], operation_id="me_devices_revoke"
+    )
     def delete(self, request, pk: int):
         """Sign one device out (another account's device is not found)."""
         services.device_revoke(user=request.user, pk=pk)

@@ -271,3 +271,42 @@ def test_a_sign_in_clears_the_users_expired_tokens_and_the_prune_clears_all(api)
     assert services.device_tokens_prune() == 1
     assert DeviceToken.objects.filter(user=someone).count() == 1
     assert me(api, live) == 200
+
+
+def test_staff_see_a_users_devices_in_the_admin_and_can_sign_one_out(api, client):
+    client.force_login(User.objects.create_superuser("boss@example.com", f.PASSWORD))
+    user = f.UserFactory()
+    key = f.token_for(user, name="Ayşe's iPhone")
+    device = DeviceToken.objects.get(user=user)
+    kept = f.token_for(user, name="Laptop")
+    url = f"/admin/accounts/user/{user.pk}/change/"
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    assert "Ayşe" in page.content.decode()
+    assert device.digest not in page.content.decode() and key[:15] not in page.content.decode()
+    formset = page.context["inline_admin_formsets"][0].formset
+    form = {
+        field: value
+        for field, value in page.context["adminform"].form.initial.items()
+        if value is not None and not isinstance(value, list)
+    }
+    form.update(
+        {
+            "stores": [],
+            "groups": [],
+            "user_permissions": [],
+            f"{formset.prefix}-TOTAL_FORMS": "2",
+            f"{formset.prefix}-INITIAL_FORMS": "2",
+            f"{formset.prefix}-0-id": str(device.pk),
+            f"{formset.prefix}-0-user": str(user.pk),
+            f"{formset.prefix}-0-DELETE": "on",
+            f"{formset.prefix}-1-id": str(DeviceToken.objects.exclude(pk=device.pk).get().pk),
+            f"{formset.prefix}-1-user": str(user.pk),
+        }
+    )
+    response = client.post(url, form)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert (me(api, key), me(api, kept)) == (401, 200)
