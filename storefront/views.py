@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts import throttle
 from catalog.models import Category
@@ -810,6 +811,18 @@ def addresses(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if request.method == "POST" and "sign_out_device" in request.POST:
+        # The app's signed-in devices (API tokens): one, or every one of them.
+        device = request.POST["sign_out_device"]
+        if device == "all":
+            accounts_services.auth_tokens_revoke_all(user=user)
+        else:
+            try:
+                accounts_services.device_revoke(user=user, pk=int(device))
+            except (NotFound, ValueError):
+                raise Http404 from None
+        messages.success(request, _("Signed out."))
+        return redirect("storefront:profile")
     form = forms.ProfileForm(
         request.POST or None,
         initial={
@@ -826,6 +839,6 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "storefront/account/profile.html",
-        {"form": form},
+        {"form": form, "devices": list(accounts_selectors.devices_for_user(user=user))},
         status=400 if form.errors else 200,
     )

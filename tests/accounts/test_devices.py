@@ -310,3 +310,26 @@ def test_staff_see_a_users_devices_in_the_admin_and_can_sign_one_out(api, client
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert (me(api, key), me(api, kept)) == (401, 200)
+
+
+def test_the_customer_sees_and_signs_out_their_apps_on_the_storefront(api, client):
+    f.ChannelFactory(code="web")
+    user, someone = f.UserFactory(), f.UserFactory()
+    phone = sign_in(api, user, device_id="phone", device_name="Ayşe's iPhone")
+    laptop = f.token_for(user, name="Laptop")
+    theirs = f.token_for(someone)
+    client.force_login(user)
+
+    page = client.get("/en/account/profile/")
+    assert page.status_code == 200
+    assert "Ayşe&#x27;s iPhone" in page.content.decode() and "Laptop" in page.content.decode()
+    assert phone["token"][:15] not in page.content.decode()
+
+    foreign = DeviceToken.objects.get(user=someone).pk
+    assert client.post("/en/account/profile/", {"sign_out_device": foreign}).status_code == 404
+    response = client.post("/en/account/profile/", {"sign_out_device": phone["device"]["id"]})
+    assert response.status_code == 302
+    assert (me(api, phone["token"]), me(api, laptop), me(api, theirs)) == (401, 200, 200)
+
+    client.post("/en/account/profile/", {"sign_out_device": "all"})
+    assert (me(api, laptop), me(api, theirs)) == (401, 200)
