@@ -33,6 +33,7 @@ lint: install
 
 check: lint
 	DJANGO_SETTINGS_MODULE=omni.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/lint-imports --no-logo
 
 format: install
 	$(BIN)/ruff format .
