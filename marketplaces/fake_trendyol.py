@@ -8,6 +8,13 @@ result is read with its batchRequestId (optionally only after some polls); shipm
 listed by status in zero-based pages of at most 200; package status updated to Picking, then
 Invoiced (with an invoice number), tracking numbers and unsupplied items.
 
+Every request body is checked against the documented shape first (REQUEST_SHAPES): a missing
+required field, a field of the wrong type, or a field the documentation does not name (a
+misspelling such as "salesPrice") is a 400 with Trendyol's error body
+({"errors": [{"key", "message", "errorCode"}]}) and changes nothing. The real API may instead
+ignore an unknown field and so silently drop what it carried; refusing it is the stricter
+choice, so that a client passing here sends only what Trendyol reads.
+
     fake = FakeTrendyol(seller_id="123456").start()
     fake.url  # http://127.0.0.1:<port>/integration
     ...
@@ -28,6 +35,27 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+# What each request body may hold: field -> (types, required). Numbers arrive as int or Decimal
+# (the handler parses JSON floats as Decimal); a bool is never a number.
+NUMBER = (int, Decimal)
+LINE = {"lineId": (int, True), "quantity": (int, True)}
+REQUEST_SHAPES: dict[str, dict[str, tuple[Any, bool]]] = {
+    # updatePriceAndInventory: stock, price or both per barcode.
+    "price_and_inventory": {"items": (list, True)},
+    "price_and_inventory_item": {
+        "barcode": (str, True),
+        "quantity": (int, False),
+        "salePrice": (NUMBER, False),
+        "listPrice": (NUMBER, False),
+    },
+    # updatePackage: Picking, then Invoiced with params.invoiceNumber.
+    "package_update": {"lines": (list, True), "params": (dict, False), "status": (str, True)},
+    "package_line": LINE,
+    "tracking_update": {"trackingNumber": (str, True)},
+    "unsupplied": {"lines": (list, True), "reasonId": (int, True)},
+}
+PACKAGE_PARAMS = {"invoiceNumber": (str, False)}
 
 DUPLICATE_WINDOW_SECONDS = 15 * 60
 DUPLICATE_MESSAGE = "15 dakika boyunca aynı isteği tekrarlı olarak atamazsınız!"
@@ -173,11 +201,26 @@ class FakeTrendyol:
         return 404, _errors("not.found", "Unknown path")
 
     def _price_and_inventory(self, body: Any) -> tuple[int, Any]:
-        items = (body or {}).get("items")
-        if not isinstance(items, list) or not items:
+        refused = _shape(body, "price_and_inventory")
+        if refused:
+            return 400, {"errors": refused}
+        items = body["items"]
+        if not items:
             return 400, _errors("items.required", "items boş olamaz")
         if len(items) > MAX_ITEMS:
             return 400, _errors("items.max", f"En fazla {MAX_ITEMS} item gönderilebilir")
+        refused = [
+            error
+            for i, item in enumerate(items)
+            for error in _shape(item, "price_and_inventory_item", where=f"items[{i}].")
+        ]
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and not {"quantity", "salePrice", "listPrice"} & set(item):
+                refused.append(
+                    _error(f"items[{i}]", "quantity, salePrice ve listPrice'tan biri zorunludur")
+                )
+        if refused:
+            return 400, {"errors": refused}
         digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
         now = self.now()
         if now - self.recent.get(digest, -1e18) < DUPLICATE_WINDOW_SECONDS:
@@ -254,7 +297,21 @@ class FakeTrendyol:
         package = self.packages.get(package_id)
         if package is None:
             return 404, _errors("package.not.found", "Paket bulunamadı")
-        body = body or {}
+        shape = {
+            "": "package_update",
+            "/update-tracking-number": "tracking_update",
+            "/items/unsupplied": "unsupplied",
+        }.get(action)
+        if shape is None:
+            return 404, _errors("not.found", "Unknown path")
+        refused = _shape(body, shape)
+        if isinstance(body, dict) and isinstance(body.get("lines"), list):
+            for i, line in enumerate(body["lines"]):
+                refused += _shape(line, "package_line", where=f"lines[{i}].")
+        if isinstance(body, dict) and isinstance(body.get("params"), dict):
+            refused += _shape(body["params"], PACKAGE_PARAMS, where="params.")
+        if refused:
+            return 400, {"errors": refused}
         known = {line["id"]: line["quantity"] for line in package["lines"]}
         lines = body.get("lines")
         if action in ("", "/items/unsupplied") and (
@@ -298,8 +355,33 @@ class FakeTrendyol:
         return 404, _errors("not.found", "Unknown path")
 
 
+def _error(key: str, message: str) -> dict:
+    return {"key": key, "message": message, "errorCode": key}
+
+
 def _errors(key: str, message: str) -> dict:
-    return {"errors": [{"key": key, "message": message, "errorCode": key}]}
+    return {"errors": [_error(key, message)]}
+
+
+def _is(value: Any, types: Any) -> bool:
+    return isinstance(value, types) and not isinstance(value, bool)
+
+
+def _shape(value: Any, shape: str | dict, *, where: str = "") -> list[dict]:
+    """What is wrong with a body (or a part of one) against its documented shape."""
+    fields = REQUEST_SHAPES[shape] if isinstance(shape, str) else shape
+    if not isinstance(value, dict):
+        return [_error(where.rstrip(".") or "body", "Bir JSON nesnesi gönderilmelidir")]
+    errors = [
+        _error(f"{where}{name}", f"{name} alanı tanınmıyor") for name in value if name not in fields
+    ]
+    for name, (types, required) in fields.items():
+        if name not in value or value[name] is None:
+            if required:
+                errors.append(_error(f"{where}{name}", f"{name} alanı zorunludur"))
+        elif not _is(value[name], types):
+            errors.append(_error(f"{where}{name}", f"{name} alanının tipi hatalı"))
+    return errors
 
 
 class _Handler(BaseHTTPRequestHandler):
