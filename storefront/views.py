@@ -72,9 +72,9 @@ def _guest_token(request: HttpRequest) -> UUID | None:
         return None
 
 
-def _cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
+def _cart(request: HttpRequest) -> Cart | None:
     """The shopper's cart on the web: the customer's one cart, or the guest's by the token kept
-    in the session (started on first need when `create`)."""
+    in the session (None until the first item is added: cart_add starts it)."""
     channel = request.channel
     customer = _customer(request)
     if customer is not None:
@@ -85,11 +85,7 @@ def _cart(request: HttpRequest, *, create: bool = False) -> Cart | None:
             return carts.cart_by_token(token=token, channel=channel)
         except NotFound:
             request.session.pop(CART_SESSION_KEY, None)
-    if not create:
-        return None
-    cart = carts.cart_create_anonymous(channel=channel)
-    request.session[CART_SESSION_KEY] = str(cart.token)
-    return cart
+    return None
 
 
 def _remember_count(request: HttpRequest, count: int) -> None:
@@ -245,9 +241,11 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(back)
     try:
         variant_id = order_selectors.variant_id_for_sku(form.cleaned_data["sku"])
-        cart = _cart(request, create=True)
-        carts.cart_add(
-            cart=cart,
+        customer = _customer(request)
+        # No cart yet: cart_add starts one with the line, so a refused item leaves none.
+        line = carts.cart_add(
+            cart=None if customer else _cart(request),
+            customer=customer,
             channel=request.channel,
             variant_id=variant_id,
             quantity=form.cleaned_data["quantity"],
@@ -255,6 +253,8 @@ def cart_add(request: HttpRequest) -> HttpResponse:
     except (ValidationError, Conflict) as error:
         messages.error(request, _first_message(error))
         return HttpResponseRedirect(back)
+    if customer is None:
+        request.session[CART_SESSION_KEY] = str(line.cart.token)
     messages.success(request, _("Added to your cart."))
     return redirect("storefront:cart")
 

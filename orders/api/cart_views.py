@@ -33,6 +33,7 @@ from sales_channels.models import Channel
 
 CART_TOKEN_HEADER = "Cart-Token"  # noqa: S105 (a header name, not a secret)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"  # as Stripe names it: this answer was given before
 
 CART_TOKEN_PARAMETER = OpenApiParameter(
     CART_TOKEN_HEADER,
@@ -51,8 +52,9 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     required=True,
     description=(
         "A key the client makes up per order (a UUID). Sending the same request again with it "
-        "returns the same order; the same key with another body is a 422; while the first "
-        "request is still being processed, a 409."
+        "returns the answer first given, status and body (with `Idempotent-Replayed: true`); "
+        "the same key with another body is a 422; while the first request is still being "
+        "processed, a 409."
     ),
 )
 STAFF_CHANNEL_PARAMETER = OpenApiParameter(
@@ -118,6 +120,24 @@ class ShopperApi(APIView):
         if customer is not None:
             return carts.cart_for_customer(customer=customer, channel=channel)
         return carts.cart_by_token(token=self.cart_token(), channel=channel)
+
+    def cart_to_change(self) -> dict:
+        """Whose cart a line is added to, as carts.cart_add takes it: a customer's cart is only
+        created with its first line, so a refused change writes nothing."""
+        customer = self.get_customer()
+        if customer is not None:
+            return {"customer": customer}
+        return {"cart": carts.cart_by_token(token=self.cart_token())}
+
+    def cart_if_any(self) -> Cart:
+        """The cart a line is changed in; a customer who has none yet has no such line."""
+        customer = self.get_customer()
+        if customer is None:
+            return carts.cart_by_token(token=self.cart_token())
+        cart = carts.cart_find_for_customer(customer=customer)
+        if cart is None:
+            raise NotFound(_("Cart line not found."), code="line_not_found")
+        return cart
 
     def idempotency_scope(self) -> str:
         user = self.request.user
@@ -195,17 +215,16 @@ class CartLineListApi(ShopperApi):
     def post(self, request, **kwargs):
         data = s.CartLineAddInput(data=request.data)
         data.is_valid(raise_exception=True)
-        cart, channel = self.get_cart(), self.get_channel()
         try:
-            carts.cart_add(
-                cart=cart,
-                channel=channel,
+            line = carts.cart_add(
+                **self.cart_to_change(),
+                channel=self.get_channel(),
                 sku=data.validated_data["sku"],
                 quantity=data.validated_data["quantity"],
             )
         except ValidationError as error:
             raise _sku_errors(error) from None
-        return self.cart_response(cart, code=status.HTTP_201_CREATED)
+        return self.cart_response(line.cart, code=status.HTTP_201_CREATED)
 
 
 class CartLineDetailApi(ShopperApi):
@@ -215,7 +234,7 @@ class CartLineDetailApi(ShopperApi):
     def patch(self, request, line_id: int, **kwargs):
         data = s.CartLineUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        cart = self.get_cart()
+        cart = self.cart_if_any()
         carts.cart_set_quantity(
             cart=cart,
             channel=self.get_channel(),
@@ -226,7 +245,7 @@ class CartLineDetailApi(ShopperApi):
 
     @extend_schema(tags=["cart"], parameters=SHOPPER, request=None, responses={200: s.CartOutput})
     def delete(self, request, line_id: int, **kwargs):
-        cart = self.get_cart()
+        cart = self.cart_if_any()
         carts.cart_remove(cart=cart, channel=self.get_channel(), line_id=line_id)
         return self.cart_response(cart)
 
@@ -415,10 +434,15 @@ class CheckoutQuoteApi(ShopperApi):
 # --- orders ---------------------------------------------------------------------------------
 
 
-def _order_response(order: Order) -> Response:
-    return Response(
-        s.OrderOutput(selectors.order_for_output(order)).data, status=status.HTTP_201_CREATED
-    )
+def _order_answer(order: Order) -> dict:
+    """The body of the 201 for an order just placed; stored with its Idempotency-Key."""
+    return s.OrderOutput(selectors.order_for_output(order)).data
+
+
+def _answer_response(answer: checkout.Answer) -> Response:
+    """The answer to a place-order request, the same on a replay (then marked as one)."""
+    headers = {REPLAYED_HEADER: "true"} if answer.replayed else None
+    return Response(answer.body, status=answer.status, headers=headers)
 
 
 class OrderListApi(ShopperApi, ListAPIView):
@@ -479,15 +503,17 @@ class OrderListApi(ShopperApi, ListAPIView):
                 customer=customer,
                 actor=request.user if request.user.is_authenticated else None,
                 idempotency=record,
+                respond=_order_answer,
             )
 
-        order = checkout.order_place_once(
+        answer = checkout.order_place_answered(
             scope=scope,
             key=request.headers.get(IDEMPOTENCY_HEADER, ""),
             fingerprint=checkout.request_fingerprint({"channel": channel.code, **request.data}),
             place=place,
+            respond=_order_answer,
         )
-        return _order_response(order)
+        return _answer_response(answer)
 
 
 def _delivery(channel: Channel, values: dict) -> checkout.Delivery:
@@ -621,15 +647,17 @@ class StaffOrderCreateApi(StaffMixin, ShopperApi):
                 customer=customer,
                 actor=request.user,
                 idempotency=record,
+                respond=_order_answer,
                 handed_over=values["handed_over"],
             )
 
-        order = checkout.order_place_once(
+        answer = checkout.order_place_answered(
             scope=self.idempotency_scope(),
             key=request.headers.get(IDEMPOTENCY_HEADER, ""),
             fingerprint=checkout.request_fingerprint(
                 {"channel": channel.code, "customer": customer.pk, **request.data}
             ),
             place=place,
+            respond=_order_answer,
         )
-        return _order_response(order)
+        return _answer_response(answer)

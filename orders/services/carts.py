@@ -179,11 +179,20 @@ def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
 
 def cart_for_customer(*, customer: Customer, channel: Channel) -> Cart:
     """The customer's one active cart, created on first need."""
-    cart = select_one(
-        Cart, "customer_id = %s AND status = %s", [customer.pk, Cart.Status.ACTIVE.value]
-    )
+    cart = cart_find_for_customer(customer=customer)
     if cart is not None:
         return _seen_on(cart, channel)
+    return _cart_create_for_customer(customer=customer, channel=channel)
+
+
+def cart_find_for_customer(*, customer: Customer) -> Cart | None:
+    """The customer's active cart, if they have one; changes nothing."""
+    return select_one(
+        Cart, "customer_id = %s AND status = %s", [customer.pk, Cart.Status.ACTIVE.value]
+    )
+
+
+def _cart_create_for_customer(*, customer: Customer, channel: Channel) -> Cart:
     try:
         with savepoint():
             return create(Cart, customer=customer, origin_channel=channel, last_channel=channel)
@@ -336,16 +345,28 @@ def _check_available(
 
 def cart_add(
     *,
-    cart: Cart,
+    cart: Cart | None = None,
+    customer: Customer | None = None,
     channel: Channel,
     variant_id: int | None = None,
     sku: str | None = None,
     quantity: int = 1,
 ) -> CartLine:
-    """Add a variant (by id or SKU), or more of it, at the price it has on this channel now."""
+    """Add a variant (by id or SKU), or more of it, at the price it has on this channel now.
+
+    Without `cart`, the line goes into the customer's one cart, or for a visitor (no
+    `customer`) into a new anonymous cart, found or created in the line's own transaction: a
+    refused change (an unknown SKU, too many) leaves no cart behind. The line's `cart` is the
+    cart it went into."""
     _check_quantity(quantity)
     variant = _variant_on_channel(channel=channel, variant_id=variant_id, sku=sku)
     with transaction.atomic():
+        if cart is None and customer is not None:
+            cart = cart_find_for_customer(customer=customer) or _cart_create_for_customer(
+                customer=customer, channel=channel
+            )
+        elif cart is None:
+            cart = cart_create_anonymous(channel=channel)
         cart = _locked(cart, touch=channel)
         line = select_one(
             CartLine, "cart_id = %s AND variant_id = %s", [cart.pk, variant.variant_id]
@@ -381,6 +402,7 @@ def cart_add(
                     "updated_at",
                 ]
             )
+        line.cart = cart
         _follow_reservation(cart, channel)
     return line
 
@@ -618,11 +640,11 @@ def saved_item_remove(*, customer: Customer, variant_id: int) -> None:
 
 
 def saved_item_move_to_cart(*, customer: Customer, channel: Channel, variant_id: int) -> CartLine:
-    """Move one saved item into the customer's cart (one unit); only an item they saved."""
-    cart = cart_for_customer(customer=customer, channel=channel)
+    """Move one saved item into the customer's cart (one unit); only an item they saved. The
+    cart is created, on first need, with the line (nothing is written if the move fails)."""
     with transaction.atomic():
         deleted, _rows = SavedItem.objects.filter(customer=customer, variant_id=variant_id).delete()
         if not deleted:
             raise NotFound(_("Saved item not found."), code="saved_item_not_found")
-        line = cart_add(cart=cart, channel=channel, variant_id=variant_id, quantity=1)
+        line = cart_add(customer=customer, channel=channel, variant_id=variant_id, quantity=1)
     return line

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -325,6 +326,11 @@ def request_fingerprint(body: Any) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# A key freed again (its request failed on bad input) between our failed claim and our look at
+# it is claimed again, this many times at most before the request is told it is in flight.
+_CLAIM_ATTEMPTS = 3
+
+
 def idempotency_begin(*, scope: str, key: str, fingerprint: str) -> IdempotencyKey:
     """Claim a client's Idempotency-Key (in a transaction of its own, so that a concurrent
     request with the same key sees it at once). A replay of a finished request gets its record
@@ -336,17 +342,23 @@ def idempotency_begin(*, scope: str, key: str, fingerprint: str) -> IdempotencyK
             _("Send an Idempotency-Key header of 1 to 120 characters."),
             code="idempotency_key_required",
         )
-    try:
-        with savepoint():
-            return create(IdempotencyKey, scope=scope, key=key, request_hash=fingerprint)
-    except IntegrityError:
-        record = IdempotencyKey.objects.get(scope=scope, key=key)
-    if record.request_hash != fingerprint:
+    record = None
+    for _attempt in range(_CLAIM_ATTEMPTS):
+        try:
+            with savepoint():
+                return create(IdempotencyKey, scope=scope, key=key, request_hash=fingerprint)
+        except IntegrityError:
+            # Taken; but the request that took it may free it (idempotency_forget) before
+            # this read, which then finds nothing, and the key is free to claim again.
+            record = IdempotencyKey.objects.filter(scope=scope, key=key).first()
+        if record is not None:
+            break
+    if record is not None and record.request_hash != fingerprint:
         raise Unprocessable(
             _("This Idempotency-Key was used for a different request."),
             code="idempotency_key_reused",
         )
-    if record.state == IdempotencyKey.State.IN_FLIGHT:
+    if record is None or record.state == IdempotencyKey.State.IN_FLIGHT:
         raise Conflict(
             _("A request with this Idempotency-Key is still being processed."),
             code="request_in_flight",
@@ -399,6 +411,7 @@ def order_place(
     customer: Customer | None = None,
     actor: User | None = None,
     idempotency: IdempotencyKey | None = None,
+    respond: Callable[[Order], Any] | None = None,
     pay_later: bool | None = None,
     handed_over: bool = False,
     language: str | None = None,
@@ -412,6 +425,9 @@ def order_place(
     - A channel that is paid later (a store counter, pay at pickup) confirms the order at once;
       others wait for the payment (payments confirm it).
     - `handed_over`: a counter sale, paid and handed over at once at the staff's store.
+    - `idempotency`: the client's claimed key, marked done with the order in its transaction,
+      with the answer `respond` gives for the order (the body of the 201, a JSON value), so
+      that a replay returns the answer first given (the record in hand is updated too).
     """
     customer = customer or cart.customer
     if not (email or (customer and customer.email) or phone or (customer and customer.phone)):
@@ -549,30 +565,40 @@ def order_place(
             from orders.services.fulfilment import order_hand_over
 
             order_hand_over(order=order, actor=actor, channel=channel, locked=True)
+        if not handed_over:  # what was written is what an answer shows (order_for_output)
+            if order.origin_channel_id == channel.pk:
+                order.origin_channel = channel
+            order.written = {"lines": lines, "fulfilments": fulfilments, "events": events}
         if idempotency is not None:
-            with connection.cursor() as cursor:  # the ORM's update() took 1 ms to compile
-                cursor.execute(
-                    f"UPDATE {IdempotencyKey._meta.db_table} SET state = %s, order_id = %s,"  # noqa: S608
-                    " response_status = 201, updated_at = %s WHERE id = %s AND state = %s",
-                    [
-                        IdempotencyKey.State.DONE.value,
-                        order.pk,
-                        connection.ops.adapt_datetimefield_value(now),
-                        idempotency.pk,
-                        IdempotencyKey.State.IN_FLIGHT.value,
-                    ],
-                )
-                updated = cursor.rowcount
-            if not updated:
-                raise Conflict(
-                    _("A request with this Idempotency-Key was already completed."),
-                    code="request_in_flight",
-                )
-    if not handed_over:  # what was written is what a response shows (selectors.order_for_output)
-        if order.origin_channel_id == channel.pk:
-            order.origin_channel = channel
-        order.written = {"lines": lines, "fulfilments": fulfilments, "events": events}
+            _idempotency_done(idempotency, order, respond(order) if respond else None, now)
     return order
+
+
+def _idempotency_done(record: IdempotencyKey, order: Order, body: Any, now: datetime) -> None:
+    """Mark the key done with its order and first answer: one plain UPDATE (the ORM's
+    update() took 1 ms to compile). Conflict if another request completed it meanwhile."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {IdempotencyKey._meta.db_table} SET state = %s, order_id = %s,"  # noqa: S608
+            " response_status = 201, response_body = %s, updated_at = %s"
+            " WHERE id = %s AND state = %s",
+            [
+                IdempotencyKey.State.DONE.value,
+                order.pk,
+                None if body is None else connection.ops.adapt_json_value(body, DjangoJSONEncoder),
+                connection.ops.adapt_datetimefield_value(now),
+                record.pk,
+                IdempotencyKey.State.IN_FLIGHT.value,
+            ],
+        )
+        updated = cursor.rowcount
+    if not updated:
+        raise Conflict(
+            _("A request with this Idempotency-Key was already completed."),
+            code="request_in_flight",
+        )
+    record.state, record.order, record.updated_at = IdempotencyKey.State.DONE, order, now
+    record.response_status, record.response_body = 201, body
 
 
 def order_allocate(
@@ -719,18 +745,61 @@ def order_place_once(
     """Place an order at most once per client Idempotency-Key (`place` calls order_place with
     the record). A replay of a placed order returns that order; a replay of a request that
     failed for a reason it would meet again (the cart changed, stock ran short) raises that
-    error again; any other failure (bad input, ...) frees the key for another try."""
+    error again; any other failure (bad input, ...) frees the key for another try. The API
+    answers with order_place_answered instead."""
+    record, order = _claim_and_place(scope=scope, key=key, fingerprint=fingerprint, place=place)
+    if order is None:
+        order = order_replay(record)
+    if order is not None:
+        return order
+    body = record.response_body or {}
+    error = OmniError(body.get("message"), code=body.get("code"), fields=body.get("fields"))
+    error.status_code = record.response_status or Conflict.status_code
+    raise error
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to a request under an Idempotency-Key: its HTTP status and JSON body, the
+    same on every replay (`replayed`)."""
+
+    status: int
+    body: Any
+    replayed: bool = False
+
+
+def order_place_answered(
+    *,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    place: Callable[[IdempotencyKey], Order],
+    respond: Callable[[Order], Any],
+) -> Answer:
+    """order_place_once for the API: `place` passes `respond` on to order_place, which
+    stores the answer it gives for the new order (the body of the 201) with the key as the
+    order commits. A replay gets the answer first given, status and body, whatever became of
+    the order since, as Stripe does and the IETF's Idempotency-Key draft asks; a failure
+    remembered (the cart changed, stock ran short) is answered as it was."""
+    record, order = _claim_and_place(scope=scope, key=key, fingerprint=fingerprint, place=place)
+    if order is not None:
+        body = record.response_body if record.response_body is not None else respond(order)
+        return Answer(201, body)
+    if record.response_body is None:  # placed without an answer kept (the storefront's form)
+        order = order_replay(record)
+        return Answer(201, respond(order) if order else None, replayed=True)
+    return Answer(record.response_status or 201, record.response_body, replayed=True)
+
+
+def _claim_and_place(
+    *, scope: str, key: str, fingerprint: str, place: Callable[[IdempotencyKey], Order]
+) -> tuple[IdempotencyKey, Order | None]:
+    """The claimed key and the order placed now, or a finished key's record and None."""
     record = idempotency_begin(scope=scope, key=key, fingerprint=fingerprint)
     if record.state == IdempotencyKey.State.DONE:
-        order = order_replay(record)
-        if order is not None:
-            return order
-        body = record.response_body or {}
-        error = OmniError(body.get("message"), code=body.get("code"), fields=body.get("fields"))
-        error.status_code = record.response_status or Conflict.status_code
-        raise error
+        return record, None
     try:
-        return place(record)
+        return record, place(record)
     except (CartChanged, InsufficientStock) as error:
         idempotency_fail(record=record, error=error)
         raise

@@ -190,6 +190,37 @@ def test_bad_lines_are_refused_field_by_field_and_change_nothing(web, body, fiel
     assert list(CartLine.objects.values_list("variant_id", "quantity")) == [(variant.pk, 1)]
 
 
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"sku": "NOPE-1"}, "unknown_sku"),
+        ({"sku": "{sku}", "quantity": 11}, "insufficient_stock"),
+        ({"sku": "{hidden}"}, "not_sold_here"),
+    ],
+)
+def test_a_refused_first_line_leaves_no_cart_behind(web, body, code):
+    variant = item(web, quantity=10)
+    hidden = f.product(channels=[web], published=False).variants.get()
+    body = {k: v.format(sku=variant.sku, hidden=hidden.sku) if isinstance(v, str) else v
+            for k, v in body.items()}  # fmt: skip
+    _user, client = signed_in()
+
+    response = client.post(url("cart/lines/"), body)
+
+    assert (response.status_code, response.json()["code"]) == (400, code)
+    assert not Cart.objects.exists()
+    added = client.post(url("cart/lines/"), {"sku": variant.sku})  # the cart comes with a line
+    assert added.status_code == 201
+    assert Cart.objects.get().lines.get().variant_id == variant.pk
+
+
+def test_changing_a_line_of_a_cart_not_yet_started_is_not_found_and_starts_none(web):
+    _user, client = signed_in()
+    assert client.patch(url("cart/lines/1/"), {"quantity": 2}).status_code == 404
+    assert client.delete(url("cart/lines/1/")).status_code == 404
+    assert not Cart.objects.exists()
+
+
 @pytest.mark.parametrize("quantity", [0, 1000, -1])
 def test_a_bad_quantity_change_is_refused_and_changes_nothing(web, quantity):
     variant = item(web)
@@ -325,6 +356,16 @@ def test_a_saved_item_moves_to_the_cart(web):
     assert moved.status_code == 200, moved.json()
     assert [(line["sku"], line["quantity"]) for line in moved.json()["lines"]] == [(variant.sku, 1)]
     assert not SavedItem.objects.exists()
+
+
+def test_moving_an_item_not_saved_starts_no_cart(web):
+    variant = item(web)
+    _user, client = signed_in()
+
+    moved = client.post(url(f"saved-items/{variant.sku}/move-to-cart/"))
+
+    assert (moved.status_code, moved.json()["code"]) == (404, "saved_item_not_found")
+    assert not Cart.objects.exists()
 
 
 def test_a_saved_item_is_removed(web):

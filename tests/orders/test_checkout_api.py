@@ -221,6 +221,43 @@ def test_a_replay_returns_the_same_order_and_places_nothing_more(web):
     assert Stock.objects.get(variant=variant).allocated == 1
 
 
+def test_a_replay_returns_the_answer_first_given_not_the_order_as_it_is_now(web):
+    variant = item(web)
+    _user, client = customer_with(web, (variant, 1))
+    first = place(client, home())
+    number = first.json()["number"]
+    cancelled = client.post(url(f"orders/{number}/cancel/"), {"reason": "changed my mind"})
+    assert cancelled.json()["status"] == "cancelled"
+
+    again = place(client, home())
+
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert again.json()["status"] == "pending"
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert IdempotencyKey.objects.get().response_body == first.json()
+
+
+def test_an_unexpected_error_while_placing_is_a_json_500_and_frees_the_key(web, monkeypatch):
+    from orders.services import checkout
+
+    variant = item(web)
+    _user, client = customer_with(web, (variant, 1))
+    client.raise_request_exception = False
+
+    def broken(**kwargs):
+        raise RuntimeError("connection string postgres://secret")
+
+    monkeypatch.setattr(checkout, "order_place", broken)
+    response = place(client, home())
+
+    body = response.json()
+    assert (response.status_code, body["code"]) == (500, "server_error")
+    assert body["reference"] and "secret" not in response.content.decode()
+    assert not IdempotencyKey.objects.exists()
+    assert not Order.objects.exists()
+
+
 def test_the_same_key_with_another_body_is_unprocessable(web):
     variant = item(web)
     _user, client = customer_with(web, (variant, 1))

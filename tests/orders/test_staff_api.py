@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from customers.services import customer_for_user
 from inventory.models import Allocation, Stock
-from orders.models import CartLine, IdempotencyKey, Order
+from orders.models import Cart, CartLine, IdempotencyKey, Order
 from orders.services import carts, checkout
 from tests import factories as f
 from tests.orders.api_support import item, money, signed_in, url
@@ -208,6 +208,7 @@ def test_staff_bad_input_is_a_field_error_and_changes_nothing(kadikoy, clerk, cu
         response = client.post(staff_url(target, "cart/lines/"), body)
         assert (response.status_code, list(response.json()["fields"])) == (400, [field])
     assert not CartLine.objects.exists()
+    assert not Cart.objects.exists()  # a refused first line starts no cart for the customer
 
 
 # --- placing orders for the customer --------------------------------------------------------

@@ -69,6 +69,22 @@ def test_guest_adds_to_cart_and_sees_it(client, shop):
     assert cart.customer is None and cart.lines.get().quantity == 2
 
 
+@pytest.mark.parametrize("signed_in", [False, True], ids=["guest", "customer"])
+def test_an_item_refused_at_the_first_add_starts_no_cart(client, shop, signed_in):
+    if signed_in:
+        _user, client = customer_client()
+    variant = shop.variant(shop.products[0])
+
+    for quantity in (99, 1):  # more than the stock; then one of a product no longer sold
+        if quantity == 1:
+            shop.products[0].channel_listings.update(is_published=False)
+        response = add(client, variant, quantity)
+        assert response.status_code == 302
+
+    assert not Cart.objects.exists()
+    assert "storefront_cart" not in client.session
+
+
 def test_cart_shows_what_changed_since_added(client, shop):
     variant = shop.variant(shop.products[0])
     add(client, variant)
