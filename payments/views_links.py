@@ -206,8 +206,13 @@ class PaymentLinkCreateApi(StaffMixin, APIView):
             self.kwargs["customer_id"] = values["customer"]
             customer = self.get_customer()
             channel = self.get_channel()
+            cart = carts.cart_find_for_customer(customer=customer)
+            if cart is None:  # nothing to pay; and a refused request starts no cart
+                raise ValidationError.for_field(
+                    "cart", gettext("The cart is empty."), code="empty_cart"
+                )
             link = links.link_create_for_cart(
-                cart=carts.cart_for_customer(customer=customer, channel=channel),
+                cart=cart,
                 channel=channel,
                 delivery=values["delivery"],
                 shipping_method=values.get("shipping_method", ""),

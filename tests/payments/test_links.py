@@ -402,6 +402,21 @@ def test_staff_make_a_cart_link_and_send_it_by_sms_and_email(
     assert mail.outbox[0].subject == "Ödeme bağlantınız"  # in the customer's language
 
 
+def test_a_cart_link_for_a_customer_without_a_cart_starts_none(web, call_centre):
+    customer = f.CustomerFactory()
+    _user, client = call_centre
+
+    response = client.post(
+        "/api/v1/staff/payment-links/?channel=web",
+        {"customer": customer.pk, "delivery": "home", "shipping_method": "standart"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert not Cart.objects.exists()
+    assert response.json()["code"] == "empty_cart"
+
+
 def test_sending_a_link_twice_sends_it_once(web):
     link = order_link(place(web))
 
