@@ -106,6 +106,10 @@ def test_revoking_one_device_keeps_the_others_and_nobody_revokes_anothers(api):
         user.pk,
         someone.pk,
     ]
+    # The same URL answers the device's owner.
+    api.credentials(HTTP_AUTHORIZATION=f"Token {theirs_key}")
+    assert api.delete(f"/api/v1/me/devices/{theirs.pk}/").status_code == 204
+    assert me(api, theirs_key) == 401
 
 
 def test_signing_out_everywhere_revokes_every_device_of_the_user_only(api):
@@ -333,3 +337,7 @@ def test_the_customer_sees_and_signs_out_their_apps_on_the_storefront(api, clien
 
     client.post("/en/account/profile/", {"sign_out_device": "all"})
     assert (me(api, laptop), me(api, theirs)) == (401, 200)
+    # The same form signs the device out for its owner.
+    client.force_login(someone)
+    assert client.post("/en/account/profile/", {"sign_out_device": foreign}).status_code == 302
+    assert me(api, theirs) == 401
