@@ -121,12 +121,18 @@ class Delivery(models.Model):
     While it is pending and has never been tried, a newer event for the same topic and key
     folds into it (coalescing: the payload and version are replaced, occurred_at is kept). Once
     tried, a newer event makes a new delivery. Written by the relay, not by the changes
-    themselves, so its indexes cost the hot paths nothing."""
+    themselves, so its indexes cost the hot paths nothing.
+
+    A pending delivery that a newer one of its key (a higher version; the later one on a tie)
+    exists for by the time it is claimed is superseded instead of sent: an older state never
+    leaves after a newer one (sales_channels.services.deliveries_claim)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         DELIVERED = "delivered", _("Delivered")
         DEAD = "dead", _("Dead letter")
+        # Overtaken by a newer delivery of its key before it was sent (again): never sent.
+        SUPERSEDED = "superseded", _("Superseded")
 
     id = models.BigAutoField(primary_key=True)
     endpoint = models.ForeignKey(
@@ -166,6 +172,8 @@ class Delivery(models.Model):
             ),
             models.Index(fields=["endpoint"], name="delivery_dead", condition=Q(status="dead")),
             models.Index(fields=["created_at"], name="delivery_created"),
+            # The claim's look for a newer delivery of the same key: one index probe.
+            models.Index(fields=["endpoint", "topic", "key", "version", "id"], name="delivery_key"),
         ]
         constraints = [
             # The one never-tried pending delivery of a key that new events fold into.

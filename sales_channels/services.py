@@ -331,40 +331,76 @@ def _due(endpoint_id: int, now: datetime):
 def deliveries_claim(*, endpoint: ChannelEndpoint, limit: int, lease: float) -> list[Delivery]:
     """Take up to `limit` due deliveries of the endpoint: count the try and move their next
     attempt past the lease, atomically. A sender that dies mid-send leaves them to be picked up
-    again once the lease is over (same delivery id: the receiver dedupes). On PostgreSQL this
-    is one statement (UPDATE ... RETURNING over the rows SKIP LOCKED lets it take)."""
+    again once the lease is over (same delivery id: the receiver dedupes).
+
+    A due delivery with a newer one of its key for the endpoint (a higher version, or the same
+    version made later), whatever that one's state, is marked superseded and not returned: the
+    newer one carries the key's state, so an older state never leaves after it (a delivery
+    whose sender died mid-send, a retry after a backoff, a stale event relayed late, a dead
+    letter retried by hand). The newest delivery of a key is never superseded, so the latest
+    state always goes out. On PostgreSQL this is one statement (UPDATE ... RETURNING over the
+    rows SKIP LOCKED lets it take, each with one probe of the delivery_key index)."""
     now = timezone.now()
     until = now + timedelta(seconds=lease)
     if connection.vendor == "postgresql":
-        table = Delivery._meta.db_table
-        # The table's own name and columns, never input.
-        sql = (
-            f"UPDATE {table} AS d SET attempts = d.attempts + 1, next_attempt_at = %s"  # noqa: S608
-            f" FROM (SELECT id, next_attempt_at AS was_due FROM {table}"
-            " WHERE endpoint_id = %s AND status = %s"
-            " AND next_attempt_at <= %s ORDER BY next_attempt_at, id LIMIT %s"
-            " FOR UPDATE SKIP LOCKED) AS due"
-            f" WHERE d.id = due.id RETURNING {columns(Delivery, 'd')}, due.was_due, d.id"
-        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [until, endpoint.pk, Delivery.Status.PENDING.value, now, limit])
+            cursor.execute(
+                _claim_sql(),
+                [
+                    Delivery.Status.SUPERSEDED.value, until, endpoint.pk,
+                    Delivery.Status.PENDING.value, now, limit,
+                ],
+            )  # fmt: skip
             rows = cursor.fetchall()
         rows.sort(key=lambda row: row[-2:])  # the order they fell due in: was_due, then id
-        return [from_row(Delivery, row[:-2]) for row in rows]
+        return [from_row(Delivery, row[:-3]) for row in rows if not row[-3]]
     with transaction.atomic():
-        claimed = list(
+        taken = list(
             _due(endpoint.pk, now)
             .select_for_update(skip_locked=True)
             .order_by("next_attempt_at", "id")[:limit]
         )
-        if not claimed:
+        if not taken:
             return []
-        Delivery.objects.filter(id__in=[d.id for d in claimed]).update(
-            attempts=F("attempts") + 1, next_attempt_at=until
-        )
+        newest: dict[tuple[str, str], tuple[int, int]] = {}
+        for topic, key, version, id_ in Delivery.objects.filter(
+            endpoint_id=endpoint.pk, key__in={d.key for d in taken}
+        ).values_list("topic", "key", "version", "id"):
+            newest[topic, key] = max(newest.get((topic, key), (version, id_)), (version, id_))
+        claimed = [d for d in taken if newest[d.topic, d.key] == (d.version, d.id)]
+        superseded = [d.id for d in taken if newest[d.topic, d.key] != (d.version, d.id)]
+        if superseded:
+            Delivery.objects.filter(id__in=superseded).update(status=Delivery.Status.SUPERSEDED)
+        if claimed:
+            Delivery.objects.filter(id__in=[d.id for d in claimed]).update(
+                attempts=F("attempts") + 1, next_attempt_at=until
+            )
     for delivery in claimed:
         delivery.attempts += 1
     return claimed
+
+
+@functools.cache
+def _claim_sql() -> str:
+    """The claim on PostgreSQL: a superseded row changes only its status; each row comes back
+    with whether it was superseded and when it fell due. The table's own name and columns,
+    never input."""
+    table = Delivery._meta.db_table
+    return (
+        f"UPDATE {table} AS d SET"  # noqa: S608
+        " status = CASE WHEN due.superseded THEN %s ELSE d.status END,"
+        " attempts = CASE WHEN due.superseded THEN d.attempts ELSE d.attempts + 1 END,"
+        " next_attempt_at = CASE WHEN due.superseded THEN d.next_attempt_at ELSE %s END"
+        " FROM (SELECT c.id, c.next_attempt_at AS was_due, EXISTS ("
+        f"SELECT 1 FROM {table} AS n WHERE n.endpoint_id = c.endpoint_id"
+        " AND n.topic = c.topic AND n.key = c.key"
+        " AND (n.version, n.id) > (c.version, c.id)) AS superseded"
+        f" FROM {table} AS c WHERE c.endpoint_id = %s AND c.status = %s"
+        " AND c.next_attempt_at <= %s ORDER BY c.next_attempt_at, c.id LIMIT %s"
+        " FOR UPDATE OF c SKIP LOCKED) AS due"
+        f" WHERE d.id = due.id RETURNING {columns(Delivery, 'd')}, due.superseded,"
+        " due.was_due, d.id"
+    )
 
 
 def _change(delivery: Delivery) -> Change:
@@ -568,9 +604,9 @@ def deliveries_retry(*, delivery_ids: Iterable[int]) -> int:
 
 
 def outbox_prune(*, now: datetime | None = None, chunk: int = 5000) -> int:
-    """Delete relayed outbox events older than OMNI_OUTBOX_KEEP_DAYS and delivered deliveries
-    older than OMNI_SYNC_DELIVERED_KEEP_DAYS, a chunk at a time (short transactions, walking the
-    primary key from the oldest)."""
+    """Delete relayed outbox events older than OMNI_OUTBOX_KEEP_DAYS and delivered (or
+    superseded) deliveries older than OMNI_SYNC_DELIVERED_KEEP_DAYS, a chunk at a time (short
+    transactions, walking the primary key from the oldest)."""
     now = now or timezone.now()
     events_before = now - timedelta(days=_setting("OMNI_OUTBOX_KEEP_DAYS", 7))
     deliveries_before = now - timedelta(days=_setting("OMNI_SYNC_DELIVERED_KEEP_DAYS", 7))
@@ -585,7 +621,8 @@ def outbox_prune(*, now: datetime | None = None, chunk: int = 5000) -> int:
             total += OutboxEvent.objects.filter(id__in=ids).delete()[0]
         more = list(
             Delivery.objects.filter(
-                status=Delivery.Status.DELIVERED, created_at__lt=deliveries_before
+                status__in=[Delivery.Status.DELIVERED, Delivery.Status.SUPERSEDED],
+                created_at__lt=deliveries_before,
             )
             .order_by("id")
             .values_list("id", flat=True)[:chunk]

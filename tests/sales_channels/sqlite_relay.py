@@ -1,5 +1,6 @@
 """Run by test_sqlite_relay.py in a process of its own, on the embedded SQLite default
-(`make run`): record events, relay them, fold a later one in; print what the deliveries hold."""
+(`make run`): record events, relay them, fold a later one in, supersede an older delivery;
+print what the deliveries hold."""
 
 import json
 import os
@@ -15,6 +16,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from omni.outbox import outbox_record  # noqa: E402
 from sales_channels import services  # noqa: E402
@@ -43,4 +45,23 @@ rows = [
     {"version": d.version, "payload": d.payload, "delivery_id": str(d.delivery_id)}
     for d in Delivery.objects.order_by("id")
 ]
-sys.stdout.write(json.dumps({"relayed": [first.events, second.events], "deliveries": rows}) + "\n")
+# A sender takes version 5 and dies; version 6 is relayed; 5 comes due again: superseded.
+endpoint = ChannelEndpoint.objects.get()
+services.deliveries_claim(endpoint=endpoint, limit=10, lease=60)
+with transaction.atomic():
+    outbox_record(topic=topic, key=key, version=6, channel_id=channel.pk, payload={"quantity": 4})
+services.outbox_relay_batch()
+Delivery.objects.update(next_attempt_at=timezone.now())
+claimed = [d.version for d in services.deliveries_claim(endpoint=endpoint, limit=10, lease=60)]
+statuses = list(Delivery.objects.order_by("id").values_list("version", "status"))
+sys.stdout.write(
+    json.dumps(
+        {
+            "relayed": [first.events, second.events],
+            "deliveries": rows,
+            "claimed": claimed,
+            "statuses": statuses,
+        }
+    )
+    + "\n"
+)

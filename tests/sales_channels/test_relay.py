@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import random
+import threading
 import time
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from omni.models import OutboxEvent
 from sales_channels import services, tasks
-from sales_channels.connectors.webhook import webhook_signature
+from sales_channels.connectors.webhook import WebhookConnector, webhook_signature
 from sales_channels.models import ChannelEndpoint, Delivery
 from tests import factories as f
 from tests.sales_channels.conftest import SECRET, endpoint_for, record
@@ -305,22 +306,195 @@ def test_a_dead_letter_can_be_retried_with_the_same_delivery_id(web):
     assert dead.retry_until > timezone.now() + timedelta(hours=71)
 
 
-def test_a_sender_that_died_mid_send_leaves_its_deliveries_to_be_sent_after_the_lease(
-    web, receiver
+class Killed(BaseException):
+    """The worker process dies (kill -9, the machine falls over): nothing after it runs."""
+
+
+def test_a_sender_that_dies_with_its_request_in_flight_sends_it_again_after_the_lease(
+    web, receiver, monkeypatch
 ):
     hook = endpoint_for(web, receiver.url)
-    record(key="k1", channel=web)
+    record(key="k1", version=1, channel=web)
     services.outbox_relay_batch()
-    # A sender claims the delivery and dies before it records anything.
-    (claimed,) = services.deliveries_claim(endpoint=hook, limit=10, lease=60)
-    assert services.endpoints_due() == []
 
-    Delivery.objects.update(next_attempt_at=timezone.now())  # the lease is over
+    def dies_mid_send(self, changes):
+        raise Killed
+
+    monkeypatch.setattr(WebhookConnector, "send", dies_mid_send)
+    with pytest.raises(Killed):
+        services.endpoint_drain(endpoint_id=hook.pk)
+    monkeypatch.undo()
+
+    # Nothing was booked as sent: the delivery is held for the dead sender's lease...
+    claimed = Delivery.objects.get()
+    assert (claimed.status, claimed.attempts) == (Delivery.Status.PENDING, 1)
+    assert claimed.next_attempt_at > timezone.now()
+    assert services.endpoints_due() == []
+    # ... and goes out again, with the same delivery id, once it is over.
+    Delivery.objects.update(next_attempt_at=timezone.now())
     tasks.sync_sweep()
 
     claimed.refresh_from_db()
     assert (claimed.status, claimed.attempts) == (Delivery.Status.DELIVERED, 2)
     assert [b["id"] for b in receiver.bodies()] == [str(claimed.delivery_id)]
+
+
+def test_a_delivery_overtaken_by_a_newer_version_of_its_key_is_never_sent_after_it(web, receiver):
+    """Stock 79 is on its way when its sender dies; stock 73 is made and delivered meanwhile.
+    When 79's lease is over it is superseded, not sent: the receiver never sees 79 after 73."""
+    hook = endpoint_for(web, receiver.url)
+    record(key="availability:1:web", version=1, channel=web, available=79)
+    services.outbox_relay_batch()
+    (held,) = services.deliveries_claim(endpoint=hook, limit=10, lease=60)  # the sender dies
+    record(key="availability:1:web", version=2, channel=web, available=73)
+    tasks.outbox_relay()  # relayed into a new delivery (the held one was tried) and sent
+
+    Delivery.objects.filter(pk=held.pk).update(next_attempt_at=timezone.now())  # lease over
+    tasks.sync_sweep()
+
+    held.refresh_from_db()
+    assert (held.status, held.attempts) == (Delivery.Status.SUPERSEDED, 1)
+    assert [(b["version"], b["data"]["available"]) for b in receiver.bodies()] == [(2, 73)]
+    assert receiver.requests == 1
+    assert services.endpoints_due() == []
+
+
+def test_an_older_delivery_however_it_comes_due_is_superseded_by_a_newer_one(web, receiver):
+    """A retry after its backoff, a stale event relayed late, a dead letter retried by hand: once
+    a newer delivery of its key exists, the older one is never sent; the newest always is."""
+    status = {"code": 503}
+    with Receiver(secrets=[SECRET], respond=lambda b: (status["code"], {})) as r:
+        hook = endpoint_for(web, r.url)
+        record(key="retried", version=1, channel=web)
+        record(key="dead", version=1, channel=web)
+        tasks.outbox_relay()  # both fail: pending with a backoff
+        Delivery.objects.filter(key="dead").update(status=Delivery.Status.DEAD)
+        status["code"] = 200
+        record(key="retried", version=2, channel=web)
+        record(key="dead", version=2, channel=web)
+        record(key="stale", version=9, channel=web)
+        tasks.outbox_relay()  # the three newest are sent
+        record(key="stale", version=8, channel=web)  # an older event relayed late
+        services.outbox_relay_batch()
+        services.deliveries_retry(
+            delivery_ids=Delivery.objects.filter(key="dead", version=1).values_list("id", flat=True)
+        )
+        Delivery.objects.filter(status=Delivery.Status.PENDING).update(
+            next_attempt_at=timezone.now()
+        )
+        tasks.sync_sweep()
+        arrived = [(b["key"], b["version"]) for b in r.bodies()]
+
+    assert sorted(arrived) == [("dead", 2), ("retried", 2), ("stale", 9)]
+    superseded = Delivery.objects.filter(endpoint=hook, status=Delivery.Status.SUPERSEDED)
+    assert dict(superseded.values_list("key", "version")) == {"retried": 1, "dead": 1, "stale": 8}
+    assert not Delivery.objects.filter(status=Delivery.Status.PENDING).exists()
+
+
+def test_sending_takes_the_same_queries_for_one_delivery_or_many_some_superseded(web, receiver):
+    """The superseded check is part of the claim's one statement: no round trip per delivery."""
+    hook = endpoint_for(web, receiver.url, config={"batch": 50})
+    counts = []
+    for size in (1, 20):
+        keys = [f"k{size}-{n}" for n in range(size)]
+        for key in keys:
+            record(key=key, version=1, channel=web)
+        services.outbox_relay_batch()
+        if size > 1:  # five keys also have an older delivery whose sender died
+            for held in services.deliveries_claim(endpoint=hook, limit=5, lease=60):
+                record(key=held.key, version=2, channel=web)
+            services.outbox_relay_batch()
+            Delivery.objects.update(next_attempt_at=timezone.now())
+        with CaptureQueriesContext(connection) as ctx:
+            services.endpoint_drain(endpoint_id=hook.pk)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    assert Delivery.objects.filter(status=Delivery.Status.SUPERSEDED).count() == 5
+    assert len(receiver.bodies()) == 21
+    assert receiver.stale == 0
+
+
+def test_a_relay_that_fails_halfway_loses_and_duplicates_nothing(web, monkeypatch):
+    """The relay dies after writing the deliveries of its second batch, before its commit: the
+    first batch stays relayed, the second is neither published nor delivered, and the next run
+    relays it once."""
+    hook = endpoint_for(web, "http://127.0.0.1:9/web")
+    for n in range(5):
+        record(key=f"k{n}", version=1, channel=web)
+    assert services.outbox_relay_batch(limit=3).events == 3
+    written = services._deliveries_upsert
+
+    def writes_then_dies(folded):
+        written(folded)
+        assert Delivery.objects.count() == 5  # the second batch's deliveries were written
+        raise Killed
+
+    monkeypatch.setattr(services, "_deliveries_upsert", writes_then_dies)
+    with pytest.raises(Killed):
+        services.outbox_relay_batch(limit=3)
+    monkeypatch.undo()
+
+    assert sorted(OutboxEvent.objects.filter(published_at__isnull=True).values_list("key")) == [
+        ("k3",),
+        ("k4",),
+    ]
+    assert sorted(Delivery.objects.values_list("key", flat=True)) == ["k0", "k1", "k2"]
+    assert services.outbox_relay_batch(limit=3).events == 2
+    assert services.outbox_relay_batch(limit=3).events == 0
+    assert sorted(Delivery.objects.filter(endpoint=hook).values_list("key", "attempts")) == [
+        (f"k{n}", 0) for n in range(5)
+    ]
+    assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_relays_at_once_take_different_events_and_neither_waits_for_the_other(web, monkeypatch):
+    """While one relay holds its batch (it has read and locked its events and not committed),
+    a second one takes the next events at once: it neither waits for the first nor relays the
+    same events again."""
+    endpoint_for(web, "http://127.0.0.1:9/web")
+    for n in range(10):
+        record(key=f"k{n}", version=1, channel=web)
+    holding, release = threading.Event(), threading.Event()
+    written = services._deliveries_upsert
+    first_thread: list[threading.Thread] = []
+
+    def upsert(folded):
+        if threading.current_thread() is first_thread[0]:
+            holding.set()
+            release.wait(20)
+        written(folded)
+
+    monkeypatch.setattr(services, "_deliveries_upsert", upsert)
+    relayed: dict[str, int] = {}
+
+    def relay(name: str) -> None:
+        try:
+            relayed[name] = services.outbox_relay_batch(limit=5).events
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=relay, args=("first",))
+    first_thread.append(first)
+    first.start()
+    try:
+        assert holding.wait(10)
+        second = threading.Thread(target=relay, args=("second",))
+        second.start()
+        second.join(5)
+        second_waited = second.is_alive()
+    finally:
+        release.set()
+        first.join(20)
+    second.join(20)
+
+    assert not second_waited, "the second relay waited for the rows the first one held"
+    assert relayed == {"first": 5, "second": 5}
+    assert set(OutboxEvent.objects.values_list("attempts", flat=True)) == {1}
+    assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
+    assert sorted(Delivery.objects.values_list("key", flat=True)) == sorted(
+        f"k{n}" for n in range(10)
+    )
 
 
 def test_one_trigger_per_transaction_however_many_events(web):
@@ -336,13 +510,15 @@ def test_one_trigger_per_transaction_however_many_events(web):
 def test_relayed_events_and_delivered_deliveries_are_pruned_after_their_keep_days(web, receiver):
     endpoint_for(web, receiver.url)
     record(key="old", channel=web)
+    record(key="overtaken", channel=web)
     tasks.outbox_relay()
+    Delivery.objects.filter(key="overtaken").update(status=Delivery.Status.SUPERSEDED)
     record(key="unrelayed", channel=web)
     long_ago = timezone.now() - timedelta(days=8)
     OutboxEvent.objects.update(created_at=long_ago)
     Delivery.objects.update(created_at=long_ago)
 
-    assert services.outbox_prune() == 2
+    assert services.outbox_prune() == 4
 
     assert list(OutboxEvent.objects.values_list("key", flat=True)) == ["unrelayed"]
     assert not Delivery.objects.exists()

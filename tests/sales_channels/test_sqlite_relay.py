@@ -1,5 +1,6 @@
 """The relay works on the embedded SQLite default that `make run` uses, not only on
-PostgreSQL: its upsert names the coalescing index's condition as SQLite requires."""
+PostgreSQL: its upsert names the coalescing index's condition as SQLite requires, and its
+claim supersedes an older delivery of a key as on PostgreSQL."""
 
 import json
 import os
@@ -32,3 +33,6 @@ def test_the_relay_folds_events_into_deliveries_on_sqlite(tmp_path):
     [delivery] = out["deliveries"]
     assert delivery["version"] == 5
     assert delivery["payload"] == {"quantity": 5}
+    # Claimed again after version 6 was relayed, version 5 is superseded and only 6 is sent.
+    assert out["claimed"] == [6]
+    assert out["statuses"] == [[5, "superseded"], [6, "pending"]]

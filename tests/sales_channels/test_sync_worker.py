@@ -8,14 +8,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Max
 
 from inventory import services as inventory
+from inventory.services import TOPIC_AVAILABILITY as TOPIC
 from omni.models import OutboxEvent
 from sales_channels import tasks
 from sales_channels.models import Delivery
@@ -131,38 +134,126 @@ def test_a_committed_stock_change_arrives_and_a_rolled_back_one_never_does(worke
     assert receiver.bad_signatures == 0
 
 
-def test_killing_the_worker_mid_batch_loses_nothing_and_each_change_is_seen_once(workers):
-    web = f.ChannelFactory(code="web")
-    # Slow receiver, five a second: the worker is always in the middle of a batch.
-    with Receiver(secrets=[SECRET], delay=0.2) as receiver:
-        endpoint_for(web, receiver.url, timeout_seconds=1, rate_limit_per_second=5)
-        first = workers.start()
-        keys = [f"variant:{n}" for n in range(20)]
-        for key in keys:
-            record(key=key, version=1, channel=web)
+class Stall:
+    """A receiver's answer that holds every request while it is closed (its sender waits for an
+    answer that does not come), then refuses what it held: a request that was never answered
+    never counts as arrived."""
 
-        wait_until(lambda: len(receiver.bodies()) >= 6, timeout=30)
-        workers.kill(first)  # kill -9, mid-batch
-        assert len(receiver.bodies()) < len(keys)
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.lock = threading.Lock()
+        self.held: list[str] = []  # delivery ids
+
+    def __call__(self, item: dict) -> tuple[int, dict[str, str]]:
+        if self.opened.is_set():
+            return 200, {}
+        with self.lock:
+            self.held.append(item["id"])
+        self.opened.wait(30)
+        return 503, {}
+
+
+# A send's lease: its timeout (one round of `parallel` requests) and the worker settings' 1 s
+# margin. Long enough for a new worker to start and deliver newer changes within it.
+SLOW_SENDS = {"timeout_seconds": 6, "rate_limit_per_second": 4, "config": {"parallel": 4}}
+
+
+def test_a_send_in_flight_when_its_worker_is_killed_arrives_again_afterwards(workers):
+    """At least once: the receiver holds the request when the worker is killed, so it never
+    answered it; the delivery must then be sent again, with the same delivery id."""
+    web = f.ChannelFactory(code="web")
+    stall = Stall()
+    with Receiver(secrets=[SECRET], respond=stall) as receiver:
+        endpoint_for(web, receiver.url, **{**SLOW_SENDS, "timeout_seconds": 3})
+        first = workers.start()
+        record(key="variant:1", version=1, channel=web)
+        wait_until(lambda: stall.held, timeout=20)
+
+        workers.kill(first)  # kill -9 with the request in flight
+        stall.opened.set()
+        delivery = Delivery.objects.get()
+        assert (delivery.status, delivery.attempts) == (Delivery.Status.PENDING, 1)
+        assert receiver.bodies() == []
 
         workers.start()
 
-        def all_arrived():
+        def delivered():
             tasks.sync_sweep.delay()  # what beat does every few seconds
-            return {b["key"] for b in receiver.bodies()} == set(keys)
+            return Delivery.objects.filter(status=Delivery.Status.DELIVERED).exists()
 
-        wait_until(all_arrived, timeout=60, interval=1.0)
+        wait_until(delivered, timeout=30, interval=0.5)
 
-        def all_booked():  # those sent by the dead worker are sent again after their lease
+    assert [b["id"] for b in receiver.bodies()] == stall.held == [str(delivery.delivery_id)]
+    assert receiver.requests == 2  # the one the killed worker never heard back from, and again
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.DELIVERED, 2)
+
+
+def test_a_change_overtaken_while_its_worker_was_dead_never_reaches_a_receiver_after_it(workers):
+    """The worker is killed with a batch in flight to each of two channels' receivers; the
+    same variants keep changing. When the dead worker's deliveries come due again, newer ones
+    of their keys have been delivered: they are superseded, and every receiver sees each
+    key's versions only grow, up to the last one."""
+    web, app = f.ChannelFactory(code="web"), f.ChannelFactory(code="app")
+    variants = list(f.product(channels=[web, app], variants=2).variants.order_by("id"))
+    location = f.StockLocationFactory(code="dc-test", city="Kocaeli")
+    f.sells_from(app, location)
+    f.stocked(web, *variants, location=location, quantity=50)
+    stalls = {web.code: Stall(), app.code: Stall()}
+    with (
+        Receiver(secrets=[SECRET], respond=stalls["web"]) as to_web,
+        Receiver(secrets=[SECRET], respond=stalls["app"]) as to_app,
+    ):
+        receivers = {"web": to_web, "app": to_app}
+        for channel in (web, app):
+            endpoint_for(
+                channel,
+                receivers[channel.code].url,
+                **{**SLOW_SENDS, "config": {**SLOW_SENDS["config"], "topics": [TOPIC]}},
+            )
+        first = workers.start()
+        wait_until(lambda: all(stall.held for stall in stalls.values()), timeout=20)
+
+        workers.kill(first)  # mid-batch, a request in flight to each receiver
+        for stall in stalls.values():
+            stall.opened.set()
+        held = [i for stall in stalls.values() for i in stall.held]
+        workers.start()
+        for _ in range(5):  # the same variants keep changing
+            for variant in variants:
+                inventory.stock_adjust(variant=variant, location=location, delta=-1, reason="x")
+            time.sleep(0.2)
+        last = {
+            key: version
+            for key, version in OutboxEvent.objects.filter(topic=TOPIC)
+            .values_list("key")
+            .annotate(version=Max("version"))
+            .order_by()
+        }
+
+        def settled():
             tasks.sync_sweep.delay()
-            return not Delivery.objects.exclude(status=Delivery.Status.DELIVERED).exists()
+            pending = Delivery.objects.filter(status=Delivery.Status.PENDING).exists()
+            return not pending and all(
+                r.latest.get(key) == version
+                for r in receivers.values()
+                for key, version in last.items()
+                if key.endswith(f":{web.pk}" if r is to_web else f":{app.pk}")
+            )
 
-        wait_until(all_booked, timeout=30, interval=1.0)
+        wait_until(settled, timeout=40, interval=0.5)
 
-    arrived = [b["key"] for b in receiver.bodies()]
-    assert sorted(arrived) == sorted(keys)  # each change once, after dropping duplicate ids
-    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.DELIVERED}
-    assert Delivery.objects.count() == len(keys)
+    for name, r in receivers.items():
+        seen: dict[str, list[int]] = {}
+        for body in r.bodies():
+            seen.setdefault(body["key"], []).append(body["version"])
+        assert seen, name
+        for key, versions in seen.items():
+            assert versions == sorted(set(versions)), (name, key, versions)  # only grow
+        assert r.stale == 0
+    # The dead worker's deliveries were overtaken while it was dead, and never sent again.
+    statuses = Delivery.objects.filter(delivery_id__in=held).values_list("status", flat=True)
+    assert set(statuses) == {Delivery.Status.SUPERSEDED}
 
 
 def test_with_the_broker_unreachable_changes_wait_in_the_outbox_and_all_arrive_after(workers):
