@@ -13,6 +13,7 @@ that is rolled back, so the catalog is made once.
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
@@ -36,6 +37,7 @@ from catalog.models import ProductVariant
 from inventory import services
 from inventory.models import (
     Allocation,
+    ChannelLocation,
     Reservation,
     Stock,
     StockLocation,
@@ -67,6 +69,7 @@ class Inventory(RuleBasedStateMachine):
     locations: list[StockLocation]
     store: StockLocation
     variant_ids: list[int]
+    placed = 0  # orders allocated, over all examples
 
     orders = Bundle("orders")
     transfers = Bundle("transfers")
@@ -170,6 +173,12 @@ class Inventory(RuleBasedStateMachine):
     def _place(self, channel, lines, cart, pickup):
         self._orders += 1
         reference = f"order:{self._orders}"
+        demand: dict[int, int] = defaultdict(int)
+        for vid, qty in lines:
+            demand[vid] += qty
+        # Worked out from the rows before the call, so an allocation refused (or granted)
+        # against the stock fails the machine, not only a broken invariant.
+        covered = self._stock_covers(channel, demand, cart, self.store if pickup else None)
         try:
             services.stock_allocate(
                 channel=channel,
@@ -178,11 +187,48 @@ class Inventory(RuleBasedStateMachine):
                 reservation_reference=cart,
                 pickup_location=self.store if pickup else None,
             )
-        except EXPECTED:
+        except EXPECTED as refused:
+            assert not covered, f"refused an order the stock covers: {refused!r}"
             assert not Allocation.objects.filter(reference=reference).exists()  # all or none
             return multiple()
+        assert covered, "allocated an order the stock does not cover"
+        Inventory.placed += 1
+        assert dict(
+            Allocation.objects.filter(reference=reference)
+            .values_list("variant_id")
+            .annotate(total=Sum("quantity"))
+            .order_by()
+        ) == dict(demand)
         assert not Reservation.objects.filter(reference=cart or "-").exists()
         return reference
+
+    def _stock_covers(self, channel, demand, cart, pickup) -> bool:
+        """Whether the order can be had, from the rows alone: per variant, what the candidate
+        locations can sell the channel (on hand - allocated - others' live reservations -
+        safety stock, at least zero) covers it. Delivery: the channel's active locations that
+        ship to customers, split as needed; pickup: the chosen store alone."""
+        if pickup is not None:
+            own = ChannelLocation.objects.filter(channel=channel, location=pickup).first()
+            sources = {pickup.pk: own.safety_stock if own else 0}
+        else:
+            sources = dict(
+                ChannelLocation.objects.filter(
+                    channel=channel,
+                    location__is_active=True,
+                    location__ships_to_customers=True,
+                ).values_list("location_id", "safety_stock")
+            )
+        live = Reservation.objects.filter(expires_at__gt=timezone.now())
+        if cart:
+            live = live.exclude(reference=cart)
+        reserved: dict[int, int] = defaultdict(int)
+        for stock_id, qty in live.values_list("stock_id", "quantity"):
+            reserved[stock_id] += qty
+        can: dict[int, int] = defaultdict(int)
+        for stock in Stock.objects.filter(variant_id__in=demand, location_id__in=sources):
+            free = stock.on_hand - stock.allocated - reserved[stock.pk]
+            can[stock.variant_id] += max(0, free - sources[stock.location_id])
+        return all(can[vid] >= qty for vid, qty in demand.items())
 
     @rule(reference=orders, some_lines=st.booleans())
     def release_order(self, reference, some_lines):
@@ -282,6 +328,7 @@ def test_random_operation_sequences_keep_every_invariant():
     Inventory.locations = [dc1, dc2, store]
     Inventory.store = store
     Inventory.variant_ids = list(f.product(variants=3).variants.values_list("id", flat=True))
+    Inventory.placed = 0
 
     run_state_machine_as_test(
         Inventory,
@@ -292,6 +339,7 @@ def test_random_operation_sequences_keep_every_invariant():
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+    assert Inventory.placed > 0  # the orders the stock covers were tried, and went through
 
 
 @pytest.mark.django_db
