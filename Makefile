@@ -34,6 +34,7 @@ lint: install
 check: lint
 	DJANGO_SETTINGS_MODULE=omni.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .
