@@ -263,6 +263,9 @@ def test_another_customers_cart_line_is_not_found_and_stays_as_it_was(web):
     assert mehmet.get(url("cart/")).json()["lines"] == []
     line.refresh_from_db()
     assert line.quantity == 2
+    # The same URLs answer the owner.
+    assert ayse.patch(url(f"cart/lines/{line.pk}/"), {"quantity": 3}).status_code == 200
+    assert ayse.delete(url(f"cart/lines/{line.pk}/")).status_code == 200
 
 
 def test_a_customers_cart_token_is_no_key_for_a_visitor(web):
@@ -279,6 +282,15 @@ def test_a_customers_cart_token_is_no_key_for_a_visitor(web):
     assert intruder.post(url("cart/refresh/")).status_code == 404
     assert intruder.post(url("cart/reserve/")).status_code == 404
     assert list(CartLine.objects.values_list("quantity", flat=True)) == [1]
+    # The same URLs answer the customer, signed in.
+    owner = [
+        client.get(url("cart/")),
+        client.patch(url(f"cart/lines/{line.pk}/"), {"quantity": 3}),
+        client.post(url("cart/refresh/")),
+        client.post(url("cart/reserve/")),
+        client.delete(url(f"cart/lines/{line.pk}/")),
+    ]
+    assert [r.status_code for r in owner] == [200] * 5, [r.json() for r in owner]
 
 
 def test_one_visitors_line_is_not_found_through_another_visitors_cart(web):
@@ -290,6 +302,9 @@ def test_one_visitors_line_is_not_found_through_another_visitors_cart(web):
     assert second.patch(url(f"cart/lines/{line.pk}/"), {"quantity": 3}).status_code == 404
     assert second.delete(url(f"cart/lines/{line.pk}/")).status_code == 404
     assert CartLine.objects.get().quantity == 1
+    # The same URLs answer the visitor whose cart it is.
+    assert first.patch(url(f"cart/lines/{line.pk}/"), {"quantity": 3}).status_code == 200
+    assert first.delete(url(f"cart/lines/{line.pk}/")).status_code == 200
 
 
 @pytest.mark.parametrize("token", [None, "not-a-uuid", "0b8e4b3c-7a51-4a49-9d0c-6f1a2e0b9c11"])
@@ -388,6 +403,11 @@ def test_another_customers_saved_items_are_not_found_and_stay(web):
     assert mehmet.post(url(f"saved-items/{variant.sku}/move-to-cart/")).status_code == 404
     assert list(SavedItem.objects.values_list("customer__user", flat=True)) == [ayse_user.pk]
     assert not CartLine.objects.exists()
+    # The same URLs answer the owner.
+    assert ayse.get(url("saved-items/")).json()["count"] == 1
+    assert ayse.post(url(f"saved-items/{variant.sku}/move-to-cart/")).status_code == 200
+    ayse.post(url("saved-items/"), {"sku": variant.sku})
+    assert ayse.delete(f"/api/v1/saved-items/{variant.sku}/").status_code == 204
 
 
 def test_saved_items_need_a_sign_in_and_a_known_sku(web):

@@ -412,6 +412,11 @@ def test_another_visitors_or_a_customers_cart_cannot_be_ordered_by_token(web):
     assert intruder.get(url("checkout/delivery-options/")).status_code == 404
     assert not Order.objects.exists()
     assert not IdempotencyKey.objects.exists()
+    # The same requests answer the customer, signed in.
+    quote = {"delivery": "home", "shipping_method": "standart", "address": ADDRESS}
+    assert client.post(url("checkout/quote/"), quote).status_code == 200
+    assert client.get(url("checkout/delivery-options/")).status_code == 200
+    assert place(client, home()).status_code == 201
 
 
 # --- the number of queries ------------------------------------------------------------------

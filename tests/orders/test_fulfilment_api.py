@@ -98,6 +98,10 @@ def test_store_staff_see_only_their_own_stores_pick_list(api, web, kadikoy, kizi
         assert response.status_code == 404
         assert response.json()["code"] == "unknown_location"
     assert elsewhere.json()["message"] == "Unknown stock location: kizilay."
+    # The same URL answers that store's own staff.
+    signed_in(api, h.store_staff(kizilay))
+    theirs = api.get("/api/v1/staff/fulfilments/", {"location": "kizilay"})
+    assert theirs.status_code == 200 and theirs.json()["count"] == 1
 
 
 def test_store_staff_cannot_touch_another_stores_fulfilment_or_order(api, web, kadikoy, kizilay):
@@ -126,6 +130,14 @@ def test_store_staff_cannot_touch_another_stores_fulfilment_or_order(api, web, k
     assert api.get("/api/v1/staff/pickups/", {"location": "kizilay"}).status_code == 404
     assert Fulfilment.objects.get(pk=fulfilment.pk).status == FS.PENDING
     assert Order.objects.get(pk=theirs.pk).status == Order.Status.CONFIRMED
+    # The same URLs answer the store's own staff.
+    signed_in(api, h.store_staff(kizilay))
+    owner = [
+        api.post(f"/api/v1/staff/fulfilments/{fulfilment.pk}/{step}/") for step in ("start", "pack")
+    ]
+    owner.append(api.post(f"/api/v1/staff/orders/{theirs.number}/ready-for-pickup/"))
+    owner.append(api.get("/api/v1/staff/pickups/", {"location": "kizilay"}))
+    assert [r.status_code for r in owner] == [200] * 4, [r.json() for r in owner]
 
 
 def test_merchant_staff_who_may_change_orders_act_at_any_location(api, web, dc):

@@ -158,7 +158,7 @@ def test_an_order_past_confirmation_cannot_be_cancelled_by_the_customer(web, sta
 
 def test_another_customers_order_is_not_found_and_untouched(web):
     variant = item(web)
-    ayse, _ayse_client = shopper()
+    ayse, ayse_client = shopper()
     _mehmet, mehmet = shopper()
     order = placed(ayse, web, [variant])
 
@@ -167,6 +167,11 @@ def test_another_customers_order_is_not_found_and_untouched(web):
     assert mehmet.get("/api/v1/orders/").json()["count"] == 0
     order.refresh_from_db()
     assert order.status == "pending"
+    # The same URLs answer the owner.
+    assert ayse_client.get(f"/api/v1/orders/{order.number}/").status_code == 200
+    assert ayse_client.get("/api/v1/orders/").json()["count"] == 1
+    cancelled = ayse_client.post(f"/api/v1/orders/{order.number}/cancel/")
+    assert (cancelled.status_code, cancelled.json()["status"]) == (200, "cancelled")
 
 
 def test_orders_need_a_sign_in(web):

@@ -199,7 +199,9 @@ def test_a_shopper_cancels_their_return_once(api, shopper, order):
     assert (again.status_code, again.json()["code"]) == (409, "invalid_transition")
 
 
-def test_another_customers_order_and_returns_are_not_found_on_every_endpoint(api, stranger, order):
+def test_another_customers_order_and_returns_are_not_found_on_every_endpoint(
+    api, stranger, shopper, order
+):
     requested = a_return(order)
     body = {"lines": [{"line": order.lines.get().pk, "quantity": 1, "reason": "size"}]}
     signed_in(api, stranger)
@@ -218,6 +220,15 @@ def test_another_customers_order_and_returns_are_not_found_on_every_endpoint(api
         (404, "return_not_found"),
     ]
     assert Return.objects.get().status == "requested" and Return.objects.count() == 1
+    # The same URLs answer the owner.
+    signed_in(api, shopper)
+    owner = [
+        api.get(returns_url(order)),
+        api.get(f"/api/v1/returns/{requested.pk}/"),
+        api.post(f"/api/v1/returns/{requested.pk}/cancel/"),
+        api.post(returns_url(order), body),
+    ]
+    assert [a.status_code for a in owner] == [200, 200, 200, 201]
 
 
 def test_signing_in_is_required(api, order):

@@ -185,6 +185,10 @@ def test_a_line_of_another_customers_cart_is_not_found_through_this_customer(
     )
     assert client.delete(staff_url(target, f"cart/lines/{line.pk}/")).status_code == 404
     assert CartLine.objects.get().quantity == 2
+    # The same line answers through the customer whose cart it is.
+    changed = client.patch(staff_url(other, f"cart/lines/{line.pk}/"), {"quantity": 1})
+    assert changed.status_code == 200, changed.json()
+    assert client.delete(staff_url(other, f"cart/lines/{line.pk}/")).status_code == 200
 
 
 def test_store_staff_act_only_on_their_own_stores(web, kadikoy, clerk, customer):

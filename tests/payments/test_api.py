@@ -88,7 +88,8 @@ def test_amount_or_currency_tampering_is_a_400(provider, shopper):
 
 def test_another_customers_order_and_payment_are_not_found(provider, shopper):
     _user, _customer, client = shopper
-    order = s.place(s.web_channel())  # someone else's
+    owner_user, owner = signed_in()
+    order = s.place(s.web_channel(), customer_for_user(user=owner_user))  # someone else's
     payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
 
     assert _pay(client, order).status_code == 404
@@ -100,6 +101,10 @@ def test_another_customers_order_and_payment_are_not_found(provider, shopper):
         ).status_code
         == 404
     )
+    # The same URLs answer the owner.
+    assert owner.get(f"/api/v1/orders/{order.number}/payments/").status_code == 200
+    assert owner.get(f"/api/v1/payments/{payment.reference}/").status_code == 200
+    assert _pay(owner, order).status_code == 400  # theirs, and nothing more is due
 
 
 def test_payments_need_a_signed_in_shopper(api):
@@ -164,18 +169,25 @@ def test_a_clerk_records_cash_at_their_store(store, clerk):
 
 
 def test_a_clerk_cannot_see_another_stores_order(provider, clerk):
-    order = s.place(s.web_channel())
-
-    assert clerk.get(f"/api/v1/staff/orders/{order.number}/payments/").status_code == 404
-    assert (
-        clerk.post(
-            f"/api/v1/staff/orders/{order.number}/refunds/",
-            {"amount": "1.00", "reason": "x"},
-            format="json",
-            headers={"Idempotency-Key": "k"},
-        ).status_code
-        == 404
+    other_store = s.store_channel("store-kizilay")
+    order = s.place(other_store)
+    services.payment_record_offline(
+        order=order, gateway_code="cash", amount=Decimal("100.00"), actor=None, channel=other_store
     )
+    refund = {"amount": "1.00", "reason": "x"}
+    key = {"Idempotency-Key": "k"}
+    payments_url = f"/api/v1/staff/orders/{order.number}/payments/"
+    refunds_url = f"/api/v1/staff/orders/{order.number}/refunds/"
+
+    assert clerk.get(payments_url).status_code == 404
+    assert clerk.post(refunds_url, refund, format="json", headers=key).status_code == 404
+    # The same URLs answer that store's own staff.
+    owner = f.UserFactory(role="store_staff")
+    owner.stores.add(other_store)
+    _u, owner_client = signed_in(owner)
+    assert owner_client.get(payments_url).status_code == 200
+    refunded = owner_client.post(refunds_url, refund, format="json", headers=key)
+    assert refunded.status_code == 201, refunded.json()
 
 
 def test_a_shopper_is_not_staff(shopper):

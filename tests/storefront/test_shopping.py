@@ -115,6 +115,10 @@ def test_a_line_of_someone_elses_cart_is_404(client, shop):
     assert client.post(f"/tr/cart/lines/{line.pk}/", {"quantity": 5}).status_code == 404
     line.refresh_from_db()
     assert line.quantity == 1
+    # The same form changes the line for the shopper whose cart it is.
+    assert other.post(f"/tr/cart/lines/{line.pk}/", {"quantity": 5}).status_code == 302
+    line.refresh_from_db()
+    assert line.quantity == 5
 
 
 def test_every_form_needs_the_csrf_token(shop):
@@ -297,10 +301,14 @@ def test_orders_page_queries_do_not_grow(shop):
 
 
 def test_someone_elses_order_is_404(shop):
-    order = _order_for(f.UserFactory(), shop)
+    owner, owner_client = customer_client()
+    order = _order_for(owner, shop)
     _user, client = customer_client()
     assert client.get(f"/tr/account/orders/{order.number}/").status_code == 404
     assert client.get(f"/tr/checkout/{order.number}/pay/").status_code == 404
+    # The same pages answer the owner.
+    assert owner_client.get(f"/tr/account/orders/{order.number}/").status_code == 200
+    assert owner_client.get(f"/tr/checkout/{order.number}/pay/").status_code == 200
 
 
 def test_order_timeline_and_a_return(shop):
