@@ -27,3 +27,13 @@ def test_the_admin_works_under_the_policy(page):
 
     expect(page.locator("#product_form")).to_be_visible()
     page.shot("admin-product-add")
+    # The widgets that run most script: autocomplete (select2), the two-pane selector, a
+    # change list with actions and filters.
+    page.locator(".select2-selection").first.click()
+    expect(page.locator(".select2-dropdown")).to_be_visible()
+    page.goto("/admin/accounts/user/add/")
+    page.goto(f"/admin/accounts/user/{f.UserFactory().pk}/change/")
+    expect(page.locator("#id_groups_from")).to_be_visible()  # SelectFilter2 built it
+    page.goto("/admin/catalog/productvariant/add/")
+    page.goto("/admin/orders/order/?status=pending")
+    expect(page.locator("#changelist")).to_be_visible()
