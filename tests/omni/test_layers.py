@@ -1,5 +1,5 @@
 """The apps' layers (pyproject.toml, [tool.importlinter]) hold, and the check catches a new
-upward import, a sibling import or a face imported by domain code."""
+upward import, a sibling import, a face imported by domain code or a cycle inside an app."""
 
 import subprocess
 import sys
@@ -12,7 +12,7 @@ from importlinter.application import use_cases
 from importlinter.application.app_config import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTRACTS = ("layers", "faces")
+CONTRACTS = ("layers", "faces", "cycles")
 
 
 def _broken_contracts(monkeypatch, *extra_imports: tuple[str, str]) -> set[str]:
@@ -52,20 +52,25 @@ def test_the_apps_keep_their_layers():
         [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 kept, 0 broken" in result.stdout
+    assert "3 kept, 0 broken" in result.stdout
 
 
-def test_the_graph_sees_an_import_made_inside_a_function():
-    # orders.services.lifecycle imports payments.services inside a function; the check must
-    # see such imports, or a cycle could hide in one.
-    graph = grimp.build_graph("orders", "payments", cache_dir=None)
-    assert graph.direct_import_exists(
-        importer="orders.services.lifecycle", imported="payments.services"
-    )
+def test_the_graph_sees_an_import_made_inside_a_function(tmp_path, monkeypatch):
+    # Imports "inside a function to avoid a cycle" are still cycles: the check must see them.
+    package = tmp_path / "probe_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "low.py").write_text("def f():\n    from probe_pkg import high\n")
+    (package / "high.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    graph = grimp.build_graph("probe_pkg", cache_dir=None)
+
+    assert graph.direct_import_exists(importer="probe_pkg.low", imported="probe_pkg.high")
 
 
 @pytest.mark.parametrize(
-    ("importer", "imported", "contract"),
+    ("importer", "imported", "contracts"),
     [
         # A lower app imports a higher one: a new cycle between inventory and orders.
         ("inventory.services", "orders.services.checkout", "layers"),
@@ -74,11 +79,14 @@ def test_the_graph_sees_an_import_made_inside_a_function():
         # Two apps of one layer import each other's code.
         ("catalog.selectors", "customers.models", "layers"),
         ("accounts.models", "sales_channels.models", "layers"),
-        # A service imports a face.
-        ("orders.services.checkout", "orders.api.serializers", "faces"),
-        ("inventory.selectors", "inventory.admin", "faces"),
+        # A service imports a face (which imports the services: a cycle too).
+        ("orders.services.checkout", "orders.api.serializers", "faces cycles"),
+        ("inventory.selectors", "inventory.admin", "faces cycles"),
+        # Two modules of one app import each other.
+        ("catalog.models", "catalog.services", "cycles"),
+        ("orders.services.lifecycle", "orders.services.returns", "cycles"),
     ],
 )
-def test_a_new_forbidden_import_breaks_a_contract(monkeypatch, importer, imported, contract):
-    # The project alone keeps both (test_the_apps_keep_their_layers); one import more breaks one.
-    assert _broken_contracts(monkeypatch, (importer, imported)) == {contract}
+def test_a_new_forbidden_import_breaks_a_contract(monkeypatch, importer, imported, contracts):
+    # The project alone keeps all three (test_the_apps_keep_their_layers).
+    assert _broken_contracts(monkeypatch, (importer, imported)) == set(contracts.split())
