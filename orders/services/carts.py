@@ -360,17 +360,32 @@ def cart_add(
     cart it went into."""
     _check_quantity(quantity)
     variant = _variant_on_channel(channel=channel, variant_id=variant_id, sku=sku)
+    if cart is not None or customer is None:
+        return _cart_add(cart, customer, channel, variant, quantity)
+    try:
+        return _cart_add(cart, customer, channel, variant, quantity)
+    except IntegrityError:  # another device started the customer's cart meanwhile: use it
+        return _cart_add(cart, customer, channel, variant, quantity)
+
+
+def _cart_add(
+    cart: Cart | None,
+    customer: Customer | None,
+    channel: Channel,
+    variant: _Sellable,
+    quantity: int,
+) -> CartLine:
     with transaction.atomic():
         if cart is None and customer is not None:
-            cart = cart_find_for_customer(customer=customer) or _cart_create_for_customer(
-                customer=customer, channel=channel
+            cart = cart_find_for_customer(customer=customer)
+        if cart is None:  # a cart new in this transaction: no one else sees it, nor its lines
+            cart = create(Cart, customer=customer, origin_channel=channel, last_channel=channel)
+            line = None
+        else:
+            cart = _locked(cart, touch=channel)
+            line = select_one(
+                CartLine, "cart_id = %s AND variant_id = %s", [cart.pk, variant.variant_id]
             )
-        elif cart is None:
-            cart = cart_create_anonymous(channel=channel)
-        cart = _locked(cart, touch=channel)
-        line = select_one(
-            CartLine, "cart_id = %s AND variant_id = %s", [cart.pk, variant.variant_id]
-        )
         wanted = quantity + (line.quantity if line else 0)
         _check_quantity(wanted)
         _check_available(

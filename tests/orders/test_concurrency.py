@@ -283,6 +283,25 @@ def test_one_key_sent_at_once_with_a_body_refused_after_the_claim_never_fails_wi
     assert Cart.objects.get().status == "active"
 
 
+def test_a_customers_devices_adding_a_first_line_at_once_start_one_cart(web, app, locations):
+    """No cart yet: each add starts the cart in its own transaction; the insert that loses the
+    unique active-cart index is retried into the cart that won."""
+    dc, _store = locations
+    variant = f.product(channels=[web, app], price="100.00").variants.get()
+    inventory.stock_receive(variant=variant, location=dc, quantity=10)
+    customer = f.CustomerFactory()
+    outcomes = race(
+        [lambda channel=channel: carts.cart_add(customer=customer, channel=channel,
+                                                variant_id=variant.pk, quantity=1)
+         for channel in (web, app, web, app)]
+    )  # fmt: skip
+
+    assert unexpected(outcomes) == []
+    (cart,) = Cart.objects.filter(customer=customer)
+    assert {outcome.cart.pk for outcome in outcomes} == {cart.pk}
+    assert cart.lines.get().quantity == 4
+
+
 def test_a_customers_devices_opening_the_cart_at_once_share_one_cart(web, app):
     """The phone and the web both find no cart and create one at the same moment: one insert
     wins the unique active-cart index and the other device gets that same cart."""
