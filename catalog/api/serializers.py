@@ -299,7 +299,7 @@ class MerchantVariantOutput(ModelSerializer):
 
 
 class MerchantProductOutput(ModelSerializer):
-    brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    brand = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tax_class = serializers.SlugRelatedField(slug_field="code", read_only=True)
     variants = MerchantVariantOutput(many=True, source="variants.all")

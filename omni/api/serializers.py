@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from django.db import models
 from rest_framework import serializers
 
 
@@ -43,6 +44,20 @@ class Serializer(serializers.Serializer):
         return _copy_fields(type(self), self._declared_fields)
 
 
+class BlankChoiceField(serializers.ChoiceField):
+    """A choice the model may leave blank (a return line's condition before it is received).
+    The API gives a blank as null, since an enum has no "" value; null or "" comes in as ""."""
+
+    def to_representation(self, value):
+        if value in ("", None):
+            return None
+        return super().to_representation(value)
+
+    def validate_empty_values(self, data):
+        is_empty, value = super().validate_empty_values(data)
+        return (True, "") if is_empty and value is None else (is_empty, value)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer, without introspecting the model on every instance.
 
@@ -52,6 +67,18 @@ class ModelSerializer(serializers.ModelSerializer):
     fields), so they are built once per class and each instance gets a copy (see
     _copy_fields).
     """
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if (
+            isinstance(model_field, models.CharField | models.TextField)
+            and model_field.choices
+            and model_field.blank
+            and not model_field.null
+        ):
+            field_class = BlankChoiceField
+            kwargs["allow_null"] = True
+        return field_class, kwargs
 
     def get_fields(self):
         cls = type(self)
