@@ -4,7 +4,8 @@ Every error leaves in one shape (omni.api.exceptions), so the schema has one `Er
 and one response per status. Which statuses an operation can give follows from what the view
 is, not from a list kept by hand:
 
-- 400 when it takes anything (a body, a query, a header or a path parameter);
+- 400 on every one: besides its own input, any request with a NUL character in its path,
+  query or headers is refused at the edge (omni/guard.py);
 - 401 when it reads credentials (a wrong, expired or revoked token is refused even where
   signing in is optional);
 - 403 when it needs a permission, or is a write that a browser session could send without
@@ -13,7 +14,8 @@ is, not from a list kept by hand:
   an order, a customer), or when it pages a list (a page past the end);
 - 409 on every write: a state change may not be allowed in the current state, stock may have
   run out, a request with the same Idempotency-Key may still be in flight;
-- 415 when it takes a body (sent in a media type it does not read);
+- 413 and 415 when it takes a body (over DATA_UPLOAD_MAX_MEMORY_SIZE; in a media type it
+  does not read);
 - 422 when it takes an Idempotency-Key (the key was used for another request);
 - 429 when it is throttled: it has DRF throttles or its own `check_throttles`, or it is a way
   in that takes no credentials (sign-up, sign-in), which accounts.throttle limits.
@@ -68,6 +70,7 @@ ERROR_RESPONSES: dict[int, tuple[str, str]] = {
         "The request conflicts with the current state: a change not allowed now, not enough "
         "stock, or a request with the same Idempotency-Key still in flight.",
     ),
+    413: ("RequestTooLarge", "The body is over the size limit (2.5 MB by default)."),
     415: (
         "UnsupportedMediaType",
         "The body is in a media type this operation does not read (send application/json).",
@@ -126,9 +129,7 @@ class AutoSchema(BaseAutoSchema):
         authenticators = view.get_authenticators()
         permissions = view.get_permissions()
 
-        statuses = []
-        if parameters or operation.get("requestBody"):
-            statuses.append(400)
+        statuses = [400]
         if authenticators:
             statuses.append(401)
         if any(not isinstance(p, AllowAny) for p in permissions) or (
@@ -144,7 +145,7 @@ class AutoSchema(BaseAutoSchema):
         if unsafe:
             statuses.append(409)
         if operation.get("requestBody"):
-            statuses.append(415)
+            statuses += [413, 415]
         if any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in parameters):
             statuses.append(422)
         if (
