@@ -82,7 +82,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
-
     elif isinstance(exc, SuspiciousOperation):  # a body too large, too many fields, ...
         _log_suspicious(exc, getattr(context.get("request"), "_request", None))
         return Response(_status_body(_status_of(exc)), status=_status_of(exc))
