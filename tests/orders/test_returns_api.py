@@ -130,7 +130,7 @@ def test_a_shopper_returns_part_of_their_order(api, shopper, order):
                 "variant_name": line.variant_name,
                 "quantity": 1,
                 "reason": "size",
-                "condition": "",
+                "condition": None,  # not known before the return is received
                 "exchange_sku": None,
                 "refund_amount": {"amount": "0.00", "currency": "TRY"},
             }
