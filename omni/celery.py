@@ -2,12 +2,31 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from celery.worker.consumer import Consumer as CeleryConsumer
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omni.settings.local")
 
 app = Celery("omni")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class Consumer(CeleryConsumer):
+    """The worker's consumer (settings.CELERY_WORKER_CONSUMER), which also takes kombu's
+    OperationalError for what it is: a lost broker connection.
+
+    After each (re)connect the consumer starts its steps; Mingle's hello and the task
+    consumer's QoS open further connections through kombu's `default_channel`, which gives up
+    after broker_connection_timeout (4 s) and raises OperationalError. Celery 5.7 retries only
+    the transport's own connection errors, so a broker that went away while those steps ran
+    stopped the worker with "Unrecoverable error" a few seconds later. Counted as a connection
+    error, it takes the usual path instead: reconnect with backoff, then start again.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection_errors = (*self.connection_errors, OperationalError)
 
 
 @task_prerun.connect

@@ -208,6 +208,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker outlives any broker outage: it retries for ever (Celery's default gives up after
+# 100 attempts, about 45 minutes), and its consumer counts kombu's OperationalError, raised
+# when the broker goes away while the consumer starts, as a lost connection (omni/celery.py).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "omni.celery:Consumer"
 # Channel sync (sales_channels): retries for at least 72 hours (as Stripe does), then a dead
 # letter; relayed outbox events and delivered deliveries are kept this many days.
 OMNI_SYNC_RETRY_HOURS = env.float("OMNI_SYNC_RETRY_HOURS", default=72.0)
