@@ -1,20 +1,23 @@
-"""Run the web server, a Celery worker and Celery beat together; Ctrl-C stops all three."""
+"""Run the web server, a Celery worker and Celery beat together. One that dies is started
+again (omni/supervisor.py); Ctrl-C stops them all."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
-import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from omni.supervisor import Supervisor
+
 
 class Command(BaseCommand):
-    help = "Run the web server with a real Celery worker and beat; Ctrl-C stops them all."
+    help = (
+        "Run the web server with a real Celery worker and beat; one that dies is started "
+        "again, Ctrl-C stops them all."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -41,36 +44,11 @@ class Command(BaseCommand):
                                     "--api-key", settings.OMNI_TEST_GATEWAY_API_KEY]  # fmt: skip
         self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL.split('@')[-1]}")
         self.stdout.write(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
-        processes = {
-            name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=os.environ.copy())  # noqa: S603
-            for name, cmd in commands.items()
-        }
-        self.stdout.write(f"Omni is running on http://{addr}/ (Ctrl-C stops web, worker and beat)")
-        stopping = False
-
-        def stop(*_args):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        failed = None
-        while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    failed = name
-                    stopping = True
-            time.sleep(0.5)
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for process in processes.values():
-            try:
-                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if failed:
-            self.stderr.write(f"{failed} stopped unexpectedly; stopped the others too.")
-            sys.exit(1)
+        self.stdout.write(
+            f"Omni is running on http://{addr}/ (a process that dies is started again; "
+            "Ctrl-C stops web, worker and beat)"
+        )
+        Supervisor(
+            commands, cwd=settings.BASE_DIR, env=os.environ.copy(), say=self.stderr.write
+        ).run()
         self.stdout.write("Stopped web, worker and beat.")
