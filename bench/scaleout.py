@@ -11,9 +11,10 @@ database --cache-db of that server, default 10, as the shared cache), and shows:
 
   oversold      checkout clients spread over A and B race for one hot variant stocked for
                 all but 1 in 20 of them: units sold never exceed units there were;
-  deliveries    every stock change those orders made is relayed by both workers to a signed
-                webhook receiver: no delivery id arrives twice, no key's version goes
-                backwards (stale), and the last version of each key arrives (lost);
+  deliveries    every stock change those orders made, and --changes stock adjustments over
+                40 more variants, is relayed by both workers to a signed webhook receiver:
+                no delivery id arrives twice, no key's version goes backwards (stale), and
+                the last version of each key arrives (lost);
   throttles     wrong passwords for one e-mail, sent to A alone, are refused (429) after N
                 tries; sent to A and B in turn, after the same N: the count is shared;
   config        a channel switched off in the merchant admin on A stops selling on B within
@@ -141,6 +142,36 @@ def race_over(servers: list[int], checkouts: int, clients: int, world) -> dict:
     case.errors = outcomes["errors"]
     co.verify(case, world, plan)
     return case.summary()
+
+
+def churn(world, changes: int, writers: int = 4) -> list[int]:
+    """`changes` stock adjustments (+1 and -1 in turn) over the spread variants at the first
+    distribution centre, from `writers` threads, each on its own variants: many keys, many
+    versions each, for the two workers to relay at once. Returns the variants changed."""
+    from django.db import connection
+
+    from catalog.models import ProductVariant
+    from inventory import services
+    from inventory.models import StockLocation
+
+    location = StockLocation.objects.get(code="dc-gebze")
+    variants = list(ProductVariant.objects.filter(sku__in=world.spread))
+    services.stock_receive_many(location=location, lines={v.pk: 10 for v in variants})
+
+    def write(part: int) -> None:
+        mine = variants[part::writers]
+        for n in range(changes // writers):
+            variant = mine[n % len(mine)]
+            delta = 1 if (n // len(mine)) % 2 == 0 else -1
+            services.stock_adjust(variant=variant, location=location, delta=delta, reason="bench")
+        connection.close()
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [v.pk for v in variants]
 
 
 def drain(receiver, variant_ids: list[int], timeout: float = 90.0) -> tuple[int, float]:
@@ -317,6 +348,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkouts", type=int, default=300)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--changes", type=int, default=800, help="stock changes to relay")
     parser.add_argument("--cache-db", type=int, default=10, help="Redis database of the cache")
     args = parser.parse_args()
 
@@ -352,7 +384,7 @@ def main() -> None:
     call_command("seed_demo", "--no-images", verbosity=0, stdout=io.StringIO())
     Channel.objects.filter(code=SWITCHED_OFF).update(is_active=True)
     redis.Redis.from_url(cache_url).flushdb()  # throttle counters of an earlier run
-    world = co._world(10)
+    world = co._world(40)
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
 
@@ -391,7 +423,8 @@ def main() -> None:
             time.sleep(3.0)  # the workers connect
 
             race = race_over(servers, args.checkouts, args.clients, world)
-            lost, waited = drain(receiver, [world.skus[world.hot]])
+            changed = churn(world, args.changes)
+            lost, waited = drain(receiver, [world.skus[world.hot], *changed])
             result.update(
                 checkouts=race["placed"] + race["refused"],
                 placed=race["placed"],
