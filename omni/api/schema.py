@@ -8,8 +8,8 @@ is, not from a list kept by hand:
   query or headers is refused at the edge (omni/guard.py);
 - 401 when it reads credentials (a wrong, expired or revoked token is refused even where
   signing in is optional);
-- 403 when it needs a permission, or is a write that a browser session could send without
-  its CSRF token;
+- 403 when it needs more than signing in (a Django permission, a staff role), or is a write
+  that a browser session could send without its CSRF token;
 - 404 when it names something: in its path, in a header (Cart-Token) or in its body (a SKU,
   an order, a customer), or when it pages a list (a page past the end);
 - 409 on every write: a state change may not be allowed in the current state, stock may have
@@ -28,7 +28,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.permissions import SAFE_METHODS, AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.views import APIView
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -132,7 +132,7 @@ class AutoSchema(BaseAutoSchema):
         statuses = [400]
         if authenticators:
             statuses.append(401)
-        if any(not isinstance(p, AllowAny) for p in permissions) or (
+        if any(type(p) not in (AllowAny, IsAuthenticated) for p in permissions) or (
             unsafe and any(isinstance(a, SessionAuthentication) for a in authenticators)
         ):
             statuses.append(403)

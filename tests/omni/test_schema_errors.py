@@ -52,6 +52,8 @@ def test_each_operation_documents_the_errors_it_can_give(schema):
     assert {"401", "403", "404", "409"} <= set(
         _errors(schema, "/api/v1/staff/returns/{id}/receive/", "post")
     )
+    assert "403" not in _errors(schema, "/api/v1/me/", "get")  # signing in is all it needs
+    assert "403" in _errors(schema, "/api/v1/me/", "patch")  # a session's write without CSRF
     assert schema["components"]["responses"]["TooManyRequests"]["headers"]["Retry-After"]
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
