@@ -1,5 +1,6 @@
-"""`manage.py runall` keeps web, worker and beat up (omni/supervisor.py): a process that dies
-is started again with backoff, and Ctrl-C or SIGTERM stops every one, with what it started."""
+"""Processes that die come back. `manage.py runall` keeps web, worker and beat up
+(omni/supervisor.py): one that dies is started again with backoff, and Ctrl-C or SIGTERM stops
+every one, with what it started. The compose file has Docker restart its services."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import wait_until
 
@@ -81,3 +83,12 @@ def test_a_process_that_exits_is_started_again_and_a_signal_stops_them_all(tmp_p
     assert out.rstrip().endswith("all stopped")
     assert not alive(steady)
     assert not alive(grandchild)
+
+
+def test_compose_restarts_every_long_running_service():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    restarts = {name: service.get("restart", "no") for name, service in services.items()}
+
+    assert restarts.pop("migrate") == "no"  # runs once, before web, worker and beat
+    assert restarts == {name: "unless-stopped" for name in restarts}
+    assert {"web", "worker", "beat", "db", "redis"} <= set(restarts)
