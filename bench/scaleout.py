@@ -178,8 +178,6 @@ def drain(receiver, variant_ids: list[int], timeout: float = 90.0) -> tuple[int,
     """Wait until every outbox event is relayed and every delivery of the receiver's endpoint
     is delivered; returns (the keys of `variant_ids` whose last version never arrived, seconds
     waited)."""
-    from django.db.models import Q
-
     from inventory.models import VariantInventory
     from omni.models import OutboxEvent
     from sales_channels.models import Channel, Delivery
@@ -188,7 +186,9 @@ def drain(receiver, variant_ids: list[int], timeout: float = 90.0) -> tuple[int,
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         waiting = OutboxEvent.objects.filter(published_at__isnull=True).count()
-        pending = Delivery.objects.filter(~Q(status="delivered"), endpoint__name="scaleout").count()
+        pending = Delivery.objects.filter(
+            status=Delivery.Status.PENDING, endpoint__name="scaleout"
+        ).count()
         if not waiting and not pending:
             break
         time.sleep(0.5)
