@@ -81,22 +81,22 @@ class Supervisor:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def _start(self, child: _Child) -> None:
+    def _start(self, child: _Child) -> subprocess.Popen:
         child.process = subprocess.Popen(  # noqa: S603 - our own commands
             child.command, cwd=self.cwd, env=self.env, start_new_session=True
         )
         child.started_at = time.monotonic()
         child.restart_at = None
+        return child.process
 
     def _watch(self, child: _Child) -> None:
         now = time.monotonic()
         if child.restart_at is not None:
             if now >= child.restart_at and not self.stopping.is_set():
-                self._start(child)
-                self.say(f"{child.name} started again (pid {child.process.pid}).")
+                process = self._start(child)
+                self.say(f"{child.name} started again (pid {process.pid}).")
             return
-        returncode = child.process.poll()
-        if returncode is None:
+        if child.process is None or (returncode := child.process.poll()) is None:
             return
         _signal_group(child.process, signal.SIGKILL)  # what it left behind
         uptime = now - child.started_at
