@@ -24,6 +24,8 @@ class Consumer(CeleryConsumer):
     error, it takes the usual path instead: reconnect with backoff, then start again.
     """
 
+    connection_errors: tuple[type[BaseException], ...]
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.connection_errors = (*self.connection_errors, OperationalError)
