@@ -2,9 +2,10 @@
 
 - A NUL character in the path, the query string, a header or a form body is a 400. No URL,
   parameter or field of Omni's may hold one, and PostgreSQL refuses it in text, so letting it
-  through turns a lookup (`?channel=`, an order number in the path) into a 500. A multipart
-  body is left to its forms and serializers, whose text fields refuse NUL themselves, as a
-  file may hold any byte.
+  through turns a lookup (`?channel=`, an order number in the path, a SKU in a form) into a
+  500. Of a multipart body the fields and the files' names are checked, not the files, which
+  may hold any byte; Django parses only a POST's (a PUT's or PATCH's fields reach the API's
+  serializers, whose every field refuses NUL: omni.api.serializers).
 - Under /api/ every error answer is JSON in the one error shape: an error page that did not
   come from the API's exception handler or Django's handlers (omni.api.exceptions), such as a
   debug page while DEBUG is on, is replaced by the shape for its status.
@@ -18,8 +19,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 
 from omni.api.exceptions import error_response, is_api
+from omni.text import holds_nul
 
 _FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
@@ -37,6 +40,10 @@ def _holds_nul(request: HttpRequest) -> bool:
         # DATA_UPLOAD_MAX_MEMORY_SIZE, as request.POST would be.
         body = request.body
         return b"%00" in body or b"\x00" in body
+    if request.content_type == _MULTIPART and request.method == "POST":
+        # Parsed here as Django parses it for any form view (and as CSRF checking does);
+        # DRF takes request.POST and request.FILES from here.
+        return holds_nul(request.POST) or holds_nul(request.FILES)
     return False
 
 

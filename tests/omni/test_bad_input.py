@@ -111,6 +111,17 @@ def test_a_nul_byte_in_a_form_body_is_a_400_outside_the_api_too(client):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 400
+    multipart = client.post("/accounts/sign-in/", {"username": "a\x00", "password": "b"})
+    assert multipart.status_code == 400
+
+
+def test_a_nul_byte_in_a_multipart_field_is_a_400_before_any_view(api):
+    # The location is looked up as it is: a NUL in it reached PostgreSQL, a 500, until the
+    # serializers refused it too (omni.api.serializers); the edge refuses it first.
+    api.force_authenticate(f.UserFactory(is_superuser=True, is_staff=True))
+    body = {"location": "dc\x00", "kind": "sale", "sku": "A-1", "quantity": 1}
+    response = api.post("/api/v1/admin/inventory/external-movements/", body, format="multipart")
+    assert error(response, 400)["code"] == "invalid_characters"
 
 
 def test_a_nul_byte_outside_the_api_is_a_plain_400(client):
