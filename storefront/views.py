@@ -78,7 +78,7 @@ def _cart(request: HttpRequest) -> Cart | None:
     channel = request.channel
     customer = _customer(request)
     if customer is not None:
-        return carts.cart_for_customer(customer=customer, channel=channel)
+        return carts.cart_seen_for_customer(customer=customer, channel=channel)
     token = _guest_token(request)
     if token is not None:
         try:

@@ -179,10 +179,17 @@ def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
 
 def cart_for_customer(*, customer: Customer, channel: Channel) -> Cart:
     """The customer's one active cart, created on first need."""
-    cart = cart_find_for_customer(customer=customer)
+    cart = cart_seen_for_customer(customer=customer, channel=channel)
     if cart is not None:
-        return _seen_on(cart, channel)
+        return cart
     return _cart_create_for_customer(customer=customer, channel=channel)
+
+
+def cart_seen_for_customer(*, customer: Customer, channel: Channel) -> Cart | None:
+    """The customer's active cart, seen on this channel; None if they have none (a page that
+    shows the cart, or a change refused, starts none: cart_add does, with its first line)."""
+    cart = cart_find_for_customer(customer=customer)
+    return None if cart is None else _seen_on(cart, channel)
 
 
 def cart_find_for_customer(*, customer: Customer) -> Cart | None:

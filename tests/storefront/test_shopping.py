@@ -85,6 +85,13 @@ def test_an_item_refused_at_the_first_add_starts_no_cart(client, shop, signed_in
     assert "storefront_cart" not in client.session
 
 
+def test_changing_a_line_before_any_cart_is_404_and_starts_none(shop):
+    _user, client = customer_client()
+    assert client.post("/tr/cart/lines/1/", {"quantity": 2}).status_code == 404
+    assert client.get("/tr/cart/").status_code == 200  # an empty cart, shown, not started
+    assert not Cart.objects.exists()
+
+
 def test_cart_shows_what_changed_since_added(client, shop):
     variant = shop.variant(shop.products[0])
     add(client, variant)
