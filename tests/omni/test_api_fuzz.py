@@ -2,11 +2,12 @@
 error, and every answer (status, content type, body) is one the schema documents.
 
 The schema is loaded from the app itself and each operation is called in-process through the
-WSGI app, on the test database, as an anonymous visitor, a customer and a merchant superuser.
-Path parameters are drawn from the generated values and from the ids of a small world (a
-product, an order, a return, ...), so both "not found" and the real answers are checked.
-Generation is seeded and derandomised, with few examples per operation, so a run is the same
-on every machine and stays well under a minute or two.
+WSGI app, on the test database, as an anonymous visitor (who also sends made-up tokens), a
+customer and a merchant superuser. Path and query parameters and body fields are drawn from
+the generated values and from the names of a small world (a product, an order, a return, a
+cart line, ...), so both the refusals and the real answers are checked. Generation is seeded
+and derandomised, with 8 examples per operation (positive and negative), so a run is the same
+on every machine and takes about a minute.
 """
 
 from __future__ import annotations
