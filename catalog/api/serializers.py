@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from catalog.models import Brand, Category, Product, ProductVariant, TaxClass
 from catalog.validators import sku_validator, validate_ean13
-from omni.api.serializers import ModelSerializer, Serializer
+from omni.api.serializers import DateTimeField, ModelSerializer, Serializer
 from omni.money import MAX_DIGITS, Money, validate_currency
 from sales_channels.models import Channel
 
@@ -283,7 +283,7 @@ class ChannelPriceOutput(Serializer):
 class ListingOutput(Serializer):
     channel = serializers.CharField(source="channel.code")
     is_published = serializers.BooleanField()
-    published_at = serializers.DateTimeField(allow_null=True)
+    published_at = DateTimeField(allow_null=True)  # a client's moment: RFC 3339 whatever it is
 
 
 class MerchantVariantOutput(ModelSerializer):

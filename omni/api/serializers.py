@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Mapping
 
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 
 def _copy_fields(cls: type, template: dict) -> dict:
@@ -62,7 +64,7 @@ def _refuse_nul(serializer, data) -> None:
         if name in data and _holds_nul(getlist(name) if getlist else data[name]):
             bad[name] = [
                 serializers.ErrorDetail(
-                    ProhibitNullCharactersValidator.message,
+                    str(ProhibitNullCharactersValidator.message),
                     code=ProhibitNullCharactersValidator.code,
                 )
             ]
@@ -96,6 +98,22 @@ class BlankChoiceField(serializers.ChoiceField):
         return (True, "") if is_empty and value is None else (is_empty, value)
 
 
+class DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, always RFC 3339 (the schema's `date-time`): a moment whose local
+    offset has seconds, as Istanbul's had before 1910 (+01:55:52), is given in UTC."""
+
+    def to_representation(self, value):
+        if (
+            isinstance(value, datetime.datetime)
+            and value.tzinfo is not None
+            and getattr(self, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        ):
+            offset = self.enforce_timezone(value).utcoffset()
+            if offset is not None and offset.seconds % 60:
+                return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+        return super().to_representation(value)
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """DRF's ModelSerializer, without introspecting the model on every instance.
 
@@ -105,6 +123,11 @@ class ModelSerializer(serializers.ModelSerializer):
     fields), so they are built once per class and each instance gets a copy (see
     _copy_fields).
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+    }
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -122,3 +122,26 @@ def test_a_field_whose_column_can_be_null_is_nullable_in_the_schema(schema):
             ):
                 wrong.append(f"{cls.__module__}.{cls.__name__}.{name}")
     assert wrong == []
+
+
+@pytest.mark.django_db
+def test_a_moment_from_long_ago_is_still_rfc_3339(api):
+    """Istanbul's offset before 1910 had seconds (+01:55:52), which RFC 3339 (the schema's
+    date-time) has no room for: such a moment is given in UTC."""
+    web = f.ChannelFactory(code="web", kind="web")
+    item = f.product(channels=[web])
+    boss = f.UserFactory(role="merchant_staff", is_staff=True, is_superuser=True)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {f.token_for(boss)}")
+
+    answer = api.put(
+        f"/api/v1/admin/products/{item.pk}/listings/web/",
+        {"is_published": False, "published_at": "0711-09-12T13:17:24Z"},
+    )
+    recent = api.put(
+        f"/api/v1/admin/products/{item.pk}/listings/web/",
+        {"is_published": True, "published_at": "2026-12-04T10:00:00Z"},
+    )
+
+    assert answer.status_code == 200
+    assert answer.json()["published_at"] == "0711-09-12T13:17:24Z"
+    assert recent.json()["published_at"] == "2026-12-04T13:00:00+03:00"  # local, as before
