@@ -224,8 +224,11 @@ class VariantInput(Serializer):
         required=False,
         help_text='Attribute code to value slug, e.g. {"renk": "kirmizi", "beden": "m"}.',
     )
-    weight_grams = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    sort_order = serializers.IntegerField(min_value=0, required=False)
+    # Bounded as their columns are (a larger number was a 500 from PostgreSQL).
+    weight_grams = serializers.IntegerField(
+        min_value=0, max_value=2_147_483_647, required=False, allow_null=True
+    )
+    sort_order = serializers.IntegerField(min_value=0, max_value=32_767, required=False)
 
 
 class VariantCreateInput(VariantInput):
