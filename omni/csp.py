@@ -3,8 +3,8 @@ form-action reaching the payment provider's pages.
 
 A card form posts to Omni, which answers 3-D Secure with a redirect to the provider's page; the
 browser checks that redirect against the form page's form-action, so the provider's origin must
-be in it. Which origin is read at each response (OMNI_TEST_GATEWAY_URL and OMNI_CSP_FORM_ACTION),
-so a changed setting applies at once. A page of the provider's own HTML (iyzico's self-submitting
+be in it. Which origins is read at each response (OMNI_CSP_FORM_ACTION, and OMNI_TEST_GATEWAY_URL
+while OMNI_ALLOW_TEST_GATEWAY is on), so a changed setting applies at once. A page of the provider's own HTML (iyzico's self-submitting
 form to the bank) gets its own policy: payments.pages.provider_page.
 """
 
@@ -27,8 +27,11 @@ def origin(url: str) -> str:
 
 
 def form_action_origins() -> list[str]:
-    """Where a form on an Omni page may send the browser besides Omni itself."""
-    urls = [getattr(settings, "OMNI_TEST_GATEWAY_URL", ""), *settings.OMNI_CSP_FORM_ACTION]
+    """Where a form on an Omni page may send the browser besides Omni itself: the test
+    gateway's provider only where that gateway may be used (never a default production)."""
+    urls = list(settings.OMNI_CSP_FORM_ACTION)
+    if settings.OMNI_ALLOW_TEST_GATEWAY:
+        urls.append(getattr(settings, "OMNI_TEST_GATEWAY_URL", ""))
     return sorted({found for url in urls if (found := origin(url))})
 
 

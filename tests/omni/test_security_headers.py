@@ -166,6 +166,18 @@ def test_forms_may_send_the_browser_to_the_payment_providers_page(client, settin
     assert found == ["'self'", "http://127.0.0.1:8765", "https://pay.example.com"]
 
 
+def test_no_form_may_send_the_browser_to_the_test_gateway_where_it_is_off(client, settings):
+    """Production's default: the test gateway is off, so its (local, plain-http) provider is no
+    place a form may post to."""
+    settings.OMNI_ALLOW_TEST_GATEWAY = False
+    settings.OMNI_TEST_GATEWAY_URL = "http://127.0.0.1:8765/"
+    settings.OMNI_CSP_FORM_ACTION = ["https://pay.example.com/3ds"]
+
+    found = policy(client.get(reverse("accounts:login")))["form-action"]
+
+    assert found == ["'self'", "https://pay.example.com"]
+
+
 def test_the_providers_own_page_gets_a_policy_of_its_own(rf):
     """iyzico's 3-D Secure answer: a form to the bank that submits itself with an inline script."""
     from omni.csp import CSPMiddleware
