@@ -14,7 +14,8 @@ Sign-in counts failures only, keyed so that an attacker cannot lock a customer o
   the value the API hands back in that header) and is exempt, so the customer's own devices
   still get in while the attack goes on (OWASP's device cookies).
 Sign-up and password reset count every attempt, per address (and reset per e-mail too, counted
-whether or not the account exists, so a limit reveals nothing).
+whether or not the account exists, so a limit reveals nothing; a known device is exempt from
+the per-e-mail one, so that an attacker's requests do not stop the customer's).
 """
 
 from __future__ import annotations
@@ -148,12 +149,14 @@ def sign_up_attempt(request: HttpRequest) -> None:
 
 def password_reset_attempt(request: HttpRequest, *, email: str) -> None:
     """Count a password-reset request from this client for this e-mail (whether or not it
-    has an account); raise Throttled past either limit."""
-    _attempt(
-        request,
-        ["password-reset.address", "password-reset.account"],
-        email=normalize_email(email),
-    )
+    has an account); raise Throttled past either limit. A device that signed in to the account
+    before is exempt from the per-e-mail limit, as at sign-in: an attacker who asks for the
+    customer's resets cannot stop the customer asking from their own device."""
+    email = normalize_email(email)
+    scopes = ["password-reset.address"]
+    if not device_known(request, email=email):
+        scopes.append("password-reset.account")
+    _attempt(request, scopes, email=email)
 
 
 # --- known devices ----------------------------------------------------------------------------

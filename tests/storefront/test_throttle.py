@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from accounts.models import User
 from sales_channels.models import Channel
@@ -63,6 +64,40 @@ def test_password_reset_is_limited_per_e_mail_alike_for_an_unknown_one(client, m
         assert refused.status_code == 429
         assert int(refused.headers["Retry-After"]) > 0
     assert len(mailoutbox) == 3
+
+
+def test_an_attacker_asking_for_a_customers_resets_does_not_stop_the_customers_own_device(
+    client, mailoutbox
+):
+    customer = f.UserFactory()
+    assert sign_in(client, customer.email, f.PASSWORD, REMOTE_ADDR=CUSTOMER).status_code == 302
+    device = client.cookies["omni_device"].value
+    client.logout()
+    client.cookies["omni_device"] = device  # signed out, the browser keeps this cookie
+    attacker = Client()
+    for _ in range(3):
+        attacker.post(
+            "/tr/account/password-reset/", {"email": customer.email}, REMOTE_ADDR=ATTACKER
+        )
+    refused = attacker.post(
+        "/tr/account/password-reset/", {"email": customer.email}, REMOTE_ADDR=ATTACKER
+    )
+    assert refused.status_code == 429
+    assert (
+        Client()
+        .post(  # a new device is still held to the per-e-mail limit
+            "/tr/account/password-reset/", {"email": customer.email}, REMOTE_ADDR=CUSTOMER
+        )
+        .status_code
+        == 429
+    )
+
+    response = client.post(
+        "/tr/account/password-reset/", {"email": customer.email}, REMOTE_ADDR=CUSTOMER
+    )
+
+    assert response.status_code == 302
+    assert len(mailoutbox) == 4
 
 
 def test_password_reset_is_limited_per_address(client):
