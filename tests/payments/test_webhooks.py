@@ -127,7 +127,7 @@ def test_a_step_that_is_not_allowed_is_ignored_even_when_newer(client, pending):
     assert _state(pending) == ("captured", Decimal("100.00"), "confirmed")
 
 
-def test_a_webhook_with_another_amount_moves_nothing(client, pending):
+def test_a_webhook_with_another_amount_moves_nothing(client, pending, caplog):
     answer = _post(
         client,
         s.event(pending, "captured", event_id="evt_1", created=time.time(), amount="1.00"),
@@ -137,9 +137,11 @@ def test_a_webhook_with_another_amount_moves_nothing(client, pending):
     assert _state(pending) == ("pending", 0, "pending")
     pending.refresh_from_db()
     assert pending.error_code == "amount_mismatch"
+    assert f"payment {pending.reference}: amount_mismatch (provider says 1.00)" in caplog.text
+    assert "evt_1 refused: rejected_amount" in caplog.text
 
 
-def test_a_webhook_with_another_currency_moves_nothing(client, pending):
+def test_a_webhook_with_another_currency_moves_nothing(client, pending, caplog):
     answer = _post(
         client,
         s.event(pending, "captured", event_id="evt_1", created=time.time(), currency="USD"),
@@ -147,6 +149,10 @@ def test_a_webhook_with_another_currency_moves_nothing(client, pending):
 
     assert answer.json()["outcome"] == "rejected_currency"
     assert _state(pending) == ("pending", 0, "pending")
+    pending.refresh_from_db()
+    assert pending.error_code == "currency_mismatch"
+    assert f"payment {pending.reference}: currency_mismatch (provider says USD)" in caplog.text
+    assert "evt_1 refused: rejected_currency" in caplog.text
 
 
 def test_a_webhook_for_an_unknown_payment_is_acknowledged(client, pending):
