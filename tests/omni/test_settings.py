@@ -116,3 +116,24 @@ def test_production_with_the_test_gateway_allowed_and_strong_secrets_warns_on_de
 
     assert result.returncode == 0, result.stderr
     assert "payments.W001" in result.stderr + result.stdout
+
+
+def test_production_that_allows_the_test_gateway_warns_on_every_admin_page():
+    """The admin's warning is switched on by production itself, not only in a test's settings."""
+    shows = (
+        "from payments.templatetags.payments_admin import test_gateway_warning; "
+        "print('warning', test_gateway_warning())"
+    )
+    allowed = _manage(
+        "shell",
+        "-c",
+        shows,
+        **STRONG,
+        OMNI_ALLOW_TEST_GATEWAY="true",
+        OMNI_TEST_GATEWAY_API_KEY=GATEWAY_KEY,
+        OMNI_TEST_GATEWAY_SECRET=GATEWAY_SECRET,
+    )
+    assert "warning True" in allowed.stdout, allowed.stderr
+
+    off = _manage("shell", "-c", shows, **STRONG)
+    assert "warning False" in off.stdout, off.stderr
