@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from omni.admin_tools import ReadOnlyMixin
+from omni.admin_tools import ReadOnlyMixin, SafeJSONMixin
 from omni.errors import OmniError
 from payments import selectors, services
 from payments.gateways.base import GATEWAYS
@@ -198,7 +198,7 @@ class ChannelGatewayForm(forms.ModelForm):
 
 
 @admin.register(ChannelGateway)
-class ChannelGatewayAdmin(admin.ModelAdmin):
+class ChannelGatewayAdmin(SafeJSONMixin, admin.ModelAdmin):
     form = ChannelGatewayForm
     list_display = ["channel", "gateway", "is_active", "sort_order"]
     list_filter = ["gateway", "is_active", "channel"]

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from omni.admin_tools import ReadOnlyMixin
+from omni.admin_tools import ReadOnlyMixin, SafeJSONMixin
 from omni.errors import ValidationError
 from sales_channels import selectors, services
 from sales_channels.connectors.base import CONNECTORS
@@ -110,7 +110,7 @@ class ChannelEndpointForm(forms.ModelForm):
 
 
 @admin.register(ChannelEndpoint)
-class ChannelEndpointAdmin(admin.ModelAdmin):
+class ChannelEndpointAdmin(SafeJSONMixin, admin.ModelAdmin):
     form = ChannelEndpointForm
     list_display = [
         "name",
