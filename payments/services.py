@@ -359,8 +359,10 @@ def _apply(
     if succeeded:
         # Money counts towards the order only when the provider states how much, in which
         # currency, and both are the payment's: an answer or notification that leaves either
-        # out is refused like one that names another.
-        if result.amount is None or result.amount != payment.amount:
+        # out is refused like one that names another (or that names no number: a NaN or an
+        # infinity, whose comparison would raise).
+        amount = result.amount
+        if amount is None or not amount.is_finite() or amount != payment.amount:
             _reject(payment, "amount_mismatch", f"provider says {result.amount}")
             return "rejected_amount"
         if currency != payment.currency:

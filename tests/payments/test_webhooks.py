@@ -229,3 +229,15 @@ def test_a_webhook_is_answered_503_when_the_provider_cannot_be_reached(client, p
     assert answer.status_code == 503
     assert _state(pending) == ("pending", 0, "pending")
     assert not WebhookReceipt.objects.exists()  # the provider's retry is not a "duplicate"
+
+
+@pytest.mark.parametrize("amount", ["sNaN", "NaN", "Infinity", "-1e999999"])
+def test_a_webhook_whose_amount_is_no_number_moves_nothing(client, pending, amount):
+    answer = _post(
+        client,
+        s.event(pending, "captured", event_id="evt_1", created=time.time(), amount=amount),
+    )
+
+    assert answer.status_code == 200
+    assert answer.json()["outcome"] == "rejected_amount"
+    assert _state(pending) == ("pending", 0, "pending")
