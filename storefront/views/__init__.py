@@ -1,0 +1,64 @@
+"""The web storefront: thin views over the same services and selectors as the API, one module
+per page family (catalog, cart, checkout and payment, account; shopper holds whose cart and
+whose order). storefront.urls reaches every view from here.
+
+Whose cart: a signed-in customer's one active cart (the one the app and the stores see), or a
+guest's cart whose token is kept in the session (the web's Cart-Token). Anything that is not
+the shopper's (an order, a line, an address) is a 404.
+"""
+
+from storefront.views.account import (
+    PasswordResetCompleteView,
+    PasswordResetConfirmView,
+    PasswordResetDoneView,
+    PasswordResetView,
+    SignInView,
+    SignOutView,
+    account,
+    addresses,
+    order_detail,
+    order_return,
+    profile,
+    saved,
+    sign_up,
+)
+from storefront.views.cart import (
+    cart_add,
+    cart_line,
+    cart_refresh,
+    cart_view,
+    saved_add,
+    saved_change,
+)
+from storefront.views.catalog import category_view, home, product_view, search
+from storefront.views.checkout import checkout_view, done, pay, pay_return
+
+__all__ = [
+    "PasswordResetCompleteView",
+    "PasswordResetConfirmView",
+    "PasswordResetDoneView",
+    "PasswordResetView",
+    "SignInView",
+    "SignOutView",
+    "account",
+    "addresses",
+    "cart_add",
+    "cart_line",
+    "cart_refresh",
+    "cart_view",
+    "category_view",
+    "checkout_view",
+    "done",
+    "home",
+    "order_detail",
+    "order_return",
+    "pay",
+    "pay_return",
+    "product_view",
+    "profile",
+    "saved",
+    "saved_add",
+    "saved_change",
+    "search",
+    "sign_up",
+]
