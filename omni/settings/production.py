@@ -57,6 +57,9 @@ STORAGES = {
 
 # TLS ends at the proxy in front of gunicorn, which says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# ... and appends the client's address to X-Forwarded-For: the sign-in throttles count per
+# client, not per proxy (with 0, one attacker behind the proxy would stop everyone's sign-in).
+OMNI_TRUSTED_PROXY_COUNT = env.int("OMNI_TRUSTED_PROXY_COUNT", default=1)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # Load balancers and the compose health check probe over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

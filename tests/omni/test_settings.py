@@ -137,3 +137,17 @@ def test_production_that_allows_the_test_gateway_warns_on_every_admin_page():
 
     off = _manage("shell", "-c", shows, **STRONG)
     assert "warning False" in off.stdout, off.stderr
+
+
+def test_production_counts_the_client_behind_the_one_proxy_it_assumes():
+    """Production trusts the proxy's X-Forwarded-Proto, so it takes the client's address from
+    that proxy too: with 0, everyone behind it would share one sign-in throttle."""
+    code = "from django.conf import settings; print(settings.OMNI_TRUSTED_PROXY_COUNT)"
+    secrets = {
+        "DJANGO_SECRET_KEY": "p7#Lr2@vQ9!xZ4$kT8^mN1&bW6*cY3(hJ5)dF0-gS" + "aB1cD2eF3gH4",
+        "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+    }
+    behind = _manage("shell", "-c", code, **secrets)
+    assert behind.stdout.split()[-1] == "1", behind.stderr
+    direct = _manage("shell", "-c", code, OMNI_TRUSTED_PROXY_COUNT="0", **secrets)
+    assert direct.stdout.split()[-1] == "0", direct.stderr
