@@ -305,15 +305,15 @@ _held_since = threading.local()
 def _timing_the_lock() -> None:
     """Wrap the variant lock so each call records when it locked (the lock is held from then
     until the transaction ends, which the caller times)."""
-    from inventory import services
+    from inventory.services import session
 
-    lock = services.variants_lock
+    lock = session.variants_lock
 
     def timed(variant_ids):
         _held_since.t = time.perf_counter()
         return lock(variant_ids)
 
-    services.variants_lock = timed
+    session.variants_lock = timed
 
 
 def run_ours(name: str, world: World, orders: list[int], workers: int) -> Run:

@@ -4,8 +4,8 @@ locations and rows, and none of them locks or changes anything.
 
 The numbers they return may be stale a moment later; that is fine for display, because every
 service that acts on stock re-reads it under the variant lock (inventory.locks) and re-checks.
-The arithmetic is the services' own (`sellable`, `live_reserved`, `channel_sources`,
-`route_candidates`), so what a shopper is shown is what an order would get.
+The arithmetic is the services' own (inventory.channel_stock: `sellable`, `live_reserved`,
+`channel_sources`, `route_candidates`), so what a shopper is shown is what an order would get.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import ProductVariant
-from inventory import routing, services
+from inventory import channel_stock, routing
 from inventory.geo import city_key, distance_km
 from inventory.models import Stock, StockLocation, Transfer, TransferLine
 from omni.errors import ValidationError
@@ -60,17 +60,21 @@ def availability_for_channel(
     result = dict.fromkeys(ids, 0)
     if not ids:
         return result
-    safety = {s.location_id: s.safety_stock for s in services.channel_sources().get(channel.pk, [])}
+    safety = {
+        s.location_id: s.safety_stock for s in channel_stock.channel_sources().get(channel.pk, [])
+    }
     if not safety:
         return result
-    rows = services.stock_levels(
+    rows = channel_stock.stock_levels(
         variant_ids=ids,
         location_ids=list(safety),
         now=now or timezone.now(),
         exclude_reservation=exclude_reservation,
     )
     for variant_id, location_id, on_hand, allocated, reserved in rows:
-        result[variant_id] += services.sellable(on_hand, allocated, reserved, safety[location_id])
+        result[variant_id] += channel_stock.sellable(
+            on_hand, allocated, reserved, safety[location_id]
+        )
     return result
 
 
@@ -118,11 +122,11 @@ def availability_by_store(
     )
     held: dict[int, dict[int, int]] = defaultdict(dict)
     if ids and stores:
-        rows = services.stock_levels(
+        rows = channel_stock.stock_levels(
             variant_ids=ids, location_ids=[s.pk for s in stores], now=now or timezone.now()
         )
         for variant_id, location_id, on_hand, allocated, reserved in rows:
-            held[location_id][variant_id] = services.sellable(on_hand, allocated, reserved, 0)
+            held[location_id][variant_id] = channel_stock.sellable(on_hand, allocated, reserved, 0)
 
     ranked = []
     for store in stores:
@@ -178,16 +182,16 @@ def fulfilment_plan(
     stocks = (
         Stock.objects.filter(variant_id__in=list(lines))
         .annotate(
-            reserved=services.live_reserved(
+            reserved=channel_stock.live_reserved(
                 now=now or timezone.now(), exclude_reference=reservation_reference
             )
         )
         .only("variant_id", "location_id", "on_hand", "allocated")
     )
     levels = {(s.variant_id, s.location_id): s for s in stocks}
-    candidates = services.route_candidates(
+    candidates = channel_stock.route_candidates(
         channel=channel,
-        sources=services.channel_sources(),
+        sources=channel_stock.channel_sources(),
         levels=levels,
         demand=lines,
         destination=destination,
@@ -211,7 +215,7 @@ def stock_list(
     rows = Stock.objects.annotate(
         sku=F("variant__sku"),
         location_code=F("location__code"),
-        reserved=services.live_reserved(now=now or timezone.now()),
+        reserved=channel_stock.live_reserved(now=now or timezone.now()),
     )
     if variant_ids is not None:
         rows = rows.filter(variant_id__in=list(variant_ids))
