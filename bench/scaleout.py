@@ -97,20 +97,20 @@ def _stop_group(procs: list[subprocess.Popen]) -> None:
 
 def race_over(servers: list[int], checkouts: int, clients: int, world) -> dict:
     """Guest checkouts of the hot variant, client i on server i % 2."""
-    from bench import checkout as co
+    from bench import checkout
 
-    co._reset()
-    units = checkouts - checkouts // co.REFUSE_ONE_IN
-    co._stock(world, {world.hot: units})
+    checkout._reset()
+    units = checkouts - checkouts // checkout.REFUSE_ONE_IN
+    checkout._stock(world, {world.hot: units})
     plan = [world.hot] * checkouts
-    case = co.Case("hot", checkouts, units=units)
-    shoppers = [co.Shopper(f"scaleout-{i}@omni.test") for i in range(clients)]
+    case = checkout.Case("hot", checkouts, units=units)
+    shoppers = [checkout.Shopper(f"scaleout-{i}@omni.test") for i in range(clients)]
     lock = threading.Lock()
     taken = iter(range(checkouts))
     outcomes = {"placed": 0, "refused": 0, "errors": []}
 
     def client(i: int) -> None:
-        http_client = co.Http(servers[i % len(servers)])
+        http_client = checkout.Http(servers[i % len(servers)])
         place: list[float] = []
         while True:
             with lock:
@@ -118,9 +118,9 @@ def race_over(servers: list[int], checkouts: int, clients: int, world) -> dict:
             if n is None:
                 break
             try:
-                co.checkout(http_client, shoppers[i], plan[n], place)
+                checkout.checkout(http_client, shoppers[i], plan[n], place)
                 key = "placed"
-            except co.Refused:
+            except checkout.Refused:
                 key = "refused"
             except Exception as error:
                 with lock:
@@ -140,7 +140,7 @@ def race_over(servers: list[int], checkouts: int, clients: int, world) -> dict:
     case.placed = outcomes["placed"]
     case.refused = outcomes["refused"]
     case.errors = outcomes["errors"]
-    co.verify(case, world, plan)
+    checkout.verify(case, world, plan)
     return case.summary()
 
 
@@ -373,7 +373,7 @@ def main() -> None:
     import redis
     from django.core.management import call_command
 
-    from bench import checkout as co
+    from bench import checkout
     from omni.celery import app
     from sales_channels import tasks
     from sales_channels.models import Channel, ChannelEndpoint, Delivery
@@ -384,13 +384,13 @@ def main() -> None:
     call_command("seed_demo", "--no-images", verbosity=0, stdout=io.StringIO())
     Channel.objects.filter(code=SWITCHED_OFF).update(is_active=True)
     redis.Redis.from_url(cache_url).flushdb()  # throttle counters of an earlier run
-    world = co._world(40)
+    world = checkout._world(40)
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge("celery")
 
     log_dir = ROOT / "var"
     log_dir.mkdir(exist_ok=True)
-    servers = [co._free_port(), co._free_port()]
+    servers = [checkout._free_port(), checkout._free_port()]
     procs: list[subprocess.Popen] = []
     result: dict = {"benchmark": "scaleout", "servers": 2, "workers": 2}
     with Receiver(secrets=[SECRET]) as receiver:
@@ -412,7 +412,7 @@ def main() -> None:
         try:
             for n, port in enumerate(servers):
                 log = log_dir / f"bench-scaleout-server-{n}.log"
-                procs.append(co._start_server(port, 2, "sync", 1, log))
+                procs.append(checkout._start_server(port, 2, "sync", 1, log))
             procs += _start_workers(2, 2, log_dir / "bench-scaleout-workers.log")
 
             def sweep() -> None:  # what beat does, every 5 s
@@ -474,7 +474,7 @@ def main() -> None:
             stop.set()
             _stop_group(procs[2:])
             for server in procs[:2]:
-                co._stop_server(server)
+                checkout._stop_server(server)
             Channel.objects.filter(code=SWITCHED_OFF).update(is_active=True)
 
     result["goal_met"] = (

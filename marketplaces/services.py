@@ -629,7 +629,6 @@ def _order_from_package(*, channel: Channel, package: dict) -> Order:
 # --- order status back to the marketplace ---------------------------------------------------
 
 _RANK = {"": 0, "Awaiting": 0, "Created": 0, "Picking": 1, "Invoiced": 2, "Shipped": 3}
-S = Order.Status
 
 
 def package_status_push(
@@ -663,7 +662,7 @@ def package_status_push(
         )
         done.append(name)
 
-    if status == S.CANCELLED:
+    if status == Order.Status.CANCELLED:
         if record.remote_status not in ("UnSupplied", "Shipped", "Delivered"):
             step(
                 "UnSupplied",
@@ -674,13 +673,22 @@ def package_status_push(
                 ),
             )
         return done
-    if status in (S.CONFIRMED, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED) and rank < 1:
+    if (
+        status
+        in (
+            Order.Status.CONFIRMED,
+            Order.Status.PARTIALLY_SHIPPED,
+            Order.Status.SHIPPED,
+            Order.Status.DELIVERED,
+        )
+        and rank < 1
+    ):
         step(
             "Picking",
             lambda: client.package_update(record.package_id, status="Picking", lines=lines),
         )
         rank = 1
-    if status in (S.SHIPPED, S.DELIVERED) and rank < 2:
+    if status in (Order.Status.SHIPPED, Order.Status.DELIVERED) and rank < 2:
         if config.get("seller_pays_cargo"):
             tracking = (
                 Fulfilment.objects.filter(order_id=record.order_id)

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors, services
-from catalog.api import serializers as s
+from catalog.api import serializers
 from catalog.filters import ProductFilter
 from catalog.models import AttributeValue, Product, ProductVariant, VariantChannelPrice
 from omni.api.channel import CHANNEL_PARAMETER, request_channel
@@ -26,7 +26,7 @@ class ProductListApi(ListAPIView):
     """Products published on a channel, with the channel's prices; filter, sort and page."""
 
     permission_classes = [AllowAny]
-    serializer_class = s.ProductListOutput
+    serializer_class = serializers.ProductListOutput
     filterset_class = ProductFilter
 
     def get_queryset(self):
@@ -39,17 +39,17 @@ class ProductDetailApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        tags=["catalog"], parameters=[CHANNEL_PARAMETER], responses=s.ProductDetailOutput
+        tags=["catalog"], parameters=[CHANNEL_PARAMETER], responses=serializers.ProductDetailOutput
     )
     def get(self, request, slug: str):
         product = selectors.product_detail(channel=request_channel(request), slug=slug)
-        return Response(s.ProductDetailOutput(product, context={"request": request}).data)
+        return Response(serializers.ProductDetailOutput(product, context={"request": request}).data)
 
 
 class CategoryTreeApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["catalog"], responses=s.CategoryTreeOutput(many=True))
+    @extend_schema(tags=["catalog"], responses=serializers.CategoryTreeOutput(many=True))
     def get(self, request):
         return Response(selectors.category_tree())
 
@@ -87,7 +87,7 @@ class MerchantProductListApi(ListAPIView):
     prices if given, all or nothing."""
 
     permission_classes = [require_perms("catalog.view_product")]
-    serializer_class = s.MerchantProductOutput
+    serializer_class = serializers.MerchantProductOutput
 
     def get_queryset(self):
         return _merchant_products().order_by("-created_at", "-id")
@@ -97,15 +97,19 @@ class MerchantProductListApi(ListAPIView):
             return [require_perms("catalog.add_product", "catalog.add_productvariant")()]
         return super().get_permissions()
 
-    @extend_schema(request=s.ProductCreateInput, responses={201: s.MerchantProductOutput})
+    @extend_schema(
+        request=serializers.ProductCreateInput, responses={201: serializers.MerchantProductOutput}
+    )
     def post(self, request):
-        data = s.ProductCreateInput(data=request.data)
+        data = serializers.ProductCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         values["variants"] = [_variant_kwargs(v) for v in values.get("variants", ())]
         product = services.product_create(**values, actor=request.user)
         product = _merchant_products().get(pk=product.pk)
-        return Response(s.MerchantProductOutput(product).data, status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.MerchantProductOutput(product).data, status=status.HTTP_201_CREATED
+        )
 
 
 class MerchantProductDetailApi(APIView):
@@ -113,49 +117,57 @@ class MerchantProductDetailApi(APIView):
         perm = "catalog.view_product" if self.request.method == "GET" else "catalog.change_product"
         return [require_perms(perm)()]
 
-    @extend_schema(tags=["merchant"], responses=s.MerchantProductOutput)
+    @extend_schema(tags=["merchant"], responses=serializers.MerchantProductOutput)
     def get(self, request, pk: int):
         return Response(
-            s.MerchantProductOutput(get_object_or_404(_merchant_products(), pk=pk)).data
+            serializers.MerchantProductOutput(get_object_or_404(_merchant_products(), pk=pk)).data
         )
 
     @extend_schema(
-        tags=["merchant"], request=s.ProductWriteInput, responses=s.MerchantProductOutput
+        tags=["merchant"],
+        request=serializers.ProductWriteInput,
+        responses=serializers.MerchantProductOutput,
     )
     def patch(self, request, pk: int):
         product = get_object_or_404(Product, pk=pk)
-        data = s.ProductWriteInput(data=request.data, partial=True)
+        data = serializers.ProductWriteInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.product_update(product=product, data=data.validated_data, actor=request.user)
-        return Response(s.MerchantProductOutput(_merchant_products().get(pk=pk)).data)
+        return Response(serializers.MerchantProductOutput(_merchant_products().get(pk=pk)).data)
 
 
 class MerchantVariantCreateApi(APIView):
     permission_classes = [require_perms("catalog.add_productvariant")]
 
     @extend_schema(
-        tags=["merchant"], request=s.VariantCreateInput, responses={201: s.MerchantVariantOutput}
+        tags=["merchant"],
+        request=serializers.VariantCreateInput,
+        responses={201: serializers.MerchantVariantOutput},
     )
     def post(self, request, pk: int):
         product = get_object_or_404(Product, pk=pk)
-        data = s.VariantCreateInput(data=request.data)
+        data = serializers.VariantCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         variant = services.variant_create(
             product=product, actor=request.user, **_variant_kwargs(data.validated_data)
         )
         variant = _reload_variant(variant.pk)
-        return Response(s.MerchantVariantOutput(variant).data, status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.MerchantVariantOutput(variant).data, status=status.HTTP_201_CREATED
+        )
 
 
 class MerchantVariantDetailApi(APIView):
     permission_classes = [require_perms("catalog.change_productvariant")]
 
     @extend_schema(
-        tags=["merchant"], request=s.VariantUpdateInput, responses=s.MerchantVariantOutput
+        tags=["merchant"],
+        request=serializers.VariantUpdateInput,
+        responses=serializers.MerchantVariantOutput,
     )
     def patch(self, request, sku: str):
         variant = get_object_or_404(ProductVariant.objects.select_related("product"), sku=sku)
-        data = s.VariantUpdateInput(data=request.data, partial=True)
+        data = serializers.VariantUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         attributes = values.pop("attributes", None)
@@ -165,7 +177,7 @@ class MerchantVariantDetailApi(APIView):
         variant = services.variant_update(
             variant=variant, data=values, attribute_values=attribute_values
         )
-        return Response(s.MerchantVariantOutput(_reload_variant(variant.pk)).data)
+        return Response(serializers.MerchantVariantOutput(_reload_variant(variant.pk)).data)
 
 
 def _reload_variant(pk: int) -> ProductVariant:
@@ -180,16 +192,18 @@ class MerchantVariantPriceApi(APIView):
 
     permission_classes = [require_perms("catalog.change_variantchannelprice")]
 
-    @extend_schema(tags=["merchant"], request=s.PriceInput, responses=s.ChannelPriceOutput)
+    @extend_schema(
+        tags=["merchant"], request=serializers.PriceInput, responses=serializers.ChannelPriceOutput
+    )
     def put(self, request, sku: str, channel: str):
         variant = get_object_or_404(ProductVariant, sku=sku)
         target = channel_get_active(channel)
-        data = s.PriceInput(data=request.data)
+        data = serializers.PriceInput(data=request.data)
         data.is_valid(raise_exception=True)
         row = services.variant_price_set(
             variant=variant, channel=target, actor=request.user, **data.validated_data
         )
-        return Response(s.ChannelPriceOutput(row).data)
+        return Response(serializers.ChannelPriceOutput(row).data)
 
     @extend_schema(tags=["merchant"], responses={204: None})
     def delete(self, request, sku: str, channel: str):
@@ -205,10 +219,12 @@ class MerchantListingApi(APIView):
 
     permission_classes = [require_perms("catalog.change_productchannellisting")]
 
-    @extend_schema(tags=["merchant"], request=s.ListingInput, responses=s.ListingOutput)
+    @extend_schema(
+        tags=["merchant"], request=serializers.ListingInput, responses=serializers.ListingOutput
+    )
     def put(self, request, pk: int, channel: str):
         product = get_object_or_404(Product, pk=pk)
-        data = s.ListingInput(data=request.data)
+        data = serializers.ListingInput(data=request.data)
         data.is_valid(raise_exception=True)
         listing = services.product_listing_set(
             product=product,
@@ -216,7 +232,7 @@ class MerchantListingApi(APIView):
             is_published=data.validated_data["is_published"],
             published_at=data.validated_data.get("published_at"),
         )
-        return Response(s.ListingOutput(listing).data)
+        return Response(serializers.ListingOutput(listing).data)
 
 
 class MerchantPriceBulkAdjustApi(APIView):
@@ -224,9 +240,13 @@ class MerchantPriceBulkAdjustApi(APIView):
 
     permission_classes = [require_perms("catalog.change_variantchannelprice")]
 
-    @extend_schema(tags=["merchant"], request=s.BulkAdjustInput, responses=s.BulkAdjustOutput)
+    @extend_schema(
+        tags=["merchant"],
+        request=serializers.BulkAdjustInput,
+        responses=serializers.BulkAdjustOutput,
+    )
     def post(self, request):
-        data = s.BulkAdjustInput(data=request.data)
+        data = serializers.BulkAdjustInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         channel = channel_get_active(values["channel"])

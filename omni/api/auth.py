@@ -20,9 +20,9 @@ class TokenAuthentication(authentication.TokenAuthentication):
     compared in constant time, refused once expired, and its expiry slides with use.
 
     The token, its user and the user's customer profile come in one plain query (the app's
-    every cart and order request needs all three; the ORM's select_related spent some 0.9 ms
-    of a request building it); sliding the expiry writes at most once per knox's
-    MIN_REFRESH_INTERVAL per token."""
+    every cart and order request needs all three; the ORM's select_related was slower to build
+    it: README, "Benchmarks", and bench/checkout.py); sliding the expiry writes at most once
+    per knox's MIN_REFRESH_INTERVAL per token."""
 
     keyword = "Token"
 

@@ -105,9 +105,9 @@ else:
 def postgres_prepared(database: dict) -> None:
     """Bind parameters on the server and prepare a statement from its second run on a
     connection: PostgreSQL then plans each of the hot queries once per connection instead of
-    on every call, which takes a checkout's database CPU from about 31 ms to 13 ms (see
-    bench/checkout.py). DJANGO_DB_PREPARED=false turns it off, e.g. behind a PgBouncer older
-    than 1.21 in transaction mode, which cannot keep prepared statements."""
+    on every call, which lowers a checkout's database CPU (the figures: README, "Benchmarks",
+    measured by bench/checkout.py). DJANGO_DB_PREPARED=false turns it off, e.g. behind a
+    PgBouncer older than 1.21 in transaction mode, which cannot keep prepared statements."""
     if database["ENGINE"].endswith("postgresql") and env.bool("DJANGO_DB_PREPARED", default=True):
         database.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 

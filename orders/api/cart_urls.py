@@ -3,71 +3,75 @@ acting on a customer's behalf (under staff/customers/<id>/)."""
 
 from django.urls import path
 
-from orders.api import cart_views as v
+from orders.api import cart_views
 
 urlpatterns = [
-    path("cart/", v.CartApi.as_view(), name="cart"),
-    path("cart/lines/", v.CartLineListApi.as_view(), name="cart-lines"),
-    path("cart/lines/<int:line_id>/", v.CartLineDetailApi.as_view(), name="cart-line"),
-    path("cart/refresh/", v.CartRefreshApi.as_view(), name="cart-refresh"),
-    path("cart/reserve/", v.CartReserveApi.as_view(), name="cart-reserve"),
-    path("saved-items/", v.SavedItemListApi.as_view(), name="saved-items"),
-    path("saved-items/<str:sku>/", v.SavedItemDetailApi.as_view(), name="saved-item"),
+    path("cart/", cart_views.CartApi.as_view(), name="cart"),
+    path("cart/lines/", cart_views.CartLineListApi.as_view(), name="cart-lines"),
+    path("cart/lines/<int:line_id>/", cart_views.CartLineDetailApi.as_view(), name="cart-line"),
+    path("cart/refresh/", cart_views.CartRefreshApi.as_view(), name="cart-refresh"),
+    path("cart/reserve/", cart_views.CartReserveApi.as_view(), name="cart-reserve"),
+    path("saved-items/", cart_views.SavedItemListApi.as_view(), name="saved-items"),
+    path("saved-items/<str:sku>/", cart_views.SavedItemDetailApi.as_view(), name="saved-item"),
     path(
         "saved-items/<str:sku>/move-to-cart/",
-        v.SavedItemMoveApi.as_view(),
+        cart_views.SavedItemMoveApi.as_view(),
         name="saved-item-move-to-cart",
     ),
     path(
         "checkout/delivery-options/",
-        v.DeliveryOptionsApi.as_view(),
+        cart_views.DeliveryOptionsApi.as_view(),
         name="checkout-delivery-options",
     ),
-    path("checkout/quote/", v.CheckoutQuoteApi.as_view(), name="checkout-quote"),
-    path("orders/", v.OrderListApi.as_view(), name="orders"),
-    path("orders/<str:number>/", v.OrderDetailApi.as_view(), name="order"),
-    path("orders/<str:number>/cancel/", v.OrderCancelApi.as_view(), name="order-cancel"),
+    path("checkout/quote/", cart_views.CheckoutQuoteApi.as_view(), name="checkout-quote"),
+    path("orders/", cart_views.OrderListApi.as_view(), name="orders"),
+    path("orders/<str:number>/", cart_views.OrderDetailApi.as_view(), name="order"),
+    path("orders/<str:number>/cancel/", cart_views.OrderCancelApi.as_view(), name="order-cancel"),
     # staff on a customer's behalf
-    path("staff/customers/", v.StaffCustomerSearchApi.as_view(), name="staff-customers"),
+    path("staff/customers/", cart_views.StaffCustomerSearchApi.as_view(), name="staff-customers"),
     path(
         "staff/customers/<int:customer_id>/",
-        v.StaffCustomerDetailApi.as_view(),
+        cart_views.StaffCustomerDetailApi.as_view(),
         name="staff-customer",
     ),
-    path("staff/customers/<int:customer_id>/cart/", v.StaffCartApi.as_view(), name="staff-cart"),
+    path(
+        "staff/customers/<int:customer_id>/cart/",
+        cart_views.StaffCartApi.as_view(),
+        name="staff-cart",
+    ),
     path(
         "staff/customers/<int:customer_id>/cart/lines/",
-        v.StaffCartLineListApi.as_view(),
+        cart_views.StaffCartLineListApi.as_view(),
         name="staff-cart-lines",
     ),
     path(
         "staff/customers/<int:customer_id>/cart/lines/<int:line_id>/",
-        v.StaffCartLineDetailApi.as_view(),
+        cart_views.StaffCartLineDetailApi.as_view(),
         name="staff-cart-line",
     ),
     path(
         "staff/customers/<int:customer_id>/cart/refresh/",
-        v.StaffCartRefreshApi.as_view(),
+        cart_views.StaffCartRefreshApi.as_view(),
         name="staff-cart-refresh",
     ),
     path(
         "staff/customers/<int:customer_id>/cart/reserve/",
-        v.StaffCartReserveApi.as_view(),
+        cart_views.StaffCartReserveApi.as_view(),
         name="staff-cart-reserve",
     ),
     path(
         "staff/customers/<int:customer_id>/checkout/delivery-options/",
-        v.StaffDeliveryOptionsApi.as_view(),
+        cart_views.StaffDeliveryOptionsApi.as_view(),
         name="staff-checkout-delivery-options",
     ),
     path(
         "staff/customers/<int:customer_id>/checkout/quote/",
-        v.StaffCheckoutQuoteApi.as_view(),
+        cart_views.StaffCheckoutQuoteApi.as_view(),
         name="staff-checkout-quote",
     ),
     path(
         "staff/customers/<int:customer_id>/orders/",
-        v.StaffOrderCreateApi.as_view(),
+        cart_views.StaffOrderCreateApi.as_view(),
         name="staff-customer-orders",
     ),
 ]

@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from inventory.models import StockLocation, Transfer
 from omni.errors import NotFound, PermissionDenied
-from orders.api import fulfilment_serializers as s
+from orders.api import fulfilment_serializers
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
 from orders.services import fulfilment as services
 from sales_channels.models import Channel
@@ -168,17 +168,17 @@ class StaffFulfilmentListApi(ListAPIView):
     Without `location`, those of every location the user may act at."""
 
     permission_classes = [IsFulfilmentStaff]
-    serializer_class = s.StaffFulfilmentOutput
+    serializer_class = fulfilment_serializers.StaffFulfilmentOutput
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Fulfilment.objects.none()
         scope = staff_scope(self.request)
-        query = _valid(s.StaffFulfilmentQuery, self.request.query_params)
+        query = _valid(fulfilment_serializers.StaffFulfilmentQuery, self.request.query_params)
         location = _location(scope, query["location"]) if "location" in query else None
         return pick_list(scope=scope, location=location, status=query.get("status"))
 
-    @extend_schema(tags=TAGS, parameters=[s.StaffFulfilmentQuery])
+    @extend_schema(tags=TAGS, parameters=[fulfilment_serializers.StaffFulfilmentQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -198,11 +198,13 @@ class _FulfilmentStepApi(APIView):
     permission_classes = [IsFulfilmentStaff]
     step: Callable[..., Fulfilment]
 
-    @extend_schema(tags=TAGS, request=None, responses=s.StaffFulfilmentOutput)
+    @extend_schema(tags=TAGS, request=None, responses=fulfilment_serializers.StaffFulfilmentOutput)
     def post(self, request, pk: int):
         fulfilment = _fulfilment_for(request, pk)
         self.step(fulfilment=fulfilment, actor=request.user, channel=fulfilment.location.channel)
-        return Response(s.StaffFulfilmentOutput(fulfilments_read().get(pk=pk)).data)
+        return Response(
+            fulfilment_serializers.StaffFulfilmentOutput(fulfilments_read().get(pk=pk)).data
+        )
 
 
 class StaffFulfilmentStartApi(_FulfilmentStepApi):
@@ -230,22 +232,26 @@ class StaffFulfilmentShipApi(APIView):
 
     permission_classes = [IsFulfilmentStaff]
 
-    @extend_schema(tags=TAGS, request=s.StaffShipInput, responses=s.StaffShipOutput)
+    @extend_schema(
+        tags=TAGS,
+        request=fulfilment_serializers.StaffShipInput,
+        responses=fulfilment_serializers.StaffShipOutput,
+    )
     def post(self, request, pk: int):
         fulfilment = _fulfilment_for(request, pk)
-        data = _valid(s.StaffShipInput, request.data)
+        data = _valid(fulfilment_serializers.StaffShipInput, request.data)
         shipment = services.fulfilment_ship(
             fulfilment=fulfilment,
             carrier=data["carrier"],
             tracking_number=data["tracking_number"],
-            quantities=s.StaffShipInput.quantities(data),
+            quantities=fulfilment_serializers.StaffShipInput.quantities(data),
             actor=request.user,
             channel=fulfilment.location.channel,
         )
         ids = [pk] + ([shipment.remainder.pk] if shipment.remainder else [])
         read = fulfilments_read().in_bulk(ids)
         return Response(
-            s.StaffShipOutput(
+            fulfilment_serializers.StaffShipOutput(
                 {
                     "fulfilment": read[pk],
                     "remainder": read.get(shipment.remainder.pk) if shipment.remainder else None,
@@ -263,17 +269,17 @@ class StaffPickupListApi(ListAPIView):
     (with whether their items have arrived) and those waiting for the customer."""
 
     permission_classes = [IsFulfilmentStaff]
-    serializer_class = s.StaffPickupOutput
+    serializer_class = fulfilment_serializers.StaffPickupOutput
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Order.objects.none()
         scope = staff_scope(self.request)
-        query = _valid(s.StaffPickupQuery, self.request.query_params)
+        query = _valid(fulfilment_serializers.StaffPickupQuery, self.request.query_params)
         location = _location(scope, query["location"]) if "location" in query else None
         return pickups_waiting(scope=scope, location=location, status=query.get("status"))
 
-    @extend_schema(tags=TAGS, parameters=[s.StaffPickupQuery])
+    @extend_schema(tags=TAGS, parameters=[fulfilment_serializers.StaffPickupQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -292,7 +298,7 @@ def _pickup_order_for(request: Request, number: str) -> Order:
 
 
 def _pickup_read(order: Order) -> dict:
-    return s.StaffPickupOutput(pickup_orders().get(pk=order.pk)).data
+    return fulfilment_serializers.StaffPickupOutput(pickup_orders().get(pk=order.pk)).data
 
 
 class StaffOrderReadyForPickupApi(APIView):
@@ -301,7 +307,7 @@ class StaffOrderReadyForPickupApi(APIView):
 
     permission_classes = [IsFulfilmentStaff]
 
-    @extend_schema(tags=TAGS, request=None, responses=s.StaffPickupOutput)
+    @extend_schema(tags=TAGS, request=None, responses=fulfilment_serializers.StaffPickupOutput)
     def post(self, request, number: str):
         order = _pickup_order_for(request, number)
         store = order.pickup_location.channel if order.pickup_location else None
@@ -315,10 +321,14 @@ class StaffOrderCollectApi(APIView):
 
     permission_classes = [IsFulfilmentStaff]
 
-    @extend_schema(tags=TAGS, request=s.StaffCollectInput, responses=s.StaffPickupOutput)
+    @extend_schema(
+        tags=TAGS,
+        request=fulfilment_serializers.StaffCollectInput,
+        responses=fulfilment_serializers.StaffPickupOutput,
+    )
     def post(self, request, number: str):
         order = _pickup_order_for(request, number)
-        data = _valid(s.StaffCollectInput, request.data)
+        data = _valid(fulfilment_serializers.StaffCollectInput, request.data)
         store = order.pickup_location.channel if order.pickup_location else None
         services.order_collect(order=order, code=data["code"], actor=request.user, channel=store)
         return Response(_pickup_read(order))

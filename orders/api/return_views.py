@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from customers.services import customer_for_user
 from omni.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 from omni.errors import NotFound, OmniError, PermissionDenied, ValidationError
-from orders.api import return_serializers as s
+from orders.api import return_serializers
 from orders.models import Order, Return
 from orders.selectors import returns_for_staff
 from orders.services import returns
@@ -41,7 +41,7 @@ def _valid(serializer_class: type[serializers.Serializer], data) -> dict:
 
 
 def _shown(return_request: Return) -> dict:
-    return s.ReturnOutput(returns.returns_query().get(pk=return_request.pk)).data
+    return return_serializers.ReturnOutput(returns.returns_query().get(pk=return_request.pk)).data
 
 
 @contextmanager
@@ -116,21 +116,21 @@ class OrderReturnsApi(APIView):
     """The returns of one of the shopper's orders (GET), or a new one (POST): lines of the order
     with a quantity, a reason and optionally a variant to exchange for."""
 
-    @extend_schema(tags=TAGS, responses=s.ReturnOutput(many=True))
+    @extend_schema(tags=TAGS, responses=return_serializers.ReturnOutput(many=True))
     def get(self, request, number: str):
         order = _customer_order(request, number)
         found = returns.returns_query().filter(order=order).order_by("-id")
-        return Response(s.ReturnOutput(found, many=True).data)
+        return Response(return_serializers.ReturnOutput(found, many=True).data)
 
     @extend_schema(
         tags=TAGS,
         parameters=[CHANNEL_PARAMETER],
-        request=s.ReturnRequestInput,
-        responses={201: s.ReturnOutput},
+        request=return_serializers.ReturnRequestInput,
+        responses={201: return_serializers.ReturnOutput},
     )
     def post(self, request, number: str):
         order = _customer_order(request, number)
-        data = _valid(s.ReturnRequestInput, request.data)
+        data = _valid(return_serializers.ReturnRequestInput, request.data)
         with _fields_renamed(_request_field):
             created = returns.return_request(
                 order=order,
@@ -145,7 +145,7 @@ class OrderReturnsApi(APIView):
 class ReturnDetailApi(APIView):
     """One of the shopper's returns."""
 
-    @extend_schema(tags=TAGS, responses=s.ReturnOutput)
+    @extend_schema(tags=TAGS, responses=return_serializers.ReturnOutput)
     def get(self, request, pk: int):
         return Response(_shown(_customer_return(request, pk)))
 
@@ -153,7 +153,7 @@ class ReturnDetailApi(APIView):
 class ReturnCancelApi(APIView):
     """The shopper calls off a return they requested (before it is handed in)."""
 
-    @extend_schema(tags=TAGS, request=None, responses=s.ReturnOutput)
+    @extend_schema(tags=TAGS, request=None, responses=return_serializers.ReturnOutput)
     def post(self, request, pk: int):
         found = _customer_return(request, pk)
         returns.return_cancel(return_request=found, actor=request.user)
@@ -213,10 +213,12 @@ class StaffReturnCreateApi(APIView):
     permission_classes = [IsReturnsStaff]
 
     @extend_schema(
-        tags=STAFF_TAGS, request=s.StaffReturnRequestInput, responses={201: s.ReturnOutput}
+        tags=STAFF_TAGS,
+        request=return_serializers.StaffReturnRequestInput,
+        responses={201: return_serializers.ReturnOutput},
     )
     def post(self, request):
-        data = _valid(s.StaffReturnRequestInput, request.data)
+        data = _valid(return_serializers.StaffReturnRequestInput, request.data)
         order = Order.objects.filter(number=data["order"]).first()
         if order is None:
             raise NotFound(_("Order not found."), code="order_not_found")
@@ -239,10 +241,14 @@ class StaffReturnReceiveApi(APIView):
 
     permission_classes = [IsReturnsStaff]
 
-    @extend_schema(tags=STAFF_TAGS, request=s.ReturnReceiveInput, responses=s.ReturnOutput)
+    @extend_schema(
+        tags=STAFF_TAGS,
+        request=return_serializers.ReturnReceiveInput,
+        responses=return_serializers.ReturnOutput,
+    )
     def post(self, request, pk: int):
         found = _staff_return(request, pk, handing_in=True)
-        data = _valid(s.ReturnReceiveInput, request.data)
+        data = _valid(return_serializers.ReturnReceiveInput, request.data)
         location = data["location"]
         if not returns.staff_may_receive_at(user=request.user, location=location):
             raise PermissionDenied(
@@ -264,7 +270,7 @@ class StaffReturnRefundApi(APIView):
 
     permission_classes = [IsReturnsStaff]
 
-    @extend_schema(tags=STAFF_TAGS, request=None, responses=s.ReturnOutput)
+    @extend_schema(tags=STAFF_TAGS, request=None, responses=return_serializers.ReturnOutput)
     def post(self, request, pk: int):
         found = _staff_return(request, pk)
         returns.return_refund(return_request=found, actor=request.user)
@@ -276,10 +282,14 @@ class StaffReturnRejectApi(APIView):
 
     permission_classes = [IsReturnsStaff]
 
-    @extend_schema(tags=STAFF_TAGS, request=s.ReturnRejectInput, responses=s.ReturnOutput)
+    @extend_schema(
+        tags=STAFF_TAGS,
+        request=return_serializers.ReturnRejectInput,
+        responses=return_serializers.ReturnOutput,
+    )
     def post(self, request, pk: int):
         found = _staff_return(request, pk)
-        data = _valid(s.ReturnRejectInput, request.data)
+        data = _valid(return_serializers.ReturnRejectInput, request.data)
         returns.return_reject(return_request=found, note=data["note"], actor=request.user)
         return Response(_shown(found))
 
@@ -290,7 +300,7 @@ class StaffReturnDropExchangeApi(APIView):
 
     permission_classes = [IsReturnsStaff]
 
-    @extend_schema(tags=STAFF_TAGS, request=None, responses=s.ReturnOutput)
+    @extend_schema(tags=STAFF_TAGS, request=None, responses=return_serializers.ReturnOutput)
     def post(self, request, pk: int):
         found = _staff_return(request, pk, handing_in=True)
         returns.return_drop_exchange(return_request=found, actor=request.user)

@@ -37,7 +37,6 @@ from orders.models import Fulfilment, FulfilmentLine, Notification, Order, Order
 from orders.services.checkout import pickup_code
 from orders.services.lifecycle import (
     TRANSITIONS,
-    S,
     notify,
     order_cancel,
     order_event,
@@ -46,22 +45,33 @@ from orders.services.lifecycle import (
 )
 from sales_channels.models import Channel
 
-FS = Fulfilment.Status
-
 FULFILMENT_TRANSITIONS: dict[str, set[str]] = {
-    FS.PENDING: {FS.PICKING, FS.PACKED, FS.HANDED_OVER, FS.CANCELLED},
-    FS.PICKING: {FS.PACKED, FS.HANDED_OVER, FS.CANCELLED},
-    FS.PACKED: {FS.SHIPPED, FS.HANDED_OVER, FS.CANCELLED},
-    FS.SHIPPED: {FS.DELIVERED},
-    FS.DELIVERED: set(),
-    FS.HANDED_OVER: set(),
-    FS.CANCELLED: set(),
+    Fulfilment.Status.PENDING: {
+        Fulfilment.Status.PICKING,
+        Fulfilment.Status.PACKED,
+        Fulfilment.Status.HANDED_OVER,
+        Fulfilment.Status.CANCELLED,
+    },
+    Fulfilment.Status.PICKING: {
+        Fulfilment.Status.PACKED,
+        Fulfilment.Status.HANDED_OVER,
+        Fulfilment.Status.CANCELLED,
+    },
+    Fulfilment.Status.PACKED: {
+        Fulfilment.Status.SHIPPED,
+        Fulfilment.Status.HANDED_OVER,
+        Fulfilment.Status.CANCELLED,
+    },
+    Fulfilment.Status.SHIPPED: {Fulfilment.Status.DELIVERED},
+    Fulfilment.Status.DELIVERED: set(),
+    Fulfilment.Status.HANDED_OVER: set(),
+    Fulfilment.Status.CANCELLED: set(),
 }
 
 # Fulfilments that still have work to do at their location (the pick list).
-OPEN_STATUSES = (FS.PENDING, FS.PICKING, FS.PACKED)
+OPEN_STATUSES = (Fulfilment.Status.PENDING, Fulfilment.Status.PICKING, Fulfilment.Status.PACKED)
 # An order whose goods may be picked, packed and shipped.
-WORKABLE_ORDER_STATUSES = (S.CONFIRMED, S.PARTIALLY_SHIPPED)
+WORKABLE_ORDER_STATUSES = (Order.Status.CONFIRMED, Order.Status.PARTIALLY_SHIPPED)
 
 TOPIC_FULFILMENT_STATUS = "orders.fulfilment.status_changed"
 NOT_COLLECTED = "not collected"
@@ -87,7 +97,7 @@ def _refuse_order(order: Order, to: str) -> InvalidTransition:
         % {
             "number": order.number,
             "status": order.get_status_display().lower(),
-            "to": S(to).label.lower(),
+            "to": Order.Status(to).label.lower(),
         },
         fields={"status": [_("Not allowed from %(status)s.") % {"status": order.status}]},
     )
@@ -100,7 +110,7 @@ def _require_fulfilment_can(fulfilment: Fulfilment, to: str) -> None:
             % {
                 "id": fulfilment.pk,
                 "status": fulfilment.get_status_display().lower(),
-                "to": FS(to).label.lower(),
+                "to": Fulfilment.Status(to).label.lower(),
             },
             fields={"status": [_("Not allowed from %(status)s.") % {"status": fulfilment.status}]},
         )
@@ -175,7 +185,9 @@ def fulfilment_start(
     with transaction.atomic():
         order, fulfilment = _locked_fulfilment(fulfilment)
         _require_workable(order)
-        fulfilment_transition(fulfilment, FS.PICKING, order=order, actor=actor, channel=channel)
+        fulfilment_transition(
+            fulfilment, Fulfilment.Status.PICKING, order=order, actor=actor, channel=channel
+        )
     return fulfilment
 
 
@@ -186,7 +198,9 @@ def fulfilment_pack(
     with transaction.atomic():
         order, fulfilment = _locked_fulfilment(fulfilment)
         _require_workable(order)
-        fulfilment_transition(fulfilment, FS.PACKED, order=order, actor=actor, channel=channel)
+        fulfilment_transition(
+            fulfilment, Fulfilment.Status.PACKED, order=order, actor=actor, channel=channel
+        )
     return fulfilment
 
 
@@ -244,7 +258,7 @@ def fulfilment_ship(
                 code="not_shipped_order",
             )
         _require_workable(order)
-        _require_fulfilment_can(fulfilment, FS.SHIPPED)
+        _require_fulfilment_can(fulfilment, Fulfilment.Status.SHIPPED)
         lines = list(fulfilment.lines.select_related("order_line").order_by("id"))
         ship = _ship_quantities(lines, quantities)
         refs = {line.order_line_id: line.order_line.line_ref for line in lines}
@@ -266,7 +280,7 @@ def fulfilment_ship(
         now = timezone.now()
         fulfilment_transition(
             fulfilment,
-            FS.SHIPPED,
+            Fulfilment.Status.SHIPPED,
             order=order,
             actor=actor,
             channel=channel,
@@ -277,7 +291,7 @@ def fulfilment_ship(
         unshipped = OrderLine.objects.filter(
             order=order, quantity_shipped__lt=F("quantity")
         ).exists()
-        to = S.PARTIALLY_SHIPPED if unshipped else S.SHIPPED
+        to = Order.Status.PARTIALLY_SHIPPED if unshipped else Order.Status.SHIPPED
         if order.status != to:
             order_transition(order, to, actor=actor, channel=channel)
         notify(
@@ -322,7 +336,7 @@ def fulfilment_deliver(
         order, fulfilment = _locked_fulfilment(fulfilment)
         fulfilment_transition(
             fulfilment,
-            FS.DELIVERED,
+            Fulfilment.Status.DELIVERED,
             order=order,
             actor=actor,
             channel=channel,
@@ -330,11 +344,11 @@ def fulfilment_deliver(
         )
         open_ones = (
             Fulfilment.objects.filter(order=order)
-            .exclude(status__in=[FS.DELIVERED, FS.CANCELLED])
+            .exclude(status__in=[Fulfilment.Status.DELIVERED, Fulfilment.Status.CANCELLED])
             .exists()
         )
-        if not open_ones and S.DELIVERED in TRANSITIONS[order.status]:
-            order_transition(order, S.DELIVERED, actor=actor, channel=channel)
+        if not open_ones and Order.Status.DELIVERED in TRANSITIONS[order.status]:
+            order_transition(order, Order.Status.DELIVERED, actor=actor, channel=channel)
     return fulfilment
 
 
@@ -371,8 +385,8 @@ def order_ready_for_pickup(
     with transaction.atomic():
         order = order_locked(order)
         _require_pickup(order)
-        if S.READY_FOR_PICKUP not in TRANSITIONS[order.status]:
-            raise _refuse_order(order, S.READY_FOR_PICKUP)
+        if Order.Status.READY_FOR_PICKUP not in TRANSITIONS[order.status]:
+            raise _refuse_order(order, Order.Status.READY_FOR_PICKUP)
         if order_units_on_the_way(order):
             raise Conflict(
                 _(
@@ -386,10 +400,14 @@ def order_ready_for_pickup(
         order.pickup_deadline = now + timedelta(days=order.channel.pickup_hold_days)
         order.save(update_fields=["pickup_code", "pickup_deadline", "updated_at"])
         for fulfilment in Fulfilment.objects.filter(
-            order=order, location_id=order.pickup_location_id, status__in=[FS.PENDING, FS.PICKING]
+            order=order,
+            location_id=order.pickup_location_id,
+            status__in=[Fulfilment.Status.PENDING, Fulfilment.Status.PICKING],
         ):
-            fulfilment_transition(fulfilment, FS.PACKED, order=order, actor=actor, channel=channel)
-        order_transition(order, S.READY_FOR_PICKUP, actor=actor, channel=channel)
+            fulfilment_transition(
+                fulfilment, Fulfilment.Status.PACKED, order=order, actor=actor, channel=channel
+            )
+        order_transition(order, Order.Status.READY_FOR_PICKUP, actor=actor, channel=channel)
         notify(order, Notification.Kind.READY_FOR_PICKUP)
     return order
 
@@ -404,8 +422,8 @@ def order_collect(
     with transaction.atomic():
         order = order_locked(order)
         _require_pickup(order)
-        if order.status != S.READY_FOR_PICKUP:
-            raise _refuse_order(order, S.COLLECTED)
+        if order.status != Order.Status.READY_FOR_PICKUP:
+            raise _refuse_order(order, Order.Status.COLLECTED)
         given = (code or "").strip().encode()
         if not order.pickup_code or not secrets.compare_digest(order.pickup_code.encode(), given):
             raise ValidationError.for_field(
@@ -418,7 +436,7 @@ def order_collect(
         for fulfilment in Fulfilment.objects.filter(order=order, status__in=OPEN_STATUSES):
             fulfilment_transition(
                 fulfilment,
-                FS.HANDED_OVER,
+                Fulfilment.Status.HANDED_OVER,
                 order=order,
                 actor=actor,
                 channel=channel,
@@ -426,7 +444,7 @@ def order_collect(
                 delivered_at=now,
             )
         OrderLine.objects.filter(order=order).update(quantity_shipped=F("quantity"))
-        order_transition(order, S.COLLECTED, actor=actor, channel=channel)
+        order_transition(order, Order.Status.COLLECTED, actor=actor, channel=channel)
     return order
 
 
@@ -444,7 +462,7 @@ def order_hand_over(
             status=Fulfilment.Status.HANDED_OVER, shipped_at=now, delivered_at=now, updated_at=now
         )
         OrderLine.objects.filter(order=order).update(quantity_shipped=F("quantity"))
-        order_transition(order, S.COLLECTED, actor=actor, channel=channel)
+        order_transition(order, Order.Status.COLLECTED, actor=actor, channel=channel)
     return order
 
 
@@ -470,14 +488,14 @@ def pickups_expire(*, now: datetime | None = None, limit: int = 500) -> int:
     released. Safe to run twice."""
     now = now or timezone.now()
     ids = list(
-        Order.objects.filter(status=S.READY_FOR_PICKUP, pickup_deadline__lt=now)
+        Order.objects.filter(status=Order.Status.READY_FOR_PICKUP, pickup_deadline__lt=now)
         .order_by("pickup_deadline", "id")
         .values_list("pk", flat=True)[:limit]
     )
     return _cancel_each(
         ids,
         still_due=lambda o: (
-            o.status == S.READY_FOR_PICKUP
+            o.status == Order.Status.READY_FOR_PICKUP
             and o.pickup_deadline is not None
             and o.pickup_deadline < now
         ),
@@ -491,12 +509,12 @@ def orders_unpaid_expire(*, now: datetime | None = None, limit: int = 500) -> in
     now = now or timezone.now()
     before = now - timedelta(minutes=settings.OMNI_UNPAID_ORDER_MINUTES)
     ids = list(
-        Order.objects.filter(status=S.PENDING, created_at__lt=before)
+        Order.objects.filter(status=Order.Status.PENDING, created_at__lt=before)
         .order_by("created_at", "id")
         .values_list("pk", flat=True)[:limit]
     )
     return _cancel_each(
         ids,
-        still_due=lambda o: o.status == S.PENDING and o.created_at < before,
+        still_due=lambda o: o.status == Order.Status.PENDING and o.created_at < before,
         reason=NOT_PAID,
     )

@@ -15,7 +15,7 @@ from tests.factories import BrandFactory, ChannelFactory, product, stocked
 
 pytestmark = pytest.mark.django_db
 
-G = "{http://base.google.com/ns/1.0}"
+GOOGLE_NS = "{http://base.google.com/ns/1.0}"
 
 
 def body(response) -> str:
@@ -27,7 +27,10 @@ def items(client, code="web") -> list[dict]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/xml")
     root = ET.fromstring(body(response))  # noqa: S314 (our own output)
-    return [{child.tag.removeprefix(G): child.text for child in item} for item in root.iter("item")]
+    return [
+        {child.tag.removeprefix(GOOGLE_NS): child.text for child in item}
+        for item in root.iter("item")
+    ]
 
 
 def test_the_google_feed_lists_each_variant_sold_on_the_channel(client):

@@ -15,21 +15,19 @@ from orders import tasks
 from orders.models import Fulfilment, FulfilmentLine, Notification, Order, OrderEvent
 from orders.services import fulfilment as ful
 from tests import factories as f
-from tests.orders import fulfilment_helpers as h
+from tests.orders import fulfilment_helpers
 
 pytestmark = pytest.mark.django_db
-
-FS = Fulfilment.Status
 
 
 @pytest.fixture
 def web():
-    return h.web_channel()
+    return fulfilment_helpers.web_channel()
 
 
 @pytest.fixture
 def dc(web):
-    dc = h.distribution_centre()
+    dc = fulfilment_helpers.distribution_centre()
     f.sells_from(web, dc)
     return dc
 
@@ -45,14 +43,18 @@ def packed(fulfilment: Fulfilment) -> Fulfilment:
 
 
 def test_a_fulfilment_is_picked_packed_shipped_and_delivered(web, dc):
-    shirt = h.variant(web)
-    h.receive(dc, shirt, quantity=5)
-    order = h.place(web, {shirt: 2})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt, quantity=5)
+    order = fulfilment_helpers.place(web, {shirt: 2})
     fulfilment = order.fulfilments.get()
     clerk = f.UserFactory()
 
-    assert ful.fulfilment_start(fulfilment=fulfilment, actor=clerk).status == FS.PICKING
-    assert ful.fulfilment_pack(fulfilment=fulfilment, actor=clerk).status == FS.PACKED
+    assert (
+        ful.fulfilment_start(fulfilment=fulfilment, actor=clerk).status == Fulfilment.Status.PICKING
+    )
+    assert (
+        ful.fulfilment_pack(fulfilment=fulfilment, actor=clerk).status == Fulfilment.Status.PACKED
+    )
     shipment = ful.fulfilment_ship(
         fulfilment=fulfilment, carrier="Yurtiçi Kargo", tracking_number="YK123", actor=clerk
     )
@@ -60,7 +62,7 @@ def test_a_fulfilment_is_picked_packed_shipped_and_delivered(web, dc):
     assert shipment.remainder is None
     fulfilment.refresh_from_db()
     assert (fulfilment.status, fulfilment.carrier, fulfilment.tracking_number) == (
-        FS.SHIPPED,
+        Fulfilment.Status.SHIPPED,
         "Yurtiçi Kargo",
         "YK123",
     )
@@ -80,7 +82,7 @@ def test_a_fulfilment_is_picked_packed_shipped_and_delivered(web, dc):
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED
     fulfilment.refresh_from_db()
-    assert fulfilment.status == FS.DELIVERED and fulfilment.delivered_at is not None
+    assert fulfilment.status == Fulfilment.Status.DELIVERED and fulfilment.delivered_at is not None
     steps = [
         (e.data["from"], e.data["to"])
         for e in order.events.filter(kind="fulfilment_status_changed")
@@ -106,9 +108,9 @@ def test_a_fulfilment_is_picked_packed_shipped_and_delivered(web, dc):
 
 
 def test_shipping_part_of_a_fulfilment_leaves_the_rest_in_a_new_pending_one(web, dc):
-    shirt, towel = h.variant(web), h.variant(web)
-    h.receive(dc, shirt, towel, quantity=5)
-    order = h.place(web, {shirt: 3, towel: 1})
+    shirt, towel = fulfilment_helpers.variant(web), fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt, towel, quantity=5)
+    order = fulfilment_helpers.place(web, {shirt: 3, towel: 1})
     shirt_line, towel_line = order.lines.order_by("id")
     first = packed(order.fulfilments.get())
 
@@ -117,7 +119,11 @@ def test_shipping_part_of_a_fulfilment_leaves_the_rest_in_a_new_pending_one(web,
     )
 
     rest = shipment.remainder
-    assert (rest.status, rest.location_id, rest.order_id) == (FS.PENDING, dc.pk, order.pk)
+    assert (rest.status, rest.location_id, rest.order_id) == (
+        Fulfilment.Status.PENDING,
+        dc.pk,
+        order.pk,
+    )
     assert dict(first.lines.values_list("order_line", "quantity")) == {shirt_line.pk: 2}
     assert dict(rest.lines.values_list("order_line", "quantity")) == {
         shirt_line.pk: 1,
@@ -157,12 +163,12 @@ def test_shipping_part_of_a_fulfilment_leaves_the_rest_in_a_new_pending_one(web,
 
 
 def test_each_location_ships_its_own_part_of_a_split_order(web, dc):
-    izmir = h.distribution_centre("dc-izmir")
+    izmir = fulfilment_helpers.distribution_centre("dc-izmir")
     f.sells_from(web, dc, izmir)
-    shirt, towel = h.variant(web), h.variant(web)
-    h.receive(dc, shirt, quantity=1)
-    h.receive(izmir, towel, quantity=1)
-    order = h.place(web, {shirt: 1, towel: 1})
+    shirt, towel = fulfilment_helpers.variant(web), fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt, quantity=1)
+    fulfilment_helpers.receive(izmir, towel, quantity=1)
+    order = fulfilment_helpers.place(web, {shirt: 1, towel: 1})
     at_dc = order.fulfilments.get(location=dc)
     at_izmir = order.fulfilments.get(location=izmir)
 
@@ -177,9 +183,9 @@ def test_each_location_ships_its_own_part_of_a_split_order(web, dc):
 
 
 def test_shipping_before_packing_is_refused_and_changes_nothing(web, dc):
-    shirt = h.variant(web)
-    h.receive(dc, shirt, quantity=5)
-    order = h.place(web, {shirt: 1})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt, quantity=5)
+    order = fulfilment_helpers.place(web, {shirt: 1})
     fulfilment = order.fulfilments.get()
     events = OrderEvent.objects.count()
 
@@ -187,7 +193,7 @@ def test_shipping_before_packing_is_refused_and_changes_nothing(web, dc):
         ful.fulfilment_ship(fulfilment=fulfilment, carrier="Aras", tracking_number="A-1")
 
     fulfilment.refresh_from_db()
-    assert (fulfilment.status, fulfilment.carrier) == (FS.PENDING, "")
+    assert (fulfilment.status, fulfilment.carrier) == (Fulfilment.Status.PENDING, "")
     assert Order.objects.get(pk=order.pk).status == Order.Status.CONFIRMED
     assert stock_at(dc, shirt) == (5, 1)
     assert OrderEvent.objects.count() == events
@@ -197,17 +203,17 @@ def test_shipping_before_packing_is_refused_and_changes_nothing(web, dc):
 @pytest.mark.parametrize(
     ("start", "step"),
     [
-        (FS.PICKING, ful.fulfilment_start),
-        (FS.SHIPPED, ful.fulfilment_pack),
-        (FS.PACKED, ful.fulfilment_deliver),
-        (FS.CANCELLED, ful.fulfilment_start),
-        (FS.DELIVERED, ful.fulfilment_deliver),
+        (Fulfilment.Status.PICKING, ful.fulfilment_start),
+        (Fulfilment.Status.SHIPPED, ful.fulfilment_pack),
+        (Fulfilment.Status.PACKED, ful.fulfilment_deliver),
+        (Fulfilment.Status.CANCELLED, ful.fulfilment_start),
+        (Fulfilment.Status.DELIVERED, ful.fulfilment_deliver),
     ],
 )
 def test_a_step_the_table_does_not_allow_is_refused(web, dc, start, step):
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
-    order = h.place(web, {shirt: 1})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
+    order = fulfilment_helpers.place(web, {shirt: 1})
     Fulfilment.objects.filter(order=order).update(status=start)  # a test shortcut
     fulfilment = order.fulfilments.get()
 
@@ -217,33 +223,37 @@ def test_a_step_the_table_does_not_allow_is_refused(web, dc, start, step):
 
 
 def test_the_fulfilment_table_is_explicit_and_ends_in_final_states():
-    assert ful.FULFILMENT_TRANSITIONS[FS.PENDING] == {
-        FS.PICKING,
-        FS.PACKED,
-        FS.HANDED_OVER,
-        FS.CANCELLED,
+    assert ful.FULFILMENT_TRANSITIONS[Fulfilment.Status.PENDING] == {
+        Fulfilment.Status.PICKING,
+        Fulfilment.Status.PACKED,
+        Fulfilment.Status.HANDED_OVER,
+        Fulfilment.Status.CANCELLED,
     }
-    assert ful.FULFILMENT_TRANSITIONS[FS.PACKED] >= {FS.SHIPPED}
-    assert set(ful.FULFILMENT_TRANSITIONS) == set(FS.values)
-    for final in (FS.DELIVERED, FS.HANDED_OVER, FS.CANCELLED):
+    assert ful.FULFILMENT_TRANSITIONS[Fulfilment.Status.PACKED] >= {Fulfilment.Status.SHIPPED}
+    assert set(ful.FULFILMENT_TRANSITIONS) == set(Fulfilment.Status.values)
+    for final in (
+        Fulfilment.Status.DELIVERED,
+        Fulfilment.Status.HANDED_OVER,
+        Fulfilment.Status.CANCELLED,
+    ):
         assert ful.FULFILMENT_TRANSITIONS[final] == set()
 
 
 def test_an_unpaid_order_is_not_picked(web, dc):
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
-    order = h.place(web, {shirt: 1}, confirm=False)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
+    order = fulfilment_helpers.place(web, {shirt: 1}, confirm=False)
 
     with pytest.raises(InvalidTransition) as error:
         ful.fulfilment_start(fulfilment=order.fulfilments.get())
     assert error.value.code == "order_not_workable"
-    assert order.fulfilments.get().status == FS.PENDING
+    assert order.fulfilments.get().status == Fulfilment.Status.PENDING
 
 
 def test_shipping_more_than_the_fulfilment_holds_is_refused_and_changes_nothing(web, dc):
-    shirt = h.variant(web)
-    h.receive(dc, shirt, quantity=5)
-    order = h.place(web, {shirt: 2})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt, quantity=5)
+    order = fulfilment_helpers.place(web, {shirt: 2})
     line = order.lines.get()
     fulfilment = packed(order.fulfilments.get())
 
@@ -257,16 +267,16 @@ def test_shipping_more_than_the_fulfilment_holds_is_refused_and_changes_nothing(
         ful.fulfilment_ship(fulfilment=fulfilment, carrier=" ", tracking_number="")
     assert sorted(error.value.fields) == ["carrier", "tracking_number"]
 
-    assert Fulfilment.objects.get(pk=fulfilment.pk).status == FS.PACKED
+    assert Fulfilment.objects.get(pk=fulfilment.pk).status == Fulfilment.Status.PACKED
     assert FulfilmentLine.objects.get().quantity == 2
     assert order.lines.get().quantity_shipped == 0
     assert stock_at(dc, shirt) == (5, 2)
 
 
 def test_a_cancelled_orders_fulfilment_cannot_be_shipped(web, dc):
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
-    order = h.place(web, {shirt: 1})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
+    order = fulfilment_helpers.place(web, {shirt: 1})
     fulfilment = packed(order.fulfilments.get())
     from orders.services import lifecycle
 
@@ -274,40 +284,42 @@ def test_a_cancelled_orders_fulfilment_cannot_be_shipped(web, dc):
 
     with pytest.raises(InvalidTransition):
         ful.fulfilment_ship(fulfilment=fulfilment, carrier="Aras", tracking_number="A-1")
-    assert Fulfilment.objects.get(pk=fulfilment.pk).status == FS.CANCELLED
+    assert Fulfilment.objects.get(pk=fulfilment.pk).status == Fulfilment.Status.CANCELLED
     assert stock_at(dc, shirt) == (10, 0)
 
 
 def test_a_click_and_collect_order_is_collected_not_shipped(web):
-    kadikoy = h.store()
+    kadikoy = fulfilment_helpers.store()
     f.sells_from(web, kadikoy)
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt)
-    order = h.place(web, {shirt: 1}, delivery=h.pickup_delivery(web, kadikoy))
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt)
+    order = fulfilment_helpers.place(
+        web, {shirt: 1}, delivery=fulfilment_helpers.pickup_delivery(web, kadikoy)
+    )
     fulfilment = packed(order.fulfilments.get())
 
     with pytest.raises(InvalidTransition) as error:
         ful.fulfilment_ship(fulfilment=fulfilment, carrier="Aras", tracking_number="A-1")
     assert error.value.code == "not_shipped_order"
-    assert Fulfilment.objects.get(pk=fulfilment.pk).status == FS.PACKED
+    assert Fulfilment.objects.get(pk=fulfilment.pk).status == Fulfilment.Status.PACKED
 
 
 # --- endless aisle --------------------------------------------------------------------------
 
 
 def test_staff_at_a_store_order_home_delivery_from_a_distribution_centre(dc):
-    kadikoy = h.store()
+    kadikoy = fulfilment_helpers.store()
     counter = kadikoy.channel
     f.sells_from(counter, kadikoy, dc)  # the store sells its own stock, then the centre's
-    dress = h.variant(counter, price="900.00")
-    h.receive(dc, dress, quantity=3)  # none left at the store itself
-    clerk = h.store_staff(kadikoy)
+    dress = fulfilment_helpers.variant(counter, price="900.00")
+    fulfilment_helpers.receive(dc, dress, quantity=3)  # none left at the store itself
+    clerk = fulfilment_helpers.store_staff(kadikoy)
     walk_in = f.CustomerFactory(email="", phone="+905321234567")
 
-    order = h.place(
+    order = fulfilment_helpers.place(
         counter,
         {dress: 1},
-        delivery=h.home_delivery(counter),
+        delivery=fulfilment_helpers.home_delivery(counter),
         customer=walk_in,
         actor=clerk,
         confirm=False,
@@ -316,7 +328,9 @@ def test_staff_at_a_store_order_home_delivery_from_a_distribution_centre(dc):
     assert (order.channel, order.delivery, order.placed_by) == (counter, "home", clerk)
     assert order.status == Order.Status.CONFIRMED  # a store is paid at its counter
     assert Allocation.objects.get(reference=order.reference).location == dc
-    assert list(order.fulfilments.values_list("location", "status")) == [(dc.pk, FS.PENDING)]
+    assert list(order.fulfilments.values_list("location", "status")) == [
+        (dc.pk, Fulfilment.Status.PENDING)
+    ]
     assert order.events.get(kind="placed").actor == clerk
     assert stock_at(dc, dress) == (3, 1)
 
@@ -326,11 +340,11 @@ def test_staff_at_a_store_order_home_delivery_from_a_distribution_centre(dc):
 
 def test_an_order_left_unpaid_is_cancelled_and_its_stock_released(web, dc, settings):
     settings.OMNI_UNPAID_ORDER_MINUTES = 30
-    shirt = h.variant(web)
-    h.receive(dc, shirt, quantity=5)
-    old = h.place(web, {shirt: 2}, confirm=False)
-    recent = h.place(web, {shirt: 1}, confirm=False)
-    paid = h.place(web, {shirt: 1})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt, quantity=5)
+    old = fulfilment_helpers.place(web, {shirt: 2}, confirm=False)
+    recent = fulfilment_helpers.place(web, {shirt: 1}, confirm=False)
+    paid = fulfilment_helpers.place(web, {shirt: 1})
     now = timezone.now()
     Order.objects.filter(pk__in=[old.pk, paid.pk]).update(created_at=now - timedelta(minutes=31))
 
@@ -341,14 +355,14 @@ def test_an_order_left_unpaid_is_cancelled_and_its_stock_released(web, dc, setti
     assert statuses == {old.pk: "cancelled", recent.pk: "pending", paid.pk: "confirmed"}
     assert old.events.filter(to_status="cancelled").get().message == "not paid"
     assert stock_at(dc, shirt) == (5, 2)
-    assert Fulfilment.objects.get(order=old).status == FS.CANCELLED
+    assert Fulfilment.objects.get(order=old).status == Fulfilment.Status.CANCELLED
 
 
 def test_the_unpaid_order_task_runs_the_service(web, dc, settings):
     settings.OMNI_UNPAID_ORDER_MINUTES = 0
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
-    order = h.place(web, {shirt: 1}, confirm=False)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
+    order = fulfilment_helpers.place(web, {shirt: 1}, confirm=False)
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(seconds=1))
 
     assert tasks.orders_unpaid_expire() == 1

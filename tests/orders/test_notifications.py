@@ -15,26 +15,26 @@ from orders.services import fulfilment as ful
 from orders.services import lifecycle
 from tests import factories as f
 from tests.conftest import wait_until
-from tests.orders import fulfilment_helpers as h
+from tests.orders import fulfilment_helpers
 
 Kind = Notification.Kind
 
 
 @pytest.fixture
 def web():
-    return h.web_channel()
+    return fulfilment_helpers.web_channel()
 
 
 @pytest.fixture
 def dc(web):
-    dc = h.distribution_centre()
+    dc = fulfilment_helpers.distribution_centre()
     f.sells_from(web, dc)
     return dc
 
 
 @pytest.fixture
 def kadikoy(web):
-    store = h.store(name="Kadıköy & Moda")
+    store = fulfilment_helpers.store(name="Kadıköy & Moda")
     f.sells_from(web, store)
     return store
 
@@ -67,7 +67,7 @@ def test_every_kind_renders_in_turkish_and_english(kind, language, settings):
     settings.TEMPLATES = [
         {**engine, "OPTIONS": {**engine.get("OPTIONS", {}), "string_if_invalid": "<MISSING %s>"}}
     ]
-    store = h.store(name="Kadıköy & Moda")
+    store = fulfilment_helpers.store(name="Kadıköy & Moda")
     order = Order(
         number="ME1042",
         language=language,
@@ -138,21 +138,24 @@ def test_every_kind_has_both_templates():
 def test_each_notification_is_sent_once_in_the_orders_language(
     web, dc, kadikoy, django_capture_on_commit_callbacks
 ):
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
-    h.receive(kadikoy, shirt)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
+    fulfilment_helpers.receive(kadikoy, shirt)
     english = f.CustomerFactory(email="john@example.com", language="en")
     turkish = f.CustomerFactory(email="ayse@example.com", language="tr")
     mail.outbox = []
 
     with django_capture_on_commit_callbacks(execute=True):
-        home = h.place(web, {shirt: 1}, customer=english)
+        home = fulfilment_helpers.place(web, {shirt: 1}, customer=english)
         fulfilment = home.fulfilments.get()
         ful.fulfilment_start(fulfilment=fulfilment)
         ful.fulfilment_pack(fulfilment=fulfilment)
         ful.fulfilment_ship(fulfilment=fulfilment, carrier="Aras", tracking_number="A-1")
-        pickup = h.place(
-            web, {shirt: 1}, customer=turkish, delivery=h.pickup_delivery(web, kadikoy)
+        pickup = fulfilment_helpers.place(
+            web,
+            {shirt: 1},
+            customer=turkish,
+            delivery=fulfilment_helpers.pickup_delivery(web, kadikoy),
         )
         ful.order_ready_for_pickup(order=pickup)
         lifecycle.order_cancel(order=pickup, reason="customer asked")
@@ -181,9 +184,9 @@ def test_each_notification_is_sent_once_in_the_orders_language(
 
 @pytest.mark.django_db
 def test_recording_the_same_notification_twice_keeps_one(web, dc):
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
-    order = h.place(web, {shirt: 1})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
+    order = fulfilment_helpers.place(web, {shirt: 1})
 
     with transaction.atomic():
         lifecycle.notify(order, Kind.CONFIRMED)
@@ -193,10 +196,12 @@ def test_recording_the_same_notification_twice_keeps_one(web, dc):
 
 @pytest.mark.django_db
 def test_notifications_wait_for_the_beat_when_no_message_was_queued(web, dc):
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
     mail.outbox = []
-    order = h.place(web, {shirt: 1})  # on_commit never runs in this test's transaction
+    order = fulfilment_helpers.place(
+        web, {shirt: 1}
+    )  # on_commit never runs in this test's transaction
 
     assert mail.outbox == []
     assert tasks.notifications_send_pending() == 1
@@ -206,13 +211,13 @@ def test_notifications_wait_for_the_beat_when_no_message_was_queued(web, dc):
 
 @pytest.mark.django_db
 def test_a_notification_that_fails_does_not_hold_back_the_others(web, dc):
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
-    first = h.place(web, {shirt: 1})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
+    first = fulfilment_helpers.place(web, {shirt: 1})
     broken = Notification.objects.create(
         order=first, kind="no_such_template", recipient="x@example.com"
     )
-    second = h.place(web, {shirt: 1})
+    second = fulfilment_helpers.place(web, {shirt: 1})
     mail.outbox = []
 
     assert tasks.notifications_send_pending() == 2
@@ -233,22 +238,26 @@ def test_a_notification_that_fails_does_not_hold_back_the_others(web, dc):
 def test_a_real_worker_sends_the_confirmation_after_commit_and_nothing_for_a_rollback(
     celery_worker_on_redis,
 ):
-    web = h.web_channel()
+    web = fulfilment_helpers.web_channel()
     web.pay_later = True  # confirmed as it is placed
     web.save(update_fields=["pay_later"])
-    dc = h.distribution_centre()
+    dc = fulfilment_helpers.distribution_centre()
     f.sells_from(web, dc)
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
     mail.outbox = []
 
     class Abandoned(Exception):
         pass
 
     with pytest.raises(Abandoned), transaction.atomic():
-        h.place(web, {shirt: 1}, customer=f.CustomerFactory(email="geri@example.com"))
+        fulfilment_helpers.place(
+            web, {shirt: 1}, customer=f.CustomerFactory(email="geri@example.com")
+        )
         raise Abandoned
-    order = h.place(web, {shirt: 1}, customer=f.CustomerFactory(email="ayse@example.com"))
+    order = fulfilment_helpers.place(
+        web, {shirt: 1}, customer=f.CustomerFactory(email="ayse@example.com")
+    )
 
     wait_until(lambda: Notification.objects.filter(order=order, sent_at__isnull=False).exists())
     assert sent() == [("ayse@example.com", f"{order.number} numaralı siparişiniz onaylandı")]

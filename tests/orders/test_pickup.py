@@ -16,19 +16,17 @@ from orders import tasks
 from orders.models import Fulfilment, Notification, Order, OrderEvent
 from orders.services import fulfilment as ful
 from tests import factories as f
-from tests.orders import fulfilment_helpers as h
-
-FS = Fulfilment.Status
+from tests.orders import fulfilment_helpers
 
 
 @pytest.fixture
 def web():
-    return h.web_channel()
+    return fulfilment_helpers.web_channel()
 
 
 @pytest.fixture
 def kadikoy(web):
-    store = h.store()
+    store = fulfilment_helpers.store()
     f.sells_from(web, store)
     return store
 
@@ -39,17 +37,19 @@ def stock_at(location, variant) -> tuple[int, int]:
 
 
 def pickup_order(web, store, variant, quantity=1) -> Order:
-    return h.place(web, {variant: quantity}, delivery=h.pickup_delivery(web, store))
+    return fulfilment_helpers.place(
+        web, {variant: quantity}, delivery=fulfilment_helpers.pickup_delivery(web, store)
+    )
 
 
 @pytest.mark.django_db
 def test_an_order_in_the_store_is_made_ready_with_a_code_and_a_deadline(web, kadikoy):
     web.pickup_hold_days = 5
     web.save(update_fields=["pickup_hold_days"])
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt, quantity=3)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt, quantity=3)
     order = pickup_order(web, kadikoy, shirt)
-    clerk = h.store_staff(kadikoy)
+    clerk = fulfilment_helpers.store_staff(kadikoy)
     before = timezone.now()
 
     ful.order_ready_for_pickup(order=order, actor=clerk, channel=kadikoy.channel)
@@ -58,7 +58,7 @@ def test_an_order_in_the_store_is_made_ready_with_a_code_and_a_deadline(web, kad
     assert order.status == Order.Status.READY_FOR_PICKUP
     assert len(order.pickup_code) == 6 and order.pickup_code.isdigit()
     assert before + timedelta(days=5) <= order.pickup_deadline <= timezone.now() + timedelta(days=5)
-    assert order.fulfilments.get().status == FS.PACKED  # set aside at the counter
+    assert order.fulfilments.get().status == Fulfilment.Status.PACKED  # set aside at the counter
     event = order.events.get(to_status="ready_for_pickup")
     assert (event.actor, event.channel) == (clerk, kadikoy.channel)
     assert Notification.objects.filter(order=order, kind="ready_for_pickup").count() == 1
@@ -67,10 +67,10 @@ def test_an_order_in_the_store_is_made_ready_with_a_code_and_a_deadline(web, kad
 
 @pytest.mark.django_db
 def test_an_order_is_not_ready_while_its_units_are_on_their_way(web, kadikoy):
-    dc = h.distribution_centre()
+    dc = fulfilment_helpers.distribution_centre()
     f.sells_from(web, kadikoy, dc)
-    shirt = h.variant(web)
-    h.receive(dc, shirt, quantity=5)  # nothing at the store: a transfer brings it
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt, quantity=5)  # nothing at the store: a transfer brings it
     order = pickup_order(web, kadikoy, shirt, quantity=2)
     transfer = Transfer.objects.get(order_reference=order.reference)
 
@@ -94,11 +94,11 @@ def test_an_order_is_not_ready_while_its_units_are_on_their_way(web, kadikoy):
 
 @pytest.mark.django_db
 def test_only_a_click_and_collect_order_is_made_ready(web, kadikoy):
-    dc = h.distribution_centre()
+    dc = fulfilment_helpers.distribution_centre()
     f.sells_from(web, dc)
-    shirt = h.variant(web)
-    h.receive(dc, shirt)
-    order = h.place(web, {shirt: 1})
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(dc, shirt)
+    order = fulfilment_helpers.place(web, {shirt: 1})
 
     with pytest.raises(Conflict) as error:
         ful.order_ready_for_pickup(order=order)
@@ -108,9 +108,11 @@ def test_only_a_click_and_collect_order_is_made_ready(web, kadikoy):
 
 @pytest.mark.django_db
 def test_an_unpaid_order_is_not_made_ready(web, kadikoy):
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt)
-    order = h.place(web, {shirt: 1}, delivery=h.pickup_delivery(web, kadikoy), confirm=False)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt)
+    order = fulfilment_helpers.place(
+        web, {shirt: 1}, delivery=fulfilment_helpers.pickup_delivery(web, kadikoy), confirm=False
+    )
 
     with pytest.raises(InvalidTransition):
         ful.order_ready_for_pickup(order=order)
@@ -119,12 +121,12 @@ def test_an_unpaid_order_is_not_made_ready(web, kadikoy):
 
 @pytest.mark.django_db
 def test_the_customer_collects_with_the_code(web, kadikoy):
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt, quantity=3)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt, quantity=3)
     order = pickup_order(web, kadikoy, shirt, quantity=2)
     ful.order_ready_for_pickup(order=order)
     order.refresh_from_db()
-    clerk = h.store_staff(kadikoy)
+    clerk = fulfilment_helpers.store_staff(kadikoy)
 
     ful.order_collect(
         order=order, code=f" {order.pickup_code} ", actor=clerk, channel=kadikoy.channel
@@ -133,7 +135,9 @@ def test_the_customer_collects_with_the_code(web, kadikoy):
     order.refresh_from_db()
     assert order.status == Order.Status.COLLECTED
     fulfilment = order.fulfilments.get()
-    assert fulfilment.status == FS.HANDED_OVER and fulfilment.delivered_at is not None
+    assert (
+        fulfilment.status == Fulfilment.Status.HANDED_OVER and fulfilment.delivered_at is not None
+    )
     assert order.lines.get().quantity_shipped == 2
     assert stock_at(kadikoy, shirt) == (1, 0)
     sale = StockMovement.objects.get(reference=order.reference, kind="sale")
@@ -144,8 +148,8 @@ def test_the_customer_collects_with_the_code(web, kadikoy):
 
 @pytest.mark.django_db
 def test_a_wrong_code_changes_nothing(web, kadikoy):
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt, quantity=3)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt, quantity=3)
     order = pickup_order(web, kadikoy, shirt)
     ful.order_ready_for_pickup(order=order)
     order.refresh_from_db()
@@ -160,15 +164,15 @@ def test_a_wrong_code_changes_nothing(web, kadikoy):
 
     order.refresh_from_db()
     assert order.status == Order.Status.READY_FOR_PICKUP
-    assert order.fulfilments.get().status == FS.PACKED
+    assert order.fulfilments.get().status == Fulfilment.Status.PACKED
     assert stock_at(kadikoy, shirt) == (3, 1)
     assert OrderEvent.objects.count() == events
 
 
 @pytest.mark.django_db
 def test_an_order_is_collected_once(web, kadikoy):
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt, quantity=3)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt, quantity=3)
     order = pickup_order(web, kadikoy, shirt)
     ful.order_ready_for_pickup(order=order)
     order.refresh_from_db()
@@ -182,8 +186,8 @@ def test_an_order_is_collected_once(web, kadikoy):
 
 @pytest.mark.django_db
 def test_an_order_not_yet_ready_cannot_be_collected(web, kadikoy):
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt)
     order = pickup_order(web, kadikoy, shirt)
 
     with pytest.raises(InvalidTransition):
@@ -193,8 +197,8 @@ def test_an_order_not_yet_ready_cannot_be_collected(web, kadikoy):
 
 @pytest.mark.django_db
 def test_a_pickup_not_collected_in_time_is_cancelled_and_restocked(web, kadikoy):
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt, quantity=3)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt, quantity=3)
     late = pickup_order(web, kadikoy, shirt)
     waiting = pickup_order(web, kadikoy, shirt)
     for order in (late, waiting):
@@ -210,7 +214,7 @@ def test_a_pickup_not_collected_in_time_is_cancelled_and_restocked(web, kadikoy)
         waiting.pk: "ready_for_pickup",
     }
     assert late.events.get(to_status="cancelled").message == "not collected"
-    assert late.fulfilments.get().status == FS.CANCELLED
+    assert late.fulfilments.get().status == Fulfilment.Status.CANCELLED
     assert Allocation.objects.get(reference=late.reference).status == "released"
     assert stock_at(kadikoy, shirt) == (3, 1)
     assert Notification.objects.filter(order=late, kind="order_cancelled").count() == 1
@@ -218,8 +222,8 @@ def test_a_pickup_not_collected_in_time_is_cancelled_and_restocked(web, kadikoy)
 
 @pytest.mark.django_db
 def test_the_pickup_expiry_task_runs_the_service(web, kadikoy):
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt)
     order = pickup_order(web, kadikoy, shirt)
     ful.order_ready_for_pickup(order=order)
     Order.objects.filter(pk=order.pk).update(pickup_deadline=timezone.now() - timedelta(hours=1))
@@ -232,12 +236,12 @@ def test_the_pickup_expiry_task_runs_the_service(web, kadikoy):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_staff_collecting_the_same_pickup_at_once_one_succeeds(web, kadikoy):
-    shirt = h.variant(web)
-    h.receive(kadikoy, shirt, quantity=3)
+    shirt = fulfilment_helpers.variant(web)
+    fulfilment_helpers.receive(kadikoy, shirt, quantity=3)
     order = pickup_order(web, kadikoy, shirt, quantity=2)
     ful.order_ready_for_pickup(order=order)
     order.refresh_from_db()
-    clerks = [h.store_staff(kadikoy), h.store_staff(kadikoy)]
+    clerks = [fulfilment_helpers.store_staff(kadikoy), fulfilment_helpers.store_staff(kadikoy)]
     barrier = threading.Barrier(len(clerks))
     outcomes: list[object] = [None] * len(clerks)
 
