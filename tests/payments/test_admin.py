@@ -10,7 +10,7 @@ from accounts.models import User
 from payments import services
 from payments.models import Refund
 from tests import factories as f
-from tests.payments import support as s
+from tests.payments import support
 
 pytestmark = pytest.mark.django_db
 ORDERS = "/admin/orders/order/"
@@ -25,8 +25,8 @@ def admin(client):
 
 @pytest.fixture
 def paid(provider):
-    order = s.place(s.web_channel())
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(support.web_channel())
+    payment, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
     return order, payment
 
 

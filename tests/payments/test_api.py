@@ -12,7 +12,7 @@ from payments import services
 from payments.models import Payment, StoreCreditAccount
 from tests import factories as f
 from tests.orders.api_support import signed_in
-from tests.payments import support as s
+from tests.payments import support
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,14 @@ def shopper():
 def _pay(client, order, **body):
     return client.post(
         f"/api/v1/orders/{order.number}/payments/",
-        {"gateway": "test", "card": s.card_json(), **body},
+        {"gateway": "test", "card": support.card_json(), **body},
         format="json",
     )
 
 
 def test_a_shopper_pays_their_order_by_card(provider, shopper):
     _user, customer, client = shopper
-    order = s.place(s.web_channel(), customer)
+    order = support.place(support.web_channel(), customer)
 
     answer = _pay(client, order)
 
@@ -52,9 +52,9 @@ def test_a_shopper_pays_their_order_by_card(provider, shopper):
 
 def test_three_d_secure_through_the_api(provider, shopper):
     _user, customer, client = shopper
-    order = s.place(s.web_channel(), customer)
+    order = support.place(support.web_channel(), customer)
 
-    started = _pay(client, order, card=s.card_json(s.THREE_DS)).json()
+    started = _pay(client, order, card=support.card_json(support.THREE_DS)).json()
     assert started["status"] == "action_required"
     assert started["next_action"]["redirect_url"].startswith(provider.url + "/3ds/")
     provider.three_ds_decide(Payment.objects.get().provider_reference, "approve")
@@ -67,7 +67,7 @@ def test_three_d_secure_through_the_api(provider, shopper):
 
 def test_amount_or_currency_tampering_is_a_400(provider, shopper):
     _user, customer, client = shopper
-    order = s.place(s.web_channel(), customer)
+    order = support.place(support.web_channel(), customer)
 
     too_much = _pay(client, order, amount="1000.00")
     other_currency = _pay(client, order, currency="USD")
@@ -75,7 +75,7 @@ def test_amount_or_currency_tampering_is_a_400(provider, shopper):
     no_card = client.post(
         f"/api/v1/orders/{order.number}/payments/", {"gateway": "test"}, format="json"
     )
-    bad_card = _pay(client, order, card={**s.card_json(), "number": "12ab"})
+    bad_card = _pay(client, order, card={**support.card_json(), "number": "12ab"})
 
     assert (too_much.status_code, too_much.json()["code"]) == (400, "amount_exceeds_due")
     assert "amount" in too_much.json()["fields"]
@@ -89,8 +89,10 @@ def test_amount_or_currency_tampering_is_a_400(provider, shopper):
 def test_another_customers_order_and_payment_are_not_found(provider, shopper):
     _user, _customer, client = shopper
     owner_user, owner = signed_in()
-    order = s.place(s.web_channel(), customer_for_user(user=owner_user))  # someone else's
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(
+        support.web_channel(), customer_for_user(user=owner_user)
+    )  # someone else's
+    payment, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
 
     assert _pay(client, order).status_code == 404
     assert client.get(f"/api/v1/orders/{order.number}/payments/").status_code == 404
@@ -113,8 +115,10 @@ def test_payments_need_a_signed_in_shopper(api):
 
 def test_the_order_payments_list_keeps_its_queries(provider, shopper):
     _user, customer, client = shopper
-    order = s.place(s.web_channel(), customer)
-    services.payment_start(order=order, gateway_code="test", amount=Decimal("10.00"), card=s.card())
+    order = support.place(support.web_channel(), customer)
+    services.payment_start(
+        order=order, gateway_code="test", amount=Decimal("10.00"), card=support.card()
+    )
 
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -124,7 +128,10 @@ def test_the_order_payments_list_keeps_its_queries(provider, shopper):
     one = count()
     for _ in range(4):
         services.payment_start(
-            order=order, gateway_code="test", amount=Decimal("10.00"), card=s.card(s.DECLINE)
+            order=order,
+            gateway_code="test",
+            amount=Decimal("10.00"),
+            card=support.card(support.DECLINE),
         )
     assert count() == one
 
@@ -134,7 +141,7 @@ def test_the_order_payments_list_keeps_its_queries(provider, shopper):
 
 @pytest.fixture
 def store():
-    return s.store_channel()
+    return support.store_channel()
 
 
 @pytest.fixture
@@ -146,7 +153,7 @@ def clerk(store):
 
 
 def test_a_clerk_records_cash_at_their_store(store, clerk):
-    order = s.place(store)
+    order = support.place(store)
 
     answer = clerk.post(
         f"/api/v1/staff/orders/{order.number}/payments/",
@@ -169,8 +176,8 @@ def test_a_clerk_records_cash_at_their_store(store, clerk):
 
 
 def test_a_clerk_cannot_see_another_stores_order(provider, clerk):
-    other_store = s.store_channel("store-kizilay")
-    order = s.place(other_store)
+    other_store = support.store_channel("store-kizilay")
+    order = support.place(other_store)
     services.payment_record_offline(
         order=order, gateway_code="cash", amount=Decimal("100.00"), actor=None, channel=other_store
     )
@@ -200,8 +207,8 @@ def test_merchant_refunds_to_store_credit_once_and_reads_the_balance(
     provider, django_capture_on_commit_callbacks
 ):
     customer = f.CustomerFactory()
-    order = s.place(s.web_channel(), customer)
-    services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(support.web_channel(), customer)
+    services.payment_start(order=order, gateway_code="test", card=support.card())
     _u, client = signed_in(
         merchant := f.merchant("payments.add_refund", "payments.view_storecreditaccount")
     )
@@ -228,7 +235,7 @@ def test_merchant_refunds_to_store_credit_once_and_reads_the_balance(
 
 
 def test_merchant_without_the_permission_is_refused(provider):
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
     _u, client = signed_in(f.merchant())
 
     answer = client.post(
@@ -243,8 +250,8 @@ def test_merchant_without_the_permission_is_refused(provider):
 
 def test_the_store_credit_entries_keep_their_queries(provider):
     customer = f.CustomerFactory()
-    order = s.place(s.web_channel(), customer)
-    services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(support.web_channel(), customer)
+    services.payment_start(order=order, gateway_code="test", card=support.card())
     _u, client = signed_in(f.merchant("payments.view_storecreditaccount"))
     url = f"/api/v1/staff/customers/{customer.pk}/store-credit/"
     services.refund_create(

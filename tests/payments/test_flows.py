@@ -14,7 +14,7 @@ from orders.models import Order, OrderEvent
 from payments import selectors, services
 from payments.models import Payment, PaymentTransaction, WebhookReceipt
 from tests.conftest import wait_until
-from tests.payments import support as s
+from tests.payments import support
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,10 @@ def _approve_on_provider_page(redirect_url: str, decision: str = "approve") -> s
 
 
 def test_an_approved_card_captures_and_confirms_the_order(provider):
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
     assert order.status == Order.Status.PENDING
 
-    payment, result = services.payment_start(order=order, gateway_code="test", card=s.card())
+    payment, result = services.payment_start(order=order, gateway_code="test", card=support.card())
 
     assert (payment.status, result.status) == ("captured", "captured")
     assert (payment.amount, payment.amount_authorised, payment.amount_captured) == (
@@ -66,10 +66,10 @@ def test_an_approved_card_captures_and_confirms_the_order(provider):
 
 
 def test_a_declined_card_moves_no_money_and_leaves_the_order_waiting(provider):
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
 
     payment, _result = services.payment_start(
-        order=order, gateway_code="test", card=s.card(s.DECLINE)
+        order=order, gateway_code="test", card=support.card(support.DECLINE)
     )
 
     assert payment.status == "declined"
@@ -82,10 +82,10 @@ def test_a_declined_card_moves_no_money_and_leaves_the_order_waiting(provider):
 
 
 def test_three_d_secure_through_the_provider_page_then_completed_on_return(provider):
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
 
     payment, result = services.payment_start(
-        order=order, gateway_code="test", card=s.card(s.THREE_DS)
+        order=order, gateway_code="test", card=support.card(support.THREE_DS)
     )
 
     assert payment.status == "action_required"
@@ -107,9 +107,9 @@ def test_three_d_secure_through_the_provider_page_then_completed_on_return(provi
 
 
 def test_three_d_secure_declined_on_the_provider_page(provider):
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
     payment, result = services.payment_start(
-        order=order, gateway_code="test", card=s.card(s.THREE_DS)
+        order=order, gateway_code="test", card=support.card(support.THREE_DS)
     )
 
     _approve_on_provider_page(result.redirect_url, decision="decline")
@@ -122,10 +122,12 @@ def test_three_d_secure_declined_on_the_provider_page(provider):
 
 
 def test_a_new_attempt_abandons_an_unfinished_three_d_secure(provider):
-    order = s.place(s.web_channel())
-    first, _ = services.payment_start(order=order, gateway_code="test", card=s.card(s.THREE_DS))
+    order = support.place(support.web_channel())
+    first, _ = services.payment_start(
+        order=order, gateway_code="test", card=support.card(support.THREE_DS)
+    )
 
-    second, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    second, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
 
     first.refresh_from_db()
     assert (first.status, second.status) == ("cancelled", "captured")
@@ -136,10 +138,10 @@ def test_a_late_result_arrives_by_signed_webhook_from_the_real_provider(
     provider, live_server, settings
 ):
     settings.OMNI_PUBLIC_URL = live_server.url
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
 
     payment, _result = services.payment_start(
-        order=order, gateway_code="test", card=s.card(s.LATER)
+        order=order, gateway_code="test", card=support.card(support.LATER)
     )
 
     assert payment.status == "pending"
@@ -158,9 +160,9 @@ def test_three_d_secure_then_the_providers_own_late_webhook_changes_nothing(
     provider, live_server, settings
 ):
     settings.OMNI_PUBLIC_URL = live_server.url
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
     payment, result = services.payment_start(
-        order=order, gateway_code="test", card=s.card(s.THREE_DS)
+        order=order, gateway_code="test", card=support.card(support.THREE_DS)
     )
     _approve_on_provider_page(result.redirect_url)
     payment = services.payment_complete(payment=payment, params={})
@@ -178,10 +180,10 @@ def test_three_d_secure_then_the_providers_own_late_webhook_changes_nothing(
 @pytest.mark.django_db(transaction=True)
 def test_a_late_decline_by_webhook(provider, live_server, settings):
     settings.OMNI_PUBLIC_URL = live_server.url
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
 
     payment, _ = services.payment_start(
-        order=order, gateway_code="test", card=s.card(s.LATER_DECLINE)
+        order=order, gateway_code="test", card=support.card(support.LATER_DECLINE)
     )
 
     wait_until(lambda: Payment.objects.get(pk=payment.pk).status == "declined", timeout=10)
@@ -190,31 +192,31 @@ def test_a_late_decline_by_webhook(provider, live_server, settings):
 
 def test_an_unreachable_provider_fails_the_payment_and_says_so(settings):
     settings.OMNI_TEST_GATEWAY_URL = "http://127.0.0.1:9"  # nothing listens there
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
 
     with pytest.raises(services.GatewayUnavailable):
-        services.payment_start(order=order, gateway_code="test", card=s.card())
+        services.payment_start(order=order, gateway_code="test", card=support.card())
 
     payment = Payment.objects.get(order=order)
     assert (payment.status, payment.error_code) == ("failed", "gateway_unavailable")
 
 
 def test_a_gateway_the_channel_does_not_offer_is_refused(provider):
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
 
     with pytest.raises(ValidationError) as error:
-        services.payment_start(order=order, gateway_code="cash", card=s.card())
+        services.payment_start(order=order, gateway_code="cash", card=support.card())
 
     assert error.value.code == "gateway_not_offered"
     assert not Payment.objects.exists()
 
 
 def test_more_than_is_due_is_refused(provider):
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
 
     with pytest.raises(ValidationError) as error:
         services.payment_start(
-            order=order, gateway_code="test", amount=Decimal("100.01"), card=s.card()
+            order=order, gateway_code="test", amount=Decimal("100.01"), card=support.card()
         )
 
     assert error.value.code == "amount_exceeds_due"
@@ -226,22 +228,24 @@ def test_more_than_is_due_is_refused(provider):
 def test_a_cancelled_order_cannot_be_paid(provider):
     from orders.services import lifecycle
 
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
     lifecycle.order_cancel(order=order)
 
     with pytest.raises(Conflict):
-        services.payment_start(order=order, gateway_code="test", card=s.card())
+        services.payment_start(order=order, gateway_code="test", card=support.card())
 
 
 def test_part_by_card_part_by_card_again_confirms_when_covered(provider):
-    order = s.place(s.web_channel())
+    order = support.place(support.web_channel())
 
-    services.payment_start(order=order, gateway_code="test", amount=Decimal("40.00"), card=s.card())
+    services.payment_start(
+        order=order, gateway_code="test", amount=Decimal("40.00"), card=support.card()
+    )
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
     assert selectors.order_amount_due(order=order) == Decimal("60.00")
 
-    services.payment_start(order=order, gateway_code="test", card=s.card())
+    services.payment_start(order=order, gateway_code="test", card=support.card())
 
     order.refresh_from_db()
     assert order.status == Order.Status.CONFIRMED
@@ -251,11 +255,11 @@ def test_part_by_card_part_by_card_again_confirms_when_covered(provider):
 def test_authorise_only_then_capture(provider):
     from payments.models import ChannelGateway
 
-    channel = s.web_channel()
+    channel = support.web_channel()
     ChannelGateway.objects.filter(channel=channel).update(config={"capture": False})
-    order = s.place(channel)
+    order = support.place(channel)
 
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    payment, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
     assert (payment.status, payment.amount_authorised, payment.amount_captured) == (
         "authorised",
         Decimal("100.00"),
@@ -272,10 +276,10 @@ def test_authorise_only_then_capture(provider):
 
 
 def test_offline_cash_at_the_counter(provider):
-    store = s.store_channel()
-    order = s.place(store)
+    store = support.store_channel()
+    order = support.place(store)
     assert order.status == Order.Status.CONFIRMED  # paid later: confirmed at once
-    clerk = s.f.UserFactory(role="store_staff")
+    clerk = support.f.UserFactory(role="store_staff")
 
     payment = services.payment_record_offline(
         order=order, gateway_code="cash", amount=Decimal("100.00"), actor=clerk, channel=store
@@ -295,9 +299,9 @@ def test_offline_cash_at_the_counter(provider):
 
 
 def test_a_terminal_slip_recorded_twice_is_one_payment(provider):
-    store = s.store_channel()
-    order = s.place(store)
-    clerk = s.f.UserFactory(role="store_staff")
+    store = support.store_channel()
+    order = support.place(store)
+    clerk = support.f.UserFactory(role="store_staff")
 
     first = services.payment_record_offline(
         order=order,
@@ -323,6 +327,6 @@ def test_a_terminal_slip_recorded_twice_is_one_payment(provider):
 def test_payments_wait_briefly(provider):
     # The fake provider answers quickly: the whole module should stay fast.
     started = time.monotonic()
-    order = s.place(s.web_channel())
-    services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(support.web_channel())
+    services.payment_start(order=order, gateway_code="test", card=support.card())
     assert time.monotonic() - started < 5

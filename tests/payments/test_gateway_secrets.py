@@ -17,7 +17,7 @@ from payments.checks import payment_gateways_check
 from payments.gateways.base import GATEWAYS
 from payments.models import ChannelGateway, WebhookReceipt
 from tests import factories as f
-from tests.payments import support as s
+from tests.payments import support
 from tests.payments.support import provider  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -36,14 +36,16 @@ def production_rules(settings):
 @pytest.fixture
 def pending(provider):  # noqa: F811
     provider.webhook_delay = 60  # the provider's own webhook stays out of these tests
-    order = s.place(s.web_channel())
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card(s.LATER))
+    order = support.place(support.web_channel())
+    payment, _ = services.payment_start(
+        order=order, gateway_code="test", card=support.card(support.LATER)
+    )
     assert payment.status == "pending"
     return payment
 
 
 def _post(client, event, secret):
-    headers, body = s.signed(event, secret=secret)
+    headers, body = support.signed(event, secret=secret)
     return client.post(URL, data=body, content_type="application/json", headers=headers)
 
 
@@ -88,7 +90,7 @@ def test_a_notification_signed_with_the_published_secret_confirms_nothing(
     # The finding: anyone who read the repository signed "captured" with the default secret.
     production_rules.OMNI_TEST_GATEWAY_SECRET = "whsec-omni-test-dev"
     production_rules.OMNI_TEST_GATEWAY_API_KEY = "sk-omni-test-dev"
-    event = s.event(pending, "captured", event_id="evt_forged", created=time.time())
+    event = support.event(pending, "captured", event_id="evt_forged", created=time.time())
 
     answer = _post(client, event, secret="whsec-omni-test-dev")
 
@@ -104,7 +106,7 @@ def test_a_notification_signed_with_the_published_secret_confirms_nothing(
 def test_strong_secrets_still_verify_under_production_rules(client, pending, production_rules):
     production_rules.OMNI_TEST_GATEWAY_SECRET = STRONG_SECRET
     production_rules.OMNI_TEST_GATEWAY_API_KEY = STRONG_KEY
-    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+    event = support.event(pending, "captured", event_id="evt_1", created=time.time())
 
     answer = _post(client, event, secret=STRONG_SECRET)
 
@@ -114,7 +116,7 @@ def test_strong_secrets_still_verify_under_production_rules(client, pending, pro
 def test_a_short_secret_in_a_channels_configuration_is_refused_at_use(production_rules):
     production_rules.OMNI_TEST_GATEWAY_SECRET = STRONG_SECRET
     production_rules.OMNI_TEST_GATEWAY_API_KEY = STRONG_KEY
-    channel = s.web_channel()
+    channel = support.web_channel()
     ChannelGateway.objects.filter(channel=channel).update(config={"webhook_secret": "short"})
 
     with pytest.raises(selectors.GatewayRefused):
@@ -127,7 +129,7 @@ def test_a_short_secret_in_a_channels_configuration_is_refused_at_use(production
 def test_outside_production_the_development_secrets_work(settings):
     settings.OMNI_REFUSE_WEAK_GATEWAY_SECRETS = False  # local and test settings
 
-    assert selectors.gateway_for(s.web_channel(), "test").code == "test"
+    assert selectors.gateway_for(support.web_channel(), "test").code == "test"
 
 
 # --- the test gateway only where allowed ----------------------------------------------------
@@ -140,13 +142,13 @@ def test_the_test_gateway_is_refused_where_it_is_not_allowed(client, pending, se
     assert selectors.channel_card_gateways(channel) == []
     with pytest.raises(selectors.GatewayRefused):
         selectors.gateway_for(channel, "test")
-    order = s.place(channel)
+    order = support.place(channel)
     with pytest.raises(selectors.GatewayRefused):
-        services.payment_start(order=order, gateway_code="test", card=s.card())
+        services.payment_start(order=order, gateway_code="test", card=support.card())
     answer = _post(
         client,
-        s.event(pending, "captured", event_id="evt_1", created=time.time()),
-        secret=s.SECRET,
+        support.event(pending, "captured", event_id="evt_1", created=time.time()),
+        secret=support.SECRET,
     )
     assert answer.status_code == 400
     pending.refresh_from_db()
@@ -212,10 +214,12 @@ def test_the_deploy_check_lists_gateways_production_refuses(settings):
     settings.OMNI_TEST_GATEWAY_SECRET = "whsec-omni-test-dev"
     settings.OMNI_TEST_GATEWAY_API_KEY = STRONG_KEY
     settings.OMNI_PAYMENT_GATEWAYS = {"iyzico": {"api_key": STRONG_KEY, "secret_key": ""}}
-    web = s.web_channel()
+    web = support.web_channel()
     ChannelGateway.objects.create(channel=web, gateway="iyzico")
     ChannelGateway.objects.create(
-        channel=s.web_channel("app", "app"), gateway="iyzico", config={"secret_key": STRONG_SECRET}
+        channel=support.web_channel("app", "app"),
+        gateway="iyzico",
+        config={"secret_key": STRONG_SECRET},
     )
     ChannelGateway.objects.filter(channel__code="app", gateway="test").update(is_active=False)
 

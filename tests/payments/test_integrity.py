@@ -11,14 +11,14 @@ from django.db import IntegrityError, connection, transaction
 from omni.errors import OmniError
 from payments import services
 from payments.models import ChannelGateway, Payment, PaymentTransaction, Refund
-from tests.payments import support as s
+from tests.payments import support
 
 pytestmark = pytest.mark.django_db
 
 
 def _paid(**kwargs):
-    order = s.place(s.web_channel(), **kwargs)
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(support.web_channel(), **kwargs)
+    payment, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
     return order, payment
 
 
@@ -75,10 +75,10 @@ def _race(target, n: int = 2) -> list:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_captures_capture_once(provider):
-    channel = s.web_channel()
+    channel = support.web_channel()
     ChannelGateway.objects.filter(channel=channel).update(config={"capture": False})
-    order = s.place(channel)
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(channel)
+    payment, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
     assert payment.status == "authorised"
 
     results = _race(lambda: services.payment_capture(payment=Payment.objects.get(pk=payment.pk)))
@@ -151,16 +151,16 @@ def _all_text_in_the_database() -> str:
 
 def test_card_numbers_and_codes_are_never_stored_or_logged(provider, caplog, client):
     caplog.set_level(logging.DEBUG)
-    for number in (s.APPROVE, s.DECLINE, s.THREE_DS):
-        order = s.place(s.web_channel())
+    for number in (support.APPROVE, support.DECLINE, support.THREE_DS):
+        order = support.place(support.web_channel())
         _payment, _result = services.payment_start(
-            order=order, gateway_code="test", card=s.card(number)
+            order=order, gateway_code="test", card=support.card(number)
         )
-        assert repr(s.card(number)).count(number) == 0
+        assert repr(support.card(number)).count(number) == 0
 
     stored = _all_text_in_the_database()
     logged = caplog.text
-    for number in (s.APPROVE, s.DECLINE, s.THREE_DS):
+    for number in (support.APPROVE, support.DECLINE, support.THREE_DS):
         assert number not in stored
         assert number not in logged
         assert number[:12] not in stored

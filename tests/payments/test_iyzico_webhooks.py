@@ -13,7 +13,7 @@ from payments.gateways.iyzico import IyzicoGateway
 from payments.models import ChannelGateway, WebhookReceipt
 from tests import factories as f
 from tests.payments import fake_iyzico as cards
-from tests.payments import support as s
+from tests.payments import support
 from tests.payments.fake_iyzico import FakeIyzico
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +33,9 @@ def started(iyzico):
     """An order whose iyzico payment waits for the shopper's 3-D Secure step."""
     channel = f.ChannelFactory(code="web", kind="web")
     ChannelGateway.objects.create(channel=channel, gateway="iyzico", config=iyzico.config())
-    order = s.place(channel)
+    order = support.place(channel)
     payment, _ = services.payment_start(
-        order=order, gateway_code="iyzico", card=s.card(cards.APPROVE)
+        order=order, gateway_code="iyzico", card=support.card(cards.APPROVE)
     )
     assert payment.status == "action_required"
     return payment

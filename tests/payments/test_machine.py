@@ -6,7 +6,7 @@ from omni.errors import InvalidTransition
 from payments import demo, selectors, services
 from payments.models import ChannelGateway, Payment
 from tests import factories as f
-from tests.payments import support as s
+from tests.payments import support
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ def test_every_state_has_its_row_and_final_states_go_nowhere():
 
 
 def test_a_forbidden_transition_raises_and_changes_nothing(provider):
-    order = s.place(s.web_channel())
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(support.web_channel())
+    payment, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
 
     with pytest.raises(InvalidTransition):
         services.payment_transition(payment, "pending", order=order)

@@ -11,14 +11,14 @@ from orders.models import Fulfilment, Notification
 from orders.services import fulfilment, lifecycle, returns
 from payments import services
 from payments.models import ChannelGateway, Payment, Refund, StoreCreditAccount, StoreCreditEntry
-from tests.payments import support as s
+from tests.payments import support
 
 pytestmark = pytest.mark.django_db
 
 
 def paid(channel=None, customer=None, **kwargs):
-    order = s.place(channel or s.web_channel(), customer, **kwargs)
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(channel or support.web_channel(), customer, **kwargs)
+    payment, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
     assert payment.status == "captured"
     return order, payment
 
@@ -95,7 +95,7 @@ def test_a_refund_in_flight_counts_against_what_is_left(provider):
 
 
 def test_refund_to_store_credit_then_spend_it_on_another_channel(provider):
-    customer = s.f.CustomerFactory()
+    customer = support.f.CustomerFactory()
     order, payment = paid(customer=customer)
 
     credit = refund(order, "100.00", to="store_credit")
@@ -108,8 +108,8 @@ def test_refund_to_store_credit_then_spend_it_on_another_channel(provider):
     assert account.balance == Decimal("100.00")
 
     # In a store, another channel: a 60.00 order paid with store credit.
-    store = s.store_channel()
-    other = s.place(store, customer, price="60.00")
+    store = support.store_channel()
+    other = support.place(store, customer, price="60.00")
     spent, _result = services.payment_start(order=other, gateway_code="store_credit", channel=store)
 
     assert (spent.status, spent.kind, spent.amount_captured) == (
@@ -130,10 +130,10 @@ def test_refund_to_store_credit_then_spend_it_on_another_channel(provider):
 
 
 def test_store_credit_cannot_pay_more_than_the_balance(provider):
-    customer = s.f.CustomerFactory()
+    customer = support.f.CustomerFactory()
     order, _ = paid(customer=customer)
     refund(order, "20.00", to="store_credit")
-    other = s.place(s.web_channel("app", "app"), customer, price="50.00")
+    other = support.place(support.web_channel("app", "app"), customer, price="50.00")
 
     with pytest.raises(ValidationError) as error:
         services.payment_start(order=other, gateway_code="store_credit")
@@ -144,10 +144,10 @@ def test_store_credit_cannot_pay_more_than_the_balance(provider):
 
 
 def test_a_store_credit_payment_refunded_goes_back_to_the_balance(provider):
-    customer = s.f.CustomerFactory()
+    customer = support.f.CustomerFactory()
     order, _ = paid(customer=customer)
     refund(order, "100.00", to="store_credit")
-    other = s.place(s.web_channel("app", "app"), customer, price="60.00")
+    other = support.place(support.web_channel("app", "app"), customer, price="60.00")
     services.payment_start(order=other, gateway_code="store_credit")
 
     back = refund(other, "60.00", key="k9")
@@ -176,10 +176,10 @@ def test_cancelling_a_paid_order_refunds_the_card(provider):
 
 @pytest.mark.django_db(transaction=True)
 def test_cancelling_an_authorised_order_voids_it(provider):
-    channel = s.web_channel()
+    channel = support.web_channel()
     ChannelGateway.objects.filter(channel=channel).update(config={"capture": False})
-    order = s.place(channel)
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card())
+    order = support.place(channel)
+    payment, _ = services.payment_start(order=order, gateway_code="test", card=support.card())
     assert payment.status == "authorised"
 
     lifecycle.order_cancel(order=order)
@@ -195,8 +195,10 @@ def test_a_payment_that_succeeds_after_the_order_was_cancelled_is_handed_back(
     provider, live_server, settings
 ):
     settings.OMNI_PUBLIC_URL = live_server.url
-    order = s.place(s.web_channel())
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card(s.LATER))
+    order = support.place(support.web_channel())
+    payment, _ = services.payment_start(
+        order=order, gateway_code="test", card=support.card(support.LATER)
+    )
     lifecycle.order_cancel(order=order)
 
     from tests.conftest import wait_until
@@ -207,7 +209,7 @@ def test_a_payment_that_succeeds_after_the_order_was_cancelled_is_handed_back(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_received_return_is_refunded_to_the_card(provider):
-    channel = s.web_channel()
+    channel = support.web_channel()
     order, payment = paid(channel, quantity=2)
     assert payment.amount == Decimal("200.00")
     for each in Fulfilment.objects.filter(order=order):
@@ -215,7 +217,7 @@ def test_a_received_return_is_refunded_to_the_card(provider):
         fulfilment.fulfilment_ship(fulfilment=each, carrier="Yurtiçi", tracking_number="YK1")
         fulfilment.fulfilment_deliver(fulfilment=each)
     line = order.lines.get()
-    location = s.f.StockLocationFactory(code="iade", accepts_returns=True)
+    location = support.f.StockLocationFactory(code="iade", accepts_returns=True)
     asked = returns.return_request(
         order=order,
         channel=channel,

@@ -10,14 +10,14 @@ import pytest
 from orders.models import Order
 from payments import services
 from payments.models import Payment, WebhookReceipt
-from tests.payments import support as s
+from tests.payments import support
 
 pytestmark = pytest.mark.django_db
 URL = "/payments/webhooks/test/"
 
 
 def _post(client, event, **kwargs):
-    headers, body = s.signed(event, **kwargs)
+    headers, body = support.signed(event, **kwargs)
     return client.post(URL, data=body, content_type="application/json", headers=headers)
 
 
@@ -25,8 +25,10 @@ def _post(client, event, **kwargs):
 def pending(provider):
     """A payment waiting for its result (the provider settles it later)."""
     provider.webhook_delay = 60  # the provider's own webhook stays out of these tests
-    order = s.place(s.web_channel())
-    payment, _ = services.payment_start(order=order, gateway_code="test", card=s.card(s.LATER))
+    order = support.place(support.web_channel())
+    payment, _ = services.payment_start(
+        order=order, gateway_code="test", card=support.card(support.LATER)
+    )
     assert payment.status == "pending"
     return payment
 
@@ -37,7 +39,9 @@ def _state(payment):
 
 
 def test_a_signed_webhook_captures_and_confirms(client, pending):
-    answer = _post(client, s.event(pending, "captured", event_id="evt_1", created=time.time()))
+    answer = _post(
+        client, support.event(pending, "captured", event_id="evt_1", created=time.time())
+    )
 
     assert answer.status_code == 200
     assert answer.json() == {"outcome": "applied"}
@@ -46,7 +50,7 @@ def test_a_signed_webhook_captures_and_confirms(client, pending):
 
 
 def test_a_replayed_webhook_is_answered_200_and_ignored(client, pending):
-    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+    event = support.event(pending, "captured", event_id="evt_1", created=time.time())
     _post(client, event)
 
     again = _post(client, event)
@@ -59,7 +63,9 @@ def test_a_replayed_webhook_is_answered_200_and_ignored(client, pending):
 
 def test_a_bad_signature_is_a_400_and_changes_nothing(client, pending):
     answer = _post(
-        client, s.event(pending, "captured", event_id="evt_1", created=time.time()), secret="wrong"
+        client,
+        support.event(pending, "captured", event_id="evt_1", created=time.time()),
+        secret="wrong",
     )
 
     assert answer.status_code == 400
@@ -69,7 +75,9 @@ def test_a_bad_signature_is_a_400_and_changes_nothing(client, pending):
 
 
 def test_a_tampered_body_is_a_400(client, pending):
-    headers, body = s.signed(s.event(pending, "declined", event_id="evt_1", created=time.time()))
+    headers, body = support.signed(
+        support.event(pending, "declined", event_id="evt_1", created=time.time())
+    )
     body = body.replace(b"declined", b"captured")
 
     answer = client.post(URL, data=body, content_type="application/json", headers=headers)
@@ -81,7 +89,7 @@ def test_a_tampered_body_is_a_400(client, pending):
 def test_a_stale_timestamp_is_a_400(client, pending):
     old = int(time.time()) - 301
     answer = _post(
-        client, s.event(pending, "captured", event_id="evt_1", created=old), timestamp=old
+        client, support.event(pending, "captured", event_id="evt_1", created=old), timestamp=old
     )
 
     assert answer.status_code == 400
@@ -105,11 +113,13 @@ def test_an_unknown_gateway_is_a_404(client):
 
 def test_out_of_order_webhooks_never_move_a_payment_backwards(client, pending):
     now = time.time()
-    _post(client, s.event(pending, "captured", event_id="evt_2", created=now))
+    _post(client, support.event(pending, "captured", event_id="evt_2", created=now))
 
     # The earlier "action_required" and "authorised" events arrive after "captured".
-    late = _post(client, s.event(pending, "authorised", event_id="evt_1", created=now - 5))
-    later = _post(client, s.event(pending, "action_required", event_id="evt_0", created=now - 9))
+    late = _post(client, support.event(pending, "authorised", event_id="evt_1", created=now - 5))
+    later = _post(
+        client, support.event(pending, "action_required", event_id="evt_0", created=now - 9)
+    )
 
     assert (late.status_code, later.status_code) == (200, 200)
     assert late.json()["outcome"] == "stale"
@@ -119,9 +129,9 @@ def test_out_of_order_webhooks_never_move_a_payment_backwards(client, pending):
 
 def test_a_step_that_is_not_allowed_is_ignored_even_when_newer(client, pending):
     now = time.time()
-    _post(client, s.event(pending, "captured", event_id="evt_1", created=now))
+    _post(client, support.event(pending, "captured", event_id="evt_1", created=now))
 
-    answer = _post(client, s.event(pending, "declined", event_id="evt_2", created=now + 1))
+    answer = _post(client, support.event(pending, "declined", event_id="evt_2", created=now + 1))
 
     assert answer.json()["outcome"] == "ignored"
     assert _state(pending) == ("captured", Decimal("100.00"), "confirmed")
@@ -130,7 +140,7 @@ def test_a_step_that_is_not_allowed_is_ignored_even_when_newer(client, pending):
 def test_a_webhook_with_another_amount_moves_nothing(client, pending, caplog):
     answer = _post(
         client,
-        s.event(pending, "captured", event_id="evt_1", created=time.time(), amount="1.00"),
+        support.event(pending, "captured", event_id="evt_1", created=time.time(), amount="1.00"),
     )
 
     assert answer.json()["outcome"] == "rejected_amount"
@@ -144,7 +154,7 @@ def test_a_webhook_with_another_amount_moves_nothing(client, pending, caplog):
 def test_a_webhook_with_another_currency_moves_nothing(client, pending, caplog):
     answer = _post(
         client,
-        s.event(pending, "captured", event_id="evt_1", created=time.time(), currency="USD"),
+        support.event(pending, "captured", event_id="evt_1", created=time.time(), currency="USD"),
     )
 
     assert answer.json()["outcome"] == "rejected_currency"
@@ -159,7 +169,7 @@ def test_a_webhook_for_an_unknown_payment_is_acknowledged(client, pending):
     other = Payment(
         reference="PAY-UNKNOWN", provider_reference="pay_x", amount=Decimal("5"), currency="TRY"
     )
-    answer = _post(client, s.event(other, "captured", event_id="evt_9", created=time.time()))
+    answer = _post(client, support.event(other, "captured", event_id="evt_9", created=time.time()))
 
     assert answer.status_code == 200
     assert answer.json()["outcome"] == "unknown_payment"
@@ -179,7 +189,7 @@ def test_a_captured_webhook_that_leaves_out_the_amount_is_checked_with_the_provi
     client, pending, provider, missing
 ):
     # Signed, but silent on the money: the provider (still "pending") is asked and believed.
-    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+    event = support.event(pending, "captured", event_id="evt_1", created=time.time())
 
     answer = _post(client, _without(event, *missing))
 
@@ -190,7 +200,7 @@ def test_a_captured_webhook_that_leaves_out_the_amount_is_checked_with_the_provi
 
 def test_a_webhook_without_an_amount_applies_what_the_provider_says(client, pending, provider):
     provider.settle(pending.provider_reference, "captured")  # the provider took the money
-    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+    event = support.event(pending, "captured", event_id="evt_1", created=time.time())
 
     answer = _post(client, _without(event, "amount"))
 
@@ -208,7 +218,7 @@ def test_a_webhook_without_an_amount_is_refused_when_the_provider_cannot_be_aske
         raise NotImplementedError
 
     monkeypatch.setattr(TestCardGateway, "retrieve", cannot)
-    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+    event = support.event(pending, "captured", event_id="evt_1", created=time.time())
 
     answer = _post(client, _without(event, "amount"))
 
@@ -222,7 +232,7 @@ def test_a_webhook_without_an_amount_is_refused_when_the_provider_cannot_be_aske
 
 def test_a_webhook_is_answered_503_when_the_provider_cannot_be_reached(client, pending, settings):
     settings.OMNI_TEST_GATEWAY_URL = "http://127.0.0.1:9"  # nothing listens there
-    event = s.event(pending, "captured", event_id="evt_1", created=time.time())
+    event = support.event(pending, "captured", event_id="evt_1", created=time.time())
 
     answer = _post(client, _without(event, "amount"))
 
@@ -235,7 +245,7 @@ def test_a_webhook_is_answered_503_when_the_provider_cannot_be_reached(client, p
 def test_a_webhook_whose_amount_is_no_number_moves_nothing(client, pending, amount):
     answer = _post(
         client,
-        s.event(pending, "captured", event_id="evt_1", created=time.time(), amount=amount),
+        support.event(pending, "captured", event_id="evt_1", created=time.time(), amount=amount),
     )
 
     assert answer.status_code == 200
