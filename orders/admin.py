@@ -38,7 +38,6 @@ from orders.models import (
     ShippingMethod,
 )
 from orders.services import lifecycle
-from payments.admin import OrderPaymentInline, has_refund_permission, refund_order
 
 _BR = mark_safe("<br>")
 
@@ -181,6 +180,10 @@ class OrderCancelForm(forms.Form):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    """The order page. Payments, the layer above, registers it again extended with the order's
+    payments and a refund action (payments.admin.OrderWithPaymentsAdmin): orders never imports
+    payments."""
+
     list_display = [
         "number",
         "created_at",
@@ -258,12 +261,10 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [
         OrderLineInline,
         FulfilmentInline,
-        OrderPaymentInline,
         OrderEventInline,
         OrderReturnInline,
     ]
-    actions = ["confirm_orders", "cancel_orders", refund_order]
-    has_refund_permission = has_refund_permission  # payments.add_refund
+    actions = ["confirm_orders", "cancel_orders"]
 
     def get_queryset(self, request):
         return (

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from omni.admin_tools import ReadOnlyMixin, SafeJSONMixin
 from omni.errors import OmniError
+from orders.admin import FulfilmentInline, OrderAdmin
+from orders.models import Order
 from payments import selectors, services
 from payments.gateways.base import GATEWAYS
 from payments.models import (
@@ -328,5 +330,24 @@ def refund_order(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpRe
     )
 
 
-def has_refund_permission(modeladmin, request: HttpRequest) -> bool:
-    return request.user.has_perm("payments.add_refund")
+_AFTER_FULFILMENTS = OrderAdmin.inlines.index(FulfilmentInline) + 1
+
+
+class OrderWithPaymentsAdmin(OrderAdmin):
+    """Orders' order page with the order's payments (after its fulfilments) and the refund
+    action. Payments sits above orders, so it extends orders' admin and registers it in its
+    place; orders never imports payments."""
+
+    inlines = [
+        *OrderAdmin.inlines[:_AFTER_FULFILMENTS],
+        OrderPaymentInline,
+        *OrderAdmin.inlines[_AFTER_FULFILMENTS:],
+    ]
+    actions = [*OrderAdmin.actions, refund_order]
+
+    def has_refund_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payments.add_refund")
+
+
+admin.site.unregister(Order)
+admin.site.register(Order, OrderWithPaymentsAdmin)

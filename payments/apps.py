@@ -16,3 +16,11 @@ class PaymentsConfig(AppConfig):
 
         for module in pkgutil.iter_modules(gateways.__path__):
             importlib.import_module(f"payments.gateways.{module.name}")
+
+        # Payments sits above orders: orders tells it of a cancelled order or a refund due
+        # through these hooks, never by importing it.
+        from orders import hooks
+        from payments import services
+
+        hooks.order_cancelled.connect(services.on_order_cancelled)
+        hooks.refund_due.connect(services.on_refund_due)

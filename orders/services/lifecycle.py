@@ -23,6 +23,7 @@ from accounts.models import User
 from inventory import services as inventory
 from omni.errors import InvalidTransition
 from omni.outbox import outbox_record
+from orders import hooks
 from orders.models import Fulfilment, Notification, Order, OrderEvent
 from sales_channels.models import Channel
 
@@ -215,7 +216,5 @@ def order_cancel(
             },
         )
         notify(order, Notification.Kind.CANCELLED)
-        from payments.services import on_order_cancelled  # payments imports this module
-
-        on_order_cancelled(order=order)  # after commit: void or refund what was paid
+        hooks.order_cancelled.send(order=order)  # payments, after commit: void or refund
     return order

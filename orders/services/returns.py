@@ -46,7 +46,7 @@ from inventory.models import StockLocation
 from omni.errors import InvalidTransition, ValidationError
 from omni.money import quantize
 from omni.outbox import outbox_record
-from orders import pricing
+from orders import hooks, pricing
 from orders.models import Notification, Order, OrderEvent, OrderLine, Return, ReturnLine
 from orders.services.checkout import Delivery, _next_number, order_allocate
 from orders.services.lifecycle import S, notify, order_event, order_locked, order_transition
@@ -768,9 +768,7 @@ def return_refund(
                 subject=f"return:{locked.pk}",
                 context={"amount": str(amount), "currency": locked.currency},
             )
-            from payments.services import on_refund_due  # payments imports orders
-
-            on_refund_due(return_request=locked)  # after commit: payments.refund_create
+            hooks.refund_due.send(return_request=locked)  # payments, after commit: refund
     return locked
 
 

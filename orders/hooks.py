@@ -1,0 +1,47 @@
+"""Hooks through which an app above orders reacts to an order's change, so that orders never
+imports it (README, "How the code is laid out").
+
+Orders sits below payments, yet a cancelled order's payments must be released and a refunded
+return paid back. Payments registers its handlers here in its `AppConfig.ready()`; orders sends
+the hook inside the transaction that made the change, and each handler queues its own work after
+the commit (`transaction.on_commit`), so a rollback sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+class Hook:
+    """One kind of change, and the handlers registered for it, called in registration order
+    with the keyword arguments the sender passes. A handler registered twice is called once."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._handlers: list[Callable[..., None]] = []
+
+    @property
+    def handlers(self) -> tuple[Callable[..., None], ...]:
+        return tuple(self._handlers)
+
+    def connect(self, handler: Callable[..., None]) -> None:
+        if handler not in self._handlers:
+            self._handlers.append(handler)
+
+    def disconnect(self, handler: Callable[..., None]) -> None:
+        if handler in self._handlers:
+            self._handlers.remove(handler)
+
+    def send(self, **kwargs: Any) -> None:
+        for handler in list(self._handlers):
+            handler(**kwargs)
+
+
+# handler(*, order: Order): the order was cancelled (orders.services.lifecycle.order_cancel);
+# payments voids or refunds what was paid.
+order_cancelled = Hook("order_cancelled")
+
+# handler(*, return_request: Return): a received return was refunded (the outbox event
+# "orders.refund.due", orders.services.returns.return_refund); payments pays the money back.
+refund_due = Hook("refund_due")
