@@ -58,12 +58,7 @@ def stock_allocate(
     Inside a caller's transaction a savepoint lets the caller go on after a shortage (try the
     store, then the warehouses); `savepoint=False` saves its two round trips where a shortage
     fails the caller's whole transaction anyway."""
-    if not lines:
-        raise ValidationError.for_field("lines", _("Add at least one line."), code="required")
-    demand: dict[int, int] = defaultdict(int)
-    for line in lines:
-        _positive(line.quantity)
-        demand[line.variant_id] += line.quantity
+    demand = _demand(lines)
     with transaction.atomic(savepoint=savepoint):
         # The cart's reservations are all given up below, those of variants not ordered too:
         # lock those variants as well, so the channels are told they can sell them again.
@@ -81,56 +76,16 @@ def stock_allocate(
         session = _Session.open(
             [*demand, *held], exclude_reservation=reservation_reference, sources=sources
         )
-        candidates = route_candidates(
+        plan = _route(
+            session,
             channel=channel,
-            sources=session.sources,
-            levels=session.rows,
             demand=demand,
             destination=destination,
             pickup_location=pickup_location,
             locations=locations,
             from_kind=from_kind,
         )
-        plan = routing.plan(dict(demand), candidates, pickup=pickup_location is not None)
-        if not plan.feasible:
-            raise InsufficientStock(
-                [
-                    (session.skus[vid], asked, have)
-                    for vid, (asked, have) in sorted(plan.shortfall.items())
-                ]
-            )
-        allocations = []
-        remaining = {line: line.quantity for line in lines}
-        for shipment in plan.shipments:
-            for vid, units in shipment.items.items():
-                for line in lines:
-                    if line.variant_id != vid or not remaining[line] or not units:
-                        continue
-                    take = min(units, remaining[line])
-                    remaining[line] -= take
-                    units -= take
-                    row = session.row(vid, shipment.location_id)
-                    session.move(
-                        vid,
-                        shipment.location_id,
-                        kind=Kind.ALLOCATION,
-                        quantity=take,
-                        allocated=take,
-                        reference=reference,
-                        channel=channel,
-                        actor=actor,
-                    )
-                    allocations.append(
-                        Allocation(
-                            stock=row.stock,
-                            variant_id=vid,
-                            location_id=shipment.location_id,
-                            reference=reference,
-                            line_ref=line.line_ref,
-                            quantity=take,
-                            created_at=session.now,
-                        )
-                    )
+        allocations = _hold(session, plan, lines, channel=channel, reference=reference, actor=actor)
         if reservation_reference:
             Reservation.objects.filter(reference=reservation_reference).delete()
         for allocation in allocations:  # stock that can be allocated exists already
@@ -138,6 +93,95 @@ def stock_allocate(
         session.batch.insert(Allocation, allocations, _ALLOCATION_COLUMNS)
         session.flush()
         return AllocationResult(plan=plan, allocations=allocations)
+
+
+def _demand(lines: Sequence[LineRequest]) -> dict[int, int]:
+    """The units asked of each variant, the lines checked."""
+    if not lines:
+        raise ValidationError.for_field("lines", _("Add at least one line."), code="required")
+    demand: dict[int, int] = defaultdict(int)
+    for line in lines:
+        _positive(line.quantity)
+        demand[line.variant_id] += line.quantity
+    return demand
+
+
+def _route(
+    session: _Session,
+    *,
+    channel: Channel,
+    demand: dict[int, int],
+    destination: tuple[float, float] | None,
+    pickup_location: StockLocation | None,
+    locations: Mapping[int, StockLocation] | None,
+    from_kind: str | None,
+) -> routing.Plan:
+    """The plan for `demand` from the locked stock, or InsufficientStock naming each short
+    variant."""
+    candidates = route_candidates(
+        channel=channel,
+        sources=session.sources,
+        levels=session.rows,
+        demand=demand,
+        destination=destination,
+        pickup_location=pickup_location,
+        locations=locations,
+        from_kind=from_kind,
+    )
+    plan = routing.plan(dict(demand), candidates, pickup=pickup_location is not None)
+    if not plan.feasible:
+        raise InsufficientStock(
+            [
+                (session.skus[vid], asked, have)
+                for vid, (asked, have) in sorted(plan.shortfall.items())
+            ]
+        )
+    return plan
+
+
+def _hold(
+    session: _Session,
+    plan: routing.Plan,
+    lines: Sequence[LineRequest],
+    *,
+    channel: Channel,
+    reference: str,
+    actor: User | None,
+) -> list[Allocation]:
+    """Allocate each line's units at the plan's locations, in memory (the session writes them)."""
+    allocations = []
+    remaining = {line: line.quantity for line in lines}
+    for shipment in plan.shipments:
+        for vid, units in shipment.items.items():
+            for line in lines:
+                if line.variant_id != vid or not remaining[line] or not units:
+                    continue
+                take = min(units, remaining[line])
+                remaining[line] -= take
+                units -= take
+                row = session.row(vid, shipment.location_id)
+                session.move(
+                    vid,
+                    shipment.location_id,
+                    kind=Kind.ALLOCATION,
+                    quantity=take,
+                    allocated=take,
+                    reference=reference,
+                    channel=channel,
+                    actor=actor,
+                )
+                allocations.append(
+                    Allocation(
+                        stock=row.stock,
+                        variant_id=vid,
+                        location_id=shipment.location_id,
+                        reference=reference,
+                        line_ref=line.line_ref,
+                        quantity=take,
+                        created_at=session.now,
+                    )
+                )
+    return allocations
 
 
 def allocations_release(
