@@ -1,6 +1,6 @@
 """The one interface every payment provider sits behind.
 
-The payment services (payments/services.py) own the Payment rows, their transaction ledger, the
+The payment services (payments/services/) own the Payment rows, their transaction ledger, the
 state machine, the locks and the order's confirmation. A gateway only talks to its provider: it
 takes plain dataclasses (never a model, never an open transaction: services call gateways
 outside `transaction.atomic()`, then record the result in a short transaction) and returns a

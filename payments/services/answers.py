@@ -1,0 +1,150 @@
+"""Applying a provider's answer about a payment's authorisation: the state step, the totals,
+the ledger and the order's confirmation, under the order's and the payment's locks."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from orders.models import Order
+from orders.services.lifecycle import order_confirm
+from payments import selectors
+from payments.gateways.base import GatewayResult
+from payments.models import Payment, PaymentTransaction
+from payments.redact import redact
+from payments.services.core import (
+    _FROM_GATEWAY,
+    TRANSITIONS,
+    P,
+    T,
+    _locked,
+    _settle_txn,
+    _txn,
+    logger,
+    payment_transition,
+)
+
+# --- applying a provider's answer -----------------------------------------------------------
+
+
+def _apply(
+    order: Order,
+    payment: Payment,
+    result: GatewayResult,
+    *,
+    occurred_at: float | None = None,
+    currency: str = "",
+) -> str:
+    """Apply the provider's answer about a payment's authorisation to the locked payment: the
+    state step, the totals and the ledger, the order's confirmation. Returns what happened:
+    "applied", "no_change", "ignored" (not an allowed step: late or out of order), "stale"
+    (older than what was applied), or "rejected_amount"/"rejected_currency" (the provider
+    speaks of another amount or currency than ours: nothing moves, staff must look)."""
+    to = _FROM_GATEWAY.get(result.status)
+    if to is None:
+        return "ignored"
+    if occurred_at is not None and occurred_at < payment.provider_updated_at:
+        return "stale"
+    if to == payment.status:
+        if result.provider_reference and not payment.provider_reference:
+            # The provider's id arrives with a "pending" answer too: keep it, so that the
+            # provider can be asked about the payment later (webhook_handle).
+            payment.provider_reference = result.provider_reference[:100]
+            payment.save(update_fields=["provider_reference", "updated_at"])
+        return "no_change"
+    if to not in TRANSITIONS[payment.status]:
+        return "ignored"
+    if (
+        payment.status == P.AUTHORISED
+        and PaymentTransaction.objects.filter(payment=payment, kind=T.Kind.CAPTURE).exists()
+    ):
+        return "no_change"  # payment_capture records its own captures
+    succeeded = to in (P.AUTHORISED, P.CAPTURED)
+    currency = currency or result.currency
+    if succeeded:
+        # Money counts towards the order only when the provider states how much, in which
+        # currency, and both are the payment's: an answer or notification that leaves either
+        # out is refused like one that names another (or that names no number: a NaN or an
+        # infinity, whose comparison would raise).
+        amount = result.amount
+        if amount is None or not amount.is_finite() or amount != payment.amount:
+            _reject(payment, "amount_mismatch", f"provider says {result.amount}")
+            return "rejected_amount"
+        if currency != payment.currency:
+            _reject(payment, "currency_mismatch", f"provider says {currency or 'nothing'}")
+            return "rejected_currency"
+    elif currency and currency != payment.currency:
+        _reject(payment, "currency_mismatch", f"provider says {currency}")
+        return "rejected_currency"
+    fields = ["updated_at"]
+    if result.provider_reference and not payment.provider_reference:
+        payment.provider_reference = result.provider_reference[:100]
+        fields.append("provider_reference")
+    if result.data:
+        payment.data = {**(payment.data or {}), **redact(result.data)}
+        fields.append("data")
+    if occurred_at is not None:
+        payment.provider_updated_at = occurred_at
+        fields.append("provider_updated_at")
+    if to == P.ACTION_REQUIRED:
+        payment.redirect_url = result.redirect_url[:500]
+        payment.data = {**(payment.data or {}), "html": bool(result.html)}
+        fields += ["redirect_url", "data"]
+    if to in (P.DECLINED, P.FAILED):
+        payment.error_code = (result.error_code or to)[:60]
+        payment.error_message = result.error_message[:300]
+        fields += ["error_code", "error_message"]
+    if succeeded:
+        payment.amount_authorised = payment.amount
+        fields.append("amount_authorised")
+        if to == P.CAPTURED:
+            payment.amount_captured = payment.amount
+            fields.append("amount_captured")
+        payment.error_code = payment.error_message = ""
+        fields += ["error_code", "error_message"]
+    payment.save(update_fields=sorted(set(fields)))
+    key = f"{payment.reference}:authorise"
+    if to not in (P.PENDING, P.ACTION_REQUIRED, P.CANCELLED):
+        if not PaymentTransaction.objects.filter(idempotency_key=key).exists():
+            _txn(payment, T.Kind.AUTHORISE, payment.amount, key)
+        _settle_txn(key, result, ok=succeeded)
+    if to == P.CAPTURED:
+        _txn(
+            payment,
+            T.Kind.CAPTURE,
+            payment.amount,
+            f"{payment.reference}:capture:1",
+            status=T.Status.SUCCEEDED,
+            provider_reference=result.provider_reference[:100],
+            raw=redact(result.raw),
+        )
+    payment_transition(payment, to, order=order, message=result.error_message)
+    if succeeded:
+        _after_success(order)
+    return "applied"
+
+
+def _reject(payment: Payment, code: str, message: str) -> None:
+    logger.error("payment %s: %s (%s)", payment.reference, code, message)
+    payment.error_code, payment.error_message = code, message[:300]
+    payment.save(update_fields=["error_code", "error_message", "updated_at"])
+
+
+def _after_success(order: Order) -> None:
+    """Money is now held for the (locked) order: confirm it when covered; hand back what a
+    cancelled or already covered order does not need, after commit."""
+    covered = selectors.order_amount_covered(order=order)
+    if order.status == Order.Status.PENDING and covered >= order.total:
+        order_confirm(order=order, message=_("Paid"))
+    if order.status == Order.Status.CANCELLED or covered > order.total:
+        from payments.tasks import order_payments_release as task
+
+        order_id = order.pk
+        transaction.on_commit(lambda: task.delay(order_id), robust=True)
+
+
+def _record(payment: Payment, result: GatewayResult, **kwargs) -> tuple[Payment, str]:
+    with transaction.atomic():
+        order, locked = _locked(payment)
+        outcome = _apply(order, locked, result, **kwargs)
+    return locked, outcome

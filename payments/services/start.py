@@ -1,0 +1,236 @@
+"""Starting a payment (online, or store credit), finishing it after 3-D Secure, and staff
+recording money taken at the counter."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from omni.errors import ValidationError
+from orders.models import Order, OrderLine
+from orders.services.lifecycle import order_event, order_locked
+from payments import selectors
+from payments.gateways.base import (
+    Buyer,
+    Card,
+    GatewayError,
+    GatewayResult,
+    Item,
+    PaymentRequest,
+    Status,
+)
+from payments.gateways.store_credit import CODE as STORE_CREDIT
+from payments.models import Payment
+from payments.services.answers import _apply, _record
+from payments.services.core import (
+    _KIND,
+    GatewayUnavailable,
+    P,
+    T,
+    _gateway,
+    _ref,
+    _require_amount,
+    _require_payable,
+    _txn,
+    payment_transition,
+)
+from payments.services.store_credit import _store_credit_pay
+from sales_channels.models import Channel
+
+
+def _buyer(order: Order) -> Buyer:
+    address = order.billing_address or order.shipping_address or {}
+    customer = order.customer
+    full = (address.get("full_name") or "").split()
+    first = (customer.first_name if customer else "") or (full[0] if full else "-")
+    last = (customer.last_name if customer else "") or (
+        " ".join(full[1:]) if len(full) > 1 else "-"
+    )
+    return Buyer(
+        id=str(order.customer_id or order.number),
+        name=first,
+        surname=last,
+        email=order.email or (customer.email if customer else ""),
+        phone=order.phone,
+        city=address.get("city", ""),
+        country=address.get("country", "TR"),
+        address=" ".join(p for p in (address.get("line1"), address.get("district")) if p),
+    )
+
+
+def _items(order: Order) -> tuple[Item, ...]:
+    return tuple(
+        Item(id=ln.sku, name=ln.product_name, category="", price=ln.line_total)
+        for ln in OrderLine.objects.filter(order_id=order.pk).order_by("id")
+    )
+
+
+def return_url_for(payment: Payment) -> str:
+    return settings.OMNI_PUBLIC_URL.rstrip("/") + reverse(
+        "payments:return", kwargs={"reference": payment.reference}
+    )
+
+
+# --- starting and completing a payment ------------------------------------------------------
+
+
+def payment_start(
+    *,
+    order: Order,
+    gateway_code: str,
+    amount: Decimal | None = None,
+    card: Card | None = None,
+    return_url: str = "",
+    actor: User | None = None,
+    channel: Channel | None = None,
+) -> tuple[Payment, GatewayResult]:
+    """Start an online payment for `order` with a gateway `channel` offers (default: the
+    order's channel), for `amount` (default: what is still due; more than that is refused).
+
+    Returns the payment and the gateway's answer: captured or authorised (the order is
+    confirmed when covered), action_required (send the shopper to `redirect_url` or show
+    `html`; they come back to `return_url`, default our /payments/return/<reference>/, and
+    payment_complete finishes it), pending (a webhook brings the result), declined or failed.
+    Earlier attempts of the order still waiting (3-D Secure never finished) are abandoned.
+    "store_credit" pays from the customer's balance at once, on any channel.
+    Raises ValidationError (field "gateway", "amount"), Conflict (cancelled order),
+    GatewayUnavailable (the provider cannot be reached; the payment is marked failed)."""
+    channel = channel or order.channel
+    gateway = selectors.gateway_for(channel, gateway_code)
+    if gateway_code == STORE_CREDIT:
+        return _store_credit_pay(order=order, amount=amount, actor=actor, channel=channel)
+    if not gateway.online:
+        raise ValidationError.for_field(
+            "gateway",
+            _("%(gateway)s payments are recorded by staff at the counter.")
+            % {"gateway": gateway.label},
+            code="gateway_offline",
+        )
+    with transaction.atomic():
+        order = order_locked(order)
+        _require_payable(order)
+        due = selectors.order_amount_due(order=order)
+        amount = _require_amount(order=order, amount=due if amount is None else amount, due=due)
+        for stale in (
+            Payment.objects.select_for_update()
+            .filter(order=order, status__in=selectors.IN_FLIGHT)
+            .order_by("pk")
+        ):
+            payment_transition(stale, P.CANCELLED, order=order, actor=actor, message=_("Abandoned"))
+        payment = Payment(
+            order=order,
+            channel=channel,
+            gateway=gateway_code,
+            kind=Payment.Kind.CARD,
+            amount=amount,
+            currency=order.currency,
+            card_last4=card.last4 if card else "",
+            created_by=actor if actor and actor.pk else None,
+        )
+        payment.return_url = (return_url or return_url_for(payment))[:500]
+        payment.save()
+        _txn(payment, T.Kind.AUTHORISE, amount, f"{payment.reference}:authorise")
+        order_event(
+            order,
+            "payment_started",
+            actor=actor,
+            channel=channel,
+            data={"payment": payment.reference, "gateway": gateway_code, "amount": str(amount)},
+        )
+    request = PaymentRequest(
+        reference=payment.reference,
+        amount=amount,
+        currency=payment.currency,
+        order_number=order.number,
+        buyer=_buyer(order),
+        items=_items(order),
+        return_url=payment.return_url,
+        card=card,
+    )
+    try:
+        result = gateway.authorise(request)
+    except GatewayError as error:
+        failed = GatewayResult(
+            status=Status.FAILED, error_code="gateway_unavailable", error_message=str(error)
+        )
+        _record(payment, failed)
+        raise GatewayUnavailable() from None
+    payment, _outcome = _record(payment, result)
+    return payment, result
+
+
+def payment_complete(*, payment: Payment, params: dict[str, Any]) -> Payment:
+    """Finish a payment after the shopper came back from 3-D Secure. `params` are what the
+    browser brought; the result is asked of the provider, never taken from them. A payment no
+    longer waiting (a webhook was faster) is returned as it is."""
+    if payment.status != P.ACTION_REQUIRED:
+        return payment
+    try:
+        result = _gateway(payment).complete(_ref(payment), dict(params))
+    except GatewayError:
+        raise GatewayUnavailable() from None
+    payment, _outcome = _record(payment, result)
+    return payment
+
+
+# --- offline payments -----------------------------------------------------------------------
+
+
+def payment_record_offline(
+    *,
+    order: Order,
+    gateway_code: str,
+    amount: Decimal,
+    actor: User | None,
+    channel: Channel,
+    reference: str = "",
+) -> Payment:
+    """Staff record money taken at the counter: cash, or the store's own card terminal
+    (`reference`: its slip number). Recording the same reference again returns the first
+    payment. The order is confirmed when covered."""
+    gateway = selectors.gateway_for(channel, gateway_code)
+    if gateway.online or gateway_code == STORE_CREDIT:
+        raise ValidationError.for_field(
+            "gateway",
+            _("Only cash and card-terminal payments are recorded by staff."),
+            code="gateway_online",
+        )
+    reference = (reference or "").strip()[:100]
+    if reference:
+        existing = Payment.objects.filter(
+            order=order, gateway=gateway_code, provider_reference=reference
+        ).first()
+        if existing is not None:
+            return existing
+    with transaction.atomic():
+        order = order_locked(order)
+        _require_payable(order)
+        due = selectors.order_amount_due(order=order)
+        amount = _require_amount(order=order, amount=amount, due=due)
+        payment = Payment.objects.create(
+            order=order,
+            channel=channel,
+            gateway=gateway_code,
+            kind=_KIND.get(gateway_code, Payment.Kind.CARD),
+            amount=amount,
+            currency=order.currency,
+            provider_reference=reference,
+            created_by=actor if actor and actor.pk else None,
+        )
+        result = gateway.authorise(  # offline: nothing leaves Omni
+            PaymentRequest(
+                reference=payment.reference,
+                amount=amount,
+                currency=order.currency,
+                order_number=order.number,
+                buyer=_buyer(order),
+            )
+        )
+        _apply(order, payment, result)
+    return payment
