@@ -2,6 +2,7 @@ import pytest
 
 from accounts.models import DeviceToken, User
 from tests import factories as f
+from tests.queries import assert_num_queries
 
 
 @pytest.mark.django_db
@@ -131,7 +132,7 @@ def test_a_token_of_a_deactivated_user_or_an_unknown_token_is_refused(api):
 
 
 @pytest.mark.django_db
-def test_the_token_user_and_customer_profile_are_read_in_one_query(django_assert_num_queries):
+def test_the_token_user_and_customer_profile_are_read_in_one_query():
     from customers.models import Customer
     from omni.api.auth import TokenAuthentication
 
@@ -139,9 +140,9 @@ def test_the_token_user_and_customer_profile_are_read_in_one_query(django_assert
     profile = Customer.objects.create(user=with_profile, email=with_profile.email)
     keys = f.token_for(with_profile), f.token_for(without)
     auth = TokenAuthentication()
-    with django_assert_num_queries(1):
+    with assert_num_queries(1):
         user, token = auth.authenticate_credentials(keys[0])
-    with django_assert_num_queries(0):
+    with assert_num_queries(0):
         assert (user, token.user, user.customer, user.customer.user) == (
             with_profile,
             with_profile,
@@ -150,7 +151,7 @@ def test_the_token_user_and_customer_profile_are_read_in_one_query(django_assert
         )
         assert user.email == with_profile.email and user.check_password(f.PASSWORD)
 
-    with django_assert_num_queries(1):
+    with assert_num_queries(1):
         user, _token = auth.authenticate_credentials(keys[1])
-    with django_assert_num_queries(0), pytest.raises(Customer.DoesNotExist):
+    with assert_num_queries(0), pytest.raises(Customer.DoesNotExist):
         user.customer  # noqa: B018 (no profile yet: known without a query)

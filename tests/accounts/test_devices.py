@@ -14,6 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts import services
 from accounts.models import DeviceToken, User
 from tests import factories as f
+from tests.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -138,9 +139,7 @@ def test_an_expired_token_is_refused_and_not_extended(api):
     assert DeviceToken.objects.get(user=user).expiry == past
 
 
-def test_each_use_slides_the_expiry_writing_at_most_once_a_refresh_interval(
-    api, settings, django_assert_num_queries
-):
+def test_each_use_slides_the_expiry_writing_at_most_once_a_refresh_interval(api, settings):
     from omni.api.auth import TokenAuthentication
 
     settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": timedelta(days=30)}
@@ -153,13 +152,13 @@ def test_each_use_slides_the_expiry_writing_at_most_once_a_refresh_interval(
     )
     auth = TokenAuthentication()
 
-    with django_assert_num_queries(2):  # the token (with user and profile), the slide
+    with assert_num_queries(2):  # the token (with user and profile), the slide
         auth.authenticate_credentials(key)
     token = DeviceToken.objects.get(user=user)
     assert now <= token.last_used <= timezone.now()
     assert token.expiry == token.last_used + timedelta(days=30)
 
-    with django_assert_num_queries(1):  # used again within MIN_REFRESH_INTERVAL: no write
+    with assert_num_queries(1):  # used again within MIN_REFRESH_INTERVAL: no write
         auth.authenticate_credentials(key)
     assert DeviceToken.objects.get(user=user).expiry == token.expiry
 
@@ -180,9 +179,9 @@ def test_the_expiry_slides_no_further_than_the_longest_life_after_sign_in(settin
     assert DeviceToken.objects.get(user=user).expiry == signed_in + timedelta(days=365)
 
 
-def test_a_malformed_token_is_refused_without_a_query(api, django_assert_num_queries):
+def test_a_malformed_token_is_refused_without_a_query(api):
     api.credentials(HTTP_AUTHORIZATION="Token not-a-token-of-ours", HTTP_ACCEPT_LANGUAGE="en")
-    with django_assert_num_queries(0):
+    with assert_num_queries(0):
         response = api.get("/api/v1/me/")
     assert (response.status_code, response.json()["message"]) == (401, "Invalid token.")
 

@@ -16,6 +16,7 @@ from inventory.models import (
 from omni.models import OutboxEvent
 from tests import factories as f
 from tests.inventory.support import receive, store, variants
+from tests.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -128,17 +129,15 @@ def test_bad_availability_queries_are_a_400_naming_the_field(api, web, query, fi
         assert body["fields"][field] == [message]
 
 
-def test_channel_availability_runs_the_same_queries_for_1_and_40_skus(
-    api, web, gebze, django_assert_num_queries
-):
+def test_channel_availability_runs_the_same_queries_for_1_and_40_skus(api, web, gebze):
     f.sells_from(web, gebze)
     many = variants(web, 40)
     for variant in many:
         receive(variant, gebze, 2)
     # channel, SKUs, the channels' locations, the stock rows
-    with django_assert_num_queries(4):
+    with assert_num_queries(4):
         one = api.get("/api/v1/availability/", {"channel": "web", "sku": many[0].sku})
-    with django_assert_num_queries(4):
+    with assert_num_queries(4):
         every = api.get("/api/v1/availability/", {"channel": "web", "sku": [v.sku for v in many]})
     assert one.json() == [{"sku": many[0].sku, "available": 2}]
     assert every.json() == [{"sku": v.sku, "available": 2} for v in many]
@@ -223,14 +222,14 @@ def test_a_bad_place_or_sku_is_a_400_on_that_field(api, web, kadikoy, query, fie
     assert body["fields"] == {field: [message]}
 
 
-def test_stores_run_the_same_queries_for_1_and_15_stores(api, web, django_assert_num_queries):
+def test_stores_run_the_same_queries_for_1_and_15_stores(api, web):
     (shirt,) = variants(web, 1)
     receive(shirt, store("store-0", "Mağaza 0", "İstanbul", "", "41.04", "29.00"), 5)
-    with django_assert_num_queries(3):  # SKUs, stores, stock rows
+    with assert_num_queries(3):  # SKUs, stores, stock rows
         one = api.get("/api/v1/availability/stores/", {"sku": shirt.sku, "city": "istanbul"})
     for i in range(1, 15):
         receive(shirt, store(f"store-{i}", f"Mağaza {i}", "Ankara", "", "39.9", "32.8"), i)
-    with django_assert_num_queries(3):
+    with assert_num_queries(3):
         many = api.get("/api/v1/availability/stores/", {"sku": shirt.sku, "city": "istanbul"})
     assert len(one.json()) == 1
     assert len(many.json()) == 15
@@ -418,9 +417,7 @@ def test_the_preview_needs_a_token_and_the_permission(api, web, routed):
     assert error(api.post(PREVIEW, body, format="json"), 403)["code"] == "permission_denied"
 
 
-def test_the_preview_runs_the_same_queries_for_1_and_20_lines(
-    api, web, gebze, izmir_dc, django_assert_num_queries
-):
+def test_the_preview_runs_the_same_queries_for_1_and_20_lines(api, web, gebze, izmir_dc):
     f.sells_from(web, gebze, izmir_dc)
     many = variants(web, 20)
     for variant in many:
@@ -433,9 +430,9 @@ def test_the_preview_runs_the_same_queries_for_1_and_20_lines(
         return api.post(PREVIEW, {"channel": "web", "lines": lines}, format="json")
 
     # token, permissions (2), channel, SKUs, stock rows, the channels' locations, locations
-    with django_assert_num_queries(8):
+    with assert_num_queries(8):
         one = post(many[:1])
-    with django_assert_num_queries(8):
+    with assert_num_queries(8):
         every = post(many)
     assert [s["location"] for s in one.json()["shipments"]] == ["dc-gebze", "dc-izmir"]
     assert [s["location"] for s in every.json()["shipments"]] == ["dc-gebze", "dc-izmir"]
@@ -798,17 +795,15 @@ def test_the_stock_list_needs_a_token_and_the_permission(api):
     assert error(api.get(STOCK_LIST), 403)["code"] == "permission_denied"
 
 
-def test_the_stock_list_runs_the_same_queries_for_1_and_30_rows(
-    api, web, gebze, django_assert_num_queries
-):
+def test_the_stock_list_runs_the_same_queries_for_1_and_30_rows(api, web, gebze):
     many = variants(web, 30)
     receive(many[0], gebze, 1)
     authed(api, VIEW_STOCK)
-    with django_assert_num_queries(5):  # token, permissions (2), count, page
+    with assert_num_queries(5):  # token, permissions (2), count, page
         one = api.get(STOCK_LIST)
     for variant in many[1:]:
         receive(variant, gebze, 1)
-    with django_assert_num_queries(5):
+    with assert_num_queries(5):
         page = api.get(STOCK_LIST)
     assert one.json()["count"] == 1
     assert (page.json()["count"], len(page.json()["results"])) == (30, 24)
@@ -971,20 +966,18 @@ def test_transfers_are_listed_newest_first_and_filtered(api, web, gebze, izmir_d
     }
 
 
-def test_the_transfer_list_runs_the_same_queries_for_1_and_20_transfers(
-    api, web, gebze, kadikoy, django_assert_num_queries
-):
+def test_the_transfer_list_runs_the_same_queries_for_1_and_20_transfers(api, web, gebze, kadikoy):
     many = variants(web, 3)
     for variant in many:
         receive(variant, gebze, 100)
     lines = {v.pk: 1 for v in many}
     services.transfer_request(source=gebze, destination=kadikoy, lines=lines)
     authed(api, "inventory.view_transfer")
-    with django_assert_num_queries(6):  # token, permissions (2), count, page, lines
+    with assert_num_queries(6):  # token, permissions (2), count, page, lines
         one = api.get(TRANSFERS)
     for _ in range(19):
         services.transfer_request(source=gebze, destination=kadikoy, lines=lines)
-    with django_assert_num_queries(6):
+    with assert_num_queries(6):
         page = api.get(TRANSFERS)
     assert one.json()["count"] == 1
     assert page.json()["count"] == 20

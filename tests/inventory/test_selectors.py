@@ -12,6 +12,7 @@ from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from tests import factories as f
 from tests.inventory.support import receive, store, variants
+from tests.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -73,17 +74,15 @@ def test_inactive_locations_and_channels_sell_nothing(web, gebze, izmir_dc):
     assert selectors.availability_for_channel(channel=web, variant_ids=[shirt.pk]) == {shirt.pk: 0}
 
 
-def test_channel_availability_runs_two_queries_for_1_and_for_30_variants(
-    web, gebze, kadikoy, django_assert_num_queries
-):
+def test_channel_availability_runs_two_queries_for_1_and_for_30_variants(web, gebze, kadikoy):
     f.sells_from(web, gebze, kadikoy)
     many = variants(web, 30)
     for variant in many:
         receive(variant, gebze, 2)
         receive(variant, kadikoy, 1)
-    with django_assert_num_queries(2):  # the channels' locations, the stock rows
+    with assert_num_queries(2):  # the channels' locations, the stock rows
         one = selectors.availability_for_channel(channel=web, variant_ids=[many[0].pk])
-    with django_assert_num_queries(2):
+    with assert_num_queries(2):
         every = selectors.availability_for_channel(channel=web, variant_ids=[v.pk for v in many])
     assert one == {many[0].pk: 3}
     assert every == {v.pk: 3 for v in many}
@@ -162,15 +161,15 @@ def test_for_several_variants_a_store_shows_how_many_of_all_of_them_it_has(web, 
     assert (row.available, row.state, row.by_variant) == (2, "low", {shirt.pk: 6, scarf.pk: 2})
 
 
-def test_stores_run_two_queries_for_1_and_for_12_stores(web, django_assert_num_queries):
+def test_stores_run_two_queries_for_1_and_for_12_stores(web):
     (shirt,) = variants(web, 1)
     first = store("store-0", "Mağaza 0", "İstanbul", "Beşiktaş", "41.04", "29.00")
     receive(shirt, first, 5)
-    with django_assert_num_queries(2):  # the stores, the stock rows
+    with assert_num_queries(2):  # the stores, the stock rows
         one = selectors.availability_by_store(variant_ids=[shirt.pk], origin=(41.0, 29.0))
     for i in range(1, 12):
         receive(shirt, store(f"store-{i}", f"Mağaza {i}", "Ankara", "", "39.9", "32.8"), i)
-    with django_assert_num_queries(2):
+    with assert_num_queries(2):
         many = selectors.availability_by_store(variant_ids=[shirt.pk], origin=(41.0, 29.0))
     assert [s.code for s in one] == ["store-0"]
     assert len(many) == 12
@@ -239,17 +238,15 @@ def test_the_preview_refuses_no_lines_and_non_positive_quantities(web, gebze):
         assert list(error.value.fields) == ["lines"]
 
 
-def test_the_preview_runs_three_queries_for_1_and_for_20_lines(
-    web, gebze, izmir_dc, kadikoy, django_assert_num_queries
-):
+def test_the_preview_runs_three_queries_for_1_and_for_20_lines(web, gebze, izmir_dc, kadikoy):
     f.sells_from(web, gebze, izmir_dc, kadikoy)
     many = variants(web, 20)
     for variant in many:
         receive(variant, gebze, 1)
         receive(variant, izmir_dc, 1)
-    with django_assert_num_queries(3):  # stock rows, the channels' locations, the locations
+    with assert_num_queries(3):  # stock rows, the channels' locations, the locations
         one = selectors.fulfilment_plan(channel=web, lines={many[0].pk: 2})
-    with django_assert_num_queries(3):
+    with assert_num_queries(3):
         every = selectors.fulfilment_plan(channel=web, lines={v.pk: 2 for v in many})
     assert [s.code for s in one.shipments] == ["dc-gebze", "dc-izmir"]
     assert [s.code for s in every.shipments] == ["dc-gebze", "dc-izmir"]

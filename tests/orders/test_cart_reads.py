@@ -11,6 +11,7 @@ from orders.models import ShippingMethod
 from orders.services import carts, checkout
 from tests import factories as f
 from tests.orders.api_support import url, visitor
+from tests.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_cart_lines_are_named_in_the_shoppers_language_with_turkish_to_fall_back
     assert (line["product_name"], line["variant_name"]) == (product_name, variant_name)
 
 
-def test_lines_info_reads_every_line_in_one_query(web, django_assert_num_queries):
+def test_lines_info_reads_every_line_in_one_query(web):
     cart = carts.cart_create_anonymous(channel=web)
     variants = [_shirt(web)] + [
         f.product(channels=[web], price="10.00").variants.get() for _ in range(4)
@@ -59,7 +60,7 @@ def test_lines_info_reads_every_line_in_one_query(web, django_assert_num_queries
     for variant in variants:
         carts.cart_add(cart=cart, channel=web, variant_id=variant.pk)
 
-    with django_assert_num_queries(1), translation.override("tr"):
+    with assert_num_queries(1), translation.override("tr"):
         info = carts.lines_info(cart=cart, channel=web)
 
     assert [i.sku for i in info] == [v.sku for v in variants]
@@ -67,14 +68,12 @@ def test_lines_info_reads_every_line_in_one_query(web, django_assert_num_queries
     assert info[1].price == Decimal("10.00") and info[1].sellable
 
 
-def test_shipping_methods_are_kept_for_a_while_and_forgotten_when_saved_here(
-    web, settings, django_assert_num_queries
-):
+def test_shipping_methods_are_kept_for_a_while_and_forgotten_when_saved_here(web, settings):
     settings.OMNI_CHANNEL_CACHE_SECONDS = 60
     checkout.shipping_methods_cache_clear()
     method = f.ShippingMethodFactory(channel=web)
     checkout.shipping_methods_active(web)
-    with django_assert_num_queries(0):
+    with assert_num_queries(0):
         kept = checkout.shipping_methods_active(web)
     kept[0].price = Decimal("1.00")  # each caller has its own copy
     assert checkout.shipping_methods_active(web)[0].price == method.price
