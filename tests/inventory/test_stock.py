@@ -10,6 +10,7 @@ from inventory.models import Allocation, Reservation, Stock, StockMovement
 from omni.errors import InsufficientStock, ValidationError
 from omni.models import OutboxEvent
 from tests import factories as f
+from tests.queries import assert_num_queries, cache_as_in_production
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +268,22 @@ def test_channel_configuration_is_kept_for_a_while_and_forgotten_when_saved_here
     assert services.channel_sources()[web.pk][0].safety_stock == 0
     services.channel_config_changed()
     assert services.channel_sources()[web.pk][0].safety_stock == 4
+
+
+def test_an_allocation_runs_the_same_queries_for_1_and_20_lines(web, dc, settings):
+    """Lock, read, write, in one transaction (the hot path the README describes), however many
+    lines; the channels' stock configuration is cached as in production."""
+    cache_as_in_production(settings)
+    f.sells_from(web, dc)
+    many = [f.product(channels=[web]).variants.get() for _ in range(20)]
+    for variant in many:
+        services.stock_receive(variant=variant, location=dc, quantity=5)
+    services.stock_allocate(
+        channel=web, reference="warm", lines=[services.LineRequest(many[0].pk, 1)]
+    )
+    for reference, variants in (("order:1", many[:1]), ("order:2", many)):
+        lines = [services.LineRequest(v.pk, 1) for v in variants]
+        # the savepoint, lock, read, write (stock, ledger, allocations, events), release
+        with assert_num_queries(5):
+            services.stock_allocate(channel=web, reference=reference, lines=lines)
+    assert Allocation.objects.count() == 22
