@@ -60,7 +60,24 @@ def _apply(
     ):
         return "no_change"  # payment_capture records its own captures
     succeeded = to in (P.AUTHORISED, P.CAPTURED)
-    currency = currency or result.currency
+    refused = _refusal(payment, result, succeeded=succeeded, currency=currency or result.currency)
+    if refused:
+        return refused
+    fields = _answer_take(payment, to, result, occurred_at=occurred_at, succeeded=succeeded)
+    payment.save(update_fields=sorted(set(fields)))
+    _answer_ledger(payment, to, result, succeeded=succeeded)
+    payment_transition(payment, to, order=order, message=result.error_message)
+    if succeeded:
+        _after_success(order)
+    return "applied"
+
+
+def _refusal(
+    payment: Payment, result: GatewayResult, *, succeeded: bool, currency: str
+) -> str | None:
+    """ "rejected_amount" or "rejected_currency" (logged and kept on the payment's error) when
+    the answer speaks of another amount or currency than the payment's; None when it may move
+    the payment."""
     if succeeded:
         # Money counts towards the order only when the provider states how much, in which
         # currency, and both are the payment's: an answer or notification that leaves either
@@ -76,6 +93,18 @@ def _apply(
     elif currency and currency != payment.currency:
         _reject(payment, "currency_mismatch", f"provider says {currency}")
         return "rejected_currency"
+    return None
+
+
+def _answer_take(
+    payment: Payment,
+    to: str,
+    result: GatewayResult,
+    *,
+    occurred_at: float | None,
+    succeeded: bool,
+) -> list[str]:
+    """Copy what the answer says onto the payment (not saved); returns the fields changed."""
     fields = ["updated_at"]
     if result.provider_reference and not payment.provider_reference:
         payment.provider_reference = result.provider_reference[:100]
@@ -102,7 +131,11 @@ def _apply(
             fields.append("amount_captured")
         payment.error_code = payment.error_message = ""
         fields += ["error_code", "error_message"]
-    payment.save(update_fields=sorted(set(fields)))
+    return fields
+
+
+def _answer_ledger(payment: Payment, to: str, result: GatewayResult, *, succeeded: bool) -> None:
+    """The authorisation's ledger row settled by the answer, and a capture's row written."""
     key = f"{payment.reference}:authorise"
     if to not in (P.PENDING, P.ACTION_REQUIRED, P.CANCELLED):
         if not PaymentTransaction.objects.filter(idempotency_key=key).exists():
@@ -118,10 +151,6 @@ def _apply(
             provider_reference=result.provider_reference[:100],
             raw=redact(result.raw),
         )
-    payment_transition(payment, to, order=order, message=result.error_message)
-    if succeeded:
-        _after_success(order)
-    return "applied"
 
 
 def _reject(payment: Payment, code: str, message: str) -> None:

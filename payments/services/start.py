@@ -112,6 +112,50 @@ def payment_start(
             % {"gateway": gateway.label},
             code="gateway_offline",
         )
+    order, payment = _payment_open(
+        order=order,
+        channel=channel,
+        gateway_code=gateway_code,
+        amount=amount,
+        card=card,
+        return_url=return_url,
+        actor=actor,
+    )
+    request = PaymentRequest(
+        reference=payment.reference,
+        amount=payment.amount,
+        currency=payment.currency,
+        order_number=order.number,
+        buyer=_buyer(order),
+        items=_items(order),
+        return_url=payment.return_url,
+        card=card,
+    )
+    try:
+        result = gateway.authorise(request)
+    except GatewayError as error:
+        failed = GatewayResult(
+            status=Status.FAILED, error_code="gateway_unavailable", error_message=str(error)
+        )
+        _record(payment, failed)
+        raise GatewayUnavailable() from None
+    payment, _outcome = _record(payment, result)
+    return payment, result
+
+
+def _payment_open(
+    *,
+    order: Order,
+    channel: Channel,
+    gateway_code: str,
+    amount: Decimal | None,
+    card: Card | None,
+    return_url: str,
+    actor: User | None,
+) -> tuple[Order, Payment]:
+    """payment_start's transaction: under the order's lock, the amount checked against what is
+    due, the order's waiting attempts abandoned, the new payment and its pending authorisation
+    row written. Returns the locked order and the payment."""
     with transaction.atomic():
         order = order_locked(order)
         _require_payable(order)
@@ -143,26 +187,7 @@ def payment_start(
             channel=channel,
             data={"payment": payment.reference, "gateway": gateway_code, "amount": str(amount)},
         )
-    request = PaymentRequest(
-        reference=payment.reference,
-        amount=amount,
-        currency=payment.currency,
-        order_number=order.number,
-        buyer=_buyer(order),
-        items=_items(order),
-        return_url=payment.return_url,
-        card=card,
-    )
-    try:
-        result = gateway.authorise(request)
-    except GatewayError as error:
-        failed = GatewayResult(
-            status=Status.FAILED, error_code="gateway_unavailable", error_message=str(error)
-        )
-        _record(payment, failed)
-        raise GatewayUnavailable() from None
-    payment, _outcome = _record(payment, result)
-    return payment, result
+    return order, payment
 
 
 def payment_complete(*, payment: Payment, params: dict[str, Any]) -> Payment:
