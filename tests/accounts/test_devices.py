@@ -10,6 +10,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import DeviceToken, User
@@ -66,6 +67,18 @@ def test_each_device_signs_in_with_a_token_of_its_own_and_again_replaces_its_own
     phone_again = sign_in(api, user, device_id="phone")["token"]
     assert (me(api, phone), me(api, phone_again), me(api, tablet)) == (401, 200, 200)
     assert DeviceToken.objects.filter(user=user).count() == 2
+
+
+def test_the_device_list_runs_the_same_queries_for_1_and_6_devices(api):
+    user = f.UserFactory()
+    current = sign_in(api, user, device_id="laptop")["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {current}")
+    with assert_num_queries(2):
+        assert len(api.get("/api/v1/me/devices/").json()) == 1
+    for n in range(5):
+        sign_in(APIClient(), user, device_id=f"phone-{n}")
+    with assert_num_queries(2):
+        assert len(api.get("/api/v1/me/devices/").json()) == 6
 
 
 def test_the_customer_lists_their_devices_without_any_secret(api):

@@ -274,6 +274,26 @@ def test_the_category_tree(api):
     ]
 
 
+def test_the_category_tree_runs_the_same_queries_for_1_and_12_categories(api):
+    women = f.category("kadin", name="Kadın")
+    with assert_num_queries(1):
+        assert len(api.get("/api/v1/categories/").json()) == 1
+    for n in range(5):
+        f.category(f"kadin-{n}", parent=women)
+        f.category(f"ev-{n}", parent=f.category(f"ev{n}"))
+    with assert_num_queries(1):
+        assert len(api.get("/api/v1/categories/").json()) == 6
+
+
+def test_the_channel_list_runs_the_same_queries_for_1_and_8_channels(api, web):
+    with assert_num_queries(1):
+        assert len(api.get("/api/v1/channels/").json()) == 1
+    for n in range(7):
+        f.ChannelFactory(code=f"more-{n}")
+    with assert_num_queries(1):
+        assert len(api.get("/api/v1/channels/").json()) == 8
+
+
 def test_channels_lists_the_active_ones(api, web):
     f.ChannelFactory(code="closed", is_active=False)
     assert [c["code"] for c in api.get("/api/v1/channels/").json()] == ["web"]
