@@ -306,6 +306,24 @@ def test_orders_page_queries_do_not_grow(shop):
     get(client, "/tr/account/", 7)
 
 
+def test_the_order_page_runs_the_same_queries_for_1_line_and_many(shop):
+    user, client = customer_client()
+    small = _order_for(user, shop)
+    customer = customer_for_user(user=user, channel=shop.web)
+    cart = carts.cart_for_customer(customer=customer, channel=shop.web)
+    for product in shop.products:
+        for variant in product.variants.all():
+            carts.cart_add(cart=cart, channel=shop.web, variant_id=variant.pk, quantity=1)
+    delivery = checkout.delivery_build(
+        channel=shop.web, method="home", shipping_method="standart", address=f.ADDRESS
+    )
+    large = checkout.order_place(cart=cart, channel=shop.web, delivery=delivery, customer=customer)
+    assert large.lines.count() > 1
+    for order in (small, large):
+        get(client, f"/tr/account/orders/{order.number}/", 8)
+        get(client, f"/tr/checkout/{order.number}/pay/", 9)
+
+
 def test_someone_elses_order_is_404(shop):
     owner, owner_client = customer_client()
     order = _order_for(owner, shop)
