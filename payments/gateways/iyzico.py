@@ -58,6 +58,7 @@ from django.utils.translation import gettext_lazy as _
 
 from omni import safejson
 from payments.gateways.base import (
+    Card,
     Gateway,
     GatewayError,
     GatewayResult,
@@ -278,59 +279,7 @@ class IyzicoGateway(Gateway):
                 error_message="iyzico payments are captured at once.",
             )
         items = basket_items(request)
-        buyer = request.buyer
-        address = {
-            "contactName": f"{buyer.name} {buyer.surname}".strip() or "-",
-            "city": buyer.city or "Istanbul",
-            "country": "Turkey" if buyer.country.upper() == "TR" else buyer.country,
-            "address": buyer.address or buyer.city or "-",
-        }
-        card = request.card
-        body = {
-            "locale": "tr",
-            "conversationId": request.reference,
-            "price": _money(request.amount),
-            "paidPrice": _money(request.amount),
-            "currency": request.currency,
-            "installment": "1",
-            "basketId": request.order_number,
-            "paymentChannel": "WEB",
-            "paymentGroup": "PRODUCT",
-            "callbackUrl": request.return_url,
-            "paymentCard": {
-                "cardHolderName": card.holder,
-                "cardNumber": card.number,
-                "expireMonth": card.exp_month,
-                "expireYear": card.exp_year,
-                "cvc": card.cvc,
-                "registerCard": "0",
-            },
-            "buyer": {
-                "id": buyer.id,
-                "name": buyer.name or "-",
-                "surname": buyer.surname or "-",
-                "gsmNumber": buyer.phone,
-                "email": buyer.email,
-                # iyzico asks for a national id; its documented placeholder for foreigners.
-                "identityNumber": buyer.national_id or "11111111111",
-                "registrationAddress": address["address"],
-                "ip": buyer.ip or "127.0.0.1",
-                "city": address["city"],
-                "country": address["country"],
-            },
-            "shippingAddress": address,
-            "billingAddress": address,
-            "basketItems": [
-                {
-                    "id": item["id"],
-                    "name": item["name"],
-                    "category1": item["category"],
-                    "itemType": "PHYSICAL",
-                    "price": item["price"],
-                }
-                for item in items
-            ],
-        }
+        body = _initialize_body(request, request.card, items)
         answer = self._call(_ThreedsInitialize, "create", body)
         if answer["status"] != "success":
             return self._failure(answer)
@@ -569,6 +518,66 @@ class IyzicoGateway(Gateway):
 
 
 # --- baskets and refunds --------------------------------------------------------------------
+
+
+def _initialize_body(
+    request: PaymentRequest, card: Card, items: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The 3-D Secure initialize request: the payment, its card, the buyer, the addresses and
+    the basket."""
+    buyer = request.buyer
+    address = {
+        "contactName": f"{buyer.name} {buyer.surname}".strip() or "-",
+        "city": buyer.city or "Istanbul",
+        "country": "Turkey" if buyer.country.upper() == "TR" else buyer.country,
+        "address": buyer.address or buyer.city or "-",
+    }
+    body = {
+        "locale": "tr",
+        "conversationId": request.reference,
+        "price": _money(request.amount),
+        "paidPrice": _money(request.amount),
+        "currency": request.currency,
+        "installment": "1",
+        "basketId": request.order_number,
+        "paymentChannel": "WEB",
+        "paymentGroup": "PRODUCT",
+        "callbackUrl": request.return_url,
+        "paymentCard": {
+            "cardHolderName": card.holder,
+            "cardNumber": card.number,
+            "expireMonth": card.exp_month,
+            "expireYear": card.exp_year,
+            "cvc": card.cvc,
+            "registerCard": "0",
+        },
+        "buyer": {
+            "id": buyer.id,
+            "name": buyer.name or "-",
+            "surname": buyer.surname or "-",
+            "gsmNumber": buyer.phone,
+            "email": buyer.email,
+            # iyzico asks for a national id; its documented placeholder for foreigners.
+            "identityNumber": buyer.national_id or "11111111111",
+            "registrationAddress": address["address"],
+            "ip": buyer.ip or "127.0.0.1",
+            "city": address["city"],
+            "country": address["country"],
+        },
+        "shippingAddress": address,
+        "billingAddress": address,
+        "basketItems": [
+            {
+                "id": item["id"],
+                "name": item["name"],
+                "category1": item["category"],
+                "itemType": "PHYSICAL",
+                "price": item["price"],
+            }
+            for item in items
+        ],
+    }
+    return body
 
 
 def basket_items(request: PaymentRequest) -> list[dict[str, str]]:
