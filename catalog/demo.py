@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from catalog import services
@@ -28,6 +28,7 @@ from catalog.models import (
     VariantPriceHistory,
 )
 from catalog.validators import ean13_check_digit
+from omni.db import statistics_refresh
 from omni.text import slugify_tr
 from sales_channels.models import Channel
 
@@ -379,9 +380,8 @@ def seed_bulk(channels: dict[str, Channel], *, variants: int, batch: int = 4000)
                 for channel in channels.values()
             )
         made += len(rows)
-    if made and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # fresh statistics, or the planner guesses badly
-            cursor.execute("ANALYZE")
+    if made:
+        statistics_refresh()
     return {
         "variants_created": made,
         "variants": ProductVariant.objects.filter(sku__startswith="BENCH-").count(),

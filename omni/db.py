@@ -1,24 +1,36 @@
 """Small, fast SQL helpers for hot paths, where the ORM's per-call cost is most of the time
 (bench/allocation.py). Values still pass through each field's own database conversion, so
-datetimes, decimals and JSON are stored exactly as the ORM would store them."""
+datetimes, decimals and JSON are stored exactly as the ORM would store them.
+
+- Every column list is the model's own (columns(), insert_fields()): a field added to a model
+  is read and written here with no other edit (tests/omni/test_db.py checks every model).
+- What differs between PostgreSQL and SQLite (the `make run` default) is decided here, once
+  per difference (in_list, rows_select, json_text, session_lock, statistics_refresh, the
+  batch's CTEs); a difference only one function meets stays in that function.
+- It uses Django's documented field and backend hooks (Model.from_db, Field.pre_save,
+  get_db_prep_save, get_db_converters, connection.ops), and sends no model signals: an insert
+  of a model with save receivers is refused.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import lru_cache
 from typing import TypeVar
 
 from django.db import connection, models, transaction
+from django.db.models import signals
 
 M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
 
 
 def select_one(model: type[M], where: str, params: Sequence, *, lock: bool = False) -> M | None:
     """One row of `model` matching a SQL condition on its own columns (written by the caller,
     values as parameters: never input in `where`), or None; `lock` takes it FOR UPDATE where
-    the database can. For hot single-row reads (a cart by its token, a cart line): a
-    QuerySet's .first() spends some 1 ms building its SQL each call, this a fifth of that.
+    the database can. For hot single-row reads (a cart by its token, a cart line), where a
+    QuerySet's .first() spends most of its time building its SQL each call (bench/checkout.py).
     The values still pass the fields' own conversions from the database, as the ORM's do."""
     sql = _select_sql(model, where, lock and connection.features.has_select_for_update)
     with connection.cursor() as cursor:
@@ -84,23 +96,99 @@ def _converters(vendor: str, fields: tuple) -> list:
     return found
 
 
-def insert_many(
-    model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]
-) -> None:
+def insert_many(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """INSERT the objects in one statement and set their primary keys (RETURNING, which
-    PostgreSQL and SQLite 3.35+ both have, in the order of the VALUES)."""
+    PostgreSQL and SQLite 3.35+ both have, in the order of the VALUES). Every column of the
+    model is written (insert_fields())."""
     batch = WriteBatch()
-    batch.insert(model, objs, fields)
+    batch.insert(model, objs)
     batch.execute()
+
+
+# --- where PostgreSQL and SQLite (the `make run` default) differ: each difference here, once --
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
 
 
 def in_list(column: str, values: Sequence) -> tuple[str, list]:
     """`column` is one of `values`, as SQL and its parameters: one array parameter on
     PostgreSQL, so that the statement's text is the same however many values there are (the
     driver converts it once and the server prepares it); a list of placeholders elsewhere."""
-    if connection.vendor == "postgresql":
+    if _postgres():
         return f"{column} = ANY(%s)", [list(values)]
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def rows_select(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence]) -> tuple[str, list]:
+    """A SELECT of `rows` (for INSERT ... SELECT), as SQL and its parameters, its columns
+    named by `columns`, pairs of (name, PostgreSQL type). On PostgreSQL one array parameter per
+    column (unnest): the statement's text is the same for every batch, so the driver converts
+    it once and the server prepares it, where a VALUES list as long as the batch is parsed
+    afresh each time (bench/sync.py measures it). Elsewhere a VALUES list: pass the rows in
+    rows_batches(), to stay under SQLite's limit of parameters."""
+    names = [name for name, _kind in columns]
+    if _postgres():
+        arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)
+        values = [list(column) for column in zip(*rows, strict=True)]
+        return f"SELECT * FROM unnest({arrays}) AS u({', '.join(names)})", values
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    picked = ", ".join(f"column{n} AS {name}" for n, name in enumerate(names, 1))
+    params = [value for values in rows for value in values]
+    return f"SELECT {picked} FROM (VALUES {', '.join([row] * len(rows))})", params
+
+
+def rows_batches(rows: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """The rows for rows_select(), a statement's worth at a time: all of them on PostgreSQL
+    (an array per column), `size` a statement elsewhere (a parameter per value)."""
+    if _postgres():
+        yield rows
+        return
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+@contextmanager
+def session_lock(space: int, key: int) -> Iterator[bool]:
+    """A lock on (space, key) for this database session, tried without waiting: yields whether
+    it was taken, and gives it back at the end. On PostgreSQL a session advisory lock (also
+    released if the connection dies); a connection that cannot give it back is closed, as
+    workers keep theirs from task to task. Elsewhere (SQLite: one process) always taken."""
+    if not _postgres():
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [space, key])
+        got = cursor.fetchone()[0]
+    try:
+        yield got
+    finally:
+        if got:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [space, key])
+            except Exception:
+                connection.close()
+                raise
+
+
+def statistics_refresh() -> None:
+    """After a bulk load: fresh planner statistics (PostgreSQL's ANALYZE), or the planner
+    guesses badly; SQLite plans without them."""
+    if _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def json_text(column: str) -> str:
+    """A JSON column read as its JSON text (PostgreSQL stores jsonb; SQLite, the text)."""
+    return f"{column}::text" if _postgres() else column
+
+
+def json_from_text(expression: str) -> str:
+    """JSON text as the value of a JSON column (the inverse of json_text())."""
+    return f"{expression}::jsonb" if _postgres() else expression
 
 
 def savepoint() -> AbstractContextManager:
@@ -112,17 +200,38 @@ def savepoint() -> AbstractContextManager:
 
 def create(model: type[M], **values) -> M:
     """Model.objects.create() for hot paths: the same row (defaults, auto_now stamps, each
-    field's conversion) in one INSERT built without the ORM's compiler, which took some 1 ms
-    a row. Sends no model signals: only for models that have no receivers. An IntegrityError
-    is the caller's, as with create() (see savepoint())."""
+    field's conversion) in one INSERT built without the ORM's compiler, the larger part of its
+    cost (bench/checkout.py). Sends no model signals, so a model with pre_save or post_save
+    receivers is refused (WriteBatch.insert). An IntegrityError is the caller's, as with
+    create() (see savepoint())."""
     obj = model(**values)
-    insert_many(model, [obj], _insert_fields(model))
+    insert_many(model, [obj])
     return obj
 
 
-@lru_cache(maxsize=64)
-def _insert_fields(model: type[models.Model]) -> list[str]:
-    return [f.name for f in model._meta.concrete_fields if not (f.primary_key and f.db_returning)]
+@lru_cache(maxsize=256)
+def insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    """The fields an INSERT of `model` writes: every concrete field but a primary key the
+    database assigns. Taken from the model itself, so a field added to it is written by every
+    batched insert with no other edit."""
+    return tuple(f for f in model._meta.concrete_fields if not (f.primary_key and f.db_returning))
+
+
+@lru_cache(maxsize=256)
+def _insert_spec(vendor: str, model: type[models.Model]) -> tuple[str, str, str, list]:
+    """The INSERT's head, one row's placeholders, its RETURNING clause, and per field: the
+    types passed through as they are (_PLAIN), and whether the field stamps itself (auto_now,
+    auto_now_add: set through pre_save, as the ORM would)."""
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = insert_fields(model)
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    spec = [
+        (f, _PLAIN.get(f.get_internal_type(), ()), getattr(f, "auto_now", False)
+         or getattr(f, "auto_now_add", False))
+        for f in fields
+    ]  # fmt: skip
+    return head, row, f" RETURNING {quote(meta.pk.column)}", spec
 
 
 class WriteBatch:
@@ -136,26 +245,15 @@ class WriteBatch:
     def update(self, sql: str, params: list) -> None:
         self._parts.append((sql, params, None))
 
-    def insert(
-        self, model: type[models.Model], objs: Sequence[models.Model], fields: Sequence[str]
-    ) -> None:
+    def insert(self, model: type[models.Model], objs: Sequence[models.Model]) -> None:
+        """INSERT the objects, every column of the model (insert_fields()). A model with
+        pre_save or post_save receivers is refused: the plain INSERT would skip them."""
         if not objs:
             return
-        meta = model._meta
-        columns = [meta.get_field(name) for name in fields]
-        quote = connection.ops.quote_name
-        row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-            f"VALUES {', '.join([row] * len(objs))} RETURNING {quote(meta.pk.column)}"
-        )
-        # Per column: the types passed through as they are (_PLAIN), and whether the field
-        # stamps itself (auto_now, auto_now_add: set through pre_save, as the ORM would).
-        spec = [
-            (f, _PLAIN.get(f.get_internal_type(), ()), getattr(f, "auto_now", False)
-             or getattr(f, "auto_now_add", False))
-            for f in columns
-        ]  # fmt: skip
+        if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+            raise TypeError(f"{model.__name__} has save signal receivers: use the ORM")
+        head, row, returning, spec = _insert_spec(connection.vendor, model)
+        sql = f"{head} VALUES {', '.join([row] * len(objs))}{returning}"
         params = []
         for o in objs:
             for f, types, stamped in spec:
@@ -170,7 +268,7 @@ class WriteBatch:
         if not parts:
             return
         with connection.cursor() as cursor:
-            if connection.vendor != "postgresql" or len(parts) == 1:
+            if not _postgres() or len(parts) == 1:
                 for sql, params, objs in parts:
                     cursor.execute(sql, params)
                     if objs is not None:
@@ -195,8 +293,8 @@ class WriteBatch:
 
 
 # Values the database driver takes as they are, per field type: for these, each field's own
-# conversion (get_db_prep_save) gives back the value itself, at a cost that was a tenth of a
-# checkout's batched writes. Anything else (an enum member, a Decimal, a datetime, JSON) still
+# conversion (get_db_prep_save) gives back the value itself, at a cost bench/checkout.py
+# shows in a checkout's batched writes. Anything else (an enum member, a Decimal, a datetime, JSON) still
 # goes through the field.
 _NONE = type(None)
 _INTS = (int, _NONE)

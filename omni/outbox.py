@@ -88,23 +88,11 @@ def outbox_record_many(
     if rows:
         _trigger_on_commit()
     if batch is not None:
-        batch.insert(OutboxEvent, rows, _COLUMNS)
+        batch.insert(OutboxEvent, rows)
         return rows
     for start in range(0, len(rows), 500):
-        insert_many(OutboxEvent, rows[start : start + 500], _COLUMNS)
+        insert_many(OutboxEvent, rows[start : start + 500])
     return rows
-
-
-_COLUMNS = (
-    "topic",
-    "key",
-    "version",
-    "channel_id",
-    "payload",
-    "created_at",
-    "published_at",
-    "attempts",
-)
 
 
 def on_commit(func, *, using: str | None = None) -> None:

@@ -214,23 +214,6 @@ def order_get(*, pk: int) -> Order:
     return order_detail_queryset().get(pk=pk)
 
 
-def order_for_output(order: Order) -> Order:
-    """The order with everything OrderOutput shows. An order just placed carries the lines,
-    fulfilments and events order_place wrote (`written`): they become its prefetched
-    relations, as order_detail_queryset() would load them, without reading them back. Any
-    other order is read again."""
-    written = getattr(order, "written", None)
-    if not written:
-        return order_get(pk=order.pk)
-    cache = {}
-    for name, rows in written.items():
-        related = getattr(order, name).all()
-        related._result_cache, related._prefetch_done = list(rows), True
-        cache[name] = related
-    order._prefetched_objects_cache = cache
-    return order
-
-
 # --- staff acting for a customer ------------------------------------------------------------
 
 

@@ -14,10 +14,11 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -25,7 +26,20 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from omni.db import WriteBatch, columns, converted, from_row, in_list, select_one
+from omni.db import (
+    WriteBatch,
+    columns,
+    converted,
+    from_row,
+    in_list,
+    insert_fields,
+    json_from_text,
+    json_text,
+    rows_batches,
+    rows_select,
+    select_one,
+    session_lock,
+)
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from omni.outbox import outbox_record_many
@@ -179,8 +193,7 @@ def _unpublished_sql(vendor: str) -> str:
     as JSON text (on SQLite it is stored as text)."""
     quote = connection.ops.quote_name
     names = [quote(f.column) for f in _EVENT_FIELDS]
-    if vendor == "postgresql":
-        names[5] += "::text"
+    names[5] = json_text(names[5])
     lock = (
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
@@ -191,11 +204,16 @@ def _unpublished_sql(vendor: str) -> str:
     )
 
 
-_UPSERT_COLUMNS = (
-    "endpoint_id", "delivery_id", "topic", "key", "version", "channel_id", "payload", "status",
-    "attempts", "next_attempt_at", "retry_until", "last_error", "occurred_at", "created_at",
+# The values of each delivery, as rows_select() names and types them, and the column of the
+# model each one fills.
+_UPSERT_ROW = (
+    ("e", "bigint"), ("d", "uuid"), ("t", "text"), ("k", "text"), ("v", "bigint"),
+    ("c", "bigint"), ("p", "text"), ("o", "timestamptz"),
 )  # fmt: skip
-_UPSERT_CHUNK = 500
+_UPSERT_PER_ROW = {
+    "endpoint": "e", "delivery_id": "d", "topic": "t", "key": "k", "version": "v",
+    "channel_id": "c", "payload": "p", "occurred_at": "o",
+}  # fmt: skip
 
 
 def _deliveries_upsert(folded: dict[tuple[int, str, str], list]) -> None:
@@ -208,97 +226,83 @@ def _deliveries_upsert(folded: dict[tuple[int, str, str], list]) -> None:
     for every row, and only the delivery id and time per row."""
     if not folded:
         return
-    meta = Delivery._meta
-    fields = [meta.get_field("endpoint" if n == "endpoint_id" else n) for n in _UPSERT_COLUMNS]
     quote = connection.ops.quote_name
-    table = quote(meta.db_table)
+    table = quote(Delivery._meta.db_table)
     now = timezone.now()
     adapt_time = connection.ops.adapt_datetimefield_value
     now_db = adapt_time(now)
-    until_db = adapt_time(now + retry_window())
     native_uuid = connection.features.has_native_uuid_field
-    postgres = connection.vendor == "postgresql"
-    greatest = "GREATEST" if postgres else "MAX"
-    # Built from the model's own table and column names, never from input.
-    sql_insert = f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)})"
-    sql_tail = (
+    # Every column of the model (insert_fields): a row's own value, one value for the whole
+    # batch, or, for a field not named here, its default; a field added to Delivery is written
+    # with no other edit.
+    per_batch = {
+        "status": Delivery.Status.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now_db,
+        "retry_until": adapt_time(now + retry_window()),
+        "last_error": "",
+        "created_at": now_db,
+    }
+    fields = insert_fields(Delivery)
+    picked: list[str] = []
+    constants: list[Any] = []
+    for f in fields:
+        if f.name in _UPSERT_PER_ROW:
+            name = _UPSERT_PER_ROW[f.name]
+            picked.append(json_from_text(name) if f.name == "payload" else name)
+            continue
+        picked.append("%s")
+        constants.append(
+            per_batch[f.name]
+            if f.name in per_batch
+            else f.get_db_prep_save(f.get_default(), connection)
+        )
+
+    def newer(column: str, when: str, compare: str) -> str:
+        """`column` of the row folded in where its `when` compares so to the stored one's."""
+        stored, excluded = f"{table}.{quote(when)}", f"EXCLUDED.{quote(when)}"
+        return (
+            f"{quote(column)} = CASE WHEN {excluded} {compare} {stored}"
+            f" THEN EXCLUDED.{quote(column)} ELSE {table}.{quote(column)} END"
+        )
+
+    # Built from the model's own table and column names, never from input. The outer SELECT
+    # has a WHERE: SQLite would read ON CONFLICT as a join's ON without one.
+    head = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)})"  # noqa: S608
+        f" SELECT {', '.join(picked)} FROM ("
+    )
+    tail = (
+        ") AS u WHERE true"
         f" ON CONFLICT ({quote('endpoint_id')}, {quote('topic')}, {quote('key')})"
         # The index's own condition, word for word: SQLite matches it literally.
         f" WHERE ({quote('attempts')} = 0 AND {quote('status')} = 'pending')"
-        f" DO UPDATE SET {quote('payload')} = CASE WHEN EXCLUDED.{quote('version')} >="
-        f" {table}.{quote('version')} THEN EXCLUDED.{quote('payload')}"
-        f" ELSE {table}.{quote('payload')} END,"
-        f" {quote('version')} = {greatest}({table}.{quote('version')}, EXCLUDED.{quote('version')}),"
-        f" {quote('occurred_at')} = CASE WHEN EXCLUDED.{quote('occurred_at')} <"
-        f" {table}.{quote('occurred_at')} THEN EXCLUDED.{quote('occurred_at')}"
-        f" ELSE {table}.{quote('occurred_at')} END"
+        f" DO UPDATE SET {newer('payload', 'version', '>=')}, {newer('version', 'version', '>')},"
+        f" {newer('occurred_at', 'occurred_at', '<')}"
     )
-    pending = Delivery.Status.PENDING.value
-    rows = sorted(folded.items())
-    if postgres:
-        # One array per column: the statement's text is the same for every batch, so the
-        # driver converts it once and the server prepares it, where a VALUES list as long as
-        # the batch was parsed afresh each time (a tenth of a sync worker's time).
-        arrays = list(zip(*((*slot, *row) for slot, row in rows), strict=True))
-        endpoint_ids, topics, keys, versions, payloads, channel_ids, occurred = arrays
-        sql = (
-            sql_insert  # noqa: S608 (the model's own names; the values are parameters)
-            + " SELECT e, d, t, k, v, c, p::jsonb, %s, 0, %s, %s, '', o, %s FROM unnest("
-            "%s::bigint[], %s::uuid[], %s::text[], %s::text[], %s::bigint[], %s::bigint[],"
-            " %s::text[], %s::timestamptz[]) AS u(e, d, t, k, v, c, p, o)" + sql_tail
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [
-                    pending, now_db, until_db, now_db, list(endpoint_ids),
-                    [uuid.uuid4() for _row in rows], list(topics), list(keys), list(versions),
-                    list(channel_ids), list(payloads), [adapt_time(o) for o in occurred],
-                ],
-            )  # fmt: skip
-        return
-    row_sql = "(%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, '', %s, %s)"
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _UPSERT_CHUNK):
-            chunk = rows[start : start + _UPSERT_CHUNK]
-            params: list = []
-            for (endpoint_id, topic, key), (version, payload, channel_id, occurred) in chunk:
+        for batch in rows_batches(sorted(folded.items())):
+            rows = []
+            for (endpoint_id, topic, key), (version, payload, channel_id, occurred) in batch:
                 delivery_id = uuid.uuid4()
-                params += (
-                    endpoint_id, delivery_id if native_uuid else delivery_id.hex, topic, key,
-                    version, channel_id, payload, pending, now_db, until_db,
-                    adapt_time(occurred), now_db,
+                rows.append(
+                    (
+                        endpoint_id, delivery_id if native_uuid else delivery_id.hex, topic,
+                        key, version, channel_id, payload, adapt_time(occurred),
+                    )
                 )  # fmt: skip
-            values = ", ".join([row_sql] * len(chunk))
-            cursor.execute(f"{sql_insert} VALUES {values}{sql_tail}", params)
+            source, params = rows_select(_UPSERT_ROW, rows)
+            cursor.execute(f"{head}{source}{tail}", [*constants, *params])
 
 
 # --- the sender: deliveries -> the endpoint's connector ------------------------------------
 
 
-@contextmanager
-def _endpoint_lock(endpoint_id: int) -> Iterator[bool]:
-    """One sender per endpoint at a time (a PostgreSQL session advisory lock, released when
-    the sender ends or its connection dies): the endpoint's rate limit holds across workers
-    and its deliveries leave in order."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, endpoint_id])
-        got = cursor.fetchone()[0]
-    try:
-        yield got
-    finally:
-        if got:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, endpoint_id])
-            except Exception:
-                # The session must not outlive a lock it could not give back: workers keep
-                # their connection from task to task.
-                connection.close()
-                raise
+def _endpoint_lock(endpoint_id: int) -> AbstractContextManager[bool]:
+    """One sender per endpoint at a time (a session advisory lock, released when the sender
+    ends or its connection dies): the endpoint's rate limit holds across workers and its
+    deliveries leave in order."""
+    return session_lock(_LOCK_SPACE, endpoint_id)
 
 
 _LOCK_SPACE = 0x0D1  # advisory-lock namespace of endpoint senders

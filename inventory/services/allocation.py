@@ -17,7 +17,7 @@ from inventory.models import (
     Reservation,
     StockLocation,
 )
-from inventory.services.session import _ALLOCATION_COLUMNS, Kind, _positive, _Session
+from inventory.services.session import Kind, _positive, _Session
 from omni.errors import InsufficientStock, NotFound, ValidationError
 from sales_channels.models import Channel
 
@@ -90,7 +90,7 @@ def stock_allocate(
             Reservation.objects.filter(reference=reservation_reference).delete()
         for allocation in allocations:  # stock that can be allocated exists already
             allocation.stock_id = allocation.stock.pk
-        session.batch.insert(Allocation, allocations, _ALLOCATION_COLUMNS)
+        session.batch.insert(Allocation, allocations)
         session.flush()
         return AllocationResult(plan=plan, allocations=allocations)
 

@@ -41,13 +41,6 @@ _T = {
     "reservation": Reservation._meta.db_table,
     "variant": ProductVariant._meta.db_table,
 }
-_MOVEMENT_COLUMNS = (
-    "stock", "kind", "quantity", "on_hand_delta", "allocated_delta", "reason", "actor", "channel",
-    "reference", "external_ref", "created_at",
-)  # fmt: skip
-_ALLOCATION_COLUMNS = (
-    "stock", "variant", "location", "reference", "line_ref", "quantity", "status", "created_at",
-)  # fmt: skip
 
 
 def _read_sql(count: int) -> str:
@@ -260,7 +253,7 @@ class _Session:
             row.stock.on_hand, row.stock.allocated = row.on_hand, row.allocated
         for movement in self.movements:
             movement.stock_id = movement.stock.pk
-        self.batch.insert(StockMovement, self.movements, _MOVEMENT_COLUMNS)
+        self.batch.insert(StockMovement, self.movements)
         self._record_availability()
         self.batch.execute()
         self._check_low_stock()

@@ -17,7 +17,7 @@ from inventory.models import (
     Transfer,
     TransferLine,
 )
-from inventory.services.session import _ALLOCATION_COLUMNS, Kind, _positive, _Session
+from inventory.services.session import Kind, _positive, _Session
 from omni.db import insert_many
 from omni.errors import Conflict, InvalidTransition, ValidationError
 
@@ -244,7 +244,7 @@ def transfer_receive(*, transfer: Transfer, actor: User | None = None) -> Transf
         session.flush()
         for allocation in allocations:
             allocation.stock_id = allocation.stock.pk
-        insert_many(Allocation, allocations, _ALLOCATION_COLUMNS)
+        insert_many(Allocation, allocations)
         if arriving:
             Allocation.objects.filter(pk__in=[a.pk for a in arriving]).update(
                 status=Allocation.Status.MOVED

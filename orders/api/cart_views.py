@@ -434,9 +434,12 @@ class CheckoutQuoteApi(ShopperApi):
 # --- orders ---------------------------------------------------------------------------------
 
 
-def _order_answer(order: Order) -> dict:
-    """The body of the 201 for an order just placed; stored with its Idempotency-Key."""
-    return s.OrderOutput(selectors.order_for_output(order)).data
+def _order_answer(placed: Order | checkout.PlacedOrder) -> dict:
+    """The body of the 201 for an order just placed (with the rows written, as order_place
+    gives it), or for an order read again; stored with its Idempotency-Key."""
+    if isinstance(placed, checkout.PlacedOrder):
+        return s.OrderOutput(placed.order, context={"placed": placed}).data
+    return s.OrderOutput(selectors.order_get(pk=placed.pk)).data
 
 
 def _answer_response(answer: checkout.Answer) -> Response:

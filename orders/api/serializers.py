@@ -157,6 +157,19 @@ class OrderSummaryOutput(ModelSerializer):
         return count if count is not None else len(order.lines.all())
 
 
+class OrderRows(serializers.ListSerializer):
+    """One of an order's relations: the rows in hand when the serializer's context has them
+    (`placed`, a checkout.PlacedOrder: an order just placed), else the prefetched relation."""
+
+    def get_attribute(self, instance):
+        placed, name = self.context.get("placed"), self.field_name
+        if placed is not None and name:
+            return getattr(placed, name)
+        return super().get_attribute(instance)
+
+
+# An order just placed is given with the rows order_place wrote, read from none:
+# OrderOutput(placed.order, context={"placed": placed}) (orders.api.cart_views).
 class OrderOutput(ModelSerializer):
     """One order with everything a shopper or clerk needs: lines, money, fulfilments, pickup and
     the timeline. Load it with orders.selectors.order_detail_queryset() (a fixed number of
@@ -174,10 +187,10 @@ class OrderOutput(ModelSerializer):
     tax_total = MoneyField("tax_total")
     total = MoneyField("total")
     tax_by_rate = serializers.SerializerMethodField()
-    lines = OrderLineOutput(many=True, read_only=True)
-    fulfilments = FulfilmentOutput(many=True, read_only=True)
+    lines = OrderRows(child=OrderLineOutput(), read_only=True)
+    fulfilments = OrderRows(child=FulfilmentOutput(), read_only=True)
     pickup = serializers.SerializerMethodField()
-    events = OrderEventOutput(many=True, read_only=True)
+    events = OrderRows(child=OrderEventOutput(), read_only=True)
 
     class Meta:
         model = Order

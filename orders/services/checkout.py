@@ -400,6 +400,17 @@ def pickup_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
+@dataclass(frozen=True)
+class PlacedOrder:
+    """An order just placed with the rows order_place wrote for it, as they were written:
+    what the answer to the request shows, without reading them back."""
+
+    order: Order
+    lines: list[OrderLine]
+    fulfilments: list[Fulfilment]
+    events: list[OrderEvent]
+
+
 def order_place(
     *,
     cart: Cart,
@@ -411,7 +422,7 @@ def order_place(
     customer: Customer | None = None,
     actor: User | None = None,
     idempotency: IdempotencyKey | None = None,
-    respond: Callable[[Order], Any] | None = None,
+    respond: Callable[[Order | PlacedOrder], Any] | None = None,
     pay_later: bool | None = None,
     handed_over: bool = False,
     language: str | None = None,
@@ -426,8 +437,9 @@ def order_place(
       others wait for the payment (payments confirm it).
     - `handed_over`: a counter sale, paid and handed over at once at the staff's store.
     - `idempotency`: the client's claimed key, marked done with the order in its transaction,
-      with the answer `respond` gives for the order (the body of the 201, a JSON value), so
-      that a replay returns the answer first given (the record in hand is updated too).
+      with the answer `respond` gives for the order (the body of the 201, a JSON value; it is
+      given a PlacedOrder, the rows just written), so that a replay returns the answer first
+      given (the record in hand is updated too).
     """
     customer = customer or cart.customer
     if not (email or (customer and customer.email) or phone or (customer and customer.phone)):
@@ -514,13 +526,13 @@ def order_place(
         )
         # The lines, the cart's closing, the event and the outbox record: one round trip.
         batch = WriteBatch()
-        batch.insert(OrderLine, lines, _LINE_COLUMNS)
+        batch.insert(OrderLine, lines)
         batch.update(
             f"UPDATE {Cart._meta.db_table} SET status = %s, reserved_until = NULL,"  # noqa: S608
             " updated_at = %s WHERE id = %s",
             [Cart.Status.ORDERED.value, now, locked_cart.pk],
         )
-        batch.insert(OrderEvent, [placed], _EVENT_COLUMNS)
+        batch.insert(OrderEvent, [placed])
         outbox_record_many(
             [
                 Event(
@@ -565,18 +577,20 @@ def order_place(
             from orders.services.fulfilment import order_hand_over
 
             order_hand_over(order=order, actor=actor, channel=channel, locked=True)
-        if not handed_over:  # what was written is what an answer shows (order_for_output)
-            if order.origin_channel_id == channel.pk:
-                order.origin_channel = channel
-            order.written = {"lines": lines, "fulfilments": fulfilments, "events": events}
+        if not handed_over and order.origin_channel_id == channel.pk:
+            order.origin_channel = channel  # as the answer shows it, without a query
         if idempotency is not None:
-            _idempotency_done(idempotency, order, respond(order) if respond else None, now)
+            # What the answer shows: the rows just written, or, when the hand-over changed
+            # them since, the order to be read again.
+            result = order if handed_over else PlacedOrder(order, lines, fulfilments, events)
+            _idempotency_done(idempotency, order, respond(result) if respond else None, now)
     return order
 
 
 def _idempotency_done(record: IdempotencyKey, order: Order, body: Any, now: datetime) -> None:
     """Mark the key done with its order and first answer: one plain UPDATE (the ORM's
-    update() took 1 ms to compile). Conflict if another request completed it meanwhile."""
+    update() spends longer compiling it than the database running it; bench/checkout.py).
+    Conflict if another request completed it meanwhile."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {IdempotencyKey._meta.db_table} SET state = %s, order_id = %s,"  # noqa: S608
@@ -706,8 +720,8 @@ def order_allocate(
         at=now,
     )
     batch = WriteBatch()
-    batch.insert(Fulfilment, fulfilments, _FULFILMENT_COLUMNS)
-    batch.insert(OrderEvent, [event], _EVENT_COLUMNS)
+    batch.insert(Fulfilment, fulfilments)
+    batch.insert(OrderEvent, [event])
     batch.execute()
     insert_many(
         FulfilmentLine,
@@ -716,23 +730,8 @@ def order_allocate(
             for fulfilment, part in zip(fulfilments, parts, strict=True)
             for line, qty in part
         ],
-        ["fulfilment", "order_line", "quantity"],
     )
     return fulfilments, event
-
-
-_LINE_COLUMNS = [
-    "order", "variant", "sku", "product_name", "variant_name", "quantity", "unit_price",
-    "discount", "line_total", "tax_rate", "tax_amount", "quantity_shipped", "quantity_returned",
-]  # fmt: skip
-_EVENT_COLUMNS = [
-    "order", "kind", "from_status", "to_status", "message", "data", "actor", "channel",
-    "created_at",
-]  # fmt: skip
-_FULFILMENT_COLUMNS = [
-    "order", "location", "status", "carrier", "tracking_number", "shipped_at", "delivered_at",
-    "created_at", "updated_at",
-]  # fmt: skip
 
 
 def order_replay(record: IdempotencyKey) -> Order | None:

@@ -7,10 +7,12 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from django.apps import apps
 from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save, pre_save
 
-from omni.db import create, in_list, savepoint, select_one
-from orders.models import Cart, CartLine, IdempotencyKey
+from omni.db import WriteBatch, create, in_list, insert_fields, savepoint, select_one
+from orders.models import Cart, CartLine, IdempotencyKey, OrderLine
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +107,45 @@ def test_in_list_matches_any_of_the_values_however_many():
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT id FROM orders_cart WHERE {sql} ORDER BY id", params)  # noqa: S608
             assert [pk for (pk,) in cursor.fetchall()] == wanted
+
+
+def _inserted_columns(model) -> list[str]:
+    """The columns a batched insert of `model` names, read from the statement it builds."""
+    batch = WriteBatch()
+    batch.insert(model, [model()])
+    [(sql, _params, _objs)] = batch._parts
+    head = sql[sql.index("(") + 1 : sql.index(")")]
+    return [name.strip().strip('"') for name in head.split(",")]
+
+
+def test_every_batched_insert_writes_every_column_of_its_model_but_the_assigned_key():
+    """Checked for every model of every app: a field added to a model is written by the batched
+    inserts (checkout's lines, fulfilments and events, the outbox, the stock ledger, ...) with
+    no other edit, and a column list kept by hand cannot leave one out."""
+    checked = 0
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        expected = [
+            field.column
+            for field in model._meta.concrete_fields
+            if not (field.primary_key and field.db_returning)
+        ]
+        assert [field.column for field in insert_fields(model)] == expected, model.__name__
+        if not (pre_save.has_listeners(model) or post_save.has_listeners(model)):
+            assert _inserted_columns(model) == expected, model.__name__
+            checked += 1
+    assert checked > 40
+
+
+def test_an_insert_that_would_skip_a_models_save_receivers_is_refused():
+    def receiver(**_kwargs):
+        pass
+
+    post_save.connect(receiver, sender=OrderLine, weak=False)
+    try:
+        with pytest.raises(TypeError, match="OrderLine has save signal receivers"):
+            WriteBatch().insert(OrderLine, [OrderLine()])
+    finally:
+        post_save.disconnect(receiver, sender=OrderLine)
+    WriteBatch().insert(OrderLine, [OrderLine()])  # (not executed)
