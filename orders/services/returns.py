@@ -333,6 +333,90 @@ def _open_claims(order: Order) -> dict[int, int]:
     )
 
 
+def _check_request_lines(
+    *,
+    order: Order,
+    lines: Sequence[ReturnLineRequest],
+    order_lines: Mapping[int, OrderLine],
+    claimed: Mapping[int, int],
+    prices: Mapping[int, VariantChannelPrice],
+) -> None:
+    """Every requested line checked at once; each bad value is a field error named by its
+    path ("lines.0.quantity")."""
+    errors: dict[str, list[str]] = {}
+    asked: dict[int, int] = defaultdict(int)
+    valid_reasons = set(ReturnLine.Reason.values)
+    for i, line in enumerate(lines):
+        line_id = line.get("order_line_id")
+        order_line = order_lines.get(line_id) if _is_int(line_id) else None
+        if order_line is None:
+            errors[f"lines.{i}.order_line_id"] = [
+                _("This line is not part of order %(number)s.") % {"number": order.number}
+            ]
+            continue
+        quantity = line.get("quantity")
+        if not _is_int(quantity) or quantity < 1:
+            errors[f"lines.{i}.quantity"] = [_("Enter a whole number above zero.")]
+        else:
+            left = (
+                order_line.quantity_shipped
+                - order_line.quantity_returned
+                - claimed.get(order_line.pk, 0)
+                - asked[order_line.pk]
+            )
+            if quantity <= left:
+                asked[order_line.pk] += quantity
+            else:
+                errors[f"lines.{i}.quantity"] = [
+                    _("At most %(left)d of %(sku)s can be returned.")
+                    % {"left": max(left, 0), "sku": order_line.sku}
+                ]
+        if line.get("reason") not in valid_reasons:
+            errors[f"lines.{i}.reason"] = [
+                _("Choose one of: %(reasons)s.") % {"reasons": ", ".join(sorted(valid_reasons))}
+            ]
+        exchange = line.get("exchange_variant_id")
+        if exchange is not None:
+            price = prices.get(exchange)
+            if price is None or price.variant.product_id != order_line.variant.product_id:
+                errors[f"lines.{i}.exchange_variant_id"] = [
+                    _("Exchange for another variant of %(product)s sold on %(channel)s.")
+                    % {"product": order_line.product_name, "channel": order.channel.name}
+                ]
+    if errors:
+        raise ValidationError(fields=errors)
+
+
+def _request_recorded(
+    order: Order,
+    created: Return,
+    return_lines: Sequence[ReturnLine],
+    actor: User | None,
+    channel: Channel,
+) -> None:
+    """The order event of a requested return, naming its lines."""
+    order_event(
+        order,
+        f"return_{R.REQUESTED}",
+        actor=actor,
+        channel=channel,
+        message=created.note,
+        data={
+            "return": created.pk,
+            "to": R.REQUESTED,
+            "lines": [
+                {
+                    "line": ln.order_line_id,
+                    "quantity": ln.quantity,
+                    "reason": ln.reason,
+                    "exchange_variant": ln.exchange_variant_id,
+                }
+                for ln in return_lines
+            ],
+        },
+    )
+
+
 def return_request(
     *,
     order: Order,
@@ -355,48 +439,9 @@ def return_request(
         }
         claimed = _open_claims(order)
         prices = _prices_on(order.channel_id, [ln.get("exchange_variant_id") for ln in lines])
-        errors: dict[str, list[str]] = {}
-        asked: dict[int, int] = defaultdict(int)
-        valid_reasons = set(ReturnLine.Reason.values)
-        for i, line in enumerate(lines):
-            line_id = line.get("order_line_id")
-            order_line = order_lines.get(line_id) if _is_int(line_id) else None
-            if order_line is None:
-                errors[f"lines.{i}.order_line_id"] = [
-                    _("This line is not part of order %(number)s.") % {"number": order.number}
-                ]
-                continue
-            quantity = line.get("quantity")
-            if not _is_int(quantity) or quantity < 1:
-                errors[f"lines.{i}.quantity"] = [_("Enter a whole number above zero.")]
-            else:
-                left = (
-                    order_line.quantity_shipped
-                    - order_line.quantity_returned
-                    - claimed.get(order_line.pk, 0)
-                    - asked[order_line.pk]
-                )
-                if quantity <= left:
-                    asked[order_line.pk] += quantity
-                else:
-                    errors[f"lines.{i}.quantity"] = [
-                        _("At most %(left)d of %(sku)s can be returned.")
-                        % {"left": max(left, 0), "sku": order_line.sku}
-                    ]
-            if line.get("reason") not in valid_reasons:
-                errors[f"lines.{i}.reason"] = [
-                    _("Choose one of: %(reasons)s.") % {"reasons": ", ".join(sorted(valid_reasons))}
-                ]
-            exchange = line.get("exchange_variant_id")
-            if exchange is not None:
-                price = prices.get(exchange)
-                if price is None or price.variant.product_id != order_line.variant.product_id:
-                    errors[f"lines.{i}.exchange_variant_id"] = [
-                        _("Exchange for another variant of %(product)s sold on %(channel)s.")
-                        % {"product": order_line.product_name, "channel": order.channel.name}
-                    ]
-        if errors:
-            raise ValidationError(fields=errors)
+        _check_request_lines(
+            order=order, lines=lines, order_lines=order_lines, claimed=claimed, prices=prices
+        )
         created = Return.objects.create(
             order=order,
             channel=channel,
@@ -414,26 +459,7 @@ def return_request(
             )
             for line in lines
         )
-        order_event(
-            order,
-            f"return_{R.REQUESTED}",
-            actor=actor,
-            channel=channel,
-            message=created.note,
-            data={
-                "return": created.pk,
-                "to": R.REQUESTED,
-                "lines": [
-                    {
-                        "line": ln.order_line_id,
-                        "quantity": ln.quantity,
-                        "reason": ln.reason,
-                        "exchange_variant": ln.exchange_variant_id,
-                    }
-                    for ln in return_lines
-                ],
-            },
-        )
+        _request_recorded(order, created, return_lines, actor, channel)
     return created
 
 
@@ -461,6 +487,62 @@ def _clean_conditions(lines: Sequence[ReturnLine], conditions: Mapping[int, str]
         raise ValidationError(fields=errors)
 
 
+def _require_accepts_returns(location: StockLocation) -> None:
+    if not location.accepts_returns or not location.is_active:
+        raise ValidationError.for_field(
+            "location",
+            _("%(location)s does not accept returns.") % {"location": location.name},
+            code="no_returns",
+        )
+
+
+def _exchange_prices(
+    order: Order, exchanges: Sequence[ReturnLine]
+) -> dict[int, VariantChannelPrice]:
+    """The exchange variants' prices on the order's channel; one not sold there is refused."""
+    prices = _prices_on(order.channel_id, [ln.exchange_variant_id for ln in exchanges], full=True)
+    for ln in exchanges:
+        if ln.exchange_variant_id not in prices:
+            raise _not_sold(ln, order)
+    return prices
+
+
+def _restock(
+    locked: Return,
+    lines: Sequence[ReturnLine],
+    conditions: Mapping[int, str],
+    *,
+    location: StockLocation,
+    channel: Channel | None,
+    actor: User | None,
+) -> None:
+    """Each line back into the location's stock (a damaged one written off), its condition
+    set, and the order lines counting the units as returned."""
+    reference = f"return:{locked.pk}"
+    for ln in lines:
+        ln.condition = conditions[ln.pk]
+        inventory.return_restock(
+            variant=ln.order_line.variant,
+            location=location,
+            quantity=ln.quantity,
+            reference=reference,
+            damaged=ln.condition == ReturnLine.Condition.DAMAGED,
+            channel=channel,
+            actor=actor,
+        )
+    units: dict[int, int] = defaultdict(int)
+    for ln in lines:
+        units[ln.order_line_id] += ln.quantity
+    OrderLine.objects.filter(pk__in=list(units)).update(
+        quantity_returned=F("quantity_returned")
+        + Case(
+            *(When(pk=pk, then=Value(n)) for pk, n in units.items()),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+
+
 def return_receive(
     *,
     return_request: Return,
@@ -476,12 +558,7 @@ def return_receive(
     InsufficientStock naming the variant, and nothing is received. The same return received
     twice (two clerks, a retried request) is serialised by the order's lock: the second gets
     InvalidTransition and restocks nothing."""
-    if not location.accepts_returns or not location.is_active:
-        raise ValidationError.for_field(
-            "location",
-            _("%(location)s does not accept returns.") % {"location": location.name},
-            code="no_returns",
-        )
+    _require_accepts_returns(location)
     with transaction.atomic():
         order, locked = _locked(return_request)
         _require_can(locked, R.RECEIVED)
@@ -489,41 +566,14 @@ def return_receive(
         _clean_conditions(lines, conditions)
         channel = channel or location.channel or locked.channel
         exchanges = [ln for ln in lines if ln.exchange_variant_id]
-        prices = _prices_on(
-            order.channel_id, [ln.exchange_variant_id for ln in exchanges], full=True
-        )
-        for ln in exchanges:
-            if ln.exchange_variant_id not in prices:
-                raise _not_sold(ln, order)
+        prices = _exchange_prices(order, exchanges)
 
         # Every variant this receipt touches, locked at once in id order (see inventory.locks).
         variants_lock(
             [ln.order_line.variant_id for ln in lines]
             + [ln.exchange_variant_id for ln in exchanges]
         )
-        reference = f"return:{locked.pk}"
-        for ln in lines:
-            ln.condition = conditions[ln.pk]
-            inventory.return_restock(
-                variant=ln.order_line.variant,
-                location=location,
-                quantity=ln.quantity,
-                reference=reference,
-                damaged=ln.condition == ReturnLine.Condition.DAMAGED,
-                channel=channel,
-                actor=actor,
-            )
-        units: dict[int, int] = defaultdict(int)
-        for ln in lines:
-            units[ln.order_line_id] += ln.quantity
-        OrderLine.objects.filter(pk__in=list(units)).update(
-            quantity_returned=F("quantity_returned")
-            + Case(
-                *(When(pk=pk, then=Value(n)) for pk, n in units.items()),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
+        _restock(locked, lines, conditions, location=location, channel=channel, actor=actor)
 
         refund = _refund(locked, order=order, lines=lines, prices=prices)
         for ln in lines:
@@ -582,21 +632,14 @@ def _exchange_delivery(order: Order, location: StockLocation) -> Delivery:
     )
 
 
-def _exchange_place(
-    *,
+def _exchange_quote(
     order: Order,
-    return_request: Return,
     lines: Sequence[ReturnLine],
     settled: Mapping[int, LineSettlement],
     prices: Mapping[int, VariantChannelPrice],
-    location: StockLocation,
-    channel: Channel | None,
-    actor: User | None,
-) -> Order:
-    """The exchange order, placed in the receipt's transaction on the original order's channel:
-    the new variants at their price there less the original discount per unit kept (see
-    line_settlement), no shipping, and a total of what the customer still owes (usually 0).
-    Confirmed at once, allocated and fulfilled like any order (checkout.order_allocate)."""
+) -> pricing.Quote:
+    """The exchange variants priced on the order's channel, less the original discount per
+    unit kept (see line_settlement)."""
     inputs, discounts = [], []
     for ln in lines:
         variant = prices[ln.exchange_variant_id].variant
@@ -612,7 +655,87 @@ def _exchange_place(
         )
         if settled[ln.pk].exchange_discount:
             discounts.append(pricing.Discount(key, settled[ln.pk].exchange_discount, "exchange"))
-    quote = pricing.price(currency=order.currency, lines=inputs, discounts=discounts)
+    return pricing.price(currency=order.currency, lines=inputs, discounts=discounts)
+
+
+def _exchange_lines(
+    exchange: Order,
+    lines: Sequence[ReturnLine],
+    prices: Mapping[int, VariantChannelPrice],
+    quote: pricing.Quote,
+) -> list[OrderLine]:
+    """The exchange order's lines, as priced by the quote."""
+    priced = {line.key: line for line in quote.lines}
+    return OrderLine.objects.bulk_create(
+        OrderLine(
+            order=exchange,
+            variant_id=ln.exchange_variant_id,
+            sku=priced[str(ln.pk)].sku,
+            product_name=prices[ln.exchange_variant_id].variant.product.name,
+            variant_name=" / ".join(
+                v.name for v in prices[ln.exchange_variant_id].variant.attribute_values.all()
+            ),
+            quantity=ln.quantity,
+            unit_price=priced[str(ln.pk)].unit_price,
+            discount=priced[str(ln.pk)].discount,
+            line_total=priced[str(ln.pk)].total,
+            tax_rate=priced[str(ln.pk)].tax_rate,
+            tax_amount=priced[str(ln.pk)].tax,
+        )
+        for ln in lines
+    )
+
+
+def _exchange_announced(
+    exchange: Order,
+    order: Order,
+    return_request: Return,
+    created: Sequence[OrderLine],
+    owed: Decimal,
+    actor: User | None,
+    channel: Channel | None,
+) -> None:
+    """The exchange order's "placed" event and its orders.order.placed message."""
+    order_event(
+        exchange,
+        "placed",
+        actor=actor,
+        channel=channel,
+        to_status=exchange.status,
+        data={"exchange_for": order.number, "return": return_request.pk, "total": str(owed)},
+    )
+    outbox_record(
+        topic="orders.order.placed",
+        key=f"order:{exchange.pk}",
+        channel_id=exchange.channel_id,
+        payload={
+            "order": exchange.number,
+            "channel": order.channel.code,
+            "origin_channel": return_request.channel_id,
+            "total": str(owed),
+            "currency": exchange.currency,
+            "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in created],
+            "exchange_for": order.number,
+        },
+    )
+
+
+def _exchange_place(
+    *,
+    order: Order,
+    return_request: Return,
+    lines: Sequence[ReturnLine],
+    settled: Mapping[int, LineSettlement],
+    prices: Mapping[int, VariantChannelPrice],
+    location: StockLocation,
+    channel: Channel | None,
+    actor: User | None,
+) -> Order:
+    """The exchange order, placed in the receipt's transaction on the original order's channel:
+    the new variants at their price there less the original discount per unit kept (see
+    line_settlement), no shipping, and a total of what the customer still owes (usually 0).
+    Confirmed at once, allocated and fulfilled like any order (checkout.order_allocate)."""
+    quote = _exchange_quote(order, lines, settled, prices)
     owed = quantize(sum((settled[ln.pk].owed for ln in lines), ZERO), order.currency)
     delivery = _exchange_delivery(order, location)
     exchange = Order.objects.create(
@@ -646,47 +769,8 @@ def _exchange_place(
         },
         placed_by=actor if actor and (actor.is_store_staff or actor.is_merchant_staff) else None,
     )
-    priced = {line.key: line for line in quote.lines}
-    created = OrderLine.objects.bulk_create(
-        OrderLine(
-            order=exchange,
-            variant_id=ln.exchange_variant_id,
-            sku=priced[str(ln.pk)].sku,
-            product_name=prices[ln.exchange_variant_id].variant.product.name,
-            variant_name=" / ".join(
-                v.name for v in prices[ln.exchange_variant_id].variant.attribute_values.all()
-            ),
-            quantity=ln.quantity,
-            unit_price=priced[str(ln.pk)].unit_price,
-            discount=priced[str(ln.pk)].discount,
-            line_total=priced[str(ln.pk)].total,
-            tax_rate=priced[str(ln.pk)].tax_rate,
-            tax_amount=priced[str(ln.pk)].tax,
-        )
-        for ln in lines
-    )
-    order_event(
-        exchange,
-        "placed",
-        actor=actor,
-        channel=channel,
-        to_status=exchange.status,
-        data={"exchange_for": order.number, "return": return_request.pk, "total": str(owed)},
-    )
-    outbox_record(
-        topic="orders.order.placed",
-        key=f"order:{exchange.pk}",
-        channel_id=exchange.channel_id,
-        payload={
-            "order": exchange.number,
-            "channel": order.channel.code,
-            "origin_channel": return_request.channel_id,
-            "total": str(owed),
-            "currency": exchange.currency,
-            "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in created],
-            "exchange_for": order.number,
-        },
-    )
+    created = _exchange_lines(exchange, lines, prices, quote)
+    _exchange_announced(exchange, order, return_request, created, owed, actor, channel)
     order_allocate(
         order=exchange, lines=created, channel=order.channel, delivery=delivery, actor=actor
     )
