@@ -8,18 +8,19 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from omni.errors import ValidationError
-from orders.models import Order
+from orders.models import Order, Return
 from payments.gateways.base import GATEWAYS, Gateway, gateway_class
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.models import (
     ChannelGateway,
     Payment,
     PaymentTransaction,
+    Refund,
     StoreCreditAccount,
     StoreCreditEntry,
 )
@@ -33,6 +34,41 @@ ZERO = Decimal(0)
 COVERING = (P.AUTHORISED, P.CAPTURED, P.PARTIALLY_REFUNDED, P.REFUNDED)
 # Payments still waiting for the shopper or the provider.
 IN_FLIGHT = (P.PENDING, P.ACTION_REQUIRED)
+
+
+# --- work a lost message left undone (payments.tasks.releases_process_pending) ----------------
+
+
+def orders_release_due(*, before: Any, limit: int = 200) -> list[int]:
+    """Orders cancelled before `before` whose payments still hold money (authorised, or
+    captured and not all refunded) and that have no refund in flight (refunds_process_pending
+    owns those)."""
+    holding = Payment.objects.filter(order=OuterRef("pk")).filter(
+        Q(status=P.AUTHORISED)
+        | Q(status__in=(P.CAPTURED, P.PARTIALLY_REFUNDED), amount_captured__gt=F("amount_refunded"))
+    )
+    in_flight = Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.PENDING)
+    return list(
+        Order.objects.filter(status=Order.Status.CANCELLED, cancelled_at__lt=before)
+        .filter(Exists(holding), ~Exists(in_flight))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def returns_refund_due(*, before: Any, limit: int = 200) -> list[int]:
+    """Returns refunded before `before`, with an amount, on an order paid through Omni, that
+    have no refund yet."""
+    paid = Payment.objects.filter(order=OuterRef("order_id"), amount_captured__gt=0)
+    made = Refund.objects.filter(return_request=OuterRef("pk"))
+    return list(
+        Return.objects.filter(
+            status=Return.Status.REFUNDED, refund_amount__gt=0, updated_at__lt=before
+        )
+        .filter(Exists(paid), ~Exists(made))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 # --- gateways -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from payments import services
+from payments import selectors, services
 from payments.gateways.base import GatewayError
 from payments.models import Refund
 
@@ -52,6 +52,29 @@ def refunds_process_pending() -> int:
     ).values_list("pk", flat=True)[:200]:
         try:
             services.refund_process(refund=pk)
+            done += 1
+        except GatewayError:
+            continue
+    return done
+
+
+@shared_task(acks_late=True)
+def releases_process_pending() -> int:
+    """Beat (every two minutes): the work of an order_payments_release or return_refund
+    message lost after its commit (the broker down), found again in the database: a cancelled
+    order's payments still holding money, a refunded return without its refund. Idempotent,
+    as those tasks are."""
+    before = timezone.now() - timedelta(minutes=1)
+    done = 0
+    for pk in selectors.orders_release_due(before=before):
+        try:
+            services.order_payments_release(order=pk)
+            done += 1
+        except GatewayError:
+            continue
+    for pk in selectors.returns_refund_due(before=before):
+        try:
+            services.return_refund_create(return_request=pk)
             done += 1
         except GatewayError:
             continue

@@ -272,6 +272,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.refunds_process_pending",
         "schedule": 120.0,
     },
+    "payments-releases-process-pending": {
+        "task": "payments.tasks.releases_process_pending",
+        "schedule": 120.0,
+    },
     "accounts-device-tokens-prune": {
         "task": "accounts.tasks.device_tokens_prune",
         "schedule": 86400.0,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from omni.tasks import enqueue_after_commit
 from orders.models import Order
 from orders.services.lifecycle import order_confirm
 from payments import selectors
@@ -168,8 +169,7 @@ def _after_success(order: Order) -> None:
     if order.status == Order.Status.CANCELLED or covered > order.total:
         from payments.tasks import order_payments_release as task
 
-        order_id = order.pk
-        transaction.on_commit(lambda: task.delay(order_id), robust=True)
+        enqueue_after_commit(task, order.pk)
 
 
 def _record(payment: Payment, result: GatewayResult, **kwargs) -> tuple[Payment, str]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from omni.errors import Unprocessable, ValidationError
+from omni.tasks import enqueue_after_commit
 from orders.models import Notification, Order, Return
 from orders.services.lifecycle import notify, order_event, order_locked
 from payments.gateways.base import GatewayError, GatewayResult, Status
@@ -252,8 +253,7 @@ def _refund_record(
     if queued:
         from payments.tasks import refund_process as task
 
-        refund_id = refund.pk
-        transaction.on_commit(lambda: task.delay(refund_id), robust=True)
+        enqueue_after_commit(task, refund.pk)
 
 
 def _refund_replay(key: str, *, order: Order, amount: Any, to: str) -> Refund | None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from omni.tasks import enqueue_after_commit
 from orders.models import Order, Return
 from orders.services.lifecycle import order_locked
 from payments.models import Payment, PaymentTransaction, Refund
@@ -83,13 +84,11 @@ def on_order_cancelled(*, order: Order) -> None:
     """orders.services.lifecycle.order_cancel: hand the money back after the commit."""
     from payments.tasks import order_payments_release as task
 
-    order_id = order.pk
-    transaction.on_commit(lambda: task.delay(order_id), robust=True)
+    enqueue_after_commit(task, order.pk)
 
 
 def on_refund_due(*, return_request: Return) -> None:
     """orders.services.returns.return_refund: refund the return after the commit."""
     from payments.tasks import return_refund as task
 
-    return_id = return_request.pk
-    transaction.on_commit(lambda: task.delay(return_id), robust=True)
+    enqueue_after_commit(task, return_request.pk)

@@ -243,3 +243,95 @@ def test_a_received_return_is_refunded_to_the_card(provider):
     services.return_refund_create(return_request=asked)
     assert Refund.objects.filter(order=order).count() == 1
     assert len(provider.state.refunds) == 1
+
+
+def test_a_lost_release_message_is_done_by_the_sweep(
+    provider, django_capture_on_commit_callbacks, caplog
+):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from payments.tasks import order_payments_release, releases_process_pending
+
+    order, payment = paid()
+    with (
+        mock.patch.object(order_payments_release, "delay", side_effect=OperationalError("down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        lifecycle.order_cancel(order=order)  # committed; the broker refuses the message
+
+    payment.refresh_from_db()
+    assert payment.status == "captured"
+    assert "order_payments_release not queued" in caplog.text
+    type(order).objects.filter(pk=order.pk).update(
+        cancelled_at=timezone.now() - timedelta(minutes=2)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert releases_process_pending() == 1
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_refunded) == ("refunded", Decimal("100.00"))
+    assert releases_process_pending() == 0  # nothing is due any more
+    assert len(provider.state.refunds) == 1
+
+
+def test_a_lost_return_refund_message_is_done_by_the_sweep(
+    provider, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from orders.models import Return
+    from payments.tasks import releases_process_pending, return_refund
+
+    channel = support.web_channel()
+    order, _ = paid(channel, quantity=2)
+    for each in Fulfilment.objects.filter(order=order):
+        fulfilment.fulfilment_pack(fulfilment=each)
+        fulfilment.fulfilment_ship(fulfilment=each, carrier="Yurtiçi", tracking_number="YK1")
+        fulfilment.fulfilment_deliver(fulfilment=each)
+    line = order.lines.get()
+    asked = returns.return_request(
+        order=order,
+        channel=channel,
+        lines=[{"order_line_id": line.pk, "quantity": 1, "reason": "size"}],
+    )
+    received = returns.return_receive(
+        return_request=asked,
+        location=support.f.StockLocationFactory(code="iade", accepts_returns=True),
+        conditions={ln.pk: "resellable" for ln in asked.lines.all()},
+    )
+    with (
+        mock.patch.object(return_refund, "delay", side_effect=OperationalError("down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        returns.return_refund(return_request=received)
+
+    assert not Refund.objects.filter(order=order).exists()
+    Return.objects.filter(pk=asked.pk).update(updated_at=timezone.now() - timedelta(minutes=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert releases_process_pending() == 1
+
+    made = Refund.objects.get(order=order)
+    assert (made.amount, made.status, made.return_request_id) == (
+        Decimal("100.00"),
+        "succeeded",
+        asked.pk,
+    )
+    assert releases_process_pending() == 0
+
+
+def test_beat_runs_the_release_sweep(settings):
+    from omni.celery import app
+
+    schedule = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["payments.tasks.releases_process_pending"] == 120.0
+    assert "payments.tasks.releases_process_pending" in app.tasks
