@@ -23,6 +23,7 @@ from accounts.models import User
 from inventory import services as inventory
 from omni.errors import InvalidTransition
 from omni.outbox import outbox_record
+from omni.tasks import enqueue_after_commit
 from orders import hooks
 from orders.models import Fulfilment, Notification, Order, OrderEvent
 from sales_channels.models import Channel
@@ -158,9 +159,8 @@ def notify(order: Order, kind: str, *, subject: str = "", context: dict | None =
         return
     from orders.tasks import notifications_send
 
-    # robust: the change is committed whatever happens to the message (a broker that is down);
-    # the beat (notifications_send_pending) sends what was not queued.
-    transaction.on_commit(lambda: notifications_send.delay([note.pk]), robust=True)
+    # The beat (notifications_send_pending) sends what a broker that is down did not queue.
+    enqueue_after_commit(notifications_send, [note.pk])
 
 
 def order_confirm(
