@@ -1,2 +1,3 @@
 """Writes of the orders app, one module per concept: carts, checkout (placing orders),
-lifecycle (the order state machine, events, notifications), fulfilment and returns."""
+lifecycle (the order state machine, events, notifications), fulfilment and returns (with
+return_rules, return_receipt and exchanges, all re-exported by returns)."""
