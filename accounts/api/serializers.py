@@ -12,7 +12,27 @@ class UserOutput(ModelSerializer):
         read_only_fields = fields
 
 
-class SignUpInput(Serializer):
+class DeviceInput(Serializer):
+    """The device a sign-in or sign-up gets its token for."""
+
+    device_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The app install's own id (made once per install): signing in again from it "
+            "replaces its earlier token. Without it, each sign-in is a device of its own."
+        ),
+    )
+    device_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="What the customer's device list shows, e.g. \"Ayşe's iPhone\".",
+    )
+
+
+class SignUpInput(DeviceInput):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -24,24 +44,9 @@ class SignUpInput(Serializer):
         allow_null=True,
         help_text="An anonymous cart (its Cart-Token) to merge into the new customer's cart.",
     )
-    device_id = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_blank=True,
-        help_text=(
-            "The app install's own id (made once per install): signing in again from it "
-            "replaces its earlier token. Without it, each sign-in is a device of its own."
-        ),
-    )
-    device_name = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        help_text="What the customer's device list shows, e.g. \"Ayşe's iPhone\".",
-    )
 
 
-class SignInInput(Serializer):
+class SignInInput(DeviceInput):
     email = serializers.EmailField()
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     cart_token = serializers.UUIDField(
@@ -51,21 +56,6 @@ class SignInInput(Serializer):
             "An anonymous cart (its Cart-Token) to merge into the customer's cart: the same "
             "item adds its quantities, capped by what can be had."
         ),
-    )
-    device_id = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_blank=True,
-        help_text=(
-            "The app install's own id (made once per install): signing in again from it "
-            "replaces its earlier token. Without it, each sign-in is a device of its own."
-        ),
-    )
-    device_name = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        help_text="What the customer's device list shows, e.g. \"Ayşe's iPhone\".",
     )
 
 

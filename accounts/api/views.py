@@ -14,8 +14,6 @@ from accounts.api.serializers import (
     UserOutput,
 )
 from accounts.models import DeviceToken
-from customers.services import customer_for_user
-from omni.errors import NotFound
 from orders.services import carts
 
 
@@ -32,24 +30,6 @@ def _issue(request, *, user, device: dict) -> dict:
     return AuthOutput(
         {"token": key, "user": user, "device": token}, context={"current": token.pk}
     ).data
-
-
-def _merge_anonymous_cart(*, user, cart_token) -> None:
-    """On sign-in (or sign-up) the visitor's anonymous cart joins the customer's one cart, on
-    the channel it was last used on. A token that names no active anonymous cart (merged,
-    ordered, someone's) is ignored: signing in does not fail for it."""
-    if not cart_token:
-        return
-    try:
-        anonymous = carts.cart_by_token(token=cart_token)
-    except NotFound:
-        return
-    channel = anonymous.last_channel
-    carts.cart_merge(
-        anonymous=anonymous,
-        customer=customer_for_user(user=user, channel=channel),
-        channel=channel,
-    )
 
 
 class SignUpApi(APIView):
@@ -71,7 +51,7 @@ class SignUpApi(APIView):
         device = _device_fields(values)
         user = services.user_create(**values)
         body = _issue(request, user=user, device=device)
-        _merge_anonymous_cart(user=user, cart_token=cart_token)
+        carts.cart_merge_on_sign_in(user=user, token=cart_token)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -90,7 +70,7 @@ class TokenApi(APIView):
         device = _device_fields(values)
         user = services.user_authenticate(request=request, **values)
         body = _issue(request, user=user, device=device)
-        _merge_anonymous_cart(user=user, cart_token=cart_token)
+        carts.cart_merge_on_sign_in(user=user, token=cart_token)
         return throttle.device_remember(Response(body), email=user.email)  # X-Omni-Device
 
 

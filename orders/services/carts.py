@@ -29,8 +29,10 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from catalog.models import AttributeValue, ProductVariant
 from customers.models import Customer
+from customers.services import customer_for_user
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory
 from omni.db import columns, converted, create, from_row, savepoint, select_one
@@ -479,6 +481,27 @@ def _touch(cart: Cart, channel: Channel) -> None:
 
 
 # --- merging on sign-in ---------------------------------------------------------------------
+
+
+def cart_merge_on_sign_in(
+    *, user: User, token: str | UUID | None, channel: Channel | None = None
+) -> None:
+    """On sign-in (or sign-up) the visitor's cart with this token joins the customer's one
+    cart, on `channel` (None: the channel the visitor's cart was last used on). A token that
+    names no active visitor cart (merged, ordered, someone's) is ignored: signing in does not
+    fail for it."""
+    if not token:
+        return
+    try:
+        anonymous = cart_by_token(token=token)
+    except NotFound:
+        return
+    channel = channel or anonymous.last_channel
+    cart_merge(
+        anonymous=anonymous,
+        customer=customer_for_user(user=user, channel=channel),
+        channel=channel,
+    )
 
 
 def cart_merge(*, anonymous: Cart, customer: Customer, channel: Channel) -> Cart:

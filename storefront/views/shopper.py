@@ -65,18 +65,8 @@ def _remember_count(request: HttpRequest, count: int) -> None:
 
 def _merge_guest_cart(request: HttpRequest, user) -> None:
     """Signing in (or up) brings the guest cart into the customer's one cart (orders' merge)."""
-    token = request.session.pop(CART_SESSION_KEY, None)
-    if not token:
-        return
-    try:
-        anonymous = carts.cart_by_token(token=token)
-    except NotFound:
-        return
-    channel = request.channel
-    carts.cart_merge(
-        anonymous=anonymous,
-        customer=customer_for_user(user=user, channel=channel),
-        channel=channel,
+    carts.cart_merge_on_sign_in(
+        user=user, token=request.session.pop(CART_SESSION_KEY, None), channel=request.channel
     )
 
 
