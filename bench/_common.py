@@ -1,4 +1,5 @@
-"""What every benchmark needs: its own PostgreSQL database, and percentiles."""
+"""What every benchmark needs: its own PostgreSQL database, percentiles, and a way to stop the
+processes it started."""
 
 from __future__ import annotations
 
@@ -29,3 +30,20 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def stop_process_groups(procs) -> None:
+    """Stop processes started with start_new_session=True, with their children: SIGTERM to each
+    group, then SIGKILL to any still running after 20 s."""
+    import os
+    import signal
+    import subprocess
+
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

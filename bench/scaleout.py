@@ -33,7 +33,6 @@ import http.client
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -44,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_database  # noqa: E402
+from bench._common import ensure_database, stop_process_groups  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/omni_bench_scaleout"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/11"
@@ -79,17 +78,6 @@ def _start_workers(count: int, concurrency: int, log: Path) -> list[subprocess.P
             )
         )
     return procs
-
-
-def _stop_group(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 # --- phase 1 and 2: checkouts over both servers, deliveries from both workers ----------------
@@ -472,7 +460,7 @@ def main() -> None:
             )
         finally:
             stop.set()
-            _stop_group(procs[2:])
+            stop_process_groups(procs[2:])
             for server in procs[:2]:
                 checkout._stop_server(server)
             Channel.objects.filter(code=SWITCHED_OFF).update(is_active=True)

@@ -24,7 +24,6 @@ import json
 import multiprocessing
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -35,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ensure_database, percentile  # noqa: E402
+from bench._common import ensure_database, percentile, stop_process_groups  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/omni_bench_sync"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
@@ -277,13 +276,7 @@ def main() -> None:
             time.sleep(0.2)
         drained = time.time()
         stop.set()
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_process_groups(procs)
 
     # Latency: each committed version arrives with the first delivery of a version >= it.
     by_key: dict[tuple[int, int], list[tuple[float, int]]] = defaultdict(list)
