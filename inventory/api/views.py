@@ -7,16 +7,16 @@ from collections.abc import Callable, Iterable
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from catalog.models import ProductVariant
 from inventory import selectors, services
-from inventory.api import serializers as s
+from inventory.api import serializers
 from inventory.models import Stock, StockLocation, StockMovement, Transfer
 from omni.api.channel import CHANNEL_PARAMETER, request_channel
 from omni.api.permissions import require_perms
@@ -24,7 +24,7 @@ from omni.api.permissions import require_perms
 TAGS = ["inventory"]
 
 
-def _valid(serializer_class: type[serializers.Serializer], data) -> dict:
+def _valid(serializer_class: type[Serializer], data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -56,15 +56,15 @@ class AvailabilityApi(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[CHANNEL_PARAMETER, s.SkusQuery],
-        responses=s.AvailabilityOutput(many=True),
+        parameters=[CHANNEL_PARAMETER, serializers.SkusQuery],
+        responses=serializers.AvailabilityOutput(many=True),
     )
     def get(self, request):
         channel = request_channel(request)
-        skus = _valid(s.SkusQuery, request.query_params)["sku"]
+        skus = _valid(serializers.SkusQuery, request.query_params)["sku"]
         available = selectors.availability_for_channel(channel=channel, variant_ids=skus.values())
         data = [{"sku": sku, "available": available[vid]} for sku, vid in skus.items()]
-        return Response(s.AvailabilityOutput(data, many=True).data)
+        return Response(serializers.AvailabilityOutput(data, many=True).data)
 
 
 class StoreAvailabilityApi(APIView):
@@ -74,14 +74,18 @@ class StoreAvailabilityApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        tags=TAGS, parameters=[s.StoresQuery], responses=s.StoreAvailabilityOutput(many=True)
+        tags=TAGS,
+        parameters=[serializers.StoresQuery],
+        responses=serializers.StoreAvailabilityOutput(many=True),
     )
     def get(self, request):
-        query = _valid(s.StoresQuery, request.query_params)
+        query = _valid(serializers.StoresQuery, request.query_params)
         skus = query["sku"]
         stores = selectors.availability_by_store(variant_ids=skus.values(), origin=query["origin"])
         context = {"skus": {vid: sku for sku, vid in skus.items()}}
-        return Response(s.StoreAvailabilityOutput(stores, many=True, context=context).data)
+        return Response(
+            serializers.StoreAvailabilityOutput(stores, many=True, context=context).data
+        )
 
 
 # --- merchant: routing and stock ------------------------------------------------------------
@@ -93,9 +97,11 @@ class RoutePreviewApi(APIView):
 
     permission_classes = [require_perms("inventory.view_stock")]
 
-    @extend_schema(tags=TAGS, request=s.RoutePreviewInput, responses=s.PlanOutput)
+    @extend_schema(
+        tags=TAGS, request=serializers.RoutePreviewInput, responses=serializers.PlanOutput
+    )
     def post(self, request):
-        data = _valid(s.RoutePreviewInput, request.data)
+        data = _valid(serializers.RoutePreviewInput, request.data)
         lines = data["lines"]
         plan = selectors.fulfilment_plan(
             channel=data["channel"],
@@ -103,19 +109,19 @@ class RoutePreviewApi(APIView):
             destination=data["origin"],
             pickup_location=data.get("pickup_location"),
         )
-        return Response(s.PlanOutput(s.plan_data(plan, lines.skus)).data)
+        return Response(serializers.PlanOutput(serializers.plan_data(plan, lines.skus)).data)
 
 
 class StockListApi(ListAPIView):
     """Stock rows by variant and location, filtered by SKU and location code."""
 
     permission_classes = [require_perms("inventory.view_stock")]
-    serializer_class = s.StockOutput
+    serializer_class = serializers.StockOutput
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Stock.objects.none()
-        query = _valid(s.StockQuery, self.request.query_params)
+        query = _valid(serializers.StockQuery, self.request.query_params)
         variant = query.get("sku")
         location = query.get("location")
         return selectors.stock_list(
@@ -123,7 +129,7 @@ class StockListApi(ListAPIView):
             location_id=location.pk if location else None,
         )
 
-    @extend_schema(tags=TAGS, parameters=[s.StockQuery])
+    @extend_schema(tags=TAGS, parameters=[serializers.StockQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -133,9 +139,11 @@ class StockReceiveApi(APIView):
 
     permission_classes = [require_perms("inventory.change_stock")]
 
-    @extend_schema(tags=TAGS, request=s.ReceiveInput, responses=s.StockOutput(many=True))
+    @extend_schema(
+        tags=TAGS, request=serializers.ReceiveInput, responses=serializers.StockOutput(many=True)
+    )
     def post(self, request):
-        data = _valid(s.ReceiveInput, request.data)
+        data = _valid(serializers.ReceiveInput, request.data)
         location, lines = data["location"], data["lines"]
         services.stock_receive_many(
             location=location,
@@ -143,7 +151,9 @@ class StockReceiveApi(APIView):
             reference=data.get("reference", ""),
             actor=request.user,
         )
-        return Response(s.StockOutput(_stock_rows(location, lines.quantities), many=True).data)
+        return Response(
+            serializers.StockOutput(_stock_rows(location, lines.quantities), many=True).data
+        )
 
 
 class StockAdjustApi(APIView):
@@ -151,9 +161,9 @@ class StockAdjustApi(APIView):
 
     permission_classes = [require_perms("inventory.change_stock")]
 
-    @extend_schema(tags=TAGS, request=s.AdjustInput, responses=s.StockOutput)
+    @extend_schema(tags=TAGS, request=serializers.AdjustInput, responses=serializers.StockOutput)
     def post(self, request):
-        data = _valid(s.AdjustInput, request.data)
+        data = _valid(serializers.AdjustInput, request.data)
         services.stock_adjust(
             variant=data["sku"],
             location=data["location"],
@@ -161,7 +171,7 @@ class StockAdjustApi(APIView):
             reason=data["reason"],
             actor=request.user,
         )
-        return Response(s.StockOutput(_stock_row(data["location"], data["sku"])).data)
+        return Response(serializers.StockOutput(_stock_row(data["location"], data["sku"])).data)
 
 
 class StockCountApi(APIView):
@@ -169,16 +179,16 @@ class StockCountApi(APIView):
 
     permission_classes = [require_perms("inventory.change_stock")]
 
-    @extend_schema(tags=TAGS, request=s.CountInput, responses=s.StockOutput)
+    @extend_schema(tags=TAGS, request=serializers.CountInput, responses=serializers.StockOutput)
     def post(self, request):
-        data = _valid(s.CountInput, request.data)
+        data = _valid(serializers.CountInput, request.data)
         services.stock_count(
             variant=data["sku"],
             location=data["location"],
             counted=data["counted"],
             actor=request.user,
         )
-        return Response(s.StockOutput(_stock_row(data["location"], data["sku"])).data)
+        return Response(serializers.StockOutput(_stock_row(data["location"], data["sku"])).data)
 
 
 class ExternalMovementApi(APIView):
@@ -189,11 +199,11 @@ class ExternalMovementApi(APIView):
 
     @extend_schema(
         tags=TAGS,
-        request=s.ExternalMovementInput,
-        responses={201: s.MovementOutput, 200: s.MovementOutput},
+        request=serializers.ExternalMovementInput,
+        responses={201: serializers.MovementOutput, 200: serializers.MovementOutput},
     )
     def post(self, request):
-        data = _valid(s.ExternalMovementInput, request.data)
+        data = _valid(serializers.ExternalMovementInput, request.data)
         movement, created = services.external_movement_record(
             variant=data["sku"],
             location=data["location"],
@@ -207,7 +217,7 @@ class ExternalMovementApi(APIView):
             "stock__variant", "stock__location", "channel"
         ).get(pk=movement.pk)
         return Response(
-            s.MovementOutput(movement).data,
+            serializers.MovementOutput(movement).data,
             status=http.HTTP_201_CREATED if created else http.HTTP_200_OK,
         )
 
@@ -219,7 +229,7 @@ class TransferListApi(ListAPIView):
     """Transfers between locations, newest first. POST requests one: its units are held at
     the source from then on."""
 
-    serializer_class = s.TransferOutput
+    serializer_class = serializers.TransferOutput
 
     def get_permissions(self):
         perm = (
@@ -230,19 +240,21 @@ class TransferListApi(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Transfer.objects.none()
-        query = _valid(s.TransferQuery, self.request.query_params)
+        query = _valid(serializers.TransferQuery, self.request.query_params)
         location = query.get("location")
         return selectors.transfer_list(
             status=query.get("status"), location_id=location.pk if location else None
         )
 
-    @extend_schema(tags=TAGS, parameters=[s.TransferQuery])
+    @extend_schema(tags=TAGS, parameters=[serializers.TransferQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(tags=TAGS, request=s.TransferInput, responses={201: s.TransferOutput})
+    @extend_schema(
+        tags=TAGS, request=serializers.TransferInput, responses={201: serializers.TransferOutput}
+    )
     def post(self, request):
-        data = _valid(s.TransferInput, request.data)
+        data = _valid(serializers.TransferInput, request.data)
         transfer = services.transfer_request(
             source=data["source"],
             destination=data["destination"],
@@ -252,18 +264,18 @@ class TransferListApi(ListAPIView):
             actor=request.user,
         )
         transfer = selectors.transfer_list().get(pk=transfer.pk)
-        return Response(s.TransferOutput(transfer).data, status=http.HTTP_201_CREATED)
+        return Response(serializers.TransferOutput(transfer).data, status=http.HTTP_201_CREATED)
 
 
 class _TransferTransitionApi(APIView):
     permission_classes = [require_perms("inventory.change_transfer")]
     apply: Callable[..., Transfer]
 
-    @extend_schema(tags=TAGS, request=None, responses=s.TransferOutput)
+    @extend_schema(tags=TAGS, request=None, responses=serializers.TransferOutput)
     def post(self, request, pk: int):
         transfer = get_object_or_404(Transfer, pk=pk)
         self.apply(transfer=transfer, actor=request.user)
-        return Response(s.TransferOutput(selectors.transfer_list().get(pk=pk)).data)
+        return Response(serializers.TransferOutput(selectors.transfer_list().get(pk=pk)).data)
 
 
 class TransferShipApi(_TransferTransitionApi):

@@ -26,7 +26,7 @@ from customers.services import customer_for_guest, customer_for_user
 from omni.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 from omni.errors import NotFound, ValidationError
 from orders import selectors
-from orders.api import serializers as s
+from orders.api import serializers
 from orders.models import Cart, Order, SavedItem
 from orders.services import carts, checkout, lifecycle
 from sales_channels.models import Channel
@@ -147,7 +147,7 @@ class ShopperApi(APIView):
         summary = selectors.cart_summary(
             cart=cart, channel=self.get_channel(), customer=self.get_customer()
         )
-        return Response(s.CartOutput(summary).data, status=code)
+        return Response(serializers.CartOutput(summary).data, status=code)
 
 
 class ActsForCustomers(BasePermission):
@@ -186,7 +186,7 @@ class CartApi(ShopperApi):
     """The cart: GET the signed-in customer's (created on first need) or the one the
     Cart-Token names; POST starts an anonymous visitor's cart and returns its token."""
 
-    @extend_schema(tags=["cart"], parameters=SHOPPER, responses=s.CartOutput)
+    @extend_schema(tags=["cart"], parameters=SHOPPER, responses=serializers.CartOutput)
     def get(self, request, **kwargs):
         return self.cart_response(self.get_cart())
 
@@ -194,7 +194,7 @@ class CartApi(ShopperApi):
         tags=["cart"],
         parameters=[CHANNEL_PARAMETER],
         request=None,
-        responses={201: s.CartOutput, 200: s.CartOutput},
+        responses={201: serializers.CartOutput, 200: serializers.CartOutput},
         description="201 with a new anonymous cart; a signed-in customer gets their cart (200).",
     )
     def post(self, request, **kwargs):
@@ -208,12 +208,12 @@ class CartLineListApi(ShopperApi):
     @extend_schema(
         tags=["cart"],
         parameters=SHOPPER,
-        request=s.CartLineAddInput,
-        responses={201: s.CartOutput},
+        request=serializers.CartLineAddInput,
+        responses={201: serializers.CartOutput},
         description="Add an item (or more of one already in the cart) at its price now.",
     )
     def post(self, request, **kwargs):
-        data = s.CartLineAddInput(data=request.data)
+        data = serializers.CartLineAddInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             line = carts.cart_add(
@@ -229,10 +229,13 @@ class CartLineListApi(ShopperApi):
 
 class CartLineDetailApi(ShopperApi):
     @extend_schema(
-        tags=["cart"], parameters=SHOPPER, request=s.CartLineUpdateInput, responses=s.CartOutput
+        tags=["cart"],
+        parameters=SHOPPER,
+        request=serializers.CartLineUpdateInput,
+        responses=serializers.CartOutput,
     )
     def patch(self, request, line_id: int, **kwargs):
-        data = s.CartLineUpdateInput(data=request.data)
+        data = serializers.CartLineUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         cart = self.cart_if_any()
         carts.cart_set_quantity(
@@ -243,7 +246,9 @@ class CartLineDetailApi(ShopperApi):
         )
         return self.cart_response(cart)
 
-    @extend_schema(tags=["cart"], parameters=SHOPPER, request=None, responses={200: s.CartOutput})
+    @extend_schema(
+        tags=["cart"], parameters=SHOPPER, request=None, responses={200: serializers.CartOutput}
+    )
     def delete(self, request, line_id: int, **kwargs):
         cart = self.cart_if_any()
         carts.cart_remove(cart=cart, channel=self.get_channel(), line_id=line_id)
@@ -255,7 +260,7 @@ class CartRefreshApi(ShopperApi):
         tags=["cart"],
         parameters=SHOPPER,
         request=None,
-        responses=s.CartChangesOutput,
+        responses=serializers.CartChangesOutput,
         description=(
             "Apply what changed since the lines were added: prices become the channel's, "
             "quantities are cut to what can be had, lines that cannot be had leave the cart "
@@ -268,7 +273,7 @@ class CartRefreshApi(ShopperApi):
         summary = selectors.cart_summary(
             cart=cart, channel=self.get_channel(), customer=self.get_customer()
         )
-        return Response(s.CartChangesOutput({"changes": changes, "cart": summary}).data)
+        return Response(serializers.CartChangesOutput({"changes": changes, "cart": summary}).data)
 
 
 class CartReserveApi(ShopperApi):
@@ -276,7 +281,7 @@ class CartReserveApi(ShopperApi):
         tags=["cart"],
         parameters=SHOPPER,
         request=None,
-        responses=s.CartOutput,
+        responses=serializers.CartOutput,
         description=(
             "Hold the cart's stock for the channel's checkout time (none on a channel that "
             "holds nothing); again to follow the cart and restart the clock. A 409 "
@@ -297,7 +302,7 @@ class SavedItemListApi(ShopperApi, ListAPIView):
     """The customer's saved items (shared by every channel), with the channel's price now."""
 
     permission_classes = [IsAuthenticated]
-    serializer_class = s.SavedItemOutput
+    serializer_class = serializers.SavedItemOutput
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
@@ -311,11 +316,11 @@ class SavedItemListApi(ShopperApi, ListAPIView):
     @extend_schema(
         tags=["saved items"],
         parameters=[CHANNEL_PARAMETER],
-        request=s.SavedItemInput,
-        responses={201: s.SavedItemOutput},
+        request=serializers.SavedItemInput,
+        responses={201: serializers.SavedItemOutput},
     )
     def post(self, request):
-        data = s.SavedItemInput(data=request.data)
+        data = serializers.SavedItemInput(data=request.data)
         data.is_valid(raise_exception=True)
         customer = self.get_customer()
         variant_id = selectors.variant_id_for_sku(data.validated_data["sku"])
@@ -324,7 +329,7 @@ class SavedItemListApi(ShopperApi, ListAPIView):
         except ValidationError as error:
             raise _sku_errors(error) from None
         item = self.get_queryset().get(variant_id=variant_id)
-        return Response(s.SavedItemOutput(item).data, status=status.HTTP_201_CREATED)
+        return Response(serializers.SavedItemOutput(item).data, status=status.HTTP_201_CREATED)
 
 
 class SavedItemDetailApi(ShopperApi):
@@ -344,7 +349,7 @@ class SavedItemMoveApi(ShopperApi):
         tags=["saved items"],
         parameters=[CHANNEL_PARAMETER],
         request=None,
-        responses=s.CartOutput,
+        responses=serializers.CartOutput,
         description="Move a saved item into the cart (one unit) and show the cart.",
     )
     def post(self, request, sku: str):
@@ -372,15 +377,15 @@ def _saved_variant_id(sku: str) -> int:
 class DeliveryOptionsApi(ShopperApi):
     @extend_schema(
         tags=["checkout"],
-        parameters=[*SHOPPER, s.DeliveryOptionsQuery],
-        responses=s.DeliveryOptionsOutput,
+        parameters=[*SHOPPER, serializers.DeliveryOptionsQuery],
+        responses=serializers.DeliveryOptionsOutput,
         description=(
             "Home delivery and ship-from-store methods with their price for this cart, and the "
             "stores where it can be collected, nearest to `city` first, with when it is ready."
         ),
     )
     def get(self, request, **kwargs):
-        query = s.DeliveryOptionsQuery(data=request.query_params)
+        query = serializers.DeliveryOptionsQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         channel = self.get_channel()
         options = checkout.delivery_options(
@@ -389,22 +394,22 @@ class DeliveryOptionsApi(ShopperApi):
             country=query.validated_data["country"],
             city=query.validated_data["city"],
         )
-        return Response(s.DeliveryOptionsOutput(options).data)
+        return Response(serializers.DeliveryOptionsOutput(options).data)
 
 
 class CheckoutQuoteApi(ShopperApi):
     @extend_schema(
         tags=["checkout"],
         parameters=SHOPPER,
-        request=s.QuoteInput,
-        responses=s.QuoteOutput,
+        request=serializers.QuoteInput,
+        responses=serializers.QuoteOutput,
         description=(
             "Price the cart for a delivery: lines, discounts, shipping, VAT by rate and the "
             "total, and what changed since the lines were added. Changes nothing."
         ),
     )
     def post(self, request, **kwargs):
-        data = s.QuoteInput(data=request.data)
+        data = serializers.QuoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         values, channel = data.validated_data, self.get_channel()
         cart = self.get_cart()
@@ -420,7 +425,7 @@ class CheckoutQuoteApi(ShopperApi):
             cart=cart, channel=channel, delivery=delivery, customer=self.get_customer()
         )
         return Response(
-            s.QuoteOutput(
+            serializers.QuoteOutput(
                 {
                     "checkout": prepared,
                     "quote": prepared.quote,
@@ -438,8 +443,8 @@ def _order_answer(placed: Order | checkout.PlacedOrder) -> dict:
     """The body of the 201 for an order just placed (with the rows written, as order_place
     gives it), or for an order read again; stored with its Idempotency-Key."""
     if isinstance(placed, checkout.PlacedOrder):
-        return s.OrderOutput(placed.order, context={"placed": placed}).data
-    return s.OrderOutput(selectors.order_get(pk=placed.pk)).data
+        return serializers.OrderOutput(placed.order, context={"placed": placed}).data
+    return serializers.OrderOutput(selectors.order_get(pk=placed.pk)).data
 
 
 def _answer_response(answer: checkout.Answer) -> Response:
@@ -452,7 +457,7 @@ class OrderListApi(ShopperApi, ListAPIView):
     """GET: the signed-in customer's orders from every channel, newest first. POST: place the
     order for the cart (a guest's by Cart-Token, with an e-mail address or phone)."""
 
-    serializer_class = s.OrderListOutput
+    serializer_class = serializers.OrderListOutput
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -471,8 +476,8 @@ class OrderListApi(ShopperApi, ListAPIView):
     @extend_schema(
         tags=["orders"],
         parameters=[*SHOPPER, IDEMPOTENCY_PARAMETER],
-        request=s.PlaceOrderInput,
-        responses={201: s.OrderOutput},
+        request=serializers.PlaceOrderInput,
+        responses={201: serializers.OrderOutput},
         description=(
             "Place the order: prices and stock are checked again (409 cart_changed or "
             "insufficient_stock: nothing is placed) and the stock is allocated with it."
@@ -480,7 +485,7 @@ class OrderListApi(ShopperApi, ListAPIView):
     )
     def post(self, request):
         channel = self.get_channel()
-        data = s.PlaceOrderInput(
+        data = serializers.PlaceOrderInput(
             data=request.data, context={"guest": not request.user.is_authenticated}
         )
         data.is_valid(raise_exception=True)
@@ -532,11 +537,13 @@ def _delivery(channel: Channel, values: dict) -> checkout.Delivery:
 class OrderDetailApi(ShopperApi):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["orders"], responses=s.OrderOutput)
+    @extend_schema(tags=["orders"], responses=serializers.OrderOutput)
     def get(self, request, number: str):
         customer = self.get_customer()
         return Response(
-            s.OrderOutput(selectors.order_get_for_customer(customer=customer, number=number)).data
+            serializers.OrderOutput(
+                selectors.order_get_for_customer(customer=customer, number=number)
+            ).data
         )
 
 
@@ -545,12 +552,12 @@ class OrderCancelApi(ShopperApi):
 
     @extend_schema(
         tags=["orders"],
-        request=s.CancelInput,
-        responses=s.OrderOutput,
+        request=serializers.CancelInput,
+        responses=serializers.OrderOutput,
         description="Cancel while the order is awaiting payment or confirmed (409 after).",
     )
     def post(self, request, number: str):
-        data = s.CancelInput(data=request.data)
+        data = serializers.CancelInput(data=request.data)
         data.is_valid(raise_exception=True)
         customer = self.get_customer()
         order = selectors.order_get_for_customer(customer=customer, number=number)
@@ -561,7 +568,7 @@ class OrderCancelApi(ShopperApi):
             reason=data.validated_data["reason"],
             only_from=(Order.Status.PENDING, Order.Status.CONFIRMED),
         )
-        return Response(s.OrderOutput(selectors.order_get(pk=order.pk)).data)
+        return Response(serializers.OrderOutput(selectors.order_get(pk=order.pk)).data)
 
 
 def _optional_channel(request) -> Channel | None:
@@ -576,16 +583,16 @@ class StaffCustomerSearchApi(ListAPIView):
     """Find a customer by e-mail, phone or name (at least two characters)."""
 
     permission_classes = [ActsForCustomers]
-    serializer_class = s.CustomerOutput
+    serializer_class = serializers.CustomerOutput
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Customer.objects.none()
-        query = s.CustomerSearchQuery(data=self.request.query_params)
+        query = serializers.CustomerSearchQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         return selectors.customer_search(q=query.validated_data["q"])
 
-    @extend_schema(tags=["staff"], parameters=[s.CustomerSearchQuery])
+    @extend_schema(tags=["staff"], parameters=[serializers.CustomerSearchQuery])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -593,10 +600,10 @@ class StaffCustomerSearchApi(ListAPIView):
 class StaffCustomerDetailApi(APIView):
     permission_classes = [ActsForCustomers]
 
-    @extend_schema(tags=["staff"], responses=s.CustomerProfileOutput)
+    @extend_schema(tags=["staff"], responses=serializers.CustomerProfileOutput)
     def get(self, request, customer_id: int):
         profile = selectors.customer_profile(pk=customer_id)
-        return Response(s.CustomerProfileOutput(profile).data)
+        return Response(serializers.CustomerProfileOutput(profile).data)
 
 
 def _staff(view: type[ShopperApi], methods: list[str]) -> type[ShopperApi]:
@@ -627,12 +634,12 @@ class StaffOrderCreateApi(StaffMixin, ShopperApi):
     @extend_schema(
         tags=["staff"],
         parameters=[*STAFF, IDEMPOTENCY_PARAMETER],
-        request=s.StaffPlaceOrderInput,
-        responses={201: s.OrderOutput},
+        request=serializers.StaffPlaceOrderInput,
+        responses={201: serializers.OrderOutput},
     )
     def post(self, request, customer_id: int):
         channel, customer = self.get_channel(), self.get_customer()
-        data = s.StaffPlaceOrderInput(data=request.data)
+        data = serializers.StaffPlaceOrderInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         store = getattr(channel, "store_location", None)

@@ -24,7 +24,7 @@ from omni.errors import NotFound, ValidationError
 from orders.models import Order
 from orders.selectors import staff_channel_get
 from payments import selectors, services
-from payments.api import serializers as s
+from payments.api import serializers
 from payments.gateways.base import Card
 from payments.models import Payment, Refund
 
@@ -102,16 +102,16 @@ class OrderPaymentsApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAGS, responses=s.OrderPaymentsOutput)
+    @extend_schema(tags=TAGS, responses=serializers.OrderPaymentsOutput)
     def get(self, request, number: str):
         order = _customer_order(request, number)
-        return Response(s.OrderPaymentsOutput(_order_payments(order)).data)
+        return Response(serializers.OrderPaymentsOutput(_order_payments(order)).data)
 
     @extend_schema(
         tags=TAGS,
         parameters=[CHANNEL_PARAMETER],
-        request=s.PaymentStartInput,
-        responses={201: s.PaymentStartOutput},
+        request=serializers.PaymentStartInput,
+        responses={201: serializers.PaymentStartOutput},
         description=(
             "Pay (part of) what is due with a gateway the channel offers (`test`, or "
             "`store_credit` on any channel). The answer's `status`: `captured` or `authorised` "
@@ -123,7 +123,7 @@ class OrderPaymentsApi(APIView):
     )
     def post(self, request, number: str):
         order = _customer_order(request, number)
-        data = _valid(s.PaymentStartInput, request.data)
+        data = _valid(serializers.PaymentStartInput, request.data)
         _require_currency(order, data)
         channel = (
             request_channel(request)
@@ -142,16 +142,18 @@ class OrderPaymentsApi(APIView):
             actor=request.user,
             channel=channel,
         )
-        out = s.PaymentStartOutput(_shown(payment), context={"result": result})
+        out = serializers.PaymentStartOutput(_shown(payment), context={"result": result})
         return Response(out.data, status=http.HTTP_201_CREATED)
 
 
 class PaymentDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=TAGS, responses=s.PaymentOutput, description="A payment's status.")
+    @extend_schema(
+        tags=TAGS, responses=serializers.PaymentOutput, description="A payment's status."
+    )
     def get(self, request, reference: str):
-        return Response(s.PaymentOutput(_customer_payment(request, reference)).data)
+        return Response(serializers.PaymentOutput(_customer_payment(request, reference)).data)
 
 
 class PaymentCompleteApi(APIView):
@@ -159,8 +161,8 @@ class PaymentCompleteApi(APIView):
 
     @extend_schema(
         tags=TAGS,
-        request=s.PaymentCompleteInput,
-        responses=s.PaymentOutput,
+        request=serializers.PaymentCompleteInput,
+        responses=serializers.PaymentOutput,
         description=(
             "After 3-D Secure: finish the payment. `params` are what the provider put in the "
             "return URL; the result is asked of the provider itself."
@@ -168,9 +170,9 @@ class PaymentCompleteApi(APIView):
     )
     def post(self, request, reference: str):
         payment = _customer_payment(request, reference)
-        data = _valid(s.PaymentCompleteInput, request.data)
+        data = _valid(serializers.PaymentCompleteInput, request.data)
         payment = services.payment_complete(payment=payment, params=data.get("params") or {})
-        return Response(s.PaymentOutput(_shown(payment)).data)
+        return Response(serializers.PaymentOutput(_shown(payment)).data)
 
 
 # --- staff ----------------------------------------------------------------------------------
@@ -209,16 +211,16 @@ def _staff_order(request: Request, number: str, perm: str) -> Order:
 class StaffOrderPaymentsApi(APIView):
     permission_classes = [_staff_permission(PERM_RECORD)]
 
-    @extend_schema(tags=STAFF_TAGS, responses=s.OrderPaymentsOutput)
+    @extend_schema(tags=STAFF_TAGS, responses=serializers.OrderPaymentsOutput)
     def get(self, request, number: str):
         order = _staff_order(request, number, PERM_RECORD)
-        return Response(s.OrderPaymentsOutput(_order_payments(order)).data)
+        return Response(serializers.OrderPaymentsOutput(_order_payments(order)).data)
 
     @extend_schema(
         tags=STAFF_TAGS,
         parameters=[CHANNEL_PARAMETER],
-        request=s.OfflinePaymentInput,
-        responses={201: s.PaymentOutput, 200: s.PaymentOutput},
+        request=serializers.OfflinePaymentInput,
+        responses={201: serializers.PaymentOutput, 200: serializers.PaymentOutput},
         description=(
             "Record cash or a card-terminal payment taken at the counter, on the staff member's "
             "store (`?channel=` when they work at several). The same terminal `reference` again "
@@ -227,7 +229,7 @@ class StaffOrderPaymentsApi(APIView):
     )
     def post(self, request, number: str):
         order = _staff_order(request, number, PERM_RECORD)
-        data = _valid(s.OfflinePaymentInput, request.data)
+        data = _valid(serializers.OfflinePaymentInput, request.data)
         _require_currency(order, data)
         code = request.query_params.get("channel") or request.headers.get(CHANNEL_HEADER)
         channel = staff_channel_get(user=request.user, code=code)
@@ -242,7 +244,7 @@ class StaffOrderPaymentsApi(APIView):
         )
         created = Payment.objects.filter(order=order).count() > before
         return Response(
-            s.PaymentOutput(_shown(payment)).data,
+            serializers.PaymentOutput(_shown(payment)).data,
             status=http.HTTP_201_CREATED if created else http.HTTP_200_OK,
         )
 
@@ -253,8 +255,8 @@ class StaffRefundApi(APIView):
     @extend_schema(
         tags=STAFF_TAGS,
         parameters=[IDEMPOTENCY_PARAMETER],
-        request=s.RefundInput,
-        responses={201: s.RefundOutput},
+        request=serializers.RefundInput,
+        responses={201: serializers.RefundOutput},
         description=(
             "Refund part or all of what was captured, to the original payments or as store "
             "credit (`to`). Idempotent by key: a retry returns the first refund."
@@ -262,7 +264,7 @@ class StaffRefundApi(APIView):
     )
     def post(self, request, number: str):
         order = _staff_order(request, number, PERM_REFUND)
-        data = _valid(s.RefundInput, request.data)
+        data = _valid(serializers.RefundInput, request.data)
         _require_currency(order, data)
         key = data.get("idempotency_key") or request.headers.get("Idempotency-Key", "")
         if not key:
@@ -280,7 +282,7 @@ class StaffRefundApi(APIView):
             actor=request.user,
         )
         refund = Refund.objects.select_related("order").get(pk=refund.pk)
-        return Response(s.RefundOutput(refund).data, status=http.HTTP_201_CREATED)
+        return Response(serializers.RefundOutput(refund).data, status=http.HTTP_201_CREATED)
 
 
 class StaffStoreCreditApi(APIView):
@@ -288,7 +290,7 @@ class StaffStoreCreditApi(APIView):
 
     @extend_schema(
         tags=STAFF_TAGS,
-        responses=s.StoreCreditOutput,
+        responses=serializers.StoreCreditOutput,
         description="A customer's store-credit balance and latest entries.",
     )
     def get(self, request, customer_id: int):
@@ -297,7 +299,7 @@ class StaffStoreCreditApi(APIView):
             raise NotFound(_("Customer not found."), code="customer_not_found")
         balance, currency = selectors.store_credit_balance(customer=customer)
         return Response(
-            s.StoreCreditOutput(
+            serializers.StoreCreditOutput(
                 {
                     "customer": customer.pk,
                     "balance": balance,
