@@ -139,7 +139,8 @@ def outbox_relay_batch(*, limit: int = RELAY_BATCH) -> RelayResult:
     transaction. Rows another relay holds are skipped (SKIP LOCKED), so several can run.
 
     Payloads pass through as the database's JSON text: the relay folds on topic, key and
-    version only, and decoding each payload to encode it again was most of its cost."""
+    version only, and decoding each payload to encode it again was most of its cost
+    (bench/sync.py)."""
     result = RelayResult()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_unpublished_sql(connection.vendor), [limit])
