@@ -17,6 +17,7 @@ from inventory.models import (
 )
 from inventory.selectors import availability_for_channel
 from omni.outbox import outbox_record_many
+from omni.tasks import enqueue_after_commit
 from sales_channels.models import Channel
 
 # --- the channels' stock configuration changed ----------------------------------------------
@@ -39,9 +40,9 @@ def channel_availability_refresh(
 
     # Once every process has the new configuration (each keeps it that long): a stock change
     # told with the old one in the meantime is then superseded by a newer version.
-    wait = settings.OMNI_STOCK_CONFIG_SECONDS
-    transaction.on_commit(
-        lambda: availability_refresh_run.apply_async((refresh.pk,), countdown=wait), robust=True
+    # A refresh whose message is lost is finished by the beat (availability_refresh_pending).
+    enqueue_after_commit(
+        availability_refresh_run, refresh.pk, countdown=settings.OMNI_STOCK_CONFIG_SECONDS
     )
     return refresh
 

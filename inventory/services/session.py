@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from inventory.models import (
 from omni.db import WriteBatch
 from omni.errors import InsufficientStock, ValidationError
 from omni.outbox import outbox_record_many
+from omni.tasks import enqueue_after_commit
 from sales_channels.models import Channel
 
 Kind = StockMovement.Kind
@@ -315,8 +316,8 @@ class _Session:
             LowStockAlert.objects.bulk_create(raised)
             from inventory.tasks import low_stock_notify
 
-            ids = [a.pk for a in raised]
-            transaction.on_commit(lambda: low_stock_notify.delay(ids))
+            # The beat (low_stock_notify_pending) e-mails what a broker that is down did not queue.
+            enqueue_after_commit(low_stock_notify, [a.pk for a in raised])
         if recovered:
             LowStockAlert.objects.filter(stock_id__in=recovered, resolved_at__isnull=True).update(
                 resolved_at=self.now

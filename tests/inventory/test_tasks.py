@@ -39,6 +39,36 @@ def test_a_low_stock_alert_reaches_merchants_through_a_real_worker(celery_worker
 
 
 @pytest.mark.django_db
+def test_a_lost_low_stock_message_is_sent_by_the_sweep(django_capture_on_commit_callbacks, caplog):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    web = f.ChannelFactory(code="web")
+    dc = f.StockLocationFactory(code="dc")
+    f.sells_from(web, dc)
+    variant = f.product(channels=[web]).variants.get()
+    f.UserFactory(is_superuser=True, is_staff=True, email="depo@example.com")
+    services.stock_receive(variant=variant, location=dc, quantity=5)
+    Stock.objects.update(reorder_point=2)
+    mail.outbox = []
+    with (
+        mock.patch.object(tasks.low_stock_notify, "delay", side_effect=OperationalError("down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.stock_allocate(  # committed; the broker refuses the message
+            channel=web, reference="order:1", lines=[services.LineRequest(variant.pk, 3)]
+        )
+    assert "low_stock_notify not queued" in caplog.text
+    assert mail.outbox == []
+
+    assert tasks.low_stock_notify_pending() == 1
+
+    assert [m.to for m in mail.outbox] == [["depo@example.com"]]
+    assert tasks.low_stock_notify_pending() == 0
+
+
+@pytest.mark.django_db
 def test_the_expiry_task_frees_stock_and_tells_the_channels():
     web = f.ChannelFactory(code="web")
     dc = f.StockLocationFactory(code="dc")
