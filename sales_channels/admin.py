@@ -2,7 +2,6 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -46,9 +45,7 @@ class ChannelAdmin(admin.ModelAdmin):
     def _resync_after_commit(self, request, channel: Channel) -> None:
         """A task records the state (a large catalogue takes minutes, longer than a request
         may); the sync status page shows it flowing out."""
-        from sales_channels.tasks import channel_resync
-
-        transaction.on_commit(lambda pk=channel.pk: channel_resync.delay(pk), robust=True)
+        services.channel_resync_request(channel=channel)
         self.message_user(
             request,
             _("%(channel)s: its current state will be sent to its endpoints shortly.")

@@ -61,6 +61,11 @@ class Channel(TimeStampedModel):
         default=7,
         help_text=_("A click-and-collect order not collected within this is cancelled."),
     )
+    # A resync asked for and not yet finished (services.channel_resync_request): the beat
+    # queues it again if its message was lost (tasks.channel_resyncs_pending).
+    resync_requested_at = models.DateTimeField(
+        _("resync requested"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["kind", "name"]

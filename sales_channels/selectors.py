@@ -42,6 +42,13 @@ def channel_get_active(code: str | None, *, field: str = "channel") -> Channel:
     return copy.copy(channel)
 
 
+def channel_resyncs_due(*, before: datetime) -> dict[int, datetime]:
+    """Channels whose resync was asked for, or last started, before `before` and has not
+    finished: {id: when}."""
+    due = Channel.objects.filter(resync_requested_at__lt=before).order_by("pk")
+    return {pk: asked for pk, asked in due.values_list("pk", "resync_requested_at") if asked}
+
+
 # --- channel sync status --------------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ from omni.db import (
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from omni.outbox import outbox_record_many
+from omni.tasks import enqueue_after_commit
 from sales_channels.connectors.base import CONNECTORS, Change, Connector, Outcome
 from sales_channels.models import Channel, ChannelEndpoint, Delivery
 
@@ -650,4 +651,36 @@ def channel_resync(*, channel: Channel, chunk: int = 500) -> int:
         with transaction.atomic():
             outbox_record_many(events)
         total += len(events)
+    return total
+
+
+def channel_resync_request(*, channel: Channel) -> None:
+    """Have a task resync the channel after the commit (a large catalogue takes minutes, longer
+    than a request may). The request stays recorded on the channel until a run of it finishes,
+    so the beat (tasks.channel_resyncs_pending) queues again one whose message was lost."""
+    Channel.objects.filter(pk=channel.pk).update(resync_requested_at=timezone.now())
+    from sales_channels.tasks import channel_resync as task
+
+    enqueue_after_commit(task, channel.pk)
+
+
+def channel_resync_queued(*, channel_id: int, requested_at: datetime) -> None:
+    """The beat queued a resync again: its request is stamped now, so the next sweep waits for
+    its run as for a new one (unless a run started meanwhile and stamped it already)."""
+    Channel.objects.filter(pk=channel_id, resync_requested_at=requested_at).update(
+        resync_requested_at=timezone.now()
+    )
+
+
+def channel_resync_run(*, channel_id: int) -> int:
+    """A requested resync: the request is stamped with the run's start (the beat then leaves it
+    alone for as long as a run may take), the state recorded (channel_resync), and the request
+    forgotten unless another was made since the run started. 0 for a channel that is gone."""
+    started = timezone.now()
+    if not Channel.objects.filter(pk=channel_id).update(resync_requested_at=started):
+        return 0
+    total = channel_resync(channel=Channel.objects.get(pk=channel_id))
+    Channel.objects.filter(pk=channel_id, resync_requested_at__lte=started).update(
+        resync_requested_at=None
+    )
     return total

@@ -14,12 +14,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from sales_channels import services
+from sales_channels import selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -157,11 +159,25 @@ def sync_prune() -> int:
     return services.outbox_prune()
 
 
-@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1860)
+RESYNC_TIME_LIMIT = 1860
+
+
+@shared_task(acks_late=True, soft_time_limit=RESYNC_TIME_LIMIT - 60, time_limit=RESYNC_TIME_LIMIT)
 def channel_resync(channel_id: int) -> int:
     """The admin's resync of a channel, off the request (a large catalogue takes minutes).
     Running it twice sends the same state twice: receivers drop the stale copy by version."""
-    from sales_channels.models import Channel
+    return services.channel_resync_run(channel_id=channel_id)
 
-    channel = Channel.objects.filter(pk=channel_id).first()
-    return services.channel_resync(channel=channel) if channel is not None else 0
+
+@shared_task(acks_late=True)
+def channel_resyncs_pending() -> int:
+    """Beat (every five minutes): queue again a resync still asked for after longer than a run
+    may take, so none is running: its message was lost (the broker down at commit) or its run
+    died. Its request is stamped once queued, so the next sweep does not queue it twice."""
+    due = selectors.channel_resyncs_due(
+        before=timezone.now() - timedelta(seconds=RESYNC_TIME_LIMIT + 60)
+    )
+    for channel_id, requested_at in due.items():
+        channel_resync.delay(channel_id)
+        services.channel_resync_queued(channel_id=channel_id, requested_at=requested_at)
+    return len(due)

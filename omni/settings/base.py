@@ -236,6 +236,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sales_channels.tasks.sync_prune",
         "schedule": 3600.0,
     },
+    "sales-channels-resyncs-pending": {
+        "task": "sales_channels.tasks.channel_resyncs_pending",
+        "schedule": 300.0,
+    },
     "inventory-reservations-expire": {
         "task": "inventory.tasks.reservations_expire",
         "schedule": 60.0,

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from inventory.services import TOPIC_AVAILABILITY
 from omni.models import OutboxEvent
 from sales_channels import selectors, services, tasks
-from sales_channels.models import ChannelEndpoint, Delivery
+from sales_channels.models import Channel, ChannelEndpoint, Delivery
 from tests import factories as f
 from tests.queries import assert_num_queries
 from tests.sales_channels.conftest import endpoint_for, record
@@ -195,6 +195,76 @@ def test_the_resync_admin_action_hands_the_work_to_a_task(
     for callback in callbacks:
         callback()  # after the commit: the task (eager here)
     assert OutboxEvent.objects.count() == before + 3
+    web.refresh_from_db()
+    assert web.resync_requested_at is None  # the run answered the request
+
+
+def test_a_lost_resync_message_is_queued_again_by_the_sweep(
+    staff, django_capture_on_commit_callbacks, caplog
+):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    web = f.ChannelFactory(code="web")
+    f.product(channels=[web])
+    before = OutboxEvent.objects.count()
+    with (
+        mock.patch.object(tasks.channel_resync, "delay", side_effect=OperationalError("down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = staff.post(
+            reverse("admin:sales_channels_channel_changelist"),
+            {"action": "resync", "_selected_action": [web.pk]},
+        )
+    assert response.status_code == 302
+    assert "channel_resync not queued" in caplog.text
+    assert OutboxEvent.objects.count() == before
+    # A run may take up to its time limit: the sweep leaves a younger request alone.
+    assert tasks.channel_resyncs_pending() == 0
+    Channel.objects.filter(pk=web.pk).update(
+        resync_requested_at=timezone.now() - timedelta(seconds=tasks.RESYNC_TIME_LIMIT + 61)
+    )
+
+    assert tasks.channel_resyncs_pending() == 1  # queued (and run: eager here)
+
+    assert OutboxEvent.objects.count() == before + 3
+    web.refresh_from_db()
+    assert web.resync_requested_at is None
+    assert tasks.channel_resyncs_pending() == 0
+
+
+def test_the_sweep_queues_a_resync_once_while_its_message_waits():
+    from unittest import mock
+
+    web = f.ChannelFactory(code="web")
+    long_ago = timezone.now() - timedelta(seconds=tasks.RESYNC_TIME_LIMIT + 61)
+    Channel.objects.filter(pk=web.pk).update(resync_requested_at=long_ago)
+
+    with mock.patch.object(tasks.channel_resync, "delay") as delay:
+        assert tasks.channel_resyncs_pending() == 1
+        assert tasks.channel_resyncs_pending() == 0  # queued: stamped anew
+
+    delay.assert_called_once_with(web.pk)
+    web.refresh_from_db()
+    assert web.resync_requested_at > long_ago
+
+
+def test_a_resync_asked_for_during_a_run_is_kept_for_its_own_run():
+    from unittest import mock
+
+    web = f.ChannelFactory(code="web")
+    asked_meanwhile = timezone.now() + timedelta(seconds=5)
+
+    def resync_while_asked_again(*, channel):
+        Channel.objects.filter(pk=channel.pk).update(resync_requested_at=asked_meanwhile)
+        return 0
+
+    with mock.patch.object(services, "channel_resync", side_effect=resync_while_asked_again):
+        services.channel_resync_run(channel_id=web.pk)
+
+    web.refresh_from_db()
+    assert web.resync_requested_at == asked_meanwhile
 
 
 def test_a_channel_switched_on_again_is_resynced(staff, django_capture_on_commit_callbacks):
