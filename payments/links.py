@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from customers.models import Address, Customer
 from omni.errors import Conflict, NotFound, OmniError, ValidationError
+from omni.tasks import enqueue_after_commit
 from orders.models import Cart, IdempotencyKey, Order, OrderLine
 from orders.services import checkout
 from orders.services.carts import LineInfo
@@ -45,7 +46,7 @@ from orders.services.lifecycle import order_event
 from payments import selectors
 from payments.gateways.base import Card, GatewayResult
 from payments.messaging import MessageNotSent, message_provider
-from payments.models import Payment
+from payments.models import Payment, PaymentLinkSend
 from sales_channels.models import Channel
 
 LINK_SALT = "omni.payments.link"
@@ -502,13 +503,26 @@ def link_complete(*, token: str, params: dict[str, Any]) -> tuple[OpenLink, Paym
 
 def link_send(*, link: PaymentLink, via: str, to: str, language: str = "tr") -> None:
     """Send the link by "sms" or "email" after the commit (a Celery task), once per (link,
-    via, recipient) however often the task runs."""
+    via, recipient) however often the task runs. The send is recorded until it is settled, so
+    the beat sends it if the task's message is lost (link_sends_again)."""
     if via not in SEND_VIA or not to:
         raise ValidationError.for_field(
             "send_by", _("Choose SMS or e-mail, with a recipient."), code="invalid"
         )
-    args = (link.token, via, to, language)
-    transaction.on_commit(lambda: payment_link_send.delay(*args), robust=True)
+    PaymentLinkSend.objects.bulk_create(
+        [
+            PaymentLinkSend(
+                key=_send_key(link.data, via, to),
+                token=link.token,
+                via=via,
+                recipient=to,
+                language=language,
+                expires_at=link.data.expires_at,
+            )
+        ],
+        ignore_conflicts=True,  # asked again before it was sent: one send
+    )
+    enqueue_after_commit(payment_link_send, link.token, via, to, language)
 
 
 SEND_VIA = ("sms", "email")
@@ -528,20 +542,31 @@ def link_message(*, link: PaymentLink, language: str) -> tuple[str, str]:
     return str(subject), str(text)
 
 
+def _send_key(data: LinkData, via: str, to: str) -> str:
+    return hashlib.sha256(f"{data.nonce}:{via}:{to.strip().lower()}".encode()).hexdigest()
+
+
 @shared_task(acks_late=True, autoretry_for=(MessageNotSent,), retry_backoff=True, max_retries=6)
 def payment_link_send(token: str, via: str, to: str, language: str = "tr") -> bool:
     """Send a payment link once per (link, via, recipient): the send is claimed as an
     idempotency record (orders.IdempotencyKey, scope "paylink-send") before the provider is
     called and marked done after; a failure frees the claim and retries. False: nothing sent
-    (already sent, being sent by another worker, or the link expired)."""
+    (already sent, being sent by another worker, or the link expired). The recorded send
+    (PaymentLinkSend) is forgotten once settled: sent, sent before, or expired."""
     link = PaymentLink(token, link_read(token))
+    key = _send_key(link.data, via, to)
+    try:
+        sent = _send_once(link, key, via=via, to=to, language=language)
+    except Conflict:
+        return False  # another worker is sending it, and settles it
+    PaymentLinkSend.objects.filter(key=key).delete()
+    return sent
+
+
+def _send_once(link: PaymentLink, key: str, *, via: str, to: str, language: str) -> bool:
     if link.data.expired:
         return False
-    key = hashlib.sha256(f"{link.data.nonce}:{via}:{to.strip().lower()}".encode()).hexdigest()
-    try:
-        record = checkout.idempotency_begin(scope="paylink-send", key=key, fingerprint=key)
-    except Conflict:
-        return False  # another worker is sending it
+    record = checkout.idempotency_begin(scope="paylink-send", key=key, fingerprint=key)
     if record.state == IdempotencyKey.State.DONE:
         return False
     subject, text = link_message(link=link, language=language)
@@ -558,3 +583,22 @@ def payment_link_send(token: str, via: str, to: str, language: str = "tr") -> bo
         state=IdempotencyKey.State.DONE, response_status=200, updated_at=timezone.now()
     )
     return True
+
+
+def link_sends_again(*, before: datetime) -> int:
+    """The beat: send each link asked for before `before` and still not settled (its message
+    was lost, or its task gave up), as the task does; one whose link expired, or no longer
+    verifies (the secret key changed), is forgotten. Returns how many were sent; one that fails
+    again waits for the next run."""
+    sent = 0
+    for send in PaymentLinkSend.objects.filter(created_at__lt=before).order_by("id")[:200]:
+        if send.expires_at <= timezone.now():
+            PaymentLinkSend.objects.filter(pk=send.pk).delete()
+            continue
+        try:
+            sent += payment_link_send(send.token, send.via, send.recipient, send.language)
+        except LinkInvalid:
+            PaymentLinkSend.objects.filter(pk=send.pk).delete()
+        except MessageNotSent:
+            continue
+    return sent

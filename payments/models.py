@@ -353,3 +353,23 @@ class WebhookReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway}:{self.event_id}"
+
+
+class PaymentLinkSend(models.Model):
+    """A payment link asked to be sent by SMS or e-mail (payments.links.link_send), kept until
+    its task has settled it: sent, found sent before, or its link expired. The beat sends one
+    whose message was lost (payments.tasks.link_sends_pending)."""
+
+    key = models.CharField(max_length=64, unique=True)  # the send's idempotency key
+    token = models.TextField()
+    via = models.CharField(max_length=10)
+    recipient = models.CharField(max_length=254)
+    language = models.CharField(max_length=8, default="tr")
+    expires_at = models.DateTimeField()  # the link's
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.via} to {self.recipient}"

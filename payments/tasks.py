@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from payments import selectors, services
+from payments import links, selectors, services
 from payments.gateways.base import GatewayError
 from payments.models import Refund
 
@@ -79,3 +79,11 @@ def releases_process_pending() -> int:
         except GatewayError:
             continue
     return done
+
+
+@shared_task(acks_late=True)
+def link_sends_pending() -> int:
+    """Beat (every five minutes): send the payment links asked for over five minutes ago and
+    not sent yet, their message lost after the commit (the broker down) or their retries given
+    up. Once per link and recipient, as the task sends them."""
+    return links.link_sends_again(before=timezone.now() - timedelta(minutes=5))

@@ -280,6 +280,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.releases_process_pending",
         "schedule": 120.0,
     },
+    "payments-link-sends-pending": {
+        "task": "payments.tasks.link_sends_pending",
+        "schedule": 300.0,
+    },
     "accounts-device-tokens-prune": {
         "task": "accounts.tasks.device_tokens_prune",
         "schedule": 86400.0,

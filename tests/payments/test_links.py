@@ -21,7 +21,7 @@ from orders.models import Cart, Order
 from orders.services import carts, checkout
 from payments import links
 from payments.messaging import MemoryProvider
-from payments.models import ChannelGateway, Payment
+from payments.models import ChannelGateway, Payment, PaymentLinkSend
 from tests import factories as f
 from tests.orders.api_support import signed_in
 from tests.payments import fake_iyzico as cards
@@ -424,6 +424,60 @@ def test_sending_a_link_twice_sends_it_once(web):
     assert links.payment_link_send(link.token, "sms", "+905551112233") is False
     assert links.payment_link_send(link.token, "sms", "+905559998877") is True
     assert [m.to for m in MemoryProvider.sent] == ["+905551112233", "+905559998877"]
+
+
+def test_a_sent_link_leaves_no_send_waiting(web, django_capture_on_commit_callbacks):
+    link = order_link(place(web))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        links.link_send(link=link, via="sms", to="+905551112233")
+
+    assert [m.to for m in MemoryProvider.sent] == ["+905551112233"]
+    assert not PaymentLinkSend.objects.exists()
+
+
+def test_a_lost_link_message_is_sent_by_the_sweep(web, django_capture_on_commit_callbacks, caplog):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    from payments.tasks import link_sends_pending
+
+    link = order_link(place(web))
+    with (
+        mock.patch.object(links.payment_link_send, "delay", side_effect=OperationalError("down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        links.link_send(link=link, via="sms", to="+905551112233", language="en")
+
+    assert MemoryProvider.sent == []
+    assert "payment_link_send not queued" in caplog.text
+    assert link_sends_pending() == 0  # asked for just now: its task may still be on its way
+    PaymentLinkSend.objects.update(created_at=timezone.now() - timedelta(minutes=6))
+
+    assert link_sends_pending() == 1
+
+    assert [m.to for m in MemoryProvider.sent] == ["+905551112233"]
+    assert "Pay 100.00 TRY" in MemoryProvider.sent[0].text  # in the language asked for
+    assert not PaymentLinkSend.objects.exists()
+    assert link_sends_pending() == 0
+    assert len(MemoryProvider.sent) == 1
+
+
+def test_the_sweep_forgets_a_send_whose_link_expired(web):
+    from payments.tasks import link_sends_pending
+
+    link = order_link(place(web))
+    links.link_send(link=link, via="sms", to="+905551112233")  # its message never runs here
+    PaymentLinkSend.objects.update(
+        created_at=timezone.now() - timedelta(minutes=6),
+        expires_at=timezone.now() - timedelta(seconds=1),
+    )
+
+    assert link_sends_pending() == 0
+
+    assert MemoryProvider.sent == []
+    assert not PaymentLinkSend.objects.exists()
 
 
 def test_customers_may_not_make_links(web):
