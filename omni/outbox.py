@@ -93,8 +93,3 @@ def outbox_record_many(
     for start in range(0, len(rows), 500):
         insert_many(OutboxEvent, rows[start : start + 500])
     return rows
-
-
-def on_commit(func, *, using: str | None = None) -> None:
-    """Run `func` after the current transaction commits (at once if there is none)."""
-    transaction.on_commit(func, using=using)
