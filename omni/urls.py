@@ -2,14 +2,11 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from omni.health import healthz
-from payments.urls_links import api_urlpatterns as payment_link_api
-from storefront.sitemaps import SITEMAPS
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -18,7 +15,6 @@ api_v1 = [
     path("", include("orders.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("payments.api.urls")),
-    path("", include(payment_link_api)),
 ]
 
 urlpatterns = [
@@ -33,7 +29,7 @@ urlpatterns = [
     path("", include("payments.urls_links")),  # /pay/<token>/: pay-by-link
     path("i18n/", include("django.conf.urls.i18n")),
     path("feeds/", include("catalog.feeds")),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("", include("storefront.sitemaps")),  # /sitemap.xml
     # The storefront in the shopper's language (/tr/, /en/; "/" goes to the one they prefer).
     path("", RedirectView.as_view(pattern_name="storefront:home", permanent=False), name="home"),
 ]

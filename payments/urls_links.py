@@ -1,7 +1,5 @@
-"""Pay-by-link: the shopper's page at /pay/<token>/ and the staff API under /api/v1/.
-
-omni/urls.py includes `urlpatterns` at the root (namespace "payment-links") and
-`api_urlpatterns` in the API's list."""
+"""Pay-by-link: the shopper's page at /pay/<token>/, which omni/urls.py includes at the root
+(namespace "payment-links"). The staff API that makes a link is in payments/api/urls.py."""
 
 from django.urls import path
 
@@ -13,12 +11,4 @@ urlpatterns = [
     path("pay/<str:token>/", views.link_page, name="page"),
     path("pay/<str:token>/return/", views.link_return, name="return"),
     path("pay/<str:token>/done/", views.link_done, name="done"),
-]
-
-api_urlpatterns = [
-    path(
-        "staff/payment-links/",
-        views.PaymentLinkCreateApi.as_view(),
-        name="staff-payment-links",
-    ),
 ]

@@ -1,10 +1,12 @@
 """sitemap.xml: the home page, the categories and the products published on the web channel,
-in Turkish and English (with hreflang alternates)."""
+in Turkish and English (with hreflang alternates). omni/urls.py includes `urlpatterns` at the
+root, outside the language prefix (/sitemap.xml, named "sitemap")."""
 
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
-from django.urls import reverse
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path, reverse
 
 from storefront import selectors
 
@@ -53,3 +55,5 @@ class ProductSitemap(StorefrontSitemap):
 
 
 SITEMAPS = {"home": HomeSitemap, "categories": CategorySitemap, "products": ProductSitemap}
+
+urlpatterns = [path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap")]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from payments import views_links
 from payments.api import views
 
 urlpatterns = [
@@ -24,5 +25,10 @@ urlpatterns = [
         "staff/customers/<int:customer_id>/store-credit/",
         views.StaffStoreCreditApi.as_view(),
         name="staff-store-credit",
+    ),
+    path(
+        "staff/payment-links/",
+        views_links.PaymentLinkCreateApi.as_view(),
+        name="staff-payment-links",
     ),
 ]
