@@ -13,9 +13,9 @@ from catalog import selectors, services
 from catalog.api import serializers
 from catalog.filters import ProductFilter
 from catalog.models import AttributeValue, Product, ProductVariant, VariantChannelPrice
-from omni.api.channel import CHANNEL_PARAMETER, request_channel
 from omni.api.permissions import require_perms
 from omni.errors import ValidationError
+from sales_channels.api.channel import CHANNEL_PARAMETER, request_channel
 from sales_channels.selectors import channel_get_active
 
 # --- shopper --------------------------------------------------------------------------------

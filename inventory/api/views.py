@@ -18,8 +18,8 @@ from catalog.models import ProductVariant
 from inventory import selectors, services
 from inventory.api import serializers
 from inventory.models import Stock, StockLocation, StockMovement, Transfer
-from omni.api.channel import CHANNEL_PARAMETER, request_channel
 from omni.api.permissions import require_perms
+from sales_channels.api.channel import CHANNEL_PARAMETER, request_channel
 
 TAGS = ["inventory"]
 

@@ -23,12 +23,12 @@ from rest_framework.views import APIView
 
 from customers.models import Customer
 from customers.services import customer_for_guest, customer_for_user
-from omni.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 from omni.errors import NotFound, ValidationError
 from orders import selectors
 from orders.api import serializers
 from orders.models import Cart, Order, SavedItem
 from orders.services import carts, checkout, lifecycle
+from sales_channels.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 from sales_channels.models import Channel
 
 CART_TOKEN_HEADER = "Cart-Token"  # noqa: S105 (a header name, not a secret)

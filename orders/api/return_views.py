@@ -21,12 +21,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.services import customer_for_user
-from omni.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 from omni.errors import NotFound, OmniError, PermissionDenied, ValidationError
 from orders.api import return_serializers
 from orders.models import Order, Return
 from orders.selectors import returns_for_staff
 from orders.services import returns
+from sales_channels.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 from sales_channels.models import Channel
 from sales_channels.selectors import channel_get_active
 

@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 from accounts.models import User
 from customers.models import Customer
 from customers.services import customer_for_user
-from omni.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 from omni.errors import NotFound, ValidationError
 from orders.models import Order
 from orders.selectors import staff_channel_get
@@ -27,6 +26,7 @@ from payments import selectors, services
 from payments.api import serializers
 from payments.gateways.base import Card
 from payments.models import Payment, Refund
+from sales_channels.api.channel import CHANNEL_HEADER, CHANNEL_PARAMETER, request_channel
 
 TAGS = ["payments"]
 STAFF_TAGS = ["staff: payments"]

@@ -1,3 +1,7 @@
+"""The sales channel a shopper's API request is made on (`?channel=` or the Omni-Channel header),
+for the API views of the apps above: resolved here, where channels live, so the plumbing package
+`omni` knows none."""
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
