@@ -20,7 +20,8 @@ def customer_for_user(*, user: User, channel: Channel | None = None) -> Customer
     A guest profile with the same e-mail is not taken over: the address is not verified, and
     whoever signs up with it must not see another person's orders. Joining them is for a
     verified flow (the CRM)."""
-    # Token sign-in reads the profile with the user (omni.api.auth): None there means none yet.
+    # Token sign-in reads the profile with the user (customers.api.auth): None there means none
+    # yet.
     customer = user._state.fields_cache.get("customer", _UNKNOWN) if user.pk else None
     if customer is _UNKNOWN:
         customer = Customer.objects.filter(user=user).first()

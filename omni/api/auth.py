@@ -2,8 +2,10 @@ import re
 from datetime import datetime
 from functools import lru_cache
 from hmac import compare_digest
+from typing import cast
 
 from django.db import connection
+from django.db.models import Model, OneToOneField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.crypto import hash_token
@@ -19,23 +21,25 @@ class TokenAuthentication(authentication.TokenAuthentication):
     device, KNOX_TOKEN_MODEL): the token is found by its first characters, proved by its digest
     compared in constant time, refused once expired, and its expiry slides with use.
 
-    The token, its user and the user's customer profile come in one plain query (the app's
-    every cart and order request needs all three; the ORM's select_related was slower to build
-    it: README, "Benchmarks", and bench/checkout.py); sliding the expiry writes at most once
-    per knox's MIN_REFRESH_INTERVAL per token."""
+    The token and its user come in one plain query (the ORM's select_related was slower to
+    build it: README, "Benchmarks", and bench/checkout.py), and with them the user's profile
+    when a subclass names one (`user_profile_model`, a model with a one-to-one `user` field),
+    cached as select_related would cache it. The app that owns the profile subclasses this, so
+    the plumbing knows no domain model: customers.api.auth.TokenAuthentication is the class the
+    API uses. Sliding the expiry writes at most once per knox's MIN_REFRESH_INTERVAL per token."""
 
     keyword = "Token"
+    user_profile_model: type[Model] | None = None
 
     def authenticate_credentials(self, key):
-        from customers.models import Customer
-
         if isinstance(key, bytes):
             key = key.decode("latin-1")
         if not _well_formed(key):  # also keeps NUL bytes and the like from the database
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         token_model = get_token_model()
         user_model = token_model._meta.get_field("user").related_model
-        sql, token_end, user_end, digest_at = _token_sql(token_model, user_model, Customer)
+        profile_model = self.user_profile_model
+        sql, token_end, user_end, digest_at = _token_sql(token_model, user_model, profile_model)
         with connection.cursor() as cursor:
             cursor.execute(sql, [key[: CONSTANTS.TOKEN_KEY_LENGTH]])
             rows = cursor.fetchall()
@@ -56,11 +60,13 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         _slide(token, now)
-        # As select_related("user", "user__customer") leaves them: None is "no profile yet".
-        customer = None if row[user_end] is None else from_row(Customer, row[user_end:])
-        if customer is not None:
-            customer._state.fields_cache["user"] = user
-        user._state.fields_cache["customer"] = customer
+        if profile_model is not None:
+            # As select_related("user", "user__<profile>") leaves them: None is "no profile yet".
+            link = cast(OneToOneField, profile_model._meta.get_field("user"))
+            profile = None if row[user_end] is None else from_row(profile_model, row[user_end:])
+            if profile is not None:
+                link.set_cached_value(profile, user)
+            link.remote_field.set_cached_value(user, profile)
         token._state.fields_cache["user"] = user
         return user, token
 
@@ -110,23 +116,26 @@ def _slide_sql(token_model) -> str:
 
 
 @lru_cache(maxsize=4)
-def _token_sql(token_model, user_model, customer_model) -> tuple[str, int, int, int]:
-    """The query, where the user's and the customer's columns start in its row, and where the
+def _token_sql(token_model, user_model, profile_model) -> tuple[str, int, int, int]:
+    """The query, where the user's (and the profile's) columns start in its row, and where the
     token's digest is."""
     quote = connection.ops.quote_name
     token_key = quote(token_model._meta.get_field("token_key").column)
     user_fk = quote(token_model._meta.get_field("user").column)
-    customer_fk = quote(customer_model._meta.get_field("user").column)
     user_pk = quote(user_model._meta.pk.column)
     # The models' own tables and columns; the key is a parameter.
-    sql = (
-        f"SELECT {columns(token_model, 't')}, {columns(user_model, 'u')}, "  # noqa: S608
-        f"{columns(customer_model, 'c')} "
+    select = f"SELECT {columns(token_model, 't')}, {columns(user_model, 'u')}"
+    joins = (
         f"FROM {quote(token_model._meta.db_table)} t "
         f"JOIN {quote(user_model._meta.db_table)} u ON u.{user_pk} = t.{user_fk} "
-        f"LEFT JOIN {quote(customer_model._meta.db_table)} c ON c.{customer_fk} = u.{user_pk} "
-        f"WHERE t.{token_key} = %s"
     )
+    if profile_model is not None:
+        profile_fk = quote(profile_model._meta.get_field("user").column)
+        select += f", {columns(profile_model, 'c')}"
+        joins += (
+            f"LEFT JOIN {quote(profile_model._meta.db_table)} c ON c.{profile_fk} = u.{user_pk} "
+        )
+    sql = f"{select} {joins}WHERE t.{token_key} = %s"
     token_fields = token_model._meta.concrete_fields
     token_end = len(token_fields)
     digest_at = [f.name for f in token_fields].index("digest")

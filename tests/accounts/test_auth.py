@@ -133,8 +133,8 @@ def test_a_token_of_a_deactivated_user_or_an_unknown_token_is_refused(api):
 
 @pytest.mark.django_db
 def test_the_token_user_and_customer_profile_are_read_in_one_query():
+    from customers.api.auth import TokenAuthentication
     from customers.models import Customer
-    from omni.api.auth import TokenAuthentication
 
     with_profile, without = f.UserFactory(), f.UserFactory()
     profile = Customer.objects.create(user=with_profile, email=with_profile.email)

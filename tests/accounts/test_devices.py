@@ -153,7 +153,7 @@ def test_an_expired_token_is_refused_and_not_extended(api):
 
 
 def test_each_use_slides_the_expiry_writing_at_most_once_a_refresh_interval(api, settings):
-    from omni.api.auth import TokenAuthentication
+    from customers.api.auth import TokenAuthentication
 
     settings.REST_KNOX = {**settings.REST_KNOX, "TOKEN_TTL": timedelta(days=30)}
     user = f.UserFactory()
@@ -177,7 +177,7 @@ def test_each_use_slides_the_expiry_writing_at_most_once_a_refresh_interval(api,
 
 
 def test_the_expiry_slides_no_further_than_the_longest_life_after_sign_in(settings):
-    from omni.api.auth import TokenAuthentication
+    from customers.api.auth import TokenAuthentication
 
     settings.REST_KNOX = {**settings.REST_KNOX, "AUTO_REFRESH_MAX_TTL": timedelta(days=365)}
     user = f.UserFactory()
