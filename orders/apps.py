@@ -18,3 +18,10 @@ class OrdersConfig(AppConfig):
                 sender=ShippingMethod,
                 dispatch_uid=f"shipping-methods-cache-{signal is post_save}",
             )
+
+        # Orders sits above accounts: the API's sign-in tells it to merge the visitor's cart
+        # through this hook, never by importing it.
+        from accounts import hooks
+        from orders.services import carts
+
+        hooks.signed_in.connect(carts.on_signed_in)

@@ -9,34 +9,7 @@ the commit (`transaction.on_commit`), so a rollback sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-
-class Hook:
-    """One kind of change, and the handlers registered for it, called in registration order
-    with the keyword arguments the sender passes. A handler registered twice is called once."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._handlers: list[Callable[..., None]] = []
-
-    @property
-    def handlers(self) -> tuple[Callable[..., None], ...]:
-        return tuple(self._handlers)
-
-    def connect(self, handler: Callable[..., None]) -> None:
-        if handler not in self._handlers:
-            self._handlers.append(handler)
-
-    def disconnect(self, handler: Callable[..., None]) -> None:
-        if handler in self._handlers:
-            self._handlers.remove(handler)
-
-    def send(self, **kwargs: Any) -> None:
-        for handler in list(self._handlers):
-            handler(**kwargs)
-
+from omni.hooks import Hook
 
 # handler(*, order: Order): the order was cancelled (orders.services.lifecycle.order_cancel);
 # payments voids or refunds what was paid.

@@ -4,7 +4,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services, throttle
+from accounts import hooks, selectors, services, throttle
 from accounts.api.serializers import (
     AuthOutput,
     DeviceOutput,
@@ -14,7 +14,6 @@ from accounts.api.serializers import (
     UserOutput,
 )
 from accounts.models import DeviceToken
-from orders.services import carts
 
 
 def _device_fields(values: dict) -> dict:
@@ -51,7 +50,7 @@ class SignUpApi(APIView):
         device = _device_fields(values)
         user = services.user_create(**values)
         body = _issue(request, user=user, device=device)
-        carts.cart_merge_on_sign_in(user=user, token=cart_token)
+        hooks.signed_in.send(user=user, cart_token=cart_token)  # orders: the cart merge
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -70,7 +69,7 @@ class TokenApi(APIView):
         device = _device_fields(values)
         user = services.user_authenticate(request=request, **values)
         body = _issue(request, user=user, device=device)
-        carts.cart_merge_on_sign_in(user=user, token=cart_token)
+        hooks.signed_in.send(user=user, cart_token=cart_token)  # orders: the cart merge
         return throttle.device_remember(Response(body), email=user.email)  # X-Omni-Device
 
 

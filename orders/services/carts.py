@@ -504,6 +504,12 @@ def cart_merge_on_sign_in(
     )
 
 
+def on_signed_in(*, user: User, cart_token: UUID | None) -> None:
+    """accounts.hooks.signed_in: the API's sign-in (or sign-up) brings the visitor's cart, merged
+    as the storefront's sign-in merges it."""
+    cart_merge_on_sign_in(user=user, token=cart_token)
+
+
 def cart_merge(*, anonymous: Cart, customer: Customer, channel: Channel) -> Cart:
     """Merge a visitor's cart into the customer's cart on sign-in (see the rule above)."""
     target = cart_for_customer(customer=customer, channel=channel)
