@@ -1,4 +1,5 @@
-"""The merchant admin for orders: orders, carts, returns and shipping methods.
+"""The merchant admin for orders: orders, carts, returns and shipping methods, and the
+customer's page with their orders.
 
 An order changes only through orders.services: the admin lists and shows orders read-only, and
 its actions (confirm on payment, cancel) call the lifecycle services one order at a time, so
@@ -24,6 +25,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from customers.admin import CustomerAdmin
+from customers.models import Customer
 from omni.admin_tools import ReadOnlyMixin
 from omni.errors import OmniError
 from orders.models import (
@@ -629,3 +632,82 @@ class ReturnAdmin(_ReadOnlyAdmin):
     @admin.display(description=_("refund"), ordering="refund_amount")
     def refund(self, obj: Return) -> str:
         return _money(obj.refund_amount, obj.currency)
+
+
+# --- the customer's page, with their orders -------------------------------------------------
+
+# The newest orders are shown on the profile; all of them are one link away.
+ORDERS_INLINE_ROWS = 50
+
+
+class LatestOrdersFormSet(forms.BaseInlineFormSet):
+    def get_queryset(self):
+        # Sliced after the inline formset has filtered the orders down to this customer.
+        if not hasattr(self, "_latest"):
+            self._latest = super().get_queryset()[:ORDERS_INLINE_ROWS]
+        return self._latest
+
+
+class CustomerOrderInline(ReadOnlyMixin, admin.TabularInline):
+    """The customer's orders from every channel, newest first, read-only."""
+
+    model = Order
+    fk_name = "customer"
+    formset = LatestOrdersFormSet
+    fields = ["order", "created_at", "channel", "status", "delivery", "total_amount"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    extra = 0
+    can_delete = False
+    verbose_name = _("order")
+    verbose_name_plural = _("orders (every channel, newest first)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("channel")
+
+    @admin.display(description=_("order"))
+    def order(self, obj: Order) -> str:
+        return _order_link(obj)
+
+    @admin.display(description=_("total"))
+    def total_amount(self, obj: Order) -> str:
+        return _money(obj.total, obj.currency)
+
+
+def _inserted(items: list, *new, after) -> list:
+    at = items.index(after) + 1
+    return [*items[:at], *new, *items[at:]]
+
+
+class CustomerWithOrdersAdmin(CustomerAdmin):
+    """Customers' page with the customer's orders (their count in the list, a link to all of
+    them, the newest inline). Orders sits above customers, so it extends customers' admin and
+    registers it in its place; customers never imports orders."""
+
+    list_display = _inserted(CustomerAdmin.list_display, "order_count", after="first_channel")
+    fields = _inserted(CustomerAdmin.fields, "all_orders", after="first_channel")
+    readonly_fields = _inserted(CustomerAdmin.readonly_fields, "all_orders", after="first_channel")
+    inlines = [*CustomerAdmin.inlines, CustomerOrderInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(order_total=Count("orders"))
+
+    @admin.display(description=_("orders"), ordering="order_total")
+    def order_count(self, obj: Customer) -> int:
+        return obj.order_total
+
+    @admin.display(description=_("all orders"))
+    def all_orders(self, obj: Customer) -> str:
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:orders_order_changelist")
+        return format_html(
+            '<a href="{}?customer__id__exact={}">{}</a>',
+            url,
+            obj.pk,
+            gettext("All %(n)d orders") % {"n": obj.order_total},
+        )
+
+
+admin.site.unregister(Customer)
+admin.site.register(Customer, CustomerWithOrdersAdmin)
