@@ -4,7 +4,8 @@ Always current: built from the database on each request and streamed, product by
 chunks of FEED_CHUNK products; each chunk costs a fixed number of queries (products, their
 images, their variants priced on the channel, the stock of those variants), whatever the number
 of variants. Only active products published and visible on the channel, and only their variants
-with a price there, are listed. An unknown or inactive channel is a 404.
+with a price there, are listed. An unknown or inactive channel is a 404. Whether a variant is in
+stock is inventory's answer, which inventory hands to catalog (feeds_set_stock_reader).
 
     GET /feeds/<channel>/google.xml
     GET /feeds/<channel>/products.csv
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -29,7 +30,6 @@ from django.views.decorators.http import require_GET
 
 from catalog.models import ProductImage, ProductVariant
 from catalog.selectors import product_list, variants_on_channel
-from inventory import selectors as inventory_selectors
 from sales_channels.models import Channel
 
 FEED_CHUNK = 500
@@ -37,6 +37,25 @@ CSV_COLUMNS = [
     "id", "item_group_id", "title", "description", "link", "image_link", "price", "sale_price",
     "availability", "gtin", "brand", "mpn",
 ]  # fmt: skip
+
+
+# reader(*, channel, variant_ids) -> {variant id: units the channel can sell}. Catalog sits
+# below inventory, so inventory registers its selector here in its AppConfig.ready(); until
+# then no variant is in stock.
+StockReader = Callable[..., dict[int, int]]
+
+
+def _no_stock(*, channel: Channel, variant_ids: Iterable[int]) -> dict[int, int]:
+    return {}
+
+
+_stock_reader: StockReader = _no_stock
+
+
+def feeds_set_stock_reader(reader: StockReader | None) -> None:
+    """How the feeds learn each variant's stock on a channel (inventory sets its selector)."""
+    global _stock_reader
+    _stock_reader = reader or _no_stock
 
 
 def product_url(*, slug: str, language: str) -> str:
@@ -92,7 +111,7 @@ def feed_items(*, channel: Channel, base_url: str) -> Iterator[FeedItem]:
             .order_by("-created_at", "-id")
         )
         rows = list(rows)
-        stock = inventory_selectors.availability_for_channel(
+        stock = _stock_reader(
             channel=channel, variant_ids=[v.pk for p in rows for v in p.channel_variants]
         )
         with translation.override(language):

@@ -21,3 +21,10 @@ class InventoryConfig(AppConfig):
             post_delete.connect(
                 channel_config_changed, sender=model, dispatch_uid=f"stockconfig-d-{model.__name__}"
             )
+
+        # Catalog's shopping feeds say whether a variant is in stock; catalog sits below
+        # inventory, so inventory hands it the selector instead of catalog importing it.
+        from catalog import feeds
+        from inventory.selectors import availability_for_channel
+
+        feeds.feeds_set_stock_reader(availability_for_channel)

@@ -125,3 +125,11 @@ def test_the_feed_takes_a_fixed_number_of_queries(client):
         with assert_num_queries(8):
             assert client.get("/feeds/web/google.xml").status_code == 200
             body(client.get("/feeds/web/products.csv"))
+
+
+def test_the_stock_is_inventorys_answer_handed_to_catalog_when_the_apps_are_ready():
+    # Catalog sits below inventory: inventory registers its selector (inventory/apps.py).
+    from catalog import feeds
+    from inventory.selectors import availability_for_channel
+
+    assert feeds._stock_reader is availability_for_channel
