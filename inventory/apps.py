@@ -28,3 +28,10 @@ class InventoryConfig(AppConfig):
         from inventory.selectors import availability_for_channel
 
         feeds.feeds_set_stock_reader(availability_for_channel)
+
+        # A channel's full resync sends its variants' state (stock, price, listing), read here;
+        # sales_channels, below, runs the resync and is handed the source.
+        from inventory.resync import channel_state_events
+        from sales_channels.resync import resync_source_register
+
+        resync_source_register(channel_state_events)

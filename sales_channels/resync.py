@@ -1,59 +1,32 @@
-"""The current state of a channel, as the outbox events its changes would have recorded: what
-a full resync sends (onboarding a channel, or after an outage on its side)."""
+"""What a full resync of a channel sends (onboarding a channel, or after an outage on its side):
+its current state, as the outbox events its changes would have recorded.
+
+That state is held by the apps above (catalog's prices and listings, inventory's stock), which
+sales_channels never imports: an app registers its source here in its AppConfig.ready()
+(inventory registers inventory.resync.channel_state_events) and services.channel_resync records
+what the sources give."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from catalog.models import ProductChannelListing, VariantChannelPrice
-from catalog.services import listing_event, price_event
-from inventory.models import VariantInventory
-from inventory.selectors import availability_for_channel
-from inventory.services import availability_event
 from omni.outbox import Event
 from sales_channels.models import Channel
 
+# source(*, channel, chunk) -> the channel's state as lists of events, `chunk` items at a time,
+# each list recorded in a transaction of its own.
+StateSource = Callable[..., Iterator[list[Event]]]
+
+_sources: list[StateSource] = []
+
+
+def resync_source_register(source: StateSource) -> None:
+    """Add what a resync sends (an app above, in its ready()); registered twice, used once."""
+    if source not in _sources:
+        _sources.append(source)
+
 
 def channel_state_events(*, channel: Channel, chunk: int = 500) -> Iterator[list[Event]]:
-    """Events of the channel's variants (those priced on it), `chunk` variants at a time, in a
-    fixed number of queries per chunk. The stock version is read before the stock itself: a
-    change committed in between then carries a higher version than this state, and wins."""
-    prices = (
-        VariantChannelPrice.objects.filter(channel=channel)
-        .select_related("variant")
-        .order_by("variant_id")
-    )
-    last_id = 0
-    seen_products: set[int] = set()
-    while True:
-        rows = list(prices.filter(variant_id__gt=last_id)[:chunk])
-        if not rows:
-            return
-        last_id = rows[-1].variant_id
-        ids = [r.variant_id for r in rows]
-        versions = dict(
-            VariantInventory.objects.filter(variant_id__in=ids).values_list("variant_id", "version")
-        )
-        available = availability_for_channel(channel=channel, variant_ids=ids)
-        events: list[Event] = []
-        for row in rows:
-            variant = row.variant
-            events.append(
-                availability_event(
-                    variant_id=variant.pk,
-                    sku=variant.sku,
-                    channel_id=channel.pk,
-                    channel_code=channel.code,
-                    available=available[variant.pk],
-                    version=versions.get(variant.pk, 0),
-                )
-            )
-            events.append(price_event(variant=variant, channel=channel, row=row))
-        product_ids = sorted({r.variant.product_id for r in rows} - seen_products)
-        seen_products.update(product_ids)
-        listings = ProductChannelListing.objects.filter(
-            channel=channel, product_id__in=product_ids
-        ).select_related("product")
-        for listing in listings:
-            events.append(listing_event(listing=listing, product=listing.product, channel=channel))
-        yield events
+    """The channel's state from every registered source, in registration order."""
+    for source in list(_sources):
+        yield from source(channel=channel, chunk=chunk)

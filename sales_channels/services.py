@@ -46,6 +46,7 @@ from omni.outbox import outbox_record_many
 from omni.tasks import enqueue_after_commit
 from sales_channels.connectors.base import CONNECTORS, Change, Connector, Outcome
 from sales_channels.models import Channel, ChannelEndpoint, Delivery
+from sales_channels.resync import channel_state_events
 
 logger = logging.getLogger(__name__)
 
@@ -644,8 +645,6 @@ def channel_resync(*, channel: Channel, chunk: int = 500) -> int:
     current stock version, its price, its product's publication) as outbox events, so that
     they reach the channel's endpoints through the normal pipeline. A receiver that already
     has a state drops it by version. Returns the number of events recorded."""
-    from sales_channels.resync import channel_state_events  # imports catalog and inventory
-
     total = 0
     for events in channel_state_events(channel=channel, chunk=chunk):
         with transaction.atomic():

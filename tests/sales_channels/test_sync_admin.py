@@ -166,6 +166,15 @@ def test_a_resync_records_the_current_state_of_every_variant_on_the_channel(rece
     assert listing["data"]["is_published"] is True
 
 
+def test_the_resync_sends_what_inventory_registered_when_the_apps_are_ready():
+    # Sales_channels sits below catalog and inventory: the state is read in inventory.resync,
+    # registered in inventory/apps.py.
+    from inventory import resync as inventory_resync
+    from sales_channels import resync
+
+    assert resync._sources == [inventory_resync.channel_state_events]
+
+
 def test_the_sync_channel_command(receiver, capsys):
     web = f.ChannelFactory(code="web")
     f.product(channels=[web])
