@@ -1,7 +1,12 @@
 """Demo logins, one per kind of user. The passwords are printed by seed_demo."""
 
+from django.db import transaction
+
 from accounts.models import User
 from accounts.services import roles_sync
+from omni.seeding import DemoRun
+
+SEED_AFTER = ("sales_channels",)  # store staff work at the demo stores
 
 DEMO_PASSWORD = "omni-demo-2026"  # noqa: S105 (a demo login, printed on purpose)
 
@@ -31,3 +36,12 @@ def seed(channels) -> list[tuple[str, str, str]]:
             user.stores.set([channels[code] for code in stores])
         logins.append((role, email, DEMO_PASSWORD))
     return logins
+
+
+def seed_demo(run: DemoRun) -> None:
+    """seed_demo's step (omni.seeding): the logins, printed at the end of the report."""
+    with transaction.atomic():
+        logins = seed(run.made["channels"])
+    run.close_with(
+        "Demo logins:", [f"  {role:<15} {email:<26} {password}" for role, email, password in logins]
+    )

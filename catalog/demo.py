@@ -29,8 +29,11 @@ from catalog.models import (
 )
 from catalog.validators import ean13_check_digit
 from omni.db import statistics_refresh
+from omni.seeding import DemoRun
 from omni.text import slugify_tr
 from sales_channels.models import Channel
+
+SEED_AFTER = ("sales_channels",)  # priced and listed on every channel
 
 TAX_CLASSES = [("kdv-1", "KDV %1", "VAT 1%", "1"), ("kdv-10", "KDV %10", "VAT 10%", "10"),
                ("kdv-20", "KDV %20", "VAT 20%", "20")]  # fmt: skip
@@ -386,3 +389,23 @@ def seed_bulk(channels: dict[str, Channel], *, variants: int, batch: int = 4000)
         "variants_created": made,
         "variants": ProductVariant.objects.filter(sku__startswith="BENCH-").count(),
     }
+
+
+def seed_demo(run: DemoRun) -> None:
+    """seed_demo's step (omni.seeding): the catalog, and the benchmark catalog once every other
+    app's demo is in (--variants)."""
+    channels = run.made["channels"]
+    catalog = seed(channels, images=run.images)
+    run.write(
+        f"Catalog: {catalog['products']} products, {catalog['variants']} variants "
+        f"({catalog['products_created']} products new) on {len(channels)} channels."
+    )
+    if run.variants:
+
+        def bulk() -> None:
+            made = seed_bulk(channels, variants=run.variants)
+            run.write(
+                f"Benchmark catalog: {made['variants']} variants ({made['variants_created']} new)."
+            )
+
+        run.later(bulk)

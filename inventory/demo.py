@@ -8,7 +8,10 @@ from decimal import Decimal
 from catalog.models import ProductVariant
 from inventory import services
 from inventory.models import ChannelLocation, Stock, StockLocation
+from omni.seeding import DemoRun
 from sales_channels.models import Channel
+
+SEED_AFTER = ("catalog",)  # the catalog's variants, stocked for the channels
 
 LOCATIONS = [
     # code, name, kind, store channel, address, district, city, lat, lon
@@ -82,3 +85,9 @@ def seed(channels: dict[str, Channel]) -> dict[str, int]:
             )
     Stock.objects.filter(location__kind="store", reorder_point__isnull=True).update(reorder_point=1)
     return {"locations": len(locations), "units_received": received}
+
+
+def seed_demo(run: DemoRun) -> None:
+    """seed_demo's step (omni.seeding): the locations and their opening stock."""
+    stock = seed(run.made["channels"])
+    run.write(f"Stock: {stock['locations']} locations, {stock['units_received']} units received.")

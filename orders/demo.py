@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F
 
@@ -21,9 +22,13 @@ from customers.services import customer_for_user
 from inventory import selectors as inventory_selectors
 from inventory.models import Stock, StockLocation
 from omni.errors import OmniError
+from omni.seeding import DemoRun
 from orders.models import Cart, IdempotencyKey, Order, ShippingMethod
 from orders.services import carts, checkout, lifecycle
 from sales_channels.models import Channel
+
+# The demo customer and clerk sign in with their accounts; the orders take the stock.
+SEED_AFTER = ("accounts", "inventory")
 
 CUSTOMER_EMAIL = "musteri@omni.test"
 CLERK_EMAIL = "kasa.kadikoy@omni.test"
@@ -109,7 +114,7 @@ ORDERS = [
 ]
 
 
-def seed(channels: dict[str, Channel]) -> dict[str, int]:
+def seed(channels: dict[str, Channel]) -> dict[str, Any]:
     """Shipping methods, how each channel sells, and the demo customer's orders."""
     methods = 0
     for code in ONLINE:
@@ -264,3 +269,14 @@ def _free(ids: list[int], *, channel: Channel, store: StockLocation | None) -> d
         .annotate(free=F("on_hand") - F("allocated"))
         .values_list("variant_id", "free")
     )
+
+
+def seed_demo(run: DemoRun) -> None:
+    """seed_demo's step (omni.seeding): how each channel sells, and the demo orders."""
+    orders = seed(run.made["channels"])
+    run.write(
+        f"Orders: {orders['shipping_methods']} shipping methods; {orders['orders_placed']} "
+        f"demo orders placed ({orders['orders']} in all for {CUSTOMER_EMAIL})."
+    )
+    for skipped in orders["skipped"]:
+        run.write(f"  not placed: {skipped}")

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from omni.seeding import DemoRun
 from payments import selectors
 from payments.models import ChannelGateway
 from sales_channels.models import Channel
+
+SEED_AFTER = ("sales_channels",)  # gateways on the channels
 
 ONLINE = {"web": ["test"], "app": ["test"]}
 STORE_GATEWAYS = ["cash", "terminal"]
@@ -35,3 +38,13 @@ def seed(channels: dict[str, Channel] | None = None) -> dict[str, Any]:
             )
             created += new
     return {"gateways": ChannelGateway.objects.count(), "created": created, "skipped": skipped}
+
+
+def seed_demo(run: DemoRun) -> None:
+    """seed_demo's step (omni.seeding): the gateways each channel offers."""
+    payments = seed(run.made["channels"])
+    run.write(f"Payments: {payments['gateways']} channel gateways.")
+    if payments["skipped"]:
+        run.write(
+            "  not switched on (OMNI_ALLOW_TEST_GATEWAY is off): " + ", ".join(payments["skipped"])
+        )

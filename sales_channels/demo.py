@@ -1,5 +1,8 @@
 """Demo sales channels of a Turkish fashion and home retailer."""
 
+from django.db import transaction
+
+from omni.seeding import DemoRun
 from sales_channels.models import Channel
 
 CHANNELS = [
@@ -28,3 +31,9 @@ def seed() -> dict[str, Channel]:
         )
         result[code] = channel
     return result
+
+
+def seed_demo(run: DemoRun) -> None:
+    """seed_demo's step (omni.seeding): the channels, left for the steps after."""
+    with transaction.atomic():
+        run.made["channels"] = seed()

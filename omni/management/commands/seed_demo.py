@@ -1,17 +1,13 @@
 """Load the demo business: channels, logins and catalog (and, with --variants, a large catalog
-for benchmarks). Safe to run again: what exists is kept."""
+for benchmarks). Safe to run again: what exists is kept.
+
+Each app seeds its own part in its `demo` module's `seed_demo(run)` (omni.seeding)."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from accounts import demo as accounts_demo
-from catalog import demo as catalog_demo
-from inventory import demo as inventory_demo
-from orders import demo as orders_demo
-from payments import demo as payments_demo
-from sales_channels import demo as channels_demo
+from omni.seeding import DemoRun, demo_steps
 
 
 class Command(BaseCommand):
@@ -30,37 +26,17 @@ class Command(BaseCommand):
         if variants < 0:
             raise CommandError("--variants must be zero or more")
         started = time.monotonic()
-        with transaction.atomic():
-            channels = channels_demo.seed()
-            logins = accounts_demo.seed(channels)
-        catalog = catalog_demo.seed(channels, images=not no_images)
-        self.stdout.write(
-            f"Catalog: {catalog['products']} products, {catalog['variants']} variants "
-            f"({catalog['products_created']} products new) on {len(channels)} channels."
-        )
-        stock = inventory_demo.seed(channels)
-        self.stdout.write(
-            f"Stock: {stock['locations']} locations, {stock['units_received']} units received."
-        )
-        orders = orders_demo.seed(channels)
-        self.stdout.write(
-            f"Orders: {orders['shipping_methods']} shipping methods; {orders['orders_placed']} "
-            f"demo orders placed ({orders['orders']} in all for {orders_demo.CUSTOMER_EMAIL})."
-        )
-        for skipped in orders["skipped"]:
-            self.stdout.write(f"  not placed: {skipped}")
-        payments = payments_demo.seed(channels)
-        self.stdout.write(f"Payments: {payments['gateways']} channel gateways.")
-        if payments["skipped"]:
-            self.stdout.write(
-                "  not switched on (OMNI_ALLOW_TEST_GATEWAY is off): "
-                + ", ".join(payments["skipped"])
-            )
-        if variants:
-            bulk = catalog_demo.seed_bulk(channels, variants=variants)
-            self.stdout.write(
-                f"Benchmark catalog: {bulk['variants']} variants ({bulk['variants_created']} new)."
-            )
-        self.stdout.write(f"Done in {time.monotonic() - started:.1f}s. Demo logins:")
-        for role, email, password in logins:
-            self.stdout.write(f"  {role:<15} {email:<26} {password}")
+        run = DemoRun(images=not no_images, variants=variants, write=self.stdout.write)
+        for module in demo_steps():
+            module.seed_demo(run)
+        for work in run.afterwards:
+            work()
+        # The first closing block's title follows the time on its line ("Demo logins:").
+        heading = f"Done in {time.monotonic() - started:.1f}s."
+        for title, lines in run.closing:
+            self.stdout.write(f"{heading} {title}".strip())
+            heading = ""
+            for line in lines:
+                self.stdout.write(line)
+        if heading:
+            self.stdout.write(heading)
