@@ -414,7 +414,7 @@ class OrderAdmin(admin.ModelAdmin):
                 return None
         else:
             form = OrderCancelForm()
-        cancellable = lifecycle.TRANSITIONS
+        machine = lifecycle.ORDER_MACHINE
         return render(
             request,
             "admin/orders/order_cancel.html",
@@ -423,10 +423,13 @@ class OrderAdmin(admin.ModelAdmin):
                 "title": _("Cancel orders"),
                 "form": form,
                 "orders": [
-                    (order, Order.Status.CANCELLED in cancellable[order.status]) for order in orders
+                    (order, machine.allows(order.status, Order.Status.CANCELLED))
+                    for order in orders
                 ],
                 "refused": sum(
-                    1 for order in orders if Order.Status.CANCELLED not in cancellable[order.status]
+                    1
+                    for order in orders
+                    if not machine.allows(order.status, Order.Status.CANCELLED)
                 ),
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
                 "select_across": request.POST.get("select_across", "0"),

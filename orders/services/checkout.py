@@ -48,7 +48,7 @@ from orders.models import (
     ShippingMethod,
 )
 from orders.services.carts import CartChange, LineInfo, lines_info
-from orders.services.lifecycle import S, notify, order_event_build, order_transition
+from orders.services.lifecycle import notify, order_event_build, order_transition
 from sales_channels.models import Channel
 
 # How long before a click-and-collect order is ready: from the store's own stock, and when the
@@ -566,7 +566,7 @@ def order_place(
         if pay_later or order.total == 0:
             confirmed = order_transition(
                 order,
-                S.CONFIRMED,
+                Order.Status.CONFIRMED,
                 actor=actor,
                 channel=channel,
                 message=_("Paid later") if pay_later else "",

@@ -18,13 +18,8 @@ from omni.outbox import outbox_record
 from orders import pricing
 from orders.models import Notification, Order, OrderLine, Return, ReturnLine
 from orders.services.checkout import Delivery, _next_number, order_allocate
-from orders.services.lifecycle import S, notify, order_event, order_transition
-from orders.services.return_rules import (
-    ZERO,
-    LineSettlement,
-    R,
-    _locked,
-)
+from orders.services.lifecycle import notify, order_event, order_transition
+from orders.services.return_rules import ZERO, LineSettlement, _locked
 from sales_channels.models import Channel
 
 
@@ -186,7 +181,7 @@ def _exchange_place(
     )
     order_transition(
         exchange,
-        S.CONFIRMED,
+        Order.Status.CONFIRMED,
         actor=actor,
         channel=channel,
         message=_("Exchange for return %(id)s of order %(number)s")
@@ -203,7 +198,7 @@ def return_drop_exchange(
     stock, or the customer changed their mind)."""
     with transaction.atomic():
         order, locked = _locked(return_request)
-        if locked.status != R.REQUESTED:
+        if locked.status != Return.Status.REQUESTED:
             raise InvalidTransition(
                 _("Return %(id)s is %(status)s: its exchange can no longer be changed.")
                 % {"id": locked.pk, "status": locked.get_status_display().lower()},

@@ -1,5 +1,6 @@
-"""An order's life: an explicit table of allowed transitions, one function that applies one, an
-event for every change, and notifications to the customer recorded in the same transaction.
+"""An order's life: an explicit table of allowed transitions (TRANSITIONS), applied by one
+machine (ORDER_MACHINE, an omni.state.StateMachine) through order_transition, an event for every
+change, and notifications to the customer recorded in the same transaction.
 
     pending ──► confirmed ──► partially_shipped ──► shipped ──► delivered
        │            │  └────────────────────────────►┘
@@ -21,24 +22,31 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from inventory import services as inventory
-from omni.errors import InvalidTransition
 from omni.outbox import outbox_record
+from omni.state import StateMachine
 from omni.tasks import enqueue_after_commit
 from orders import hooks
 from orders.models import Fulfilment, Notification, Order, OrderEvent
 from sales_channels.models import Channel
 
-S = Order.Status
+OrderStatus = Order.Status
 
+# The order's one table of allowed moves (ORDER_MACHINE below applies it).
 TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING: {S.CONFIRMED, S.CANCELLED},
-    S.CONFIRMED: {S.PARTIALLY_SHIPPED, S.SHIPPED, S.READY_FOR_PICKUP, S.COLLECTED, S.CANCELLED},
-    S.PARTIALLY_SHIPPED: {S.SHIPPED},
-    S.SHIPPED: {S.DELIVERED},
-    S.READY_FOR_PICKUP: {S.COLLECTED, S.CANCELLED},
-    S.DELIVERED: set(),
-    S.COLLECTED: set(),
-    S.CANCELLED: set(),
+    OrderStatus.PENDING: {OrderStatus.CONFIRMED, OrderStatus.CANCELLED},
+    OrderStatus.CONFIRMED: {
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.READY_FOR_PICKUP,
+        OrderStatus.COLLECTED,
+        OrderStatus.CANCELLED,
+    },
+    OrderStatus.PARTIALLY_SHIPPED: {OrderStatus.SHIPPED},
+    OrderStatus.SHIPPED: {OrderStatus.DELIVERED},
+    OrderStatus.READY_FOR_PICKUP: {OrderStatus.COLLECTED, OrderStatus.CANCELLED},
+    OrderStatus.DELIVERED: set(),
+    OrderStatus.COLLECTED: set(),
+    OrderStatus.CANCELLED: set(),
 }
 
 TOPIC_ORDER_STATUS = "orders.order.status_changed"
@@ -83,8 +91,17 @@ def order_event_build(
     )
 
 
-def order_transition(
+def _order_refused(order: Order, to: str) -> str:
+    return _("Order %(number)s is %(status)s and cannot become %(to)s.") % {
+        "number": order.number,
+        "status": order.get_status_display().lower(),
+        "to": OrderStatus(to).label.lower(),
+    }
+
+
+def _order_status_recorded(
     order: Order,
+    before: str,
     to: str,
     *,
     actor: User | None = None,
@@ -92,29 +109,7 @@ def order_transition(
     message: str = "",
     data: dict | None = None,
 ) -> OrderEvent:
-    """Move a locked order to `to`, or raise InvalidTransition and change nothing. Records the
-    event and tells the other channels (outbox) in the same transaction."""
-    if to not in TRANSITIONS[order.status]:
-        raise InvalidTransition(
-            _("Order %(number)s is %(status)s and cannot become %(to)s.")
-            % {
-                "number": order.number,
-                "status": order.get_status_display().lower(),
-                "to": S(to).label.lower(),
-            },
-            fields={"status": [_("Not allowed from %(status)s.") % {"status": order.status}]},
-        )
-    before = order.status
-    order.status = to
-    now = timezone.now()
-    fields = ["status", "updated_at"]
-    if to == S.CONFIRMED:
-        order.confirmed_at = now
-        fields.append("confirmed_at")
-    elif to == S.CANCELLED:
-        order.cancelled_at = now
-        fields.append("cancelled_at")
-    order.save(update_fields=fields)
+    """An order's change of status: its event, and the other channels told (outbox)."""
     event = order_event(
         order,
         "status_changed",
@@ -138,6 +133,30 @@ def order_transition(
         },
     )
     return event
+
+
+ORDER_MACHINE: StateMachine[Order, OrderEvent] = StateMachine(
+    "order",
+    states=OrderStatus,
+    transitions=TRANSITIONS,
+    refused=_order_refused,
+    record=_order_status_recorded,
+    stamps={OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.CANCELLED: "cancelled_at"},
+)
+
+
+def order_transition(
+    order: Order,
+    to: str,
+    *,
+    actor: User | None = None,
+    channel: Channel | None = None,
+    message: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    """Move a locked order to `to`, or raise InvalidTransition and change nothing. Records the
+    event and tells the other channels (outbox) in the same transaction."""
+    return ORDER_MACHINE.move(order, to, actor=actor, channel=channel, message=message, data=data)
 
 
 def notify(order: Order, kind: str, *, subject: str = "", context: dict | None = None) -> None:
@@ -169,7 +188,9 @@ def order_confirm(
     """Payment received (or a channel that is paid later): the order is confirmed."""
     with transaction.atomic():
         order = order_locked(order)
-        order_transition(order, S.CONFIRMED, actor=actor, channel=channel, message=message)
+        order_transition(
+            order, OrderStatus.CONFIRMED, actor=actor, channel=channel, message=message
+        )
         notify(order, Notification.Kind.CONFIRMED)
     return order
 
@@ -189,12 +210,13 @@ def order_cancel(
     with transaction.atomic():
         order = order_locked(order)
         if only_from is not None and order.status not in only_from:
-            raise InvalidTransition(
-                _("Order %(number)s is %(status)s and can no longer be cancelled.")
+            raise ORDER_MACHINE.refusal(
+                order,
+                OrderStatus.CANCELLED,
+                message=_("Order %(number)s is %(status)s and can no longer be cancelled.")
                 % {"number": order.number, "status": order.get_status_display().lower()},
-                fields={"status": [_("Not allowed from %(status)s.") % {"status": order.status}]},
             )
-        order_transition(order, S.CANCELLED, actor=actor, channel=channel, message=reason)
+        order_transition(order, OrderStatus.CANCELLED, actor=actor, channel=channel, message=reason)
         inventory.allocations_release(reference=order.reference, actor=actor)
         inventory.transfer_detach_order(order_reference=order.reference)
         Fulfilment.objects.filter(order=order).exclude(

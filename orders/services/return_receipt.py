@@ -21,12 +21,11 @@ from omni.money import quantize
 from orders.models import Order, OrderLine, Return, ReturnLine
 from orders.services.exchanges import _exchange_place
 from orders.services.return_rules import (
-    R,
+    RETURN_MACHINE,
     _locked,
     _not_sold,
     _prices_on,
     _refund,
-    _require_can,
     return_transition,
 )
 from sales_channels.models import Channel
@@ -129,7 +128,7 @@ def return_receive(
     _require_accepts_returns(location)
     with transaction.atomic():
         order, locked = _locked(return_request)
-        _require_can(locked, R.RECEIVED)
+        RETURN_MACHINE.require(locked, Return.Status.RECEIVED)
         lines = list(locked.lines.select_related("order_line").order_by("id"))
         _clean_conditions(lines, conditions)
         channel = channel or location.channel or locked.channel
@@ -164,7 +163,7 @@ def return_receive(
         now = timezone.now()
         return_transition(
             locked,
-            R.RECEIVED,
+            Return.Status.RECEIVED,
             order=order,
             actor=actor,
             channel=channel,

@@ -16,25 +16,29 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import AttributeValue, VariantChannelPrice
-from omni.errors import InvalidTransition, ValidationError
+from omni.errors import ValidationError
 from omni.money import quantize
+from omni.state import StateMachine
 from orders.models import Order, OrderEvent, OrderLine, Return, ReturnLine
-from orders.services.lifecycle import S, order_event, order_locked
+from orders.services.lifecycle import order_event, order_locked
 from sales_channels.models import Channel
 
-R = Return.Status
 ZERO = Decimal(0)
 
 RETURN_TRANSITIONS: dict[str, set[str]] = {
-    R.REQUESTED: {R.RECEIVED, R.REJECTED, R.CANCELLED},
-    R.RECEIVED: {R.REFUNDED},
-    R.REFUNDED: set(),
-    R.REJECTED: set(),
-    R.CANCELLED: set(),
+    Return.Status.REQUESTED: {
+        Return.Status.RECEIVED,
+        Return.Status.REJECTED,
+        Return.Status.CANCELLED,
+    },
+    Return.Status.RECEIVED: {Return.Status.REFUNDED},
+    Return.Status.REFUNDED: set(),
+    Return.Status.REJECTED: set(),
+    Return.Status.CANCELLED: set(),
 }
 
 # Order statuses from which the goods are with the customer, and the window can run.
-RETURNABLE_STATUSES = (S.DELIVERED, S.COLLECTED)
+RETURNABLE_STATUSES = (Order.Status.DELIVERED, Order.Status.COLLECTED)
 # Reasons that are the merchant's fault: with them the shipping of a wholly returned order is
 # refunded too.
 MERCHANT_FAULT = frozenset({ReturnLine.Reason.DAMAGED, ReturnLine.Reason.NOT_AS_DESCRIBED})
@@ -96,19 +100,43 @@ def _require_window(order: Order) -> None:
 # --- the state machine ----------------------------------------------------------------------
 
 
-def _require_can(return_request: Return, to: str) -> None:
-    if to not in RETURN_TRANSITIONS[return_request.status]:
-        raise InvalidTransition(
-            _("Return %(id)s is %(status)s and cannot become %(to)s.")
-            % {
-                "id": return_request.pk,
-                "status": return_request.get_status_display().lower(),
-                "to": R(to).label.lower(),
-            },
-            fields={
-                "status": [_("Not allowed from %(status)s.") % {"status": return_request.status}]
-            },
-        )
+def _return_refused(return_request: Return, to: str) -> str:
+    return _("Return %(id)s is %(status)s and cannot become %(to)s.") % {
+        "id": return_request.pk,
+        "status": return_request.get_status_display().lower(),
+        "to": Return.Status(to).label.lower(),
+    }
+
+
+def _return_status_recorded(
+    return_request: Return,
+    before: str,
+    to: str,
+    *,
+    order: Order,
+    actor: User | None = None,
+    channel: Channel | None = None,
+    message: str = "",
+    data: dict | None = None,
+) -> OrderEvent:
+    """A return's change: the order event "return_<to>"."""
+    return order_event(
+        order,
+        f"return_{to}",
+        actor=actor,
+        channel=channel,
+        message=message,
+        data={"return": return_request.pk, "from": before, "to": to, **(data or {})},
+    )
+
+
+RETURN_MACHINE: StateMachine[Return, OrderEvent] = StateMachine(
+    "return",
+    states=Return.Status,
+    transitions=RETURN_TRANSITIONS,
+    refused=_return_refused,
+    record=_return_status_recorded,
+)
 
 
 def return_transition(
@@ -124,19 +152,15 @@ def return_transition(
 ) -> OrderEvent:
     """Move a locked return to `to` (with any field `changes`), or raise InvalidTransition and
     change nothing. Records the order event "return_<to>"."""
-    _require_can(return_request, to)
-    before = return_request.status
-    return_request.status = to
-    for name, value in (changes or {}).items():
-        setattr(return_request, name, value)
-    return_request.save(update_fields=["status", *(changes or {}), "updated_at"])
-    return order_event(
-        order,
-        f"return_{to}",
+    return RETURN_MACHINE.move(
+        return_request,
+        to,
+        changes=changes,
+        order=order,
         actor=actor,
         channel=channel,
         message=message,
-        data={"return": return_request.pk, "from": before, "to": to, **(data or {})},
+        data=data,
     )
 
 
@@ -228,7 +252,8 @@ def _refund(
         settled[ln.pk] = line_settlement(ln.order_line, ln.quantity, price)
 
     earlier = ReturnLine.objects.filter(
-        return_request__order_id=order.pk, return_request__status__in=[R.RECEIVED, R.REFUNDED]
+        return_request__order_id=order.pk,
+        return_request__status__in=[Return.Status.RECEIVED, Return.Status.REFUNDED],
     ).exclude(return_request_id=return_request.pk)
     back: dict[int, int] = defaultdict(int)
     every_line_for_refund_and_fault = True

@@ -13,7 +13,8 @@ Rules
   channel. Receiving the return then also places the exchange order, in the same transaction;
   without stock for it nothing is received (return_drop_exchange turns it into a refund).
 
-A return's state machine (RETURN_TRANSITIONS), each change an order event "return_<status>":
+A return's state machine (RETURN_TRANSITIONS, applied by RETURN_MACHINE), each change an order
+event "return_<status>":
 
     requested ──► received ──► refunded
         ├──► rejected    (staff, with a note)
@@ -45,11 +46,11 @@ from orders.services.lifecycle import notify, order_event, order_locked
 from orders.services.return_receipt import return_receive
 from orders.services.return_rules import (
     MERCHANT_FAULT,
+    RETURN_MACHINE,
     RETURN_TRANSITIONS,
     RETURNABLE_STATUSES,
     TOPIC_REFUND_DUE,
     LineSettlement,
-    R,
     Refund,
     ReturnLineRequest,
     _locked,
@@ -68,6 +69,7 @@ __all__ = [
     "MERCHANT_FAULT",
     "PERM_CHANGE_RETURN",
     "RETURNABLE_STATUSES",
+    "RETURN_MACHINE",
     "RETURN_TRANSITIONS",
     "TOPIC_REFUND_DUE",
     "LineSettlement",
@@ -99,7 +101,7 @@ def _open_claims(order: Order) -> dict[int, int]:
     """{order line id: units} claimed by the order's open (requested) returns."""
     return dict(
         ReturnLine.objects.filter(
-            return_request__order_id=order.pk, return_request__status=R.REQUESTED
+            return_request__order_id=order.pk, return_request__status=Return.Status.REQUESTED
         )
         .values("order_line_id")
         .annotate(units=Sum("quantity"))
@@ -171,13 +173,13 @@ def _request_recorded(
     """The order event of a requested return, naming its lines."""
     order_event(
         order,
-        f"return_{R.REQUESTED}",
+        f"return_{Return.Status.REQUESTED}",
         actor=actor,
         channel=channel,
         message=created.note,
         data={
             "return": created.pk,
-            "to": R.REQUESTED,
+            "to": Return.Status.REQUESTED,
             "lines": [
                 {
                     "line": ln.order_line_id,
@@ -251,7 +253,7 @@ def return_refund(
         amount = locked.refund_amount
         return_transition(
             locked,
-            R.REFUNDED,
+            Return.Status.REFUNDED,
             order=order,
             actor=actor,
             channel=channel,
@@ -297,7 +299,7 @@ def return_reject(
         order, locked = _locked(return_request)
         return_transition(
             locked,
-            R.REJECTED,
+            Return.Status.REJECTED,
             order=order,
             actor=actor,
             channel=channel,
@@ -313,7 +315,9 @@ def return_cancel(
     """Requested → cancelled by the customer (nothing was handed in)."""
     with transaction.atomic():
         order, locked = _locked(return_request)
-        return_transition(locked, R.CANCELLED, order=order, actor=actor, channel=channel)
+        return_transition(
+            locked, Return.Status.CANCELLED, order=order, actor=actor, channel=channel
+        )
     return locked
 
 
