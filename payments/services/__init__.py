@@ -15,8 +15,9 @@ Public services (keyword-only; pay-by-link and the API call these):
 - order_payments_release(order)                give back what a cancelled (or overpaid) order
   holds: void what is only authorised, refund what was captured
 
-A payment's states (TRANSITIONS; a result that is not an allowed step is ignored, so a
-notification that arrives late or out of order never moves a payment backwards):
+A payment's states (TRANSITIONS, applied by PAYMENT_MACHINE; a provider's answer that is not an
+allowed step is ignored, so a notification that arrives late or out of order never moves a
+payment backwards):
 
     pending ◄─► action_required ──► authorised ──► captured ──► partially_refunded ──► refunded
        │              │                 │               └───────────────────────────────►┘
@@ -39,6 +40,7 @@ Rules
 from payments.services.capture import payment_capture
 from payments.services.core import (
     MONEY_STATUSES,
+    PAYMENT_MACHINE,
     TOPIC_PAYMENT,
     TRANSITIONS,
     GatewayUnavailable,
@@ -57,6 +59,7 @@ from payments.services.webhooks import WebhookOutcome, webhook_handle
 
 __all__ = [
     "MONEY_STATUSES",
+    "PAYMENT_MACHINE",
     "TOPIC_PAYMENT",
     "TRANSITIONS",
     "GatewayUnavailable",

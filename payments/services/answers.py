@@ -15,9 +15,7 @@ from payments.models import Payment, PaymentTransaction
 from payments.redact import redact
 from payments.services.core import (
     _FROM_GATEWAY,
-    TRANSITIONS,
-    P,
-    T,
+    PAYMENT_MACHINE,
     _locked,
     _settle_txn,
     _txn,
@@ -53,14 +51,16 @@ def _apply(
             payment.provider_reference = result.provider_reference[:100]
             payment.save(update_fields=["provider_reference", "updated_at"])
         return "no_change"
-    if to not in TRANSITIONS[payment.status]:
+    if not PAYMENT_MACHINE.allows(payment.status, to):
         return "ignored"
     if (
-        payment.status == P.AUTHORISED
-        and PaymentTransaction.objects.filter(payment=payment, kind=T.Kind.CAPTURE).exists()
+        payment.status == Payment.Status.AUTHORISED
+        and PaymentTransaction.objects.filter(
+            payment=payment, kind=PaymentTransaction.Kind.CAPTURE
+        ).exists()
     ):
         return "no_change"  # payment_capture records its own captures
-    succeeded = to in (P.AUTHORISED, P.CAPTURED)
+    succeeded = to in (Payment.Status.AUTHORISED, Payment.Status.CAPTURED)
     refused = _refusal(payment, result, succeeded=succeeded, currency=currency or result.currency)
     if refused:
         return refused
@@ -116,18 +116,18 @@ def _answer_take(
     if occurred_at is not None:
         payment.provider_updated_at = occurred_at
         fields.append("provider_updated_at")
-    if to == P.ACTION_REQUIRED:
+    if to == Payment.Status.ACTION_REQUIRED:
         payment.redirect_url = result.redirect_url[:500]
         payment.data = {**(payment.data or {}), "html": bool(result.html)}
         fields += ["redirect_url", "data"]
-    if to in (P.DECLINED, P.FAILED):
+    if to in (Payment.Status.DECLINED, Payment.Status.FAILED):
         payment.error_code = (result.error_code or to)[:60]
         payment.error_message = result.error_message[:300]
         fields += ["error_code", "error_message"]
     if succeeded:
         payment.amount_authorised = payment.amount
         fields.append("amount_authorised")
-        if to == P.CAPTURED:
+        if to == Payment.Status.CAPTURED:
             payment.amount_captured = payment.amount
             fields.append("amount_captured")
         payment.error_code = payment.error_message = ""
@@ -138,17 +138,17 @@ def _answer_take(
 def _answer_ledger(payment: Payment, to: str, result: GatewayResult, *, succeeded: bool) -> None:
     """The authorisation's ledger row settled by the answer, and a capture's row written."""
     key = f"{payment.reference}:authorise"
-    if to not in (P.PENDING, P.ACTION_REQUIRED, P.CANCELLED):
+    if to not in (Payment.Status.PENDING, Payment.Status.ACTION_REQUIRED, Payment.Status.CANCELLED):
         if not PaymentTransaction.objects.filter(idempotency_key=key).exists():
-            _txn(payment, T.Kind.AUTHORISE, payment.amount, key)
+            _txn(payment, PaymentTransaction.Kind.AUTHORISE, payment.amount, key)
         _settle_txn(key, result, ok=succeeded)
-    if to == P.CAPTURED:
+    if to == Payment.Status.CAPTURED:
         _txn(
             payment,
-            T.Kind.CAPTURE,
+            PaymentTransaction.Kind.CAPTURE,
             payment.amount,
             f"{payment.reference}:capture:1",
-            status=T.Status.SUCCEEDED,
+            status=PaymentTransaction.Status.SUCCEEDED,
             provider_reference=result.provider_reference[:100],
             raw=redact(result.raw),
         )

@@ -16,8 +16,6 @@ from payments.models import Payment, PaymentTransaction
 from payments.services.core import (
     ZERO,
     GatewayUnavailable,
-    P,
-    T,
     _gateway,
     _locked,
     _pending,
@@ -34,12 +32,16 @@ def payment_capture(
     """Capture (part of) what was authorised; twice at once, only one gets it."""
     with transaction.atomic():
         order, locked = _locked(payment)
-        if locked.status != P.AUTHORISED:
+        if locked.status != Payment.Status.AUTHORISED:
             raise InvalidTransition(
                 _("Payment %(reference)s is %(status)s: there is nothing to capture.")
                 % {"reference": locked.reference, "status": locked.status},
             )
-        left = locked.amount_authorised - locked.amount_captured - _pending(locked, T.Kind.CAPTURE)
+        left = (
+            locked.amount_authorised
+            - locked.amount_captured
+            - _pending(locked, PaymentTransaction.Kind.CAPTURE)
+        )
         amount = left if amount is None else Decimal(str(amount))
         if amount <= 0 or amount > left:
             raise Conflict(
@@ -48,9 +50,11 @@ def payment_capture(
                 code="capture_exceeds_authorised",
                 fields={"amount": [_("Too much.")]},
             )
-        count = PaymentTransaction.objects.filter(payment=locked, kind=T.Kind.CAPTURE).count()
+        count = PaymentTransaction.objects.filter(
+            payment=locked, kind=PaymentTransaction.Kind.CAPTURE
+        ).count()
         key = f"{locked.reference}:capture:{count + 1}"
-        _txn(locked, T.Kind.CAPTURE, amount, key)
+        _txn(locked, PaymentTransaction.Kind.CAPTURE, amount, key)
     try:
         result = _gateway(locked).capture(_ref(locked), amount)
     except GatewayError:
@@ -64,7 +68,7 @@ def payment_capture(
                 amount_captured=F("amount_captured") + amount
             )
             locked.refresh_from_db(fields=["amount_captured"])
-            payment_transition(locked, P.CAPTURED, order=order, actor=actor)
+            payment_transition(locked, Payment.Status.CAPTURED, order=order, actor=actor)
     return locked
 
 
@@ -73,14 +77,14 @@ def _void(payment: Payment, *, actor: User | None = None) -> None:
     key = f"{payment.reference}:void"
     with transaction.atomic():
         order, locked = _locked(payment)
-        if locked.status != P.AUTHORISED:
+        if locked.status != Payment.Status.AUTHORISED:
             return
         if not PaymentTransaction.objects.filter(idempotency_key=key).exists():
-            _txn(locked, T.Kind.VOID, locked.amount_authorised, key)
+            _txn(locked, PaymentTransaction.Kind.VOID, locked.amount_authorised, key)
     result = _gateway(locked).void(_ref(locked))  # GatewayError: the task retries
     with transaction.atomic():
         order, locked = _locked(locked)
         ok = result.status == Status.VOIDED
         _settle_txn(key, result, ok=ok)
-        if ok and locked.status == P.AUTHORISED:
-            payment_transition(locked, P.VOIDED, order=order, actor=actor)
+        if ok and locked.status == Payment.Status.AUTHORISED:
+            payment_transition(locked, Payment.Status.VOIDED, order=order, actor=actor)

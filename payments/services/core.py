@@ -12,9 +12,10 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from omni.errors import Conflict, InvalidTransition, OmniError, ValidationError
+from omni.errors import Conflict, OmniError, ValidationError
 from omni.money import quantize
 from omni.outbox import outbox_record
+from omni.state import StateMachine
 from orders.models import Order
 from orders.services.lifecycle import order_event, order_locked
 from payments import selectors
@@ -26,24 +27,39 @@ from payments.redact import redact
 # One logger for the package, under the name it has always had.
 logger = logging.getLogger("payments.services")
 
-P = Payment.Status
-T = PaymentTransaction
 ZERO = Decimal(0)
 TOPIC_PAYMENT = "payments.payment.status_changed"
 # A provider's word that makes a payment's money count towards its order.
 MONEY_STATUSES = frozenset({Status.AUTHORISED, Status.CAPTURED})
 
+PaymentStatus = Payment.Status
+
+# The payment's one table of allowed moves (PAYMENT_MACHINE below applies it).
 TRANSITIONS: dict[str, set[str]] = {
-    P.PENDING: {P.ACTION_REQUIRED, P.AUTHORISED, P.CAPTURED, P.DECLINED, P.FAILED, P.CANCELLED},
-    P.ACTION_REQUIRED: {P.PENDING, P.AUTHORISED, P.CAPTURED, P.DECLINED, P.FAILED, P.CANCELLED},
-    P.AUTHORISED: {P.CAPTURED, P.VOIDED},
-    P.CAPTURED: {P.PARTIALLY_REFUNDED, P.REFUNDED},
-    P.PARTIALLY_REFUNDED: {P.PARTIALLY_REFUNDED, P.REFUNDED},
-    P.CANCELLED: {P.AUTHORISED, P.CAPTURED},
-    P.FAILED: {P.AUTHORISED, P.CAPTURED},
-    P.REFUNDED: set(),
-    P.VOIDED: set(),
-    P.DECLINED: set(),
+    PaymentStatus.PENDING: {
+        PaymentStatus.ACTION_REQUIRED,
+        PaymentStatus.AUTHORISED,
+        PaymentStatus.CAPTURED,
+        PaymentStatus.DECLINED,
+        PaymentStatus.FAILED,
+        PaymentStatus.CANCELLED,
+    },
+    PaymentStatus.ACTION_REQUIRED: {
+        PaymentStatus.PENDING,
+        PaymentStatus.AUTHORISED,
+        PaymentStatus.CAPTURED,
+        PaymentStatus.DECLINED,
+        PaymentStatus.FAILED,
+        PaymentStatus.CANCELLED,
+    },
+    PaymentStatus.AUTHORISED: {PaymentStatus.CAPTURED, PaymentStatus.VOIDED},
+    PaymentStatus.CAPTURED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
+    PaymentStatus.PARTIALLY_REFUNDED: {PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED},
+    PaymentStatus.CANCELLED: {PaymentStatus.AUTHORISED, PaymentStatus.CAPTURED},
+    PaymentStatus.FAILED: {PaymentStatus.AUTHORISED, PaymentStatus.CAPTURED},
+    PaymentStatus.REFUNDED: set(),
+    PaymentStatus.VOIDED: set(),
+    PaymentStatus.DECLINED: set(),
 }
 
 _KIND = {
@@ -52,13 +68,13 @@ _KIND = {
     STORE_CREDIT: Payment.Kind.STORE_CREDIT,
 }
 _FROM_GATEWAY = {
-    Status.AUTHORISED: P.AUTHORISED,
-    Status.CAPTURED: P.CAPTURED,
-    Status.ACTION_REQUIRED: P.ACTION_REQUIRED,
-    Status.PENDING: P.PENDING,
-    Status.DECLINED: P.DECLINED,
-    Status.VOIDED: P.VOIDED,
-    Status.FAILED: P.FAILED,
+    Status.AUTHORISED: PaymentStatus.AUTHORISED,
+    Status.CAPTURED: PaymentStatus.CAPTURED,
+    Status.ACTION_REQUIRED: PaymentStatus.ACTION_REQUIRED,
+    Status.PENDING: PaymentStatus.PENDING,
+    Status.DECLINED: PaymentStatus.DECLINED,
+    Status.VOIDED: PaymentStatus.VOIDED,
+    Status.FAILED: PaymentStatus.FAILED,
 }
 
 
@@ -71,8 +87,17 @@ class GatewayUnavailable(OmniError):
 # --- the state machine ----------------------------------------------------------------------
 
 
-def payment_transition(
+def _payment_refused(payment: Payment, to: str) -> str:
+    return _("Payment %(reference)s is %(status)s and cannot become %(to)s.") % {
+        "reference": payment.reference,
+        "status": payment.status,
+        "to": to,
+    }
+
+
+def _payment_status_recorded(
     payment: Payment,
+    before: str,
     to: str,
     *,
     order: Order,
@@ -80,18 +105,8 @@ def payment_transition(
     message: str = "",
     data: dict | None = None,
 ) -> None:
-    """Move a locked payment to `to`, or raise InvalidTransition and change nothing. Saves the
-    status (callers save the other fields they changed with it), records an order event
-    "payment_<status>" and tells the other channels (outbox), in the caller's transaction."""
-    if to not in TRANSITIONS[payment.status]:
-        raise InvalidTransition(
-            _("Payment %(reference)s is %(status)s and cannot become %(to)s.")
-            % {"reference": payment.reference, "status": payment.status, "to": to},
-            fields={"status": [_("Not allowed from %(status)s.") % {"status": payment.status}]},
-        )
-    before = payment.status
-    payment.status = to
-    payment.save(update_fields=["status", "updated_at"])
+    """A payment's change: the order event "payment_<status>", and the other channels told
+    (outbox)."""
     order_event(
         order,
         f"payment_{to}",
@@ -119,6 +134,30 @@ def payment_transition(
             "currency": payment.currency,
         },
     )
+
+
+PAYMENT_MACHINE: StateMachine[Payment, None] = StateMachine(
+    "payment",
+    states=PaymentStatus,
+    transitions=TRANSITIONS,
+    refused=_payment_refused,
+    record=_payment_status_recorded,
+)
+
+
+def payment_transition(
+    payment: Payment,
+    to: str,
+    *,
+    order: Order,
+    actor: User | None = None,
+    message: str = "",
+    data: dict | None = None,
+) -> None:
+    """Move a locked payment to `to`, or raise InvalidTransition and change nothing. Saves the
+    status (callers save the other fields they changed with it), records an order event
+    "payment_<status>" and tells the other channels (outbox), in the caller's transaction."""
+    PAYMENT_MACHINE.move(payment, to, order=order, actor=actor, message=message, data=data)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -215,8 +254,10 @@ def _txn(payment: Payment, kind: str, amount: Decimal, key: str, **fields) -> Pa
 
 
 def _settle_txn(txn_key: str, result: GatewayResult, *, ok: bool) -> None:
-    PaymentTransaction.objects.filter(idempotency_key=txn_key, status=T.Status.PENDING).update(
-        status=T.Status.SUCCEEDED if ok else T.Status.FAILED,
+    PaymentTransaction.objects.filter(
+        idempotency_key=txn_key, status=PaymentTransaction.Status.PENDING
+    ).update(
+        status=PaymentTransaction.Status.SUCCEEDED if ok else PaymentTransaction.Status.FAILED,
         provider_reference=result.provider_reference[:100],
         raw=redact(result.raw),
         error_code=result.error_code[:60],
@@ -227,7 +268,7 @@ def _settle_txn(txn_key: str, result: GatewayResult, *, ok: bool) -> None:
 def _pending(payment: Payment, kind: str) -> Decimal:
     return (
         PaymentTransaction.objects.filter(
-            payment=payment, kind=kind, status=T.Status.PENDING
+            payment=payment, kind=kind, status=PaymentTransaction.Status.PENDING
         ).aggregate(s=Sum("amount"))["s"]
         or ZERO
     )

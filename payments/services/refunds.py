@@ -20,8 +20,6 @@ from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.models import Payment, PaymentTransaction, Refund, StoreCreditEntry
 from payments.services.core import (
     ZERO,
-    P,
-    T,
     _gateway,
     _locked,
     _payments_locked,
@@ -154,7 +152,9 @@ def _refundable(
     payments = [p for p in _payments_locked(order) if only is None or p.pk in only]
     pending = dict(
         PaymentTransaction.objects.filter(
-            payment__order=order, kind=T.Kind.REFUND, status=T.Status.PENDING
+            payment__order=order,
+            kind=PaymentTransaction.Kind.REFUND,
+            status=PaymentTransaction.Status.PENDING,
         )
         .values("payment_id")
         .annotate(s=Sum("amount"))
@@ -184,7 +184,7 @@ def _refund_spread(
         remaining -= part
         txn = _txn(
             payment,
-            T.Kind.REFUND,
+            PaymentTransaction.Kind.REFUND,
             part,
             f"refund:{refund.idempotency_key}:{payment.reference}",
             refund=refund,
@@ -281,7 +281,11 @@ def _refund_settle(
         return
     Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") + txn.amount)
     payment.refresh_from_db(fields=["amount_refunded", "amount_captured"])
-    to = P.REFUNDED if payment.amount_refunded >= payment.amount_captured else P.PARTIALLY_REFUNDED
+    to = (
+        Payment.Status.REFUNDED
+        if payment.amount_refunded >= payment.amount_captured
+        else Payment.Status.PARTIALLY_REFUNDED
+    )
     payment_transition(payment, to, order=order, data={"refunded": str(txn.amount)})
 
 
@@ -293,7 +297,7 @@ def refund_process(*, refund: Refund | int) -> Refund:
     refund_id = refund if isinstance(refund, int) else refund.pk
     unreachable = None
     for txn in PaymentTransaction.objects.select_related("payment__channel").filter(
-        refund_id=refund_id, status=T.Status.PENDING
+        refund_id=refund_id, status=PaymentTransaction.Status.PENDING
     ):
         payment = txn.payment
         try:
@@ -306,13 +310,17 @@ def refund_process(*, refund: Refund | int) -> Refund:
         with transaction.atomic():
             order, locked = _locked(payment)
             current = PaymentTransaction.objects.select_for_update().get(pk=txn.pk)
-            if current.status == T.Status.PENDING:
+            if current.status == PaymentTransaction.Status.PENDING:
                 _refund_settle(order, locked, current, result)
     statuses = set(
         PaymentTransaction.objects.filter(refund_id=refund_id).values_list("status", flat=True)
     )
-    if T.Status.PENDING not in statuses:
-        final = Refund.Status.FAILED if T.Status.FAILED in statuses else Refund.Status.SUCCEEDED
+    if PaymentTransaction.Status.PENDING not in statuses:
+        final = (
+            Refund.Status.FAILED
+            if PaymentTransaction.Status.FAILED in statuses
+            else Refund.Status.SUCCEEDED
+        )
         Refund.objects.filter(pk=refund_id, status=Refund.Status.PENDING).update(status=final)
     if unreachable is not None:
         raise unreachable

@@ -14,7 +14,7 @@ from orders.models import Order, Return
 from orders.services.lifecycle import order_locked
 from payments.models import Payment, PaymentTransaction, Refund
 from payments.services.capture import _void
-from payments.services.core import ZERO, P, T, _payments_locked
+from payments.services.core import ZERO, _payments_locked
 from payments.services.refunds import _refund_create
 
 # --- handing back what an order does not need -----------------------------------------------
@@ -34,7 +34,9 @@ def order_payments_release(*, order: Order | int) -> list[Refund]:
         target = ZERO if locked.status == Order.Status.CANCELLED else locked.total
         pending = dict(
             PaymentTransaction.objects.filter(
-                payment__order=locked, kind=T.Kind.REFUND, status=T.Status.PENDING
+                payment__order=locked,
+                kind=PaymentTransaction.Kind.REFUND,
+                status=PaymentTransaction.Status.PENDING,
             )
             .values("payment_id")
             .annotate(s=Sum("amount"))
@@ -42,9 +44,9 @@ def order_payments_release(*, order: Order | int) -> list[Refund]:
         )
 
         def held(p: Payment) -> Decimal:
-            if p.status == P.AUTHORISED:
+            if p.status == Payment.Status.AUTHORISED:
                 return p.amount_authorised - p.amount_captured
-            if p.status in (P.CAPTURED, P.PARTIALLY_REFUNDED):
+            if p.status in (Payment.Status.CAPTURED, Payment.Status.PARTIALLY_REFUNDED):
                 return p.amount_captured - p.amount_refunded - pending.get(p.pk, ZERO)
             return ZERO
 
@@ -55,7 +57,7 @@ def order_payments_release(*, order: Order | int) -> list[Refund]:
             amount = held(payment)
             if amount <= 0:
                 continue
-            if payment.status == P.AUTHORISED:
+            if payment.status == Payment.Status.AUTHORISED:
                 if amount <= excess:  # a partial void is a capture of the rest, left to staff
                     voids.append(payment)
                     excess -= amount

@@ -26,13 +26,11 @@ from payments.gateways.base import (
     Status,
 )
 from payments.gateways.store_credit import CODE as STORE_CREDIT
-from payments.models import Payment
+from payments.models import Payment, PaymentTransaction
 from payments.services.answers import _apply, _record
 from payments.services.core import (
     _KIND,
     GatewayUnavailable,
-    P,
-    T,
     _gateway,
     _ref,
     _require_amount,
@@ -166,7 +164,9 @@ def _payment_open(
             .filter(order=order, status__in=selectors.IN_FLIGHT)
             .order_by("pk")
         ):
-            payment_transition(stale, P.CANCELLED, order=order, actor=actor, message=_("Abandoned"))
+            payment_transition(
+                stale, Payment.Status.CANCELLED, order=order, actor=actor, message=_("Abandoned")
+            )
         payment = Payment(
             order=order,
             channel=channel,
@@ -179,7 +179,7 @@ def _payment_open(
         )
         payment.return_url = (return_url or return_url_for(payment))[:500]
         payment.save()
-        _txn(payment, T.Kind.AUTHORISE, amount, f"{payment.reference}:authorise")
+        _txn(payment, PaymentTransaction.Kind.AUTHORISE, amount, f"{payment.reference}:authorise")
         order_event(
             order,
             "payment_started",
@@ -194,7 +194,7 @@ def payment_complete(*, payment: Payment, params: dict[str, Any]) -> Payment:
     """Finish a payment after the shopper came back from 3-D Secure. `params` are what the
     browser brought; the result is asked of the provider, never taken from them. A payment no
     longer waiting (a webhook was faster) is returned as it is."""
-    if payment.status != P.ACTION_REQUIRED:
+    if payment.status != Payment.Status.ACTION_REQUIRED:
         return payment
     try:
         result = _gateway(payment).complete(_ref(payment), dict(params))
