@@ -230,7 +230,7 @@ class TransferAdmin(admin.ModelAdmin):
         # Refuse the whole selection before changing any of it. Each transfer then goes in a
         # transaction of its own: one transaction over several would lock their variants out of
         # the one order every writer follows, and could deadlock with a checkout.
-        refused = [t for t in transfers if to not in services.TRANSFER_TRANSITIONS[t.status]]
+        refused = [t for t in transfers if not services.TRANSFER_MACHINE.allows(t.status, to)]
         for transfer in refused:
             self.message_user(
                 request,

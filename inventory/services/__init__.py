@@ -64,6 +64,7 @@ from inventory.services.stock import (
     stock_receive_many,
 )
 from inventory.services.transfers import (
+    TRANSFER_MACHINE,
     TRANSFER_TRANSITIONS,
     transfer_cancel,
     transfer_detach_order,
@@ -75,6 +76,7 @@ from inventory.services.transfers import (
 
 __all__ = [
     "TOPIC_AVAILABILITY",
+    "TRANSFER_MACHINE",
     "TRANSFER_TRANSITIONS",
     "AllocationResult",
     "ChannelConfig",

@@ -1,4 +1,8 @@
-"""Stock moved between locations: requested, shipped, received or cancelled."""
+"""Stock moved between locations: requested, shipped, received or cancelled.
+
+A transfer's state machine (TRANSFER_TRANSITIONS, applied by TRANSFER_MACHINE): each service
+refuses a move that is not allowed before it moves any stock, and sets the status last.
+"""
 
 from __future__ import annotations
 
@@ -19,35 +23,46 @@ from inventory.models import (
 )
 from inventory.services.session import Kind, _positive, _Session
 from omni.db import insert_many
-from omni.errors import Conflict, InvalidTransition, ValidationError
+from omni.errors import Conflict, ValidationError
+from omni.state import StateMachine
 
 # --- transfers ------------------------------------------------------------------------------
 
-TRANSFER_TRANSITIONS = {
+TRANSFER_TRANSITIONS: dict[str, set[str]] = {
     Transfer.Status.REQUESTED: {Transfer.Status.SHIPPED, Transfer.Status.CANCELLED},
     Transfer.Status.SHIPPED: {Transfer.Status.RECEIVED},
     Transfer.Status.RECEIVED: set(),
     Transfer.Status.CANCELLED: set(),
 }
 
-
-def _transition(transfer: Transfer, to: str) -> None:
-    if to not in TRANSFER_TRANSITIONS[transfer.status]:
-        raise InvalidTransition(
-            _("Transfer %(id)s is %(status)s and cannot be %(action)s.")
-            % {
-                "id": transfer.pk,
-                "status": transfer.get_status_display().lower(),
-                "action": _TRANSFER_ACTIONS[to],
-            }
-        )
-
-
 _TRANSFER_ACTIONS = {  # lazy: translated when the message is made, in its language
     Transfer.Status.SHIPPED: gettext_lazy("shipped"),
     Transfer.Status.RECEIVED: gettext_lazy("received"),
     Transfer.Status.CANCELLED: gettext_lazy("cancelled"),
 }
+
+
+def _transfer_refused(transfer: Transfer, to: str) -> str:
+    return _("Transfer %(id)s is %(status)s and cannot be %(action)s.") % {
+        "id": transfer.pk,
+        "status": transfer.get_status_display().lower(),
+        "action": _TRANSFER_ACTIONS[to],
+    }
+
+
+def _transfer_status_recorded(transfer: Transfer, before: str, to: str) -> None:
+    """Nothing more to record: a transfer's change is told by the stock moves (the ledger)
+    that the service writes with it."""
+
+
+TRANSFER_MACHINE: StateMachine[Transfer, None] = StateMachine(
+    "transfer",
+    states=Transfer.Status,
+    transitions=TRANSFER_TRANSITIONS,
+    refused=_transfer_refused,
+    record=_transfer_status_recorded,
+    field_error=False,
+)
 
 
 def transfer_request(
@@ -137,8 +152,7 @@ def transfer_detach_order(*, order_reference: str) -> None:
         for transfer in Transfer.objects.select_for_update().filter(
             order_reference=order_reference, status=Transfer.Status.REQUESTED
         ):
-            transfer.status = Transfer.Status.CANCELLED
-            transfer.save(update_fields=["status", "updated_at"])
+            TRANSFER_MACHINE.move(transfer, Transfer.Status.CANCELLED)
         Transfer.objects.filter(
             order_reference=order_reference, status=Transfer.Status.SHIPPED
         ).update(order_reference="")
@@ -169,7 +183,7 @@ def _order_allocations_locked(
 def transfer_ship(*, transfer: Transfer, actor: User | None = None) -> Transfer:
     with transaction.atomic():
         transfer, lines = _locked_transfer(transfer)
-        _transition(transfer, Transfer.Status.SHIPPED)
+        TRANSFER_MACHINE.require(transfer, Transfer.Status.SHIPPED)
         travelling = _order_allocations_locked(transfer, lines, Allocation.Status.ALLOCATED)
         session = _Session.open(lines)
         if transfer.order_reference:
@@ -197,15 +211,16 @@ def transfer_ship(*, transfer: Transfer, actor: User | None = None) -> Transfer:
             Allocation.objects.filter(pk__in=[a.pk for a in travelling]).update(
                 status=Allocation.Status.IN_TRANSIT
             )
-        transfer.status, transfer.shipped_at = Transfer.Status.SHIPPED, session.now
-        transfer.save(update_fields=["status", "shipped_at", "updated_at"])
+        TRANSFER_MACHINE.move(
+            transfer, Transfer.Status.SHIPPED, changes={"shipped_at": session.now}
+        )
         return transfer
 
 
 def transfer_receive(*, transfer: Transfer, actor: User | None = None) -> Transfer:
     with transaction.atomic():
         transfer, lines = _locked_transfer(transfer)
-        _transition(transfer, Transfer.Status.RECEIVED)
+        TRANSFER_MACHINE.require(transfer, Transfer.Status.RECEIVED)
         arriving = _order_allocations_locked(transfer, lines, Allocation.Status.IN_TRANSIT)
         session = _Session.open(lines)
         for vid, qty in sorted(lines.items()):
@@ -249,15 +264,16 @@ def transfer_receive(*, transfer: Transfer, actor: User | None = None) -> Transf
             Allocation.objects.filter(pk__in=[a.pk for a in arriving]).update(
                 status=Allocation.Status.MOVED
             )
-        transfer.status, transfer.received_at = Transfer.Status.RECEIVED, session.now
-        transfer.save(update_fields=["status", "received_at", "updated_at"])
+        TRANSFER_MACHINE.move(
+            transfer, Transfer.Status.RECEIVED, changes={"received_at": session.now}
+        )
         return transfer
 
 
 def transfer_cancel(*, transfer: Transfer, actor: User | None = None) -> Transfer:
     with transaction.atomic():
         transfer, lines = _locked_transfer(transfer)
-        _transition(transfer, Transfer.Status.CANCELLED)
+        TRANSFER_MACHINE.require(transfer, Transfer.Status.CANCELLED)
         if not transfer.order_reference:  # an order's transfer holds nothing of its own
             session = _Session.open(lines)
             for vid, qty in sorted(lines.items()):
@@ -271,6 +287,5 @@ def transfer_cancel(*, transfer: Transfer, actor: User | None = None) -> Transfe
                     actor=actor,
                 )
             session.flush()
-        transfer.status = Transfer.Status.CANCELLED
-        transfer.save(update_fields=["status", "updated_at"])
+        TRANSFER_MACHINE.move(transfer, Transfer.Status.CANCELLED)
         return transfer
