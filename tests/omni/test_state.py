@@ -1,4 +1,5 @@
-"""omni.state: the one state machine."""
+"""omni.state: the one state machine, and the five that Omni declares with it (order,
+fulfilment, return, payment, transfer)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,19 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from inventory import services as inventory
+from inventory.models import Transfer
+from inventory.services import transfers
 from omni.errors import InvalidTransition
-from omni.state import StateMachine
+from omni.state import StateMachine, machines
+from orders.models import Fulfilment, Order, Return
+from orders.services import fulfilment, lifecycle, return_rules, returns
+from payments import services as payments
+from payments.gateways.base import GatewayResult, Status
+from payments.models import Payment
+from payments.services import answers, core
+from tests import factories as f
+from tests.payments import support
 
 # --- the machine, on a lamp that stands in for a model row ------------------------------------
 
@@ -166,3 +178,149 @@ def test_a_move_happens_exactly_when_the_table_allows_it(start, to):
         assert to in TABLE[start]
         assert lamp.status == to
         assert len(lamp.saves) == 1 and len(records) == 1
+
+
+# --- the five machines ------------------------------------------------------------------------
+
+FIVE = {
+    "order": (lifecycle.ORDER_MACHINE, lifecycle.TRANSITIONS, Order.Status),
+    "fulfilment": (
+        fulfilment.FULFILMENT_MACHINE,
+        fulfilment.FULFILMENT_TRANSITIONS,
+        Fulfilment.Status,
+    ),
+    "return": (return_rules.RETURN_MACHINE, return_rules.RETURN_TRANSITIONS, Return.Status),
+    "payment": (core.PAYMENT_MACHINE, core.TRANSITIONS, Payment.Status),
+    "transfer": (transfers.TRANSFER_MACHINE, transfers.TRANSFER_TRANSITIONS, Transfer.Status),
+}
+
+
+def test_each_of_the_five_is_declared_once_with_its_own_table():
+    for name, (machine, table, states) in FIVE.items():
+        assert machines()[name] is machine
+        assert (machine.name, machine.states, machine.field) == (name, states, "status")
+        assert dict(machine.transitions) == {state: frozenset(to) for state, to in table.items()}
+    # What other code reads goes through the machine too.
+    assert returns.RETURN_MACHINE is return_rules.RETURN_MACHINE
+    assert payments.PAYMENT_MACHINE is core.PAYMENT_MACHINE
+    assert inventory.TRANSFER_MACHINE is transfers.TRANSFER_MACHINE
+
+
+@given(data=st.data())
+def test_each_of_the_five_allows_exactly_the_pairs_of_its_table(data):
+    name = data.draw(st.sampled_from(sorted(FIVE)))
+    machine, table, states = FIVE[name]
+    start = data.draw(st.sampled_from(states.values))
+    to = data.draw(st.sampled_from(states.values))
+
+    assert machine.allows(start, to) is (to in table[start])
+    assert machine.next(start) == table[start]
+
+
+@pytest.fixture
+def refusals(monkeypatch) -> list[str]:
+    """The name of each machine that refused a move, in order."""
+    seen: list[str] = []
+    refusal = StateMachine.refusal
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.name)
+        return refusal(self, *args, **kwargs)
+
+    monkeypatch.setattr(StateMachine, "refusal", spy)
+    return seen
+
+
+@pytest.mark.django_db
+def test_each_service_refuses_a_move_through_its_own_machine_and_changes_nothing(refusals):
+    order = support.place(support.web_channel())
+    lifecycle.order_confirm(order=order)
+    ful = order.fulfilments.get()
+    ret = Return.objects.create(order=order, channel=order.channel, currency=order.currency)
+    payment = Payment.objects.create(
+        order=order,
+        channel=order.channel,
+        gateway="test",
+        kind=Payment.Kind.CARD,
+        currency=order.currency,
+        amount=order.total,
+        status=Payment.Status.DECLINED,
+    )
+    transfer = Transfer.objects.create(
+        source=f.StockLocationFactory(code="dc-x"), destination=f.StockLocationFactory(code="st-x")
+    )
+    cases = [
+        (
+            lambda: lifecycle.order_confirm(order=order),
+            f"Order {order.number} is confirmed and cannot become confirmed.",
+            "confirmed",
+        ),
+        (
+            lambda: fulfilment.fulfilment_deliver(fulfilment=ful),
+            f"Fulfilment {ful.pk} is to pick and cannot become delivered.",
+            "pending",
+        ),
+        (
+            lambda: returns.return_refund(return_request=ret),
+            f"Return {ret.pk} is requested and cannot become refunded.",
+            "requested",
+        ),
+        (
+            lambda: payments.payment_transition(payment, "captured", order=order),
+            f"Payment {payment.reference} is declined and cannot become captured.",
+            "declined",
+        ),
+        (
+            lambda: inventory.transfer_receive(transfer=transfer),
+            f"Transfer {transfer.pk} is requested and cannot be received.",
+            None,
+        ),
+    ]
+
+    for call, message, status in cases:
+        with translation.override("en"), pytest.raises(InvalidTransition) as refused:
+            call()
+        fields = {"status": [f"Not allowed from {status}."]} if status else {}  # transfer: none
+        assert (refused.value.message, refused.value.fields) == (message, fields)
+
+    assert refusals == ["order", "fulfilment", "return", "payment", "transfer"]
+    for row, status in [
+        (order, "confirmed"),
+        (ful, "pending"),
+        (ret, "requested"),
+        (payment, "declined"),
+        (transfer, "requested"),
+    ]:
+        row.refresh_from_db()
+        assert row.status == status
+
+
+@pytest.mark.django_db
+def test_a_provider_s_answer_that_is_not_an_allowed_step_is_ignored_through_the_machine(
+    monkeypatch,
+):
+    asked: list[tuple[str, str, str]] = []
+    allows = StateMachine.allows
+
+    def spy(self, current, to):
+        asked.append((self.name, current, to))
+        return allows(self, current, to)
+
+    monkeypatch.setattr(StateMachine, "allows", spy)
+    order = support.place(support.web_channel())
+    payment = Payment.objects.create(
+        order=order,
+        channel=order.channel,
+        gateway="test",
+        kind=Payment.Kind.CARD,
+        currency=order.currency,
+        amount=order.total,
+        status=Payment.Status.DECLINED,
+    )
+
+    outcome = answers._apply(order, payment, GatewayResult(status=Status.PENDING))
+
+    assert outcome == "ignored"
+    assert asked == [("payment", "declined", "pending")]
+    payment.refresh_from_db()
+    assert payment.status == "declined"
