@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,6 +47,10 @@ from orders.models import (
     ShippingMethod,
 )
 from orders.services.carts import CartChange, LineInfo, lines_info
+from orders.services.fulfilment import (
+    order_hand_over,
+    pickup_code,  # noqa: F401 (still importable from here)
+)
 from orders.services.lifecycle import notify, order_event_build, order_transition
 from sales_channels.models import Channel
 
@@ -396,10 +399,6 @@ def _next_number() -> str:
     return f"{settings.OMNI_ORDER_PREFIX}{number}"
 
 
-def pickup_code() -> str:
-    return f"{secrets.randbelow(10**6):06d}"
-
-
 @dataclass(frozen=True)
 class PlacedOrder:
     """An order just placed with the rows order_place wrote for it, as they were written:
@@ -574,8 +573,6 @@ def order_place(
             notify(order, Notification.Kind.CONFIRMED)
             events.append(confirmed)
         if handed_over:
-            from orders.services.fulfilment import order_hand_over
-
             order_hand_over(order=order, actor=actor, channel=channel, locked=True)
         if not handed_over and order.origin_channel_id == channel.pk:
             order.origin_channel = channel  # as the answer shows it, without a query

@@ -35,7 +35,6 @@ from omni.errors import Conflict, InvalidTransition, ValidationError
 from omni.outbox import outbox_record
 from omni.state import StateMachine
 from orders.models import Fulfilment, FulfilmentLine, Notification, Order, OrderLine
-from orders.services.checkout import pickup_code
 from orders.services.lifecycle import (
     ORDER_MACHINE,
     notify,
@@ -355,6 +354,11 @@ def fulfilment_deliver(
 
 
 # --- click and collect ----------------------------------------------------------------------
+
+
+def pickup_code() -> str:
+    """The code the customer shows at the store to collect the order (order_collect checks it)."""
+    return f"{secrets.randbelow(10**6):06d}"
 
 
 def order_units_on_the_way(order: Order) -> bool:
