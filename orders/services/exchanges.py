@@ -17,8 +17,10 @@ from omni.money import quantize
 from omni.outbox import outbox_record
 from orders import pricing
 from orders.models import Notification, Order, OrderLine, Return, ReturnLine
-from orders.services.checkout import Delivery, _next_number, order_allocate
+from orders.services.allocation import order_allocate
+from orders.services.delivery import Delivery
 from orders.services.lifecycle import notify, order_event, order_transition
+from orders.services.placement import _next_number
 from orders.services.return_rules import ZERO, LineSettlement, _locked
 from sales_channels.models import Channel
 
