@@ -15,12 +15,16 @@ from django.utils import timezone
 from accounts.models import User
 from inventory import services as inventory
 from inventory.models import StockLocation
+from inventory.routing import Plan
 from omni.db import WriteBatch, insert_many
 from omni.errors import OmniError
 from orders.models import Fulfilment, FulfilmentLine, Order, OrderEvent, OrderLine
 from orders.services.delivery import PICKUP_READY_HOURS, TRANSFER_DAYS, Delivery
 from orders.services.lifecycle import order_event_build
 from sales_channels.models import Channel
+
+# The order lines each fulfilment ships, with their quantities (one list per fulfilment).
+Parts = list[list[tuple[OrderLine, int]]]
 
 
 def order_allocate(
@@ -42,38 +46,33 @@ def order_allocate(
     requests = [
         inventory.LineRequest(line.variant_id, line.quantity, line.line_ref) for line in lines
     ]
-    reservation = reservation_reference
     store = delivery.pickup_location
-    transfer_needed = False
     if store is not None:
-        try:
-            # stock_allocate's own savepoint makes a store without the stock not an error.
-            result = inventory.stock_allocate(
-                channel=channel,
-                reference=order.reference,
-                lines=requests,
-                pickup_location=store,
-                reservation_reference=reservation,
-                actor=actor,
-                savepoint=True,
-            )
-        except OmniError:  # not all at the store: route from the channel's stock, then transfer
-            result = inventory.stock_allocate(
-                channel=channel,
-                reference=order.reference,
-                lines=requests,
-                destination=delivery.destination(),
-                reservation_reference=reservation,
-                actor=actor,
-            )
-            transfer_needed = True
+        result, transfer_needed = _stock_allocate_for_pickup(
+            order=order,
+            requests=requests,
+            channel=channel,
+            delivery=delivery,
+            store=store,
+            reservation_reference=reservation_reference,
+            actor=actor,
+        )
+        fulfilments, parts = _pickup_fulfilment(
+            order=order,
+            lines=lines,
+            plan=result.plan,
+            store=store,
+            transfer_needed=transfer_needed,
+            actor=actor,
+            now=now,
+        )
     else:
         result = inventory.stock_allocate(
             channel=channel,
             reference=order.reference,
             lines=requests,
             destination=delivery.destination(),
-            reservation_reference=reservation,
+            reservation_reference=reservation_reference,
             actor=actor,
             savepoint=False,  # a shortage fails the whole order
             # Ship from store: the parcel leaves one of the channel's stores, not a warehouse.
@@ -81,44 +80,7 @@ def order_allocate(
             if delivery.method == Order.Delivery.SHIP_FROM_STORE
             else None,
         )
-    by_variant = {line.variant_id: line for line in lines}
-    fulfilments, parts = [], []
-    if store is not None:
-        fulfilments.append(Fulfilment(order=order, location=store))
-        parts.append(
-            [
-                (by_variant[vid], qty)
-                for shipment in result.plan.shipments
-                for vid, qty in shipment.items.items()
-            ]
-        )
-        if transfer_needed:
-            ready = now + timedelta(days=TRANSFER_DAYS)
-            locations = StockLocation.objects.in_bulk(
-                [s.location_id for s in result.plan.shipments]
-            )
-            for shipment in result.plan.shipments:
-                if shipment.location_id != store.pk:
-                    inventory.transfer_for_order(
-                        source=locations[shipment.location_id],
-                        destination=store,
-                        lines=shipment.items,
-                        order_reference=order.reference,
-                        expected_at=ready,
-                        actor=actor,
-                    )
-        else:
-            ready = now + timedelta(hours=PICKUP_READY_HOURS)
-        order.pickup_ready_by = ready
-        order.save(update_fields=["pickup_ready_by"])
-    else:
-        known = inventory.channel_config().locations
-        for shipment in result.plan.shipments:
-            fulfilment = Fulfilment(order=order, location_id=shipment.location_id)
-            if shipment.location_id in known:
-                fulfilment.location = known[shipment.location_id]
-            fulfilments.append(fulfilment)
-            parts.append([(by_variant[vid], qty) for vid, qty in shipment.items.items()])
+        fulfilments, parts = _shipping_fulfilments(order=order, lines=lines, plan=result.plan)
     event = order_event_build(
         order,
         "allocated",
@@ -127,6 +89,107 @@ def order_allocate(
         data={"plan": result.plan.explanation},
         at=now,
     )
+    _fulfilments_write(fulfilments, parts, event)
+    return fulfilments, event
+
+
+def _stock_allocate_for_pickup(
+    *,
+    order: Order,
+    requests: list[inventory.LineRequest],
+    channel: Channel,
+    delivery: Delivery,
+    store: StockLocation,
+    reservation_reference: str | None,
+    actor: User | None,
+) -> tuple[inventory.AllocationResult, bool]:
+    """The stock for click and collect: the store's own, else routed from the channel's stock
+    to be brought by transfer (then True)."""
+    try:
+        # stock_allocate's own savepoint makes a store without the stock not an error.
+        result = inventory.stock_allocate(
+            channel=channel,
+            reference=order.reference,
+            lines=requests,
+            pickup_location=store,
+            reservation_reference=reservation_reference,
+            actor=actor,
+            savepoint=True,
+        )
+    except OmniError:  # not all at the store: route from the channel's stock, then transfer
+        result = inventory.stock_allocate(
+            channel=channel,
+            reference=order.reference,
+            lines=requests,
+            destination=delivery.destination(),
+            reservation_reference=reservation_reference,
+            actor=actor,
+        )
+        return result, True
+    return result, False
+
+
+def _pickup_fulfilment(
+    *,
+    order: Order,
+    lines: list[OrderLine],
+    plan: Plan,
+    store: StockLocation,
+    transfer_needed: bool,
+    actor: User | None,
+    now: datetime,
+) -> tuple[list[Fulfilment], Parts]:
+    """One fulfilment at the store for every unit; the transfers that bring what the store
+    lacks; and when the order will be ready (saved on it)."""
+    by_variant = {line.variant_id: line for line in lines}
+    fulfilments = [Fulfilment(order=order, location=store)]
+    parts = [
+        [
+            (by_variant[vid], qty)
+            for shipment in plan.shipments
+            for vid, qty in shipment.items.items()
+        ]
+    ]
+    if transfer_needed:
+        ready = now + timedelta(days=TRANSFER_DAYS)
+        locations = StockLocation.objects.in_bulk([s.location_id for s in plan.shipments])
+        for shipment in plan.shipments:
+            if shipment.location_id != store.pk:
+                inventory.transfer_for_order(
+                    source=locations[shipment.location_id],
+                    destination=store,
+                    lines=shipment.items,
+                    order_reference=order.reference,
+                    expected_at=ready,
+                    actor=actor,
+                )
+    else:
+        ready = now + timedelta(hours=PICKUP_READY_HOURS)
+    order.pickup_ready_by = ready
+    order.save(update_fields=["pickup_ready_by"])
+    return fulfilments, parts
+
+
+def _shipping_fulfilments(
+    *, order: Order, lines: list[OrderLine], plan: Plan
+) -> tuple[list[Fulfilment], Parts]:
+    """A fulfilment per location the plan ships from, with its location when the channel's
+    stock configuration knows it (no query)."""
+    by_variant = {line.variant_id: line for line in lines}
+    known = inventory.channel_config().locations
+    fulfilments, parts = [], []
+    for shipment in plan.shipments:
+        fulfilment = Fulfilment(order=order, location_id=shipment.location_id)
+        if shipment.location_id in known:
+            fulfilment.location = known[shipment.location_id]
+        fulfilments.append(fulfilment)
+        parts.append([(by_variant[vid], qty) for vid, qty in shipment.items.items()])
+    return fulfilments, parts
+
+
+def _fulfilments_write(fulfilments: list[Fulfilment], parts: Parts, event: OrderEvent) -> None:
+    """The fulfilments and the event in one batch, then every fulfilment's lines in one
+    insert (they need the fulfilments' keys)."""
     batch = WriteBatch()
     batch.insert(Fulfilment, fulfilments)
     batch.insert(OrderEvent, [event])
@@ -139,4 +202,3 @@ def order_allocate(
             for line, qty in part
         ],
     )
-    return fulfilments, event
