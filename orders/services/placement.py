@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -173,6 +174,16 @@ class PlacedOrder:
     events: list[OrderEvent]
 
 
+@dataclass(frozen=True)
+class _Contact:
+    """What the request says of the customer's contact, as given (empty: the customer's own)."""
+
+    email: str
+    phone: str
+    language: str | None
+    billing_address: dict | None
+
+
 def order_place(
     *,
     cart: Cart,
@@ -204,116 +215,29 @@ def order_place(
       given (the record in hand is updated too).
     """
     customer = customer or cart.customer
-    if not (email or (customer and customer.email) or phone or (customer and customer.phone)):
-        raise ValidationError.for_field(
-            "email", _("An e-mail address or a phone number is required."), code="required"
-        )
-    checkout = checkout_prepare(cart=cart, channel=channel, delivery=delivery, customer=customer)
-    if checkout.changes:
-        raise CartChanged(checkout.changes)
-    quote = checkout.quote
+    contact = _Contact(email, phone, language, billing_address)
+    checkout = _order_place_check(
+        cart=cart,
+        channel=channel,
+        delivery=delivery,
+        customer=customer,
+        contact=contact,
+        handed_over=handed_over,
+    )
     pay_later = channel.pay_later if pay_later is None else pay_later
-    if handed_over and not (
-        delivery.pickup_location and delivery.pickup_location.channel_id == channel.pk
-    ):
-        raise ValidationError.for_field(
-            "delivery",
-            _("Only a sale at the store's own counter can be handed over at once."),
-            code="not_counter",
-        )
     now = timezone.now()
     with transaction.atomic():
         locked_cart = select_one(Cart, "id = %s", [cart.pk], lock=True)
         if locked_cart is None or locked_cart.status != Cart.Status.ACTIVE:
             raise Conflict(_("This cart has already been ordered."), code="cart_closed")
-        order = create(
-            Order,
-            number=_next_number(),
-            channel=channel,
-            origin_channel_id=cart.origin_channel_id,
-            customer=customer,
-            email=email or (customer.email if customer else ""),
-            phone=phone or (customer.phone if customer else ""),
-            language=language or (customer.language if customer else channel.default_language),
-            delivery=delivery.method,
-            shipping_method=delivery.shipping_method,
-            shipping_address=delivery.address,
-            billing_address=address_clean(billing_address, field_name="billing_address")
-            if billing_address
-            else delivery.address,
-            pickup_location=delivery.pickup_location,
-            currency=quote.currency,
-            subtotal=quote.subtotal,
-            discount_total=quote.discount_total,
-            shipping_total=quote.shipping,
-            tax_total=quote.tax_total,
-            total=quote.total,
-            pricing=quote.as_dict(),
-            cart=cart,
-            placed_by=actor
-            if actor and actor.pk and (actor.is_store_staff or actor.is_merchant_staff)
-            else None,
-        )
-        priced = {line.key: line for line in quote.lines}
-        lines = [
-            OrderLine(
-                order=order,
-                variant_id=i.variant_id,
-                sku=i.sku,
-                product_name=i.product_name,
-                variant_name=i.variant_name,
-                quantity=i.quantity,
-                unit_price=priced[str(i.variant_id)].unit_price,
-                discount=priced[str(i.variant_id)].discount,
-                line_total=priced[str(i.variant_id)].total,
-                tax_rate=i.tax_rate,
-                tax_amount=priced[str(i.variant_id)].tax,
-            )
-            for i in checkout.lines
-        ]
+        order = _order_create(checkout, customer=customer, actor=actor, contact=contact)
+        lines = _order_lines_build(order, checkout)
         # Only a cart that held stock has reservations to turn into the order's allocation (an
         # expired one's are ignored by availability and deleted by a beat task).
         holds_stock = locked_cart.reserved_until is not None
-        locked_cart.status = Cart.Status.ORDERED
-        locked_cart.reserved_until = None
-        locked_cart.updated_at = now
-        placed = order_event_build(
-            order,
-            "placed",
-            actor=actor,
-            channel=channel,
-            to_status=order.status,
-            data={"total": str(order.total), "lines": len(lines)},
-            at=now,
+        placed = _order_placed_write(
+            order, lines, locked_cart, channel=channel, actor=actor, now=now
         )
-        # The lines, the cart's closing, the event and the outbox record: one round trip.
-        batch = WriteBatch()
-        batch.insert(OrderLine, lines)
-        batch.update(
-            f"UPDATE {Cart._meta.db_table} SET status = %s, reserved_until = NULL,"  # noqa: S608
-            " updated_at = %s WHERE id = %s",
-            [Cart.Status.ORDERED.value, now, locked_cart.pk],
-        )
-        batch.insert(OrderEvent, [placed])
-        outbox_record_many(
-            [
-                Event(
-                    topic="orders.order.placed",
-                    key=f"order:{order.pk}",
-                    channel_id=channel.pk,
-                    payload={
-                        "order": order.number,
-                        "channel": channel.code,
-                        "origin_channel": cart.origin_channel_id,
-                        "total": order.total,
-                        "currency": order.currency,
-                        "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in lines],
-                    },
-                )
-            ],
-            batch=batch,
-        )
-        batch.execute()
         # Last of the writes that need no stock: the variants stay locked from here to commit.
         fulfilments, allocated = order_allocate(
             order=order,
@@ -326,18 +250,10 @@ def order_place(
         )
         events = [placed, allocated]
         if pay_later or order.total == 0:
-            confirmed = order_transition(
-                order,
-                Order.Status.CONFIRMED,
-                actor=actor,
-                channel=channel,
-                message=_("Paid later") if pay_later else "",
-            )
-            notify(order, Notification.Kind.CONFIRMED)
-            events.append(confirmed)
+            events.append(_order_confirm(order, channel=channel, actor=actor, pay_later=pay_later))
         if handed_over:
             order_hand_over(order=order, actor=actor, channel=channel, locked=True)
-        if not handed_over and order.origin_channel_id == channel.pk:
+        elif order.origin_channel_id == channel.pk:
             order.origin_channel = channel  # as the answer shows it, without a query
         if idempotency is not None:
             # What the answer shows: the rows just written, or, when the hand-over changed
@@ -346,3 +262,164 @@ def order_place(
             body = respond(result) if respond else None
             idempotency_done(record=idempotency, order=order, body=body, now=now)
     return order
+
+
+def _order_place_check(
+    *,
+    cart: Cart,
+    channel: Channel,
+    delivery: Delivery,
+    customer: Customer | None,
+    contact: _Contact,
+    handed_over: bool,
+) -> Checkout:
+    """What must hold before anything is written: a way to reach the customer, the cart as the
+    shopper saw it, and a hand-over only at the store's own counter. The Checkout every later
+    step reads."""
+    email, phone = contact.email, contact.phone
+    if not (email or (customer and customer.email) or phone or (customer and customer.phone)):
+        raise ValidationError.for_field(
+            "email", _("An e-mail address or a phone number is required."), code="required"
+        )
+    checkout = checkout_prepare(cart=cart, channel=channel, delivery=delivery, customer=customer)
+    if checkout.changes:
+        raise CartChanged(checkout.changes)
+    if handed_over and not (
+        delivery.pickup_location and delivery.pickup_location.channel_id == channel.pk
+    ):
+        raise ValidationError.for_field(
+            "delivery",
+            _("Only a sale at the store's own counter can be handed over at once."),
+            code="not_counter",
+        )
+    return checkout
+
+
+def _order_create(
+    checkout: Checkout, *, customer: Customer | None, actor: User | None, contact: _Contact
+) -> Order:
+    """The order row, numbered, with its addresses and the quote's totals and snapshot."""
+    cart, channel, delivery, quote = (
+        checkout.cart,
+        checkout.channel,
+        checkout.delivery,
+        checkout.quote,
+    )
+    billing = contact.billing_address
+    return create(
+        Order,
+        number=_next_number(),
+        channel=channel,
+        origin_channel_id=cart.origin_channel_id,
+        customer=customer,
+        email=contact.email or (customer.email if customer else ""),
+        phone=contact.phone or (customer.phone if customer else ""),
+        language=contact.language or (customer.language if customer else channel.default_language),
+        delivery=delivery.method,
+        shipping_method=delivery.shipping_method,
+        shipping_address=delivery.address,
+        billing_address=address_clean(billing, field_name="billing_address")
+        if billing
+        else delivery.address,
+        pickup_location=delivery.pickup_location,
+        currency=quote.currency,
+        subtotal=quote.subtotal,
+        discount_total=quote.discount_total,
+        shipping_total=quote.shipping,
+        tax_total=quote.tax_total,
+        total=quote.total,
+        pricing=quote.as_dict(),
+        cart=cart,
+        placed_by=actor
+        if actor and actor.pk and (actor.is_store_staff or actor.is_merchant_staff)
+        else None,
+    )
+
+
+def _order_lines_build(order: Order, checkout: Checkout) -> list[OrderLine]:
+    """The order's lines (not saved yet), each priced as the quote priced it."""
+    priced = {line.key: line for line in checkout.quote.lines}
+    return [
+        OrderLine(
+            order=order,
+            variant_id=i.variant_id,
+            sku=i.sku,
+            product_name=i.product_name,
+            variant_name=i.variant_name,
+            quantity=i.quantity,
+            unit_price=priced[str(i.variant_id)].unit_price,
+            discount=priced[str(i.variant_id)].discount,
+            line_total=priced[str(i.variant_id)].total,
+            tax_rate=i.tax_rate,
+            tax_amount=priced[str(i.variant_id)].tax,
+        )
+        for i in checkout.lines
+    ]
+
+
+def _order_placed_write(
+    order: Order,
+    lines: list[OrderLine],
+    locked_cart: Cart,
+    *,
+    channel: Channel,
+    actor: User | None,
+    now: datetime,
+) -> OrderEvent:
+    """The lines, the cart's closing, the "placed" event and the outbox record: one round trip.
+    Returns the event."""
+    locked_cart.status = Cart.Status.ORDERED
+    locked_cart.reserved_until = None
+    locked_cart.updated_at = now
+    placed = order_event_build(
+        order,
+        "placed",
+        actor=actor,
+        channel=channel,
+        to_status=order.status,
+        data={"total": str(order.total), "lines": len(lines)},
+        at=now,
+    )
+    batch = WriteBatch()
+    batch.insert(OrderLine, lines)
+    batch.update(
+        f"UPDATE {Cart._meta.db_table} SET status = %s, reserved_until = NULL,"  # noqa: S608
+        " updated_at = %s WHERE id = %s",
+        [Cart.Status.ORDERED.value, now, locked_cart.pk],
+    )
+    batch.insert(OrderEvent, [placed])
+    outbox_record_many(
+        [
+            Event(
+                topic="orders.order.placed",
+                key=f"order:{order.pk}",
+                channel_id=channel.pk,
+                payload={
+                    "order": order.number,
+                    "channel": channel.code,
+                    "origin_channel": order.origin_channel_id,
+                    "total": order.total,
+                    "currency": order.currency,
+                    "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in lines],
+                },
+            )
+        ],
+        batch=batch,
+    )
+    batch.execute()
+    return placed
+
+
+def _order_confirm(
+    order: Order, *, channel: Channel, actor: User | None, pay_later: bool
+) -> OrderEvent:
+    """Confirm an order that is paid later, or costs nothing, at once; the customer is told."""
+    confirmed = order_transition(
+        order,
+        Order.Status.CONFIRMED,
+        actor=actor,
+        channel=channel,
+        message=_("Paid later") if pay_later else "",
+    )
+    notify(order, Notification.Kind.CONFIRMED)
+    return confirmed
