@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from omni.models import TimeStampedModel
@@ -95,3 +96,131 @@ class Address(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.full_name}, {self.line1}, {self.city}"
+
+
+# --- consent: KVKK and IYS ---------------------------------------------------------------------
+
+
+class ConsentType(models.TextChoices):
+    """The channel a commercial message goes by, named as IYS names it."""
+
+    EPOSTA = "EPOSTA", _("e-mail")
+    MESAJ = "MESAJ", _("SMS")
+    ARAMA = "ARAMA", _("phone call")
+
+
+class RecipientType(models.TextChoices):
+    BIREYSEL = "BIREYSEL", _("individual")
+    TACIR = "TACIR", _("trader")
+
+
+class ConsentStatus(models.TextChoices):
+    ONAY = "ONAY", _("given")
+    RET = "RET", _("withdrawn")
+
+
+class ConsentSource(models.TextChoices):
+    WEB = "web", _("web form")
+    APP = "app", _("app")
+    STORE = "store", _("store staff")
+    TRENDYOL = "trendyol", _("Trendyol")
+    IMPORT = "import", _("import")
+    IYS = "iys", _("the citizen, in IYS")
+
+
+class PushState(models.TextChoices):
+    """Where a decision stands with IYS. Only `pending` is pushed."""
+
+    PENDING = "pending", _("to push")
+    SENT = "sent", _("in IYS")
+    UNCHANGED = "unchanged", _("nothing to push")  # IYS already holds this status
+    REJECTED = "rejected", _("refused by IYS")
+    FROM_IYS = "from_iys", _("made in IYS")
+
+
+class ConsentDecision(models.Model):
+    """One decision a person made about commercial messages on one channel, for one recipient
+    type. Rows are never changed in meaning, only appended: the current consent is the latest
+    decision per (customer, type, recipient type), one index scan (`consent_current`). Only the
+    push bookkeeping (push_* fields) changes after the row is written."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    type = models.CharField(_("channel"), max_length=8, choices=ConsentType.choices)
+    recipient_type = models.CharField(
+        _("recipient type"),
+        max_length=8,
+        choices=RecipientType.choices,
+        default=RecipientType.BIREYSEL,
+    )
+    status = models.CharField(_("status"), max_length=4, choices=ConsentStatus.choices)
+    # The e-mail address or E.164 phone number the decision is about, as IYS keys it: a consent
+    # given for one address does not follow the profile to another.
+    recipient = models.CharField(_("recipient"), max_length=254)
+    source = models.CharField(_("source"), max_length=10, choices=ConsentSource.choices)
+    decided_at = models.DateTimeField(_("decided at"))
+    text_version = models.CharField(_("text version shown"), max_length=40, blank=True)
+    # Proof: where the person decided from, or the staff member who recorded it.
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    push_state = models.CharField(
+        _("IYS push"), max_length=10, choices=PushState.choices, default=PushState.PENDING
+    )
+    # The end of the third business day after the decision (customers.business_days).
+    push_due_at = models.DateTimeField(_("due in IYS by"), null=True, blank=True)
+    push_attempts = models.PositiveSmallIntegerField(default=0)
+    # A push in flight holds the row until then; a worker that died lets it go again.
+    push_claimed_until = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField(_("pushed at"), null=True, blank=True)
+    push_error = models.CharField(max_length=500, blank=True)
+    # IYS's id of the change: the push's transactionId, or a pulled change's (unique per
+    # profile: a change pulled twice is recorded once).
+    iys_transaction_id = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [
+            models.Index(
+                "customer",
+                "type",
+                "recipient_type",
+                models.F("decided_at").desc(),
+                models.F("id").desc(),
+                name="consent_current",
+            ),
+            models.Index(
+                fields=["push_due_at", "id"],
+                name="consent_push_pending",
+                condition=Q(push_state="pending"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "iys_transaction_id"],
+                condition=~Q(iys_transaction_id=""),
+                name="consent_iys_transaction_unique",
+            ),
+        ]
+        verbose_name = _("consent decision")
+        verbose_name_plural = _("consent decisions")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.recipient_type} {self.status} ({self.recipient})"
+
+
+class IysPullCursor(models.Model):
+    """How far the pull of IYS's changes has read, per brand (IYS's `after`)."""
+
+    brand_code = models.CharField(max_length=40, primary_key=True)
+    after = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.brand_code}: {self.after or '-'}"

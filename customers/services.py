@@ -1,15 +1,42 @@
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from customers.models import POSTAL_FIELDS, Address, Customer
+from customers.iys import IysClient, IysConsent, IysError, iys_enabled
+from customers.iys_rules import (
+    IYS_SOURCES,
+    iys_time,
+    iys_time_parse,
+    push_deadline,
+    recipient_for,
+)
+from customers.models import (
+    POSTAL_FIELDS,
+    Address,
+    ConsentDecision,
+    ConsentSource,
+    ConsentStatus,
+    ConsentType,
+    Customer,
+    IysPullCursor,
+    PushState,
+    RecipientType,
+)
 from omni.db import select_one
-from omni.errors import NotFound
+from omni.errors import NotFound, ValidationError
+from omni.outbox import outbox_record
+from omni.tasks import enqueue_after_commit
 from sales_channels.models import Channel
+
+logger = logging.getLogger(__name__)
 
 _UNKNOWN = object()
 
@@ -110,3 +137,261 @@ def address_delete(*, customer: Customer, address_id: int) -> None:
     deleted, _rows = Address.objects.filter(customer=customer, pk=address_id).delete()
     if not deleted:
         raise NotFound(_("Address not found."), code="address_not_found")
+
+
+# --- consent: KVKK and IYS ------------------------------------------------------------------
+# A decision is appended, never changed; the push bookkeeping on it is IYS's queue: `pending`
+# until pushed (customers.tasks), each push claimed by a conditional UPDATE so two workers never
+# post the same decision, and never holding a row lock while IYS answers.
+
+CONSENT_TOPIC = "customers.consent.decided"
+PUSH_CLAIM = dt.timedelta(minutes=2)  # longer than a push's HTTP timeouts
+# Where the person read the consent text and decided themselves: the text shown is required.
+_SOURCES_WITH_TEXT = {ConsentSource.WEB, ConsentSource.APP, ConsentSource.STORE}
+
+
+def _consent_validate(
+    *,
+    customer: Customer,
+    consent_type: str,
+    recipient_type: str,
+    status: str,
+    source: str,
+    text_version: str,
+    recorded_by: User | None,
+    decided_at: dt.datetime,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if consent_type not in ConsentType.values:
+        errors["type"] = [_("Choose one of: %s.") % ", ".join(ConsentType.values)]
+    if recipient_type not in RecipientType.values:
+        errors["recipient_type"] = [_("Choose one of: %s.") % ", ".join(RecipientType.values)]
+    if status not in ConsentStatus.values:
+        errors["status"] = [_("Choose one of: %s.") % ", ".join(ConsentStatus.values)]
+    if source not in ConsentSource.values or source == ConsentSource.IYS:
+        # A decision made in IYS arrives by the pull only (consents_pull_record).
+        errors["source"] = [_("Not a source a decision can be recorded from.")]
+    if status == ConsentStatus.ONAY and source in _SOURCES_WITH_TEXT and not text_version:
+        errors["text_version"] = [_("Say which version of the consent text was shown.")]
+    if source == ConsentSource.STORE and recorded_by is None:
+        errors["recorded_by"] = [_("A consent taken in a store names the staff member.")]
+    if decided_at > timezone.now() + dt.timedelta(minutes=5):
+        errors["decided_at"] = [_("A decision cannot be in the future.")]
+    if "type" not in errors and not recipient_for(
+        consent_type=consent_type, email=customer.email, phone=customer.phone
+    ):
+        errors["type"] = [
+            _("The profile has no e-mail address for this.")
+            if consent_type == ConsentType.EPOSTA
+            else _("The profile has no valid phone number for this.")
+        ]
+    return errors
+
+
+def consent_record(
+    *,
+    customer: Customer,
+    consent_type: str,
+    status: str,
+    source: str,
+    recipient_type: str = RecipientType.BIREYSEL,
+    text_version: str = "",
+    ip_address: str | None = None,
+    recorded_by: User | None = None,
+    decided_at: dt.datetime | None = None,
+) -> ConsentDecision:
+    """Record a person's decision (ONAY or RET) about commercial messages on one channel, with
+    its proof, and queue it for IYS. Giving and withdrawing are this one call."""
+    decided_at = decided_at or timezone.now()
+    text_version = (text_version or "").strip()
+    errors = _consent_validate(
+        customer=customer,
+        consent_type=consent_type,
+        recipient_type=recipient_type,
+        status=status,
+        source=source,
+        text_version=text_version,
+        recorded_by=recorded_by,
+        decided_at=decided_at,
+    )
+    if errors:
+        raise ValidationError(fields=errors)
+    recipient = recipient_for(consent_type=consent_type, email=customer.email, phone=customer.phone)
+    with transaction.atomic():
+        decision = ConsentDecision.objects.create(
+            customer=customer,
+            type=consent_type,
+            recipient_type=recipient_type,
+            status=status,
+            recipient=recipient,
+            source=source,
+            decided_at=decided_at,
+            text_version=text_version[:40],
+            ip_address=ip_address or None,
+            recorded_by=recorded_by,
+            push_due_at=push_deadline(decided_at),
+        )
+        _consent_outbox(decision)
+        if iys_enabled():
+            from customers.tasks import consent_push
+
+            # The beat sweep (consents_push_pending) pushes what a lost message did not.
+            enqueue_after_commit(consent_push, decision.pk)
+    return decision
+
+
+def consent_give(**kwargs: Any) -> ConsentDecision:
+    return consent_record(status=ConsentStatus.ONAY, **kwargs)
+
+
+def consent_withdraw(**kwargs: Any) -> ConsentDecision:
+    return consent_record(status=ConsentStatus.RET, **kwargs)
+
+
+def _consent_outbox(decision: ConsentDecision) -> None:
+    outbox_record(
+        topic=CONSENT_TOPIC,
+        key=f"customer:{decision.customer_id}:consent:{decision.type}:{decision.recipient_type}",
+        version=decision.pk,
+        payload={
+            "customer_id": decision.customer_id,
+            "decision_id": decision.pk,
+            "type": decision.type,
+            "recipient_type": decision.recipient_type,
+            "status": decision.status,
+            "source": decision.source,
+            "decided_at": decision.decided_at.isoformat(),
+        },
+    )
+
+
+def _consent_claim(decision_id: int, now: dt.datetime) -> bool:
+    claimed = (
+        ConsentDecision.objects.filter(pk=decision_id, push_state=PushState.PENDING)
+        .filter(Q(push_claimed_until__isnull=True) | Q(push_claimed_until__lt=now))
+        .update(push_claimed_until=now + PUSH_CLAIM, push_attempts=F("push_attempts") + 1)
+    )
+    return claimed == 1
+
+
+def _consent_push_done(decision_id: int, **values: Any) -> None:
+    ConsentDecision.objects.filter(pk=decision_id, push_state=PushState.PENDING).update(
+        push_claimed_until=None, **values
+    )
+
+
+def consent_push(*, decision_id: int, client: IysClient) -> str:
+    """Push one pending decision to IYS; its push state afterwards. Safe to run twice and at
+    once: the first claim wins, and a decision no longer pending is left alone. An IYS that does
+    not answer raises IysError (retryable) with the claim released; a refusal is recorded."""
+    now = timezone.now()
+    if not _consent_claim(decision_id, now):
+        return ConsentDecision.objects.values_list("push_state", flat=True).get(pk=decision_id)
+    decision = ConsentDecision.objects.get(pk=decision_id)
+    # IYS refuses a second ONAY over an ONAY, a second RET, and a RET for an address it never
+    # had an ONAY for: what it already holds for this address needs no push.
+    held = (
+        ConsentDecision.objects.filter(
+            recipient=decision.recipient,
+            type=decision.type,
+            recipient_type=decision.recipient_type,
+            push_state__in=[PushState.SENT, PushState.FROM_IYS],
+            decided_at__lte=decision.decided_at,
+        )
+        .exclude(pk=decision.pk)
+        .order_by("-decided_at", "-id")
+        .values_list("status", flat=True)
+        .first()
+    )
+    if held == decision.status or (held is None and decision.status == ConsentStatus.RET):
+        _consent_push_done(decision_id, push_state=PushState.UNCHANGED, pushed_at=now)
+        return PushState.UNCHANGED
+    consent = IysConsent(
+        recipient=decision.recipient,
+        recipient_type=decision.recipient_type,
+        type=decision.type,
+        status=decision.status,
+        source=IYS_SOURCES[ConsentSource(decision.source)],
+        consent_date=iys_time(decision.decided_at),
+    )
+    try:
+        transaction_id = client.consent_add(consent)
+    except IysError as error:
+        if error.retryable:
+            ConsentDecision.objects.filter(pk=decision_id).update(
+                push_claimed_until=None, push_error=error.message[:500]
+            )
+            raise
+        _consent_push_done(
+            decision_id, push_state=PushState.REJECTED, push_error=error.message[:500]
+        )
+        logger.warning("IYS refused consent decision %s: %s", decision_id, error.message)
+        return PushState.REJECTED
+    _consent_push_done(
+        decision_id,
+        push_state=PushState.SENT,
+        pushed_at=timezone.now(),
+        push_error="",
+        iys_transaction_id=transaction_id[:80],
+    )
+    return PushState.SENT
+
+
+def consents_pull(*, client: IysClient) -> int:
+    """Record the decisions citizens made in IYS since the last pull, against every profile
+    whose e-mail or phone they are about. Idempotent by IYS's transactionId; the cursor moves on
+    only with the page it read. The number of decisions recorded."""
+    cursor, _created = IysPullCursor.objects.get_or_create(brand_code=client.brand_code)
+    changes = client.consent_changes(after=cursor.after)
+    recorded = 0
+    with transaction.atomic():
+        for change in changes.consents:
+            recorded += _consent_pull_record(change)
+        IysPullCursor.objects.filter(brand_code=client.brand_code).update(
+            after=changes.after[:200], updated_at=timezone.now()
+        )
+    return recorded
+
+
+def _profiles_for(recipient: str) -> list[Customer]:
+    if "@" in recipient:
+        return list(Customer.objects.filter(email__iexact=recipient))
+    national = recipient.removeprefix("+90")
+    typed = {recipient, national, "0" + national, "90" + national}
+    return [c for c in Customer.objects.filter(phone__in=typed)]
+
+
+def _consent_pull_record(change: IysConsent) -> int:
+    if (
+        change.type not in ConsentType.values
+        or change.status not in ConsentStatus.values
+        or change.recipient_type not in RecipientType.values
+        or not change.transaction_id
+    ):
+        logger.warning("IYS change %s not understood; skipped", change.transaction_id)
+        return 0
+    customers = _profiles_for(change.recipient)
+    known = set(
+        ConsentDecision.objects.filter(
+            customer__in=customers, iys_transaction_id=change.transaction_id
+        ).values_list("customer_id", flat=True)
+    )
+    decided_at = iys_time_parse(change.consent_date)
+    recorded = 0
+    for customer in customers:
+        if customer.pk in known:
+            continue
+        decision = ConsentDecision.objects.create(
+            customer=customer,
+            type=change.type,
+            recipient_type=change.recipient_type,
+            status=change.status,
+            recipient=change.recipient,
+            source=ConsentSource.IYS,
+            decided_at=decided_at,
+            push_state=PushState.FROM_IYS,
+            iys_transaction_id=change.transaction_id[:80],
+        )
+        _consent_outbox(decision)
+        recorded += 1
+    return recorded

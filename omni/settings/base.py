@@ -284,6 +284,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.link_sends_pending",
         "schedule": 300.0,
     },
+    "customers-consents-push-pending": {
+        "task": "customers.tasks.consents_push_pending",
+        "schedule": 300.0,
+    },
+    "customers-consents-pull": {
+        "task": "customers.tasks.consents_pull",
+        "schedule": 900.0,
+    },
     "accounts-device-tokens-prune": {
         "task": "accounts.tasks.device_tokens_prune",
         "schedule": 86400.0,
@@ -464,6 +472,15 @@ OMNI_PAYMENT_GATEWAYS["iyzico"] = {
 # "memory" keeps them for tests, or the dotted path of a payments.messaging.MessageProvider).
 OMNI_PAYMENT_LINK_HOURS = env.int("OMNI_PAYMENT_LINK_HOURS", default=24)
 OMNI_SMS_PROVIDER = env("OMNI_SMS_PROVIDER", default="console")
+# IYS (İleti Yönetim Sistemi), where commercial-message consents are registered (customers.iys).
+# Off: decisions are kept and wait as pending, nothing is sent; production then refuses an empty
+# or loopback IYS_BASE_URL (tests use a local fake server). Production: https://api.iys.org.tr.
+IYS_ENABLED = env.bool("IYS_ENABLED", default=False)
+IYS_BASE_URL = env("IYS_BASE_URL", default="")
+IYS_USERNAME = env("IYS_USERNAME", default="")
+IYS_PASSWORD = env("IYS_PASSWORD", default="")
+IYS_CODE = env("IYS_CODE", default="")
+IYS_BRAND_CODE = env("IYS_BRAND_CODE", default="")
 # Tasks outside an app's tasks.py (the payment-link sender lives with its service).
 CELERY_IMPORTS = ("payments.links",)
 

@@ -50,6 +50,22 @@ if any(_weak.values()):
         + f"{MIN_SECRET_LENGTH} characters, or leave the gateway off)"
     )
 
+# IYS: once enabled, only a real https address with credentials (a fake or local server is for
+# tests and development).
+if IYS_ENABLED:
+    from urllib.parse import urlsplit
+
+    _iys = urlsplit(IYS_BASE_URL)
+    if (
+        _iys.scheme != "https"
+        or (_iys.hostname or "") in ("", "localhost", "127.0.0.1", "::1")
+        or not (IYS_USERNAME and IYS_PASSWORD and IYS_CODE and IYS_BRAND_CODE)
+    ):
+        raise ImproperlyConfigured(
+            "IYS_ENABLED needs IYS_BASE_URL (https, not a local fake), IYS_USERNAME, "
+            "IYS_PASSWORD, IYS_CODE and IYS_BRAND_CODE"
+        )
+
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

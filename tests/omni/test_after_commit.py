@@ -31,6 +31,7 @@ SWEEPS = {
     "payments.tasks.return_refund": "payments.tasks.releases_process_pending",
     "payments.links.payment_link_send": "payments.tasks.link_sends_pending",
     "sales_channels.tasks.channel_resync": "sales_channels.tasks.channel_resyncs_pending",
+    "customers.tasks.consent_push": "customers.tasks.consents_push_pending",
 }
 
 # transaction.on_commit is the helper's own, and the outbox's (its relay trigger, once per

@@ -1,0 +1,133 @@
+"""Reads of the customer profile: the consents in force, and whether a message may be sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from customers.iys import iys_enabled
+from customers.iys_rules import recipient_for
+from customers.models import (
+    ConsentDecision,
+    ConsentStatus,
+    ConsentType,
+    Customer,
+    PushState,
+    RecipientType,
+)
+
+# The channels campaigns and notifications speak of, as IYS names them.
+CHANNEL_TYPES = {"email": ConsentType.EPOSTA, "sms": ConsentType.MESAJ, "call": ConsentType.ARAMA}
+
+
+def consents_current(*, customer: Customer) -> list[ConsentDecision]:
+    """The decision in force per (channel, recipient type): the latest of each, one query (the
+    consent_current index, read newest first per group)."""
+    ranked = (
+        ConsentDecision.objects.filter(customer=customer)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("type"), F("recipient_type")],
+                order_by=[F("decided_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(rank=1)
+        .order_by("type", "recipient_type")
+    )
+    return list(ranked)
+
+
+def consent_current(
+    *, customer: Customer, consent_type: str, recipient_type: str = RecipientType.BIREYSEL
+) -> ConsentDecision | None:
+    return (
+        ConsentDecision.objects.filter(
+            customer=customer, type=consent_type, recipient_type=recipient_type
+        )
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePermission:
+    allowed: bool
+    # transactional | consent | no_consent | withdrawn | pending_iys | rejected_by_iys |
+    # address_changed | no_address
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def message_allowed(
+    *,
+    customer: Customer,
+    channel: str,
+    commercial: bool,
+    recipient_type: str = RecipientType.BIREYSEL,
+) -> MessagePermission:
+    """May we send this person a message on this channel ("email", "sms" or "call") now?
+
+    - A transactional message (an order, its shipping, a pickup) needs no commercial consent.
+    - A commercial one needs the current decision to be ONAY, for the address the profile has
+      now: a consent given for one e-mail address or number does not follow the profile to
+      another.
+    - A RET takes effect at once. An ONAY the retailer collected counts once IYS holds it (pushed,
+      or made in IYS): operators check commercial SMS and calls against IYS, and a message sent
+      on a consent IYS does not know of is unprovable if the person complains. A push normally
+      takes seconds; while IYS is switched off (IYS_ENABLED) nothing is pushed and the ONAY
+      counts as recorded.
+    """
+    consent_type = CHANNEL_TYPES.get(channel)
+    if consent_type is None:
+        raise ValueError(f"unknown channel {channel!r}; one of {', '.join(CHANNEL_TYPES)}")
+    address = recipient_for(consent_type=consent_type, email=customer.email, phone=customer.phone)
+    if not address:
+        return MessagePermission(False, "no_address")
+    if not commercial:
+        return MessagePermission(True, "transactional")
+    return consent_permission(
+        consent_current(
+            customer=customer, consent_type=consent_type, recipient_type=recipient_type
+        ),
+        address=address,
+        iys_required=iys_enabled(),
+    )
+
+
+def consent_permission(
+    decision: ConsentDecision | None, *, address: str, iys_required: bool
+) -> MessagePermission:
+    """The rule of message_allowed for a commercial message, given the decision in force."""
+    if decision is None:
+        return MessagePermission(False, "no_consent")
+    if decision.status == ConsentStatus.RET:
+        return MessagePermission(False, "withdrawn")
+    if decision.recipient != address:
+        return MessagePermission(False, "address_changed")
+    if iys_required and decision.push_state in (PushState.PENDING, PushState.REJECTED):
+        reason = "pending_iys" if decision.push_state == PushState.PENDING else "rejected_by_iys"
+        return MessagePermission(False, reason)
+    return MessagePermission(True, "consent")
+
+
+def consents_overdue(*, now: dt.datetime | None = None) -> QuerySet[ConsentDecision]:
+    """Decisions not yet in IYS past their legal deadline (the consent_push_pending index)."""
+    return ConsentDecision.objects.filter(
+        push_state=PushState.PENDING, push_due_at__lt=now or timezone.now()
+    )
+
+
+def consents_to_push(*, limit: int = 500) -> list[int]:
+    """Pending decisions, the nearest deadline first."""
+    return list(
+        ConsentDecision.objects.filter(push_state=PushState.PENDING)
+        .order_by("push_due_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )

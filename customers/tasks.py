@@ -1,0 +1,62 @@
+"""IYS's background work. Thin: each task calls a service and is safe to run twice (a push is
+claimed before it is sent; a pulled change is recorded once by its IYS transaction id)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from customers import selectors, services
+from customers.iys import IysError, iys_client, iys_enabled
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=50,
+    time_limit=60,
+    max_retries=8,
+)
+def consent_push(self, decision_id: int) -> str:
+    """Push one decision to IYS; an IYS that does not answer is tried again with backoff
+    (30 s, 1 min, 2 min, ... 1 h), and the beat sweep after that."""
+    if not iys_enabled():
+        return "off"
+    try:
+        return services.consent_push(decision_id=decision_id, client=iys_client())
+    except IysError as error:
+        if not error.retryable:
+            raise
+        raise self.retry(countdown=min(30 * 2**self.request.retries, 3600)) from error
+
+
+@shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
+def consents_push_pending() -> int:
+    """The beat sweep: push every decision still pending, the nearest deadline first; stop at
+    the first IYS outage (the next sweep goes on). Overdue ones are logged."""
+    if not iys_enabled():
+        return 0
+    overdue = selectors.consents_overdue().count()
+    if overdue:
+        logger.error("%s consent decisions are past their IYS deadline", overdue)
+    client = iys_client()
+    pushed = 0
+    for decision_id in selectors.consents_to_push():
+        try:
+            services.consent_push(decision_id=decision_id, client=client)
+        except IysError:
+            logger.warning("IYS did not answer; the next sweep goes on", exc_info=True)
+            break
+        pushed += 1
+    return pushed
+
+
+@shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
+def consents_pull() -> int:
+    """Record the decisions citizens made in IYS since the last pull."""
+    if not iys_enabled():
+        return 0
+    return services.consents_pull(client=iys_client())
