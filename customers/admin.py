@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from customers.admin_consents import ConsentDecisionInline
 from customers.models import Address, Customer
 
 
@@ -68,7 +69,7 @@ class CustomerAdmin(admin.ModelAdmin):
         ("created_at", "updated_at"),
     ]
     readonly_fields = ["user", "first_channel", "created_at", "updated_at"]
-    inlines = [AddressInline]
+    inlines = [AddressInline, ConsentDecisionInline]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -10,6 +10,7 @@ from omni.health import healthz
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("customers.api.urls")),
     path("", include("sales_channels.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("orders.api.urls")),

@@ -365,6 +365,10 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "payments.models.Refund.Status",
         "RefundDestinationEnum": "payments.models.Refund.Destination",
         "StoreCreditEntryKindEnum": "payments.models.StoreCreditEntry.Kind",
+        "ConsentTypeEnum": "customers.models.ConsentType",
+        "ConsentStatusEnum": "customers.models.ConsentStatus",
+        "ConsentSourceEnum": "customers.models.ConsentSource",
+        "RecipientTypeEnum": "customers.models.RecipientType",
     },
 }
 

@@ -151,3 +151,28 @@ def test_production_counts_the_client_behind_the_one_proxy_it_assumes():
     assert behind.stdout.split()[-1] == "1", behind.stderr
     direct = _manage("shell", "-c", code, OMNI_TRUSTED_PROXY_COUNT="0", **secrets)
     assert direct.stdout.split()[-1] == "0", direct.stderr
+
+
+def test_production_refuses_iys_on_a_local_fake_or_without_credentials():
+    base = {
+        "DJANGO_SECRET_KEY": "p7#Lr2@vQ9!xZ4$kT8^mN1&bW6*cY3(hJ5)dF0-gS" + "aB1cD2eF3gH4",
+        "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+        "IYS_ENABLED": "true",
+        "IYS_USERNAME": "api-user",
+        "IYS_PASSWORD": "api-password",
+        "IYS_CODE": "654321",
+        "IYS_BRAND_CODE": "654322",
+    }
+    for changed in (
+        {"IYS_BASE_URL": ""},
+        {"IYS_BASE_URL": "http://127.0.0.1:8899"},
+        {"IYS_BASE_URL": "https://localhost:8899"},
+        {"IYS_BASE_URL": "https://api.iys.org.tr", "IYS_PASSWORD": ""},
+    ):
+        result = _manage("check", **(base | changed))
+        assert result.returncode != 0, changed
+        assert "IYS_ENABLED needs IYS_BASE_URL" in result.stderr, changed
+
+    real = _manage("check", **(base | {"IYS_BASE_URL": "https://api.iys.org.tr"}))
+    off = _manage("check", **(base | {"IYS_ENABLED": "false"}))
+    assert (real.returncode, off.returncode) == (0, 0), real.stderr + off.stderr
