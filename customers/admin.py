@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from customers.admin_consents import ConsentDecisionInline
+from customers.admin_consents import ConsentHistoryMixin
 from customers.models import Address, Customer
 
 
@@ -46,7 +46,7 @@ class HasAccountFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "email",
@@ -67,9 +67,10 @@ class CustomerAdmin(admin.ModelAdmin):
         "user",
         "first_channel",
         ("created_at", "updated_at"),
+        "consent_history",
     ]
-    readonly_fields = ["user", "first_channel", "created_at", "updated_at"]
-    inlines = [AddressInline, ConsentDecisionInline]
+    readonly_fields = ["user", "first_channel", "created_at", "updated_at", "consent_history"]
+    inlines = [AddressInline]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

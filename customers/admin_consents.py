@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import ConsentDecision, PushState
+from customers.models import ConsentDecision, Customer, PushState
 
 CONSENT_FIELDS = (
     "decided_at",
@@ -27,25 +30,59 @@ CONSENT_FIELDS = (
 )
 
 
-class ConsentDecisionInline(admin.TabularInline):
-    model = ConsentDecision
-    extra = 0
-    fields = CONSENT_FIELDS
-    readonly_fields = CONSENT_FIELDS
-    ordering = ["-decided_at", "-id"]
-    verbose_name_plural = _("consents (newest first)")
+class ConsentHistoryMixin:
+    """The customer page's consent history: a read-only table, newest first (a field, not an
+    inline: nothing of it is posted back with the profile's form)."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    @admin.display(description=_("consents (newest first)"))
+    def consent_history(self, obj: Customer) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        decisions = (
+            ConsentDecision.objects.filter(customer=obj)
+            .select_related("recorded_by")
+            .order_by("-decided_at", "-id")[:HISTORY_ROWS]
+        )
+        rows = format_html_join(
+            "",
+            "<tr>" + "<td>{}</td>" * len(HISTORY_COLUMNS) + "</tr>",
+            (
+                (
+                    date_format(localtime(d.decided_at), "SHORT_DATETIME_FORMAT"),
+                    d.get_type_display(),
+                    d.get_recipient_type_display(),
+                    d.get_status_display(),
+                    d.recipient,
+                    d.get_source_display(),
+                    d.text_version or "-",
+                    d.ip_address or (d.recorded_by or "-"),
+                    d.get_push_state_display(),
+                    date_format(localtime(d.push_due_at), "SHORT_DATETIME_FORMAT")
+                    if d.push_due_at
+                    else "-",
+                )
+                for d in decisions
+            ),
+        )
+        if not rows:
+            return str(_("No decision yet."))
+        head = format_html_join("", "<th>{}</th>", ((str(c),) for c in HISTORY_COLUMNS))
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)
 
-    def has_change_permission(self, request, obj=None):
-        return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("recorded_by")
+HISTORY_ROWS = 100
+HISTORY_COLUMNS = (
+    _("decided at"),
+    _("channel"),
+    _("recipient type"),
+    _("status"),
+    _("recipient"),
+    _("source"),
+    _("text version shown"),
+    _("proof"),
+    _("IYS push"),
+    _("due in IYS by"),
+)
 
 
 class IysDeadlineFilter(admin.SimpleListFilter):

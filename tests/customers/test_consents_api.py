@@ -148,16 +148,35 @@ def test_the_list_costs_the_same_queries_for_one_decision_and_for_many(api):
 
 
 def test_the_customer_page_shows_the_consent_history_read_only(admin_client):
-    customer = f.CustomerFactory()
+    customer = f.CustomerFactory(email="ayse@example.com")
     consent_give(customer=customer, consent_type="EPOSTA", source="web", text_version="ETK-77")
     consent_withdraw(customer=customer, consent_type="EPOSTA", source="app")
+    url = reverse("admin:customers_customer_change", args=[customer.pk])
 
-    page = admin_client.get(reverse("admin:customers_customer_change", args=[customer.pk]))
+    page = admin_client.get(url)
 
     text = page.content.decode()
     assert page.status_code == 200
     assert "ETK-77" in text and "consents (newest first)" in text.lower()
-    assert 'name="consents-0-status"' not in text  # nothing editable
+    assert text.index("withdrawn") < text.index("given")  # newest first
+    assert "consents-TOTAL_FORMS" not in text  # nothing of it is a form
+
+    saved = admin_client.post(
+        url,
+        {
+            "first_name": "Ayşe Nur",
+            "last_name": "Kaya",
+            "email": "ayse@example.com",
+            "phone": "+905321112233",
+            "language": "tr",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+            "orders-TOTAL_FORMS": "0",
+            "orders-INITIAL_FORMS": "0",
+        },
+    )
+    assert saved.status_code == 302
+    assert ConsentDecision.objects.filter(customer=customer).count() == 2
 
 
 def test_the_admin_lists_the_decisions_past_their_iys_deadline(admin_client):
