@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -337,20 +338,29 @@ def consent_push(*, decision_id: int, client: IysClient) -> str:
     return PushState.SENT
 
 
-def consents_pull(*, client: IysClient) -> int:
-    """Record the decisions citizens made in IYS since the last pull, against every profile
-    whose e-mail or phone they are about. Idempotent by IYS's transactionId; the cursor moves on
-    only with the page it read. The number of decisions recorded."""
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    read: int  # changes on the page IYS gave
+    recorded: int  # decisions written (one per profile the change is about)
+
+
+def consents_pull(*, client: IysClient) -> PullResult:
+    """Record one page of the decisions citizens made in IYS since the last pull, against every
+    profile whose e-mail or phone they are about. Idempotent by IYS's transactionId. No lock is
+    held while IYS answers: the page is written only if the cursor is still the one it was read
+    after, so two pulls at once write it once."""
     cursor, _created = IysPullCursor.objects.get_or_create(brand_code=client.brand_code)
     changes = client.consent_changes(after=cursor.after)
     recorded = 0
     with transaction.atomic():
+        current = IysPullCursor.objects.select_for_update().get(brand_code=client.brand_code)
+        if current.after != cursor.after:
+            return PullResult(read=0, recorded=0)  # another pull took this page
         for change in changes.consents:
             recorded += _consent_pull_record(change)
-        IysPullCursor.objects.filter(brand_code=client.brand_code).update(
-            after=changes.after[:200], updated_at=timezone.now()
-        )
-    return recorded
+        current.after = changes.after[:200]
+        current.save(update_fields=["after", "updated_at"])
+    return PullResult(read=len(changes.consents), recorded=recorded)
 
 
 def _profiles_for(recipient: str) -> list[Customer]:

@@ -54,9 +54,19 @@ def consents_push_pending() -> int:
     return pushed
 
 
+PULL_PAGES = 50  # per run; the next run goes on from the cursor
+
+
 @shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
 def consents_pull() -> int:
-    """Record the decisions citizens made in IYS since the last pull."""
+    """Record the decisions citizens made in IYS since the last pull, page by page."""
     if not iys_enabled():
         return 0
-    return services.consents_pull(client=iys_client())
+    client = iys_client()
+    recorded = 0
+    for _page in range(PULL_PAGES):
+        result = services.consents_pull(client=client)
+        recorded += result.recorded
+        if not result.read:
+            break
+    return recorded

@@ -275,9 +275,11 @@ def test_a_citizens_decision_in_iys_is_recorded_once(fake_iys, iys, settings):
     )
     events_before = OutboxEvent.objects.count()
 
-    assert consents_pull(client=iys) == 1  # the first page: two changes, one profile known
-    assert consents_pull(client=iys) == 1
-    assert consents_pull(client=iys) == 0
+    first, second, third = (consents_pull(client=iys) for _ in range(3))
+
+    assert (first.read, first.recorded) == (2, 1)  # two changes, one about a known profile
+    assert (second.read, second.recorded) == (1, 1)
+    assert (third.read, third.recorded) == (0, 0)
 
     withdrawn = consent_current(customer=customer, consent_type="MESAJ")
     assert (withdrawn.status, withdrawn.source, withdrawn.push_state) == ("RET", "iys", "from_iys")
@@ -299,7 +301,7 @@ def test_a_change_pulled_again_is_not_recorded_twice(fake_iys, iys):
     consents_pull(client=iys)
     IysPullCursor.objects.update(after="")  # the cursor lost: IYS sends the same change again
 
-    assert consents_pull(client=iys) == 0
+    assert consents_pull(client=iys).recorded == 0
     assert ConsentDecision.objects.filter(customer=customer).count() == 1
 
 
@@ -311,7 +313,44 @@ def test_a_pulled_decision_is_never_pushed_back(fake_iys, iys):
         status="ONAY",
         consent_date="2026-12-04 10:00:00",
     )
-    tasks.consents_pull()
+    assert tasks.consents_pull() == 1
 
     assert tasks.consents_push_pending() == 0
     assert fake_iys.posts == []
+
+
+def test_the_pull_task_reads_every_page(fake_iys):
+    customer = f.CustomerFactory(email="ayse@example.com")
+    for minute in range(5):
+        fake_iys.citizen_decides(
+            recipient="ayse@example.com",
+            type="EPOSTA",
+            status="RET" if minute % 2 else "ONAY",
+            consent_date=f"2026-12-04 10:0{minute}:00",
+        )
+
+    assert tasks.consents_pull() == 5  # three pages of two
+
+    assert consent_current(customer=customer, consent_type="EPOSTA").status == "ONAY"
+    assert tasks.consents_pull() == 0
+
+
+def test_a_page_another_pull_already_took_is_not_written_again(fake_iys, iys, monkeypatch):
+    customer = f.CustomerFactory(email="ayse@example.com")
+    fake_iys.citizen_decides(
+        recipient="ayse@example.com",
+        type="EPOSTA",
+        status="ONAY",
+        consent_date="2026-12-04 10:00:00",
+    )
+    reads = iys.consent_changes
+
+    def slow_read(*, after):
+        page = reads(after=after)
+        IysPullCursor.objects.filter(brand_code=iys.brand_code).update(after="1")  # the other
+        return page
+
+    monkeypatch.setattr(iys, "consent_changes", slow_read)
+
+    assert consents_pull(client=iys).recorded == 0
+    assert not ConsentDecision.objects.filter(customer=customer).exists()
