@@ -458,6 +458,52 @@ def prices_set(
     if not changes:
         return []
     now = now or timezone.now()
+    normalized = _price_changes_normalize(channel=channel, changes=changes)
+    variants = _price_changes_check(normalized)
+    product_ids = sorted({v.product_id for v in variants.values()})
+    try:
+        with transaction.atomic():
+            listings, current = _price_rows_lock(
+                channel=channel, product_ids=product_ids, variant_ids=list(normalized)
+            )
+            effective = [
+                c
+                for c in normalized.values()
+                if c.variant_id not in current
+                or (current[c.variant_id].price, current[c.variant_id].compare_at_price)
+                != (c.price, c.compare_at_price)
+            ]
+            if not effective:
+                return [current[vid] for vid in normalized]
+            lowest, versions = _price_history_extend(
+                channel=channel, changes=effective, actor=actor, now=now
+            )
+            _price_rows_write(
+                channel=channel,
+                changes=effective,
+                current=current,
+                lowest=lowest,
+                versions=versions,
+                now=now,
+            )
+            _listings_refresh(channel=channel, listings=listings)
+            outbox_record_many(
+                price_event(
+                    variant=variants[c.variant_id], channel=channel, row=current[c.variant_id]
+                )
+                for c in effective
+            )
+    except IntegrityError as exc:
+        # Two first prices for the same variant and channel at once: the loser retries.
+        raise Conflict(_("The price was changed at the same time; try again.")) from exc
+    return [current[vid] for vid in normalized]
+
+
+def _price_changes_normalize(
+    *, channel: Channel, changes: Sequence[PriceChange]
+) -> dict[int, PriceChange]:
+    """The changes by variant id, their amounts quantised to the channel's currency; a variant
+    named twice is refused."""
     normalized: dict[int, PriceChange] = {}
     for change in changes:
         price = quantize(to_decimal(change.price), channel.currency)
@@ -471,7 +517,12 @@ def prices_set(
                 "variant", _("A variant appears twice in one price change."), code="duplicate"
             )
         normalized[change.variant_id] = PriceChange(change.variant_id, price, compare_at)
+    return normalized
 
+
+def _price_changes_check(normalized: Mapping[int, PriceChange]) -> dict[int, ProductVariant]:
+    """The changed variants by id, once every one exists and every price is valid (an error is
+    named by field, prefixed with the variant's SKU when there are several)."""
     variants = {
         v.pk: v
         for v in ProductVariant.objects.filter(pk__in=normalized).only("id", "sku", "product_id")
@@ -485,111 +536,112 @@ def prices_set(
             errors[key] = messages
     if errors:
         raise ValidationError(fields=errors)
+    return variants
 
-    product_ids = sorted({v.product_id for v in variants.values()})
-    try:
-        with transaction.atomic():
-            # Locks are taken in one order everywhere: listings, then prices, each by key.
-            ProductChannelListing.objects.bulk_create(
-                [
-                    ProductChannelListing(
-                        product_id=pid, channel=channel, currency=channel.currency
-                    )
-                    for pid in product_ids
-                ],
-                ignore_conflicts=True,
-            )
-            listings = list(
-                ProductChannelListing.objects.select_for_update()
-                .filter(channel=channel, product_id__in=product_ids)
-                .order_by("product_id")
-            )
-            current = {
-                p.variant_id: p
-                for p in VariantChannelPrice.objects.select_for_update()
-                .filter(channel=channel, variant_id__in=list(normalized))
-                .order_by("variant_id")
-            }
-            effective = [
-                c
-                for c in normalized.values()
-                if c.variant_id not in current
-                or (current[c.variant_id].price, current[c.variant_id].compare_at_price)
-                != (c.price, c.compare_at_price)
-            ]
-            if not effective:
-                return [current[vid] for vid in normalized]
-            ids = [c.variant_id for c in effective]
 
-            VariantPriceHistory.objects.filter(
-                channel=channel, variant_id__in=ids, ended_at__isnull=True
-            ).update(ended_at=now)
-            window_start = now - timedelta(days=settings.OMNI_PRICE_HISTORY_DAYS)
-            lowest = dict(
-                VariantPriceHistory.objects.filter(
-                    channel=channel, variant_id__in=ids, ended_at__gte=window_start
-                )
-                .values("variant_id")
-                .annotate(lowest=Min("price"))
-                .values_list("variant_id", "lowest")
-            )
-            history = VariantPriceHistory.objects.bulk_create(
-                [
-                    VariantPriceHistory(
-                        variant_id=c.variant_id,
-                        channel=channel,
-                        price=c.price,
-                        compare_at_price=c.compare_at_price,
-                        currency=channel.currency,
-                        started_at=now,
-                        changed_by=actor,
-                    )
-                    for c in effective
-                ]
-            )
-            versions = {h.variant_id: h.pk for h in history}
+def _price_rows_lock(
+    *, channel: Channel, product_ids: list[int], variant_ids: list[int]
+) -> tuple[list[ProductChannelListing], dict[int, VariantChannelPrice]]:
+    """The products' listings on the channel (created if missing) and the variants' current
+    prices there, by variant id, each locked."""
+    # Locks are taken in one order everywhere: listings, then prices, each by key.
+    ProductChannelListing.objects.bulk_create(
+        [
+            ProductChannelListing(product_id=pid, channel=channel, currency=channel.currency)
+            for pid in product_ids
+        ],
+        ignore_conflicts=True,
+    )
+    listings = list(
+        ProductChannelListing.objects.select_for_update()
+        .filter(channel=channel, product_id__in=product_ids)
+        .order_by("product_id")
+    )
+    current = {
+        p.variant_id: p
+        for p in VariantChannelPrice.objects.select_for_update()
+        .filter(channel=channel, variant_id__in=variant_ids)
+        .order_by("variant_id")
+    }
+    return listings, current
 
-            to_update, to_create = [], []
-            for c in effective:
-                row = current.get(c.variant_id) or VariantChannelPrice(
-                    variant_id=c.variant_id, channel=channel
-                )
-                row.price = c.price
-                row.compare_at_price = c.compare_at_price
-                row.currency = channel.currency
-                row.lowest_prior_price = lowest.get(c.variant_id)
-                row.price_since = now
-                row.version = versions[c.variant_id]
-                row.updated_at = now
-                (to_update if row.pk else to_create).append(row)
-                current[c.variant_id] = row
-            if to_update:
-                VariantChannelPrice.objects.bulk_update(
-                    to_update,
-                    [
-                        "price",
-                        "compare_at_price",
-                        "currency",
-                        "lowest_prior_price",
-                        "price_since",
-                        "version",
-                        "updated_at",
-                    ],
-                )
-            if to_create:
-                VariantChannelPrice.objects.bulk_create(to_create)
 
-            _listings_refresh(channel=channel, listings=listings)
-            outbox_record_many(
-                price_event(
-                    variant=variants[c.variant_id], channel=channel, row=current[c.variant_id]
-                )
-                for c in effective
+def _price_history_extend(
+    *, channel: Channel, changes: Sequence[PriceChange], actor: User | None, now: datetime
+) -> tuple[dict[int, Decimal], dict[int, int]]:
+    """Close the changed variants' open history and open a new period at `now`. Returns, by
+    variant id, the lowest price of the window before `now`, and the new period's id: the
+    price's version."""
+    ids = [c.variant_id for c in changes]
+    VariantPriceHistory.objects.filter(
+        channel=channel, variant_id__in=ids, ended_at__isnull=True
+    ).update(ended_at=now)
+    window_start = now - timedelta(days=settings.OMNI_PRICE_HISTORY_DAYS)
+    lowest = dict(
+        VariantPriceHistory.objects.filter(
+            channel=channel, variant_id__in=ids, ended_at__gte=window_start
+        )
+        .values("variant_id")
+        .annotate(lowest=Min("price"))
+        .values_list("variant_id", "lowest")
+    )
+    history = VariantPriceHistory.objects.bulk_create(
+        [
+            VariantPriceHistory(
+                variant_id=c.variant_id,
+                channel=channel,
+                price=c.price,
+                compare_at_price=c.compare_at_price,
+                currency=channel.currency,
+                started_at=now,
+                changed_by=actor,
             )
-    except IntegrityError as exc:
-        # Two first prices for the same variant and channel at once: the loser retries.
-        raise Conflict(_("The price was changed at the same time; try again.")) from exc
-    return [current[vid] for vid in normalized]
+            for c in changes
+        ]
+    )
+    return lowest, {h.variant_id: h.pk for h in history}
+
+
+def _price_rows_write(
+    *,
+    channel: Channel,
+    changes: Sequence[PriceChange],
+    current: dict[int, VariantChannelPrice],
+    lowest: Mapping[int, Decimal],
+    versions: Mapping[int, int],
+    now: datetime,
+) -> None:
+    """Write the new prices, updating the rows that exist and creating the others; `current`
+    then holds every changed variant's row."""
+    to_update, to_create = [], []
+    for c in changes:
+        row = current.get(c.variant_id) or VariantChannelPrice(
+            variant_id=c.variant_id, channel=channel
+        )
+        row.price = c.price
+        row.compare_at_price = c.compare_at_price
+        row.currency = channel.currency
+        row.lowest_prior_price = lowest.get(c.variant_id)
+        row.price_since = now
+        row.version = versions[c.variant_id]
+        row.updated_at = now
+        (to_update if row.pk else to_create).append(row)
+        current[c.variant_id] = row
+    if to_update:
+        VariantChannelPrice.objects.bulk_update(
+            to_update,
+            [
+                "price",
+                "compare_at_price",
+                "currency",
+                "lowest_prior_price",
+                "price_since",
+                "version",
+                "updated_at",
+            ],
+        )
+    if to_create:
+        VariantChannelPrice.objects.bulk_create(to_create)
 
 
 def price_event(*, variant: ProductVariant, channel: Channel, row: VariantChannelPrice) -> Event:
