@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import itertools
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -293,13 +294,26 @@ def _image_file(name: str, colour: str, slug: str, colour_slug: str) -> ContentF
     return content
 
 
+@dataclass
+class _BulkCatalog:
+    """What every batch of the generated catalog shares: the reference rows it points to, the
+    eight colour and size combinations of a product, and the prices' random source."""
+
+    channels: dict[str, Channel]
+    leaves: list[Category]
+    brands: list[Brand]
+    tax_class: TaxClass
+    combos: list[tuple[AttributeValue, AttributeValue]]
+    keys: list[str]  # each combination's attribute key
+    rng: random.Random
+    now: datetime
+
+
 def seed_bulk(channels: dict[str, Channel], *, variants: int, batch: int = 4000) -> dict[str, int]:
     """A large generated catalog for benchmarks: `variants` variants in all, 8 a product, priced
     and published on every channel. Rows are bulk-inserted without outbox events (no channel
     needs to be told of a benchmark catalog). Runs again from where it stopped."""
     ref = seed_reference()
-    leaves = [c for c in ref["categories"].values() if c.depth > 1]
-    brands = list(ref["brands"].values())
     combos = list(
         itertools.product(
             [ref["values"]["renk", c] for c in ("siyah", "beyaz", "lacivert", "bej")],
@@ -311,84 +325,112 @@ def seed_bulk(channels: dict[str, Channel], *, variants: int, batch: int = 4000)
     wanted = -(-max(variants - existing, 0) // len(combos))
     first = Product.objects.filter(slug__startswith="bench-").count()
     per_batch = max(batch // len(combos), 1)
-    rng = random.Random(first)  # noqa: S311 (prices for a benchmark, not a secret)
-    now = timezone.now()
-    Through = ProductVariant.attribute_values.through
+    catalog = _BulkCatalog(
+        channels=channels,
+        leaves=[c for c in ref["categories"].values() if c.depth > 1],
+        brands=list(ref["brands"].values()),
+        tax_class=ref["tax"]["kdv-10"],
+        combos=combos,
+        keys=keys,
+        rng=random.Random(first),  # noqa: S311 (prices for a benchmark, not a secret)
+        now=timezone.now(),
+    )
     made = 0
     for start in range(first, first + wanted, per_batch):
-        numbers = range(start, min(start + per_batch, first + wanted))
-        with transaction.atomic():
-            products = Product.objects.bulk_create(
-                Product(
-                    name_tr=f"Ürün {n:06d}",
-                    name_en=f"Product {n:06d}",
-                    slug=f"bench-{n:06d}",
-                    description_tr="Benchmark ürünü.",
-                    description_en="Benchmark product.",
-                    category=leaves[n % len(leaves)],
-                    brand=brands[n % len(brands)],
-                    tax_class=ref["tax"]["kdv-10"],
-                )
-                for n in numbers
-            )
-            base = {p.pk: _ninety_nine(Decimal(rng.randint(100, 3000))) for p in products}
-            rows = ProductVariant.objects.bulk_create(
-                ProductVariant(
-                    product=product,
-                    sku=f"BENCH-{n:06d}-{i}",
-                    sort_order=i,
-                    barcode=barcode_for(500_000_000 + n * 10 + i),
-                    attribute_key=keys[i],
-                )
-                for product, n in zip(products, numbers, strict=True)
-                for i in range(len(combos))
-            )
-            Through.objects.bulk_create(
-                Through(productvariant_id=variant.pk, attributevalue_id=value.pk)
-                for variant, combo in zip(rows, itertools.cycle(combos), strict=False)
-                for value in combo
-            )
-            history = VariantPriceHistory.objects.bulk_create(
-                VariantPriceHistory(
-                    variant=variant,
-                    channel=channel,
-                    price=base[variant.product_id],
-                    currency=channel.currency,
-                    started_at=now,
-                )
-                for variant in rows
-                for channel in channels.values()
-            )
-            VariantChannelPrice.objects.bulk_create(
-                VariantChannelPrice(
-                    variant_id=h.variant_id,
-                    channel_id=h.channel_id,
-                    price=h.price,
-                    currency=h.currency,
-                    price_since=now,
-                    version=h.pk,
-                )
-                for h in history
-            )
-            ProductChannelListing.objects.bulk_create(
-                ProductChannelListing(
-                    product=product,
-                    channel=channel,
-                    is_published=True,
-                    price_min=base[product.pk],
-                    price_max=base[product.pk],
-                    currency=channel.currency,
-                )
-                for product in products
-                for channel in channels.values()
-            )
-        made += len(rows)
+        made += _bulk_batch(catalog, range(start, min(start + per_batch, first + wanted)))
     if made:
         statistics_refresh()
     return {
         "variants_created": made,
         "variants": ProductVariant.objects.filter(sku__startswith="BENCH-").count(),
     }
+
+
+def _bulk_batch(catalog: _BulkCatalog, numbers: range) -> int:
+    """One batch of generated products, in one transaction: the products, their variants,
+    prices and listings. Returns how many variants it made."""
+    with transaction.atomic():
+        products = Product.objects.bulk_create(
+            Product(
+                name_tr=f"Ürün {n:06d}",
+                name_en=f"Product {n:06d}",
+                slug=f"bench-{n:06d}",
+                description_tr="Benchmark ürünü.",
+                description_en="Benchmark product.",
+                category=catalog.leaves[n % len(catalog.leaves)],
+                brand=catalog.brands[n % len(catalog.brands)],
+                tax_class=catalog.tax_class,
+            )
+            for n in numbers
+        )
+        base = {p.pk: _ninety_nine(Decimal(catalog.rng.randint(100, 3000))) for p in products}
+        rows = _bulk_variants(catalog, products, numbers)
+        _bulk_prices(catalog, rows, base)
+        ProductChannelListing.objects.bulk_create(
+            ProductChannelListing(
+                product=product,
+                channel=channel,
+                is_published=True,
+                price_min=base[product.pk],
+                price_max=base[product.pk],
+                currency=channel.currency,
+            )
+            for product in products
+            for channel in catalog.channels.values()
+        )
+    return len(rows)
+
+
+def _bulk_variants(
+    catalog: _BulkCatalog, products: list[Product], numbers: range
+) -> list[ProductVariant]:
+    """Each product's eight variants, with their attribute values."""
+    rows = ProductVariant.objects.bulk_create(
+        ProductVariant(
+            product=product,
+            sku=f"BENCH-{n:06d}-{i}",
+            sort_order=i,
+            barcode=barcode_for(500_000_000 + n * 10 + i),
+            attribute_key=catalog.keys[i],
+        )
+        for product, n in zip(products, numbers, strict=True)
+        for i in range(len(catalog.combos))
+    )
+    through = ProductVariant.attribute_values.through
+    through.objects.bulk_create(
+        through(productvariant_id=variant.pk, attributevalue_id=value.pk)
+        for variant, combo in zip(rows, itertools.cycle(catalog.combos), strict=False)
+        for value in combo
+    )
+    return rows
+
+
+def _bulk_prices(
+    catalog: _BulkCatalog, rows: list[ProductVariant], base: dict[int, Decimal]
+) -> None:
+    """Every variant's price on every channel (its product's base price), and its history."""
+    history = VariantPriceHistory.objects.bulk_create(
+        VariantPriceHistory(
+            variant=variant,
+            channel=channel,
+            price=base[variant.product_id],
+            currency=channel.currency,
+            started_at=catalog.now,
+        )
+        for variant in rows
+        for channel in catalog.channels.values()
+    )
+    VariantChannelPrice.objects.bulk_create(
+        VariantChannelPrice(
+            variant_id=h.variant_id,
+            channel_id=h.channel_id,
+            price=h.price,
+            currency=h.currency,
+            price_since=catalog.now,
+            version=h.pk,
+        )
+        for h in history
+    )
 
 
 def seed_demo(run: DemoRun) -> None:
