@@ -121,6 +121,18 @@ def barcodes_for(*, channel: Channel, variant_ids: Iterable[int]) -> dict[int, s
     return result
 
 
+@dataclass
+class _PlanRows:
+    """What the database holds now of the variants a plan concerns, each by variant id (the
+    listings by product id), read once."""
+
+    variants: dict[int, ProductVariant]
+    prices: dict[int, VariantChannelPrice]
+    listings: dict[int, ProductChannelListing]
+    barcodes: dict[int, str]
+    items: dict[int, MarketplaceItem]
+
+
 def items_plan(*, channel: Channel, changes: list[Change], stock_cap: int) -> ItemPlan:
     """The items to send for these changes: each concerned variant's current state on the
     channel (what the database holds now is never older than a change's payload), merged into
@@ -135,6 +147,35 @@ def items_plan(*, channel: Channel, changes: list[Change], stock_cap: int) -> It
     ids = sorted({vid for vids in plan.variants_of.values() for vid in vids})
     if not ids:
         return plan
+    rows = _plan_rows_load(channel=channel, ids=ids)
+    wanted = [
+        vid for vid in ids if vid in rows.variants and (vid in rows.prices or vid in rows.items)
+    ]
+    _plan_items_create(channel=channel, rows=rows, wanted=wanted)
+    available = inventory_selectors.availability_for_channel(
+        channel=channel, variant_ids=wanted, now=now
+    )
+    planned: dict[str, PlannedItem] = {}
+    for vid in wanted:
+        if vid not in rows.barcodes:
+            continue
+        quantity = min(available.get(vid, 0), stock_cap) if _sellable(rows, vid, now) else 0
+        item = _planned_item(rows, vid, quantity)
+        if item is not None:
+            # One item per barcode: a mapping shared by mistake sends the variant seen last.
+            planned[item.barcode] = item
+    plan.items = list(planned.values())
+    for change in changes:
+        vids = plan.variants_of[change.delivery_id]
+        if len(vids) == 1 and vids[0] in wanted and vids[0] not in rows.barcodes:
+            plan.refused[change.delivery_id] = _(
+                "Variant %(sku)s has no barcode for this marketplace; add one (or a barcode "
+                "mapping) and resync."
+            ) % {"sku": rows.variants[vids[0]].sku}
+    return plan
+
+
+def _plan_rows_load(*, channel: Channel, ids: list[int]) -> _PlanRows:
     variants = {
         v.pk: v for v in ProductVariant.objects.filter(pk__in=ids).select_related("product")
     }
@@ -149,61 +190,53 @@ def items_plan(*, channel: Channel, changes: list[Change], stock_cap: int) -> It
         )
     }
     barcodes = barcodes_for(channel=channel, variant_ids=ids)
-    existing = {
+    items = {
         i.variant_id: i for i in MarketplaceItem.objects.filter(channel=channel, variant_id__in=ids)
     }
-    wanted = [vid for vid in ids if vid in variants and (vid in prices or vid in existing)]
-    missing = [vid for vid in wanted if vid not in existing and vid in barcodes]
+    return _PlanRows(variants, prices, listings, barcodes, items)
+
+
+def _plan_items_create(*, channel: Channel, rows: _PlanRows, wanted: list[int]) -> None:
+    """A marketplace item for each wanted variant with a barcode that has none yet."""
+    missing = [vid for vid in wanted if vid not in rows.items and vid in rows.barcodes]
     if missing:
         MarketplaceItem.objects.bulk_create(
             [
-                MarketplaceItem(channel=channel, variant_id=vid, barcode=barcodes[vid])
+                MarketplaceItem(channel=channel, variant_id=vid, barcode=rows.barcodes[vid])
                 for vid in missing
             ],
             ignore_conflicts=True,
         )
-        existing.update(
+        rows.items.update(
             (i.variant_id, i)
             for i in MarketplaceItem.objects.filter(channel=channel, variant_id__in=missing)
         )
-    available = inventory_selectors.availability_for_channel(
-        channel=channel, variant_ids=wanted, now=now
+
+
+def _sellable(rows: _PlanRows, vid: int, now: datetime) -> bool:
+    variant = rows.variants[vid]
+    listing = rows.listings.get(variant.product_id)
+    return (
+        vid in rows.prices
+        and variant.product.is_active
+        and listing is not None
+        and listing.is_published
+        and (listing.published_at is None or listing.published_at <= now)
     )
-    planned: dict[str, PlannedItem] = {}
-    for vid in wanted:
-        if vid not in barcodes:
-            continue
-        variant, price, item = variants[vid], prices.get(vid), existing[vid]
-        listing = listings.get(variant.product_id)
-        sellable = (
-            price is not None
-            and variant.product.is_active
-            and listing is not None
-            and listing.is_published
-            and (listing.published_at is None or listing.published_at <= now)
-        )
-        quantity = min(available.get(vid, 0), stock_cap) if sellable else 0
-        sale = price.price if price is not None else None
-        # The list price (struck through) is never below the sale price.
-        listing_price = max(price.compare_at_price or sale, sale) if price is not None else None
-        changed = quantity != item.sent_quantity or (
-            sale is not None
-            and (sale != item.sent_sale_price or listing_price != item.sent_list_price)
-        )
-        if changed or barcodes[vid] != item.barcode:
-            # One item per barcode: a mapping shared by mistake sends the variant seen last.
-            planned[barcodes[vid]] = PlannedItem(
-                item.pk, vid, barcodes[vid], quantity, sale, listing_price
-            )
-    plan.items = list(planned.values())
-    for change in changes:
-        vids = plan.variants_of[change.delivery_id]
-        if len(vids) == 1 and vids[0] in wanted and vids[0] not in barcodes:
-            plan.refused[change.delivery_id] = _(
-                "Variant %(sku)s has no barcode for this marketplace; add one (or a barcode "
-                "mapping) and resync."
-            ) % {"sku": variants[vids[0]].sku}
-    return plan
+
+
+def _planned_item(rows: _PlanRows, vid: int, quantity: int) -> PlannedItem | None:
+    """The variant's item as it is to be sent, or None when the marketplace already holds it."""
+    price, item, barcode = rows.prices.get(vid), rows.items[vid], rows.barcodes[vid]
+    sale = price.price if price is not None else None
+    # The list price (struck through) is never below the sale price.
+    listing_price = max(price.compare_at_price or sale, sale) if price is not None else None
+    changed = quantity != item.sent_quantity or (
+        sale is not None and (sale != item.sent_sale_price or listing_price != item.sent_list_price)
+    )
+    if changed or barcode != item.barcode:
+        return PlannedItem(item.pk, vid, barcode, quantity, sale, listing_price)
+    return None
 
 
 DUPLICATE_WINDOW = timedelta(minutes=15)
