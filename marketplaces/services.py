@@ -373,26 +373,10 @@ def batch_poll(*, batch: PushBatch, client: TrendyolClient, now: datetime | None
     done; an item refused for what it is stays refused (shown in the admin) until it changes;
     one refused for a passing reason is sent again, up to MAX_ITEM_FAILURES times."""
     now = now or timezone.now()
-    try:
-        result = client.batch_result(batch.batch_request_id)
-    except TrendyolError as error:
-        if error.status == 404 and now - batch.created_at > BATCH_RESULT_KEPT:
-            _batch_expire(batch=batch, now=now)
-        else:
-            _batch_later(batch=batch, now=now)
+    result = _batch_result_read(batch=batch, client=client, now=now)
+    if result is None:
         return False
-    if not _result_ready(result or {}):
-        if now - batch.created_at > BATCH_RESULT_KEPT:
-            _batch_expire(batch=batch, now=now)
-        else:
-            _batch_later(batch=batch, now=now)
-        return False
-    outcome: dict[str, tuple[bool, list[str]]] = {}
-    for entry in result.get("items") or []:
-        request = entry.get("requestItem") or {}
-        barcode = str(request.get("barcode") or entry.get("barcode") or "")
-        reasons = [str(r) for r in entry.get("failureReasons") or []]
-        outcome[barcode] = (str(entry.get("status", "")).upper() == "SUCCESS", reasons)
+    outcome = _batch_outcome(result)
     with transaction.atomic():
         batch = PushBatch.objects.select_for_update().get(pk=batch.pk)
         if batch.status != PushBatch.Status.PENDING:
@@ -406,30 +390,9 @@ def batch_poll(*, batch: PushBatch, client: TrendyolClient, now: datetime | None
             )
             .order_by("pk")
         }
-        resend, failures, succeeded = [], {}, 0
-        for barcode, values in sent.items():
-            ok, reasons = outcome.get(barcode, (False, [_("Missing from the batch result.")]))
-            item = items.get(values["variant_id"])
-            if ok:
-                succeeded += 1
-            else:
-                failures[barcode] = reasons
-            # A later request superseded this one for the item: its own batch decides.
-            if item is None or not _still_as_sent(item, values):
-                continue
-            if ok:
-                item.status, item.failures, item.last_error = MarketplaceItem.Status.OK, 0, ""
-            elif item_failure_is_permanent(reasons) or item.failures + 1 >= MAX_ITEM_FAILURES:
-                item.status = MarketplaceItem.Status.FAILED
-                item.failures += 1
-                item.last_error = "; ".join(reasons)[:2000]
-            else:
-                item.status = MarketplaceItem.Status.RETRYING
-                item.failures += 1
-                item.last_error = "; ".join(reasons)[:2000]
-                item.sent_quantity = item.sent_sale_price = item.sent_list_price = None
-                resend.append(item.variant_id)
-            item.updated_at = now
+        resend, failures, succeeded = _batch_items_apply(
+            sent=sent, items=items, outcome=outcome, now=now
+        )
         MarketplaceItem.objects.bulk_update(
             list(items.values()),
             [
@@ -457,6 +420,73 @@ def batch_poll(*, batch: PushBatch, client: TrendyolClient, now: datetime | None
             ]
         )  # fmt: skip
     return True
+
+
+def _batch_result_read(*, batch: PushBatch, client: TrendyolClient, now: datetime) -> dict | None:
+    """The batch's result once Trendyol has it all; else None, and the batch is asked again
+    later, or given up once Trendyol no longer keeps its result."""
+    try:
+        result = client.batch_result(batch.batch_request_id)
+    except TrendyolError as error:
+        if error.status == 404 and now - batch.created_at > BATCH_RESULT_KEPT:
+            _batch_expire(batch=batch, now=now)
+        else:
+            _batch_later(batch=batch, now=now)
+        return None
+    if not _result_ready(result or {}):
+        if now - batch.created_at > BATCH_RESULT_KEPT:
+            _batch_expire(batch=batch, now=now)
+        else:
+            _batch_later(batch=batch, now=now)
+        return None
+    return result
+
+
+def _batch_outcome(result: dict) -> dict[str, tuple[bool, list[str]]]:
+    """{barcode: (accepted, the reasons it was refused)} of a batch's result."""
+    outcome: dict[str, tuple[bool, list[str]]] = {}
+    for entry in result.get("items") or []:
+        request = entry.get("requestItem") or {}
+        barcode = str(request.get("barcode") or entry.get("barcode") or "")
+        reasons = [str(r) for r in entry.get("failureReasons") or []]
+        outcome[barcode] = (str(entry.get("status", "")).upper() == "SUCCESS", reasons)
+    return outcome
+
+
+def _batch_items_apply(
+    *,
+    sent: dict[str, dict],
+    items: dict[int, MarketplaceItem],
+    outcome: dict[str, tuple[bool, list[str]]],
+    now: datetime,
+) -> tuple[list[int], dict[str, list[str]], int]:
+    """Set each locked item's status from the batch's outcome (in memory). Returns the variants
+    to send again, the reasons of each refused barcode, and how many were accepted."""
+    resend, failures, succeeded = [], {}, 0
+    for barcode, values in sent.items():
+        ok, reasons = outcome.get(barcode, (False, [_("Missing from the batch result.")]))
+        item = items.get(values["variant_id"])
+        if ok:
+            succeeded += 1
+        else:
+            failures[barcode] = reasons
+        # A later request superseded this one for the item: its own batch decides.
+        if item is None or not _still_as_sent(item, values):
+            continue
+        if ok:
+            item.status, item.failures, item.last_error = MarketplaceItem.Status.OK, 0, ""
+        elif item_failure_is_permanent(reasons) or item.failures + 1 >= MAX_ITEM_FAILURES:
+            item.status = MarketplaceItem.Status.FAILED
+            item.failures += 1
+            item.last_error = "; ".join(reasons)[:2000]
+        else:
+            item.status = MarketplaceItem.Status.RETRYING
+            item.failures += 1
+            item.last_error = "; ".join(reasons)[:2000]
+            item.sent_quantity = item.sent_sale_price = item.sent_list_price = None
+            resend.append(item.variant_id)
+        item.updated_at = now
+    return resend, failures, succeeded
 
 
 def _still_as_sent(item: MarketplaceItem, values: dict) -> bool:
