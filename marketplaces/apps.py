@@ -8,4 +8,4 @@ class MarketplacesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the Trendyol connector with sales_channels.connectors.base.
-        from marketplaces import trendyol  # noqa: F401
+        from marketplaces import connector  # noqa: F401

@@ -27,6 +27,7 @@ from catalog.models import ProductChannelListing, ProductVariant, VariantChannel
 from inventory import selectors as inventory_selectors
 from marketplaces.models import BarcodeMapping, MarketplaceItem, PackageImport, PushBatch
 from marketplaces.trendyol import (
+    MAX_PACKAGE_PAGES,
     TOPIC_ITEM_RESEND,
     TOPIC_LISTING,
     TOPIC_PRODUCT,
@@ -528,8 +529,6 @@ def _batch_expire(*, batch: PushBatch, now: datetime) -> None:
 
 def packages_import(*, channel: Channel, client: TrendyolClient) -> list[PackageImport]:
     """Import the marketplace's new (Created) packages as orders of the channel."""
-    from marketplaces.trendyol import MAX_PACKAGE_PAGES
-
     records, page = [], 0
     while page < MAX_PACKAGE_PAGES:
         data = client.shipment_packages(status="Created", page=page) or {}

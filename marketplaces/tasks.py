@@ -9,7 +9,8 @@ import logging
 from celery import shared_task
 
 from marketplaces import services
-from marketplaces.trendyol import TrendyolClient, TrendyolConnector, TrendyolError
+from marketplaces.connector import TrendyolConnector
+from marketplaces.trendyol import TrendyolClient, TrendyolError
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from marketplaces.trendyol import TrendyolClient, TrendyolConnector
+from marketplaces.connector import TrendyolConnector
+from marketplaces.trendyol import TrendyolClient
 from sales_channels.connectors.base import Change
 
 _ids = itertools.count(1)

@@ -11,13 +11,9 @@ from catalog import services as catalog_services
 from catalog.demo import barcode_for
 from catalog.models import ProductChannelListing, ProductVariant, VariantChannelPrice
 from marketplaces import services
+from marketplaces.connector import TrendyolConnector
 from marketplaces.models import BarcodeMapping, MarketplaceItem, PushBatch
-from marketplaces.trendyol import (
-    TOPIC_ITEM_RESEND,
-    TrendyolClient,
-    TrendyolConnector,
-    TrendyolError,
-)
+from marketplaces.trendyol import TOPIC_ITEM_RESEND, TrendyolClient, TrendyolError
 from omni.models import OutboxEvent
 from sales_channels.connectors.base import connector_class
 from tests.factories import product, stocked
