@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import throttle
-from accounts.models import DeviceToken, User, normalize_email
+from accounts.models import DeviceToken, User, device_tokens_revoke_all, normalize_email
 from omni.errors import NotFound, ValidationError
 
 # Merchant staff get their rights through these groups (and Django permissions on each model).
@@ -128,8 +128,7 @@ def device_revoke(*, user: User, pk: int) -> None:
 
 def auth_tokens_revoke_all(*, user: User) -> int:
     """Sign the user out of every device (also on each new password: User.save)."""
-    deleted, _by_model = DeviceToken.objects.filter(user_id=user.pk).delete()
-    return deleted
+    return device_tokens_revoke_all(user_id=user.pk)
 
 
 def device_tokens_prune() -> int:
