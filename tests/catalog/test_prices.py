@@ -14,6 +14,7 @@ from catalog.models import ProductChannelListing, VariantChannelPrice, VariantPr
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from tests import factories as f
+from tests.queries import assert_num_queries
 
 
 @pytest.fixture
@@ -72,6 +73,26 @@ def test_each_change_gets_a_growing_version_and_one_event(web):
         topic="catalog.price.changed", key=f"price:{variant.pk}:{web.pk}"
     )
     assert list(events.order_by("id").values_list("version", flat=True)) == versions
+
+
+@pytest.mark.django_db
+def test_a_price_change_takes_a_fixed_number_of_queries(web):
+    """First prices (rows created) and changed prices (rows updated), for one variant and for
+    ten: the same statements whatever the number."""
+    for n in (1, 10):
+        ids = list(f.product(channels=[], variants=n).variants.values_list("id", flat=True))
+        with assert_num_queries(13):
+            services.prices_set(
+                channel=web, changes=[services.PriceChange(vid, Decimal("100")) for vid in ids]
+            )
+        with assert_num_queries(13):
+            services.prices_set(
+                channel=web, changes=[services.PriceChange(vid, Decimal("90")) for vid in ids]
+            )
+        with assert_num_queries(6):
+            services.prices_set(
+                channel=web, changes=[services.PriceChange(vid, Decimal("90")) for vid in ids]
+            )
 
 
 @pytest.mark.django_db
