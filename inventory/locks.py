@@ -1,8 +1,11 @@
-"""The one way to lock a variant's stock: its VariantInventory row, locked in variant order.
+"""Every row lock of inventory, one function per kind of row, each taking its rows in one
+fixed order and asserting it runs inside a transaction (the lock is held until it ends).
 
-Every writer of a variant's stock (allocation, reservation, receipt, adjustment, transfer,
+The one way to lock a variant's stock is its VariantInventory row, locked in variant order:
+every writer of a variant's stock (allocation, reservation, receipt, adjustment, transfer,
 sale) goes through variants_lock() first, in one fixed order, so two writers never deadlock,
-and the version of the variant's availability grows in the same statement.
+and the version of the variant's availability grows in the same statement. What a writer locks
+besides comes before the variants, in this order: a transfer, then the allocations it moves.
 """
 
 from __future__ import annotations
@@ -11,7 +14,13 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from inventory.models import VariantInventory
+from inventory.models import (
+    Allocation,
+    AvailabilityRefresh,
+    LowStockAlert,
+    Transfer,
+    VariantInventory,
+)
 
 _TABLE = VariantInventory._meta.db_table
 
@@ -58,3 +67,66 @@ _BUMP_OTHER = f"UPDATE {_TABLE} SET version = version + 1 WHERE variant_id IN ({
 def _bump_other(cursor, ids: list[int]) -> dict[int, int]:
     cursor.execute(_BUMP_OTHER.format(marks=",".join(["%s"] * len(ids))), ids)
     return dict(cursor.fetchall())
+
+
+def transfer_lock(pk: int) -> Transfer:
+    """The transfer, read again under its lock: each of its steps (ship, receive, cancel) checks
+    its status under the lock, so two staff never apply one step twice."""
+    assert connection.in_atomic_block, "transfer_lock() must run inside a transaction"
+    return Transfer.objects.select_for_update().get(pk=pk)
+
+
+def transfers_lock(*, order_reference: str, status: str) -> list[Transfer]:
+    """An order's transfers in one status, locked in id order, so that two writers of the same
+    transfers take them in one order (an order cancelled detaches them)."""
+    assert connection.in_atomic_block, "transfers_lock() must run inside a transaction"
+    return list(
+        Transfer.objects.select_for_update()
+        .filter(order_reference=order_reference, status=status)
+        .order_by("id")
+    )
+
+
+def allocations_lock(
+    *,
+    reference: str,
+    status: str,
+    location_id: int | None = None,
+    line_refs: Iterable[str] | None = None,
+    variant_ids: Iterable[int] | None = None,
+) -> list[Allocation]:
+    """An order's allocation rows in one status (at a location, of some lines or variants, when
+    given), locked in id order and before the variants: what is released, shipped or moved by a
+    transfer is read again under the lock, so a unit is never released or shipped twice."""
+    assert connection.in_atomic_block, "allocations_lock() must run inside a transaction"
+    held = Allocation.objects.filter(reference=reference, status=status)
+    if location_id is not None:
+        held = held.filter(location_id=location_id)
+    if line_refs is not None:
+        held = held.filter(line_ref__in=list(line_refs))
+    if variant_ids is not None:
+        held = held.filter(variant_id__in=list(variant_ids))
+    return list(held.select_for_update().order_by("id"))
+
+
+def availability_refresh_lock(pk: int) -> AvailabilityRefresh | None:
+    """The refresh if it is not done yet, locked, or None: two workers running one refresh take
+    its chunks one after the other, and a chunk done is never done again."""
+    assert connection.in_atomic_block, "availability_refresh_lock() must run inside a transaction"
+    return (
+        AvailabilityRefresh.objects.select_for_update().filter(pk=pk, done_at__isnull=True).first()
+    )
+
+
+def low_stock_alert_claim(pk: int) -> LowStockAlert | None:
+    """The alert if it is still to be sent, locked, or None when it was sent, resolved, or
+    another worker holds it (SKIP LOCKED): an alert is claimed by the transaction that sends
+    it, so it is sent once. The stock, variant and location rows it is read with are locked
+    with it (no of=), as they always were; one skipped for that is sent by the beat's sweep."""
+    assert connection.in_atomic_block, "low_stock_alert_claim() must run inside a transaction"
+    return (
+        LowStockAlert.objects.select_for_update(skip_locked=True)
+        .select_related("stock__variant", "stock__location")
+        .filter(pk=pk, notified_at__isnull=True, resolved_at__isnull=True)
+        .first()
+    )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory import services
+from inventory.locks import low_stock_alert_claim
 from inventory.models import AvailabilityRefresh, LowStockAlert
 
 logger = logging.getLogger(__name__)
@@ -48,12 +49,7 @@ def low_stock_notify(alert_ids: list[int]) -> int:
     sent = 0
     for alert_id in alert_ids:
         with transaction.atomic():
-            alert = (
-                LowStockAlert.objects.select_for_update(skip_locked=True)
-                .select_related("stock__variant", "stock__location")
-                .filter(pk=alert_id, notified_at__isnull=True, resolved_at__isnull=True)
-                .first()
-            )
+            alert = low_stock_alert_claim(alert_id)
             if alert is None:
                 continue
             stock = alert.stock

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from inventory import routing
 from inventory.channel_stock import ChannelSource, channel_config, route_candidates
+from inventory.locks import allocations_lock
 from inventory.models import (
     Allocation,
     Reservation,
@@ -189,10 +190,10 @@ def allocations_release(
 ) -> int:
     """Give back what an order (or some of its lines) holds: on cancel, or before re-routing."""
     with transaction.atomic():
-        held = Allocation.objects.filter(reference=reference, status=Allocation.Status.ALLOCATED)
-        if line_refs is not None:
-            held = held.filter(line_ref__in=line_refs)
-        held = list(held.select_for_update().order_by("id"))  # after no other lock: see locks.py
+        # after no other lock: see locks.py
+        held = allocations_lock(
+            reference=reference, status=Allocation.Status.ALLOCATED, line_refs=line_refs
+        )
         if not held:
             return 0
         session = _Session.open([a.variant_id for a in held])
@@ -223,12 +224,12 @@ def allocations_consume(
     """Shipped or handed over: the allocated units leave the location (a sale in the ledger).
     `quantities` ({line ref: units}) ships part of what is allocated; the rest stays allocated."""
     with transaction.atomic():
-        held = Allocation.objects.filter(reference=reference, status=Allocation.Status.ALLOCATED)
-        if location_id is not None:
-            held = held.filter(location_id=location_id)
-        if quantities is not None:
-            held = held.filter(line_ref__in=list(quantities))
-        held = list(held.select_for_update().order_by("id"))
+        held = allocations_lock(
+            reference=reference,
+            status=Allocation.Status.ALLOCATED,
+            location_id=location_id,
+            line_refs=None if quantities is None else list(quantities),
+        )
         if not held:
             raise NotFound(
                 _("Nothing allocated to ship for %(ref)s.") % {"ref": reference},

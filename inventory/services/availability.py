@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.models import ProductVariant
 from inventory.channel_stock import availability_event, channel_config_changed
-from inventory.locks import variants_lock
+from inventory.locks import availability_refresh_lock, variants_lock
 from inventory.models import (
     AvailabilityRefresh,
     Stock,
@@ -54,11 +54,7 @@ def availability_refresh_step(*, refresh_id: int, chunk: int = 500) -> bool:
     row is locked, and a chunk done is never done again."""
     channel_config_changed()  # as committed, not as this process last read it
     with transaction.atomic():
-        refresh = (
-            AvailabilityRefresh.objects.select_for_update()
-            .filter(pk=refresh_id, done_at__isnull=True)
-            .first()
-        )
+        refresh = availability_refresh_lock(refresh_id)
         if refresh is None:
             return False
         ids = list(

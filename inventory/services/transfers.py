@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from inventory.locks import allocations_lock, transfer_lock, transfers_lock
 from inventory.models import (
     Allocation,
     StockLocation,
@@ -111,7 +112,7 @@ def transfer_request(
 
 
 def _locked_transfer(transfer: Transfer) -> tuple[Transfer, dict[int, int]]:
-    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    transfer = transfer_lock(transfer.pk)
     return transfer, dict(transfer.lines.values_list("variant_id", "quantity"))
 
 
@@ -149,7 +150,7 @@ def transfer_for_order(
 def transfer_detach_order(*, order_reference: str) -> None:
     """The order was cancelled: its transfers still under way carry plain stock from now on."""
     with transaction.atomic():
-        for transfer in Transfer.objects.select_for_update().filter(
+        for transfer in transfers_lock(
             order_reference=order_reference, status=Transfer.Status.REQUESTED
         ):
             TRANSFER_MACHINE.move(transfer, Transfer.Status.CANCELLED)
@@ -168,15 +169,11 @@ def _order_allocations_locked(
     order), locked before the variants, as allocations_release locks them."""
     if not transfer.order_reference:
         return []
-    return list(
-        Allocation.objects.select_for_update()
-        .filter(
-            reference=transfer.order_reference,
-            location_id=transfer.source_id,
-            status=status,
-            variant_id__in=list(lines),
-        )
-        .order_by("id")
+    return allocations_lock(
+        reference=transfer.order_reference,
+        status=status,
+        location_id=transfer.source_id,
+        variant_ids=lines,
     )
 
 

@@ -21,7 +21,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from inventory import services
-from inventory.locks import variants_lock
+from inventory.locks import transfer_lock, transfers_lock, variants_lock
 from inventory.models import (
     Allocation,
     ChannelLocation,
@@ -514,3 +514,65 @@ def test_no_deadlock_on_the_first_use_of_a_variant(monkeypatch):
     assert unexpected(list(outcomes.values())) == []
     assert sorted(outcomes) == ["t1", "t2", "t3"]
     assert VariantInventory.objects.get(variant=new).version == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_orders_transfers_are_locked_in_id_order_so_a_step_on_one_never_deadlocks(dcs):
+    """transfers_lock takes an order's transfers in id order (the model's own ordering is
+    newest first). T1 holds the first transfer and then takes the second; T2, locking them all
+    meanwhile, must wait for the first before it holds any, or T1 and T2 would deadlock."""
+    source, destination = dcs[0], dcs[1]
+    first, second, third = (
+        Transfer.objects.create(source=source, destination=destination, order_reference="W-1")
+        for _ in range(3)
+    )
+    held, waiting = threading.Event(), threading.Event()
+    outcomes: dict[str, Any] = {}
+    pids: dict[str, int] = {}
+
+    def run(name: str, work: Callable[[], Any]) -> threading.Thread:
+        def target() -> None:
+            try:
+                connection.ensure_connection()
+                pids[name] = connection.connection.info.backend_pid
+                with transaction.atomic():
+                    outcomes[name] = work()
+            except BaseException as error:
+                outcomes[name] = error
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=target, name=name)
+        thread.start()
+        return thread
+
+    def step_on_two() -> list[int]:
+        taken = [transfer_lock(first.pk).pk]
+        held.set()
+        waiting.wait(10)
+        return [*taken, transfer_lock(second.pk).pk]
+
+    t1 = run("t1", step_on_two)
+    assert held.wait(10)
+    t2 = run(
+        "t2",
+        lambda: [
+            t.pk for t in transfers_lock(order_reference="W-1", status=Transfer.Status.REQUESTED)
+        ],
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # until T2 waits for a lock
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pids.get("t2")]
+            )
+            if (cursor.fetchone() or [None])[0] == "Lock":
+                break
+        time.sleep(0.02)
+    waiting.set()
+    t1.join(20)
+    t2.join(20)
+
+    assert unexpected(list(outcomes.values())) == []
+    assert outcomes == {"t1": [first.pk, second.pk], "t2": [first.pk, second.pk, third.pk]}
