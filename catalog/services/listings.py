@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from catalog.locks import listings_lock
 from catalog.models import Product, ProductChannelListing
 from omni.outbox import Event, outbox_record_many
 from sales_channels.models import Channel
@@ -26,9 +27,7 @@ def product_listing_set(
             [ProductChannelListing(product=product, channel=channel, currency=channel.currency)],
             ignore_conflicts=True,
         )
-        listing = ProductChannelListing.objects.select_for_update().get(
-            product=product, channel=channel
-        )
+        (listing,) = listings_lock(channel_id=channel.pk, product_ids=[product.pk])
         if (listing.is_published, listing.published_at) == (is_published, published_at):
             return listing
         listing.is_published = is_published

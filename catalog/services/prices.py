@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from catalog.locks import listings_lock, prices_lock
 from catalog.models import (
     ProductChannelListing,
     ProductVariant,
@@ -159,17 +160,8 @@ def _price_rows_lock(
         ],
         ignore_conflicts=True,
     )
-    listings = list(
-        ProductChannelListing.objects.select_for_update()
-        .filter(channel=channel, product_id__in=product_ids)
-        .order_by("product_id")
-    )
-    current = {
-        p.variant_id: p
-        for p in VariantChannelPrice.objects.select_for_update()
-        .filter(channel=channel, variant_id__in=variant_ids)
-        .order_by("variant_id")
-    }
+    listings = listings_lock(channel_id=channel.pk, product_ids=product_ids)
+    current = prices_lock(channel_id=channel.pk, variant_ids=variant_ids)
     return listings, current
 
 
@@ -329,16 +321,8 @@ def variant_price_remove(
     whose id is the version of the event, so it orders after every earlier price."""
     now = timezone.now()
     with transaction.atomic():
-        listings = list(
-            ProductChannelListing.objects.select_for_update().filter(
-                channel=channel, product_id=variant.product_id
-            )
-        )
-        row = (
-            VariantChannelPrice.objects.select_for_update()
-            .filter(variant=variant, channel=channel)
-            .first()
-        )
+        listings = listings_lock(channel_id=channel.pk, product_ids=[variant.product_id])
+        row = prices_lock(channel_id=channel.pk, variant_ids=[variant.pk]).get(variant.pk)
         if row is None:
             return
         row.delete()
