@@ -37,6 +37,7 @@ from marketplaces.trendyol import (
 )
 from omni.errors import OmniError, ValidationError
 from omni.outbox import Event, outbox_record_many
+from orders.locks import order_lock
 from orders.models import Fulfilment, Order
 from orders.services import carts, checkout, lifecycle
 from sales_channels.connectors.base import Change
@@ -670,7 +671,7 @@ def _order_from_package(*, channel: Channel, package: dict) -> Order:
         pay_later=False,
         language=channel.default_language,
     )
-    order = lifecycle.order_locked(order)
+    order = order_lock(order)
     if order.status == Order.Status.PENDING:
         # Paid on the marketplace. No e-mail from Omni: the marketplace owns the customer.
         lifecycle.order_transition(

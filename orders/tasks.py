@@ -12,6 +12,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from orders.locks import notification_claim
 from orders.models import Notification
 from orders.services import fulfilment
 
@@ -37,14 +38,7 @@ def _send_one(pk: int) -> bool:
     """Claim, send and mark one notification in one transaction. False: someone else has it,
     or it was sent already."""
     with transaction.atomic():
-        note = (
-            # of=self: lock the notification only, never its order, which staff may be changing
-            # (and would otherwise be held for as long as the mail server takes).
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("order__pickup_location")
-            .filter(pk=pk, sent_at__isnull=True)
-            .first()
-        )
+        note = notification_claim(pk)
         if note is None:
             return False
         subject, body = notification_render(note)

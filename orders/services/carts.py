@@ -35,8 +35,9 @@ from customers.models import Customer
 from customers.services import customer_for_user
 from inventory import selectors as inventory_selectors
 from inventory import services as inventory
-from omni.db import columns, converted, create, from_row, savepoint, select_one
+from omni.db import converted, create, savepoint, select_one
 from omni.errors import Conflict, NotFound, ValidationError
+from orders.locks import cart_lock, carts_lock
 from orders.models import Cart, CartLine, SavedItem
 from sales_channels.models import Channel
 
@@ -241,22 +242,12 @@ def _seen_on(cart: Cart, channel: Channel) -> Cart:
 
 def _locked(cart: Cart, *, touch: Channel | None = None) -> Cart:
     """The cart, locked for the rest of the transaction; Conflict if it is closed. `touch`:
-    also record the channel it was last changed on, in the same statement (an UPDATE takes the
-    row lock as SELECT ... FOR UPDATE does; a closed cart's update is rolled back with the
-    error). Follow with _follow_reservation() once the lines have changed."""
-    if touch is None:
-        locked = Cart.objects.select_for_update().get(pk=cart.pk)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Cart._meta.db_table} SET last_channel_id = %s, updated_at = %s "  # noqa: S608
-                f"WHERE id = %s RETURNING {columns(Cart)}",
-                [touch.pk, connection.ops.adapt_datetimefield_value(timezone.now()), cart.pk],
-            )
-            row = cursor.fetchone()
-        locked = None if row is None else from_row(Cart, row)
-        if locked is not None:
-            locked.last_channel = touch
+    also record the channel it was last changed on, in the same statement (orders.locks); a
+    closed cart's update is rolled back with the error. Follow with _follow_reservation() once
+    the lines have changed."""
+    locked = cart_lock(cart.pk, touch_channel_id=None if touch is None else touch.pk)
+    if locked is not None and touch is not None:
+        locked.last_channel = touch
     if locked is None or locked.status != Cart.Status.ACTIVE:
         raise Conflict(_("This cart is closed."), code="cart_closed")
     return locked
@@ -516,12 +507,7 @@ def cart_merge(*, anonymous: Cart, customer: Customer, channel: Channel) -> Cart
     if anonymous.pk == target.pk:
         return target
     with transaction.atomic():
-        # Lock both carts in id order, as everywhere.
-        first, second = sorted([anonymous.pk, target.pk])
-        locked = {
-            c.pk: c
-            for c in Cart.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")
-        }
+        locked = carts_lock([anonymous.pk, target.pk])
         source, target = locked[anonymous.pk], locked[target.pk]
         if source.status != Cart.Status.ACTIVE or source.customer_id is not None:
             return target

@@ -8,7 +8,7 @@ A fulfilment's own state machine (FULFILMENT_TRANSITIONS, applied by FULFILMENT_
     pending, picking or packed ──► handed_over (collected at the store)
                                └─► cancelled   (the order was cancelled)
 
-Every service here is atomic and locks the order row first (lifecycle.order_locked), so that
+Every service here is atomic and locks the order row first (orders.locks.order_lock), so that
 everything about one order, its fulfilments included, is serialised by that one lock; only then
 does it call inventory, which locks the allocation rows and then the variants (the lock order
 of lifecycle.py). The order's status changes only through lifecycle.order_transition, and each
@@ -34,13 +34,13 @@ from inventory.models import Allocation, Transfer
 from omni.errors import Conflict, InvalidTransition, ValidationError
 from omni.outbox import outbox_record
 from omni.state import StateMachine
+from orders.locks import order_lock
 from orders.models import Fulfilment, FulfilmentLine, Notification, Order, OrderLine
 from orders.services.lifecycle import (
     ORDER_MACHINE,
     notify,
     order_cancel,
     order_event,
-    order_locked,
     order_transition,
 )
 from sales_channels.models import Channel
@@ -166,7 +166,7 @@ def fulfilment_transition(
 def _locked_fulfilment(fulfilment: Fulfilment) -> tuple[Order, Fulfilment]:
     """The fulfilment's order, locked, and the fulfilment read again under that lock (every
     writer of an order's fulfilments holds the order's lock first)."""
-    order = order_locked(fulfilment.order_id)
+    order = order_lock(fulfilment.order_id)
     return order, Fulfilment.objects.select_related("location").get(pk=fulfilment.pk)
 
 
@@ -389,7 +389,7 @@ def order_ready_for_pickup(
     """The goods are set aside at the store: the customer gets a pickup code and a date to
     collect by (the channel's pickup hold). Refused while any unit is still on its way."""
     with transaction.atomic():
-        order = order_locked(order)
+        order = order_lock(order)
         _require_pickup(order)
         ORDER_MACHINE.require(order, Order.Status.READY_FOR_PICKUP)
         if order_units_on_the_way(order):
@@ -425,7 +425,7 @@ def order_collect(
     staff collecting at once are serialised by the order's lock: the second finds it collected
     and gets InvalidTransition."""
     with transaction.atomic():
-        order = order_locked(order)
+        order = order_lock(order)
         _require_pickup(order)
         if order.status != Order.Status.READY_FOR_PICKUP:
             # Narrower than the table (a counter sale is collected at once from confirmed).
@@ -461,7 +461,7 @@ def order_hand_over(
     (a sale in the ledger) and the order is collected."""
     with transaction.atomic():
         if not locked:
-            order = order_locked(order)
+            order = order_lock(order)
         inventory.allocations_consume(reference=order.reference, actor=actor)
         now = timezone.now()
         Fulfilment.objects.filter(order=order).update(
@@ -481,7 +481,7 @@ def _cancel_each(ids: list[int], *, still_due: Callable[[Order], bool], reason: 
     cancelled = 0
     for pk in ids:
         with transaction.atomic():
-            order = order_locked(pk)
+            order = order_lock(pk)
             if not still_due(order):
                 continue
             order_cancel(order=order, reason=reason)

@@ -26,6 +26,7 @@ from omni.outbox import outbox_record
 from omni.state import StateMachine
 from omni.tasks import enqueue_after_commit
 from orders import hooks
+from orders.locks import order_lock
 from orders.models import Fulfilment, Notification, Order, OrderEvent
 from sales_channels.models import Channel
 
@@ -50,12 +51,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 TOPIC_ORDER_STATUS = "orders.order.status_changed"
-
-
-def order_locked(order: Order | int) -> Order:
-    """The order, locked for the rest of the transaction."""
-    pk = order if isinstance(order, int) else order.pk
-    return Order.objects.select_for_update().get(pk=pk)
 
 
 def order_event(order: Order, kind: str, **fields) -> OrderEvent:
@@ -187,7 +182,7 @@ def order_confirm(
 ) -> Order:
     """Payment received (or a channel that is paid later): the order is confirmed."""
     with transaction.atomic():
-        order = order_locked(order)
+        order = order_lock(order)
         order_transition(
             order, OrderStatus.CONFIRMED, actor=actor, channel=channel, message=message
         )
@@ -208,7 +203,7 @@ def order_cancel(
     `only_from` narrows the statuses it may be cancelled from (a shopper: pending or confirmed),
     checked under the lock."""
     with transaction.atomic():
-        order = order_locked(order)
+        order = order_lock(order)
         if only_from is not None and order.status not in only_from:
             raise ORDER_MACHINE.refusal(
                 order,

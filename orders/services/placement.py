@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.models import Customer
-from omni.db import WriteBatch, create, select_one
+from omni.db import WriteBatch, create
 from omni.errors import Conflict, ValidationError
 from omni.outbox import Event, outbox_record_many
 from orders import pricing
+from orders.locks import cart_lock
 from orders.models import (
     Cart,
     Fulfilment,
@@ -227,7 +228,7 @@ def order_place(
     pay_later = channel.pay_later if pay_later is None else pay_later
     now = timezone.now()
     with transaction.atomic():
-        locked_cart = select_one(Cart, "id = %s", [cart.pk], lock=True)
+        locked_cart = cart_lock(cart.pk)
         if locked_cart is None or locked_cart.status != Cart.Status.ACTIVE:
             raise Conflict(_("This cart has already been ordered."), code="cart_closed")
         order = _order_create(checkout, customer=customer, actor=actor, contact=contact)

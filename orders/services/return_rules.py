@@ -19,8 +19,9 @@ from catalog.models import AttributeValue, VariantChannelPrice
 from omni.errors import ValidationError
 from omni.money import quantize
 from omni.state import StateMachine
+from orders.locks import order_lock, return_lock
 from orders.models import Order, OrderEvent, OrderLine, Return, ReturnLine
-from orders.services.lifecycle import order_event, order_locked
+from orders.services.lifecycle import order_event
 from sales_channels.models import Channel
 
 ZERO = Decimal(0)
@@ -166,8 +167,8 @@ def return_transition(
 
 def _locked(return_request: Return) -> tuple[Order, Return]:
     """The return's order and the return, locked in that order, read again under the locks."""
-    order = order_locked(return_request.order_id)
-    return order, Return.objects.select_for_update().get(pk=return_request.pk)
+    order = order_lock(return_request.order_id)
+    return order, return_lock(return_request.pk)
 
 
 # --- what is refunded -----------------------------------------------------------------------

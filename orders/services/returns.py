@@ -20,7 +20,7 @@ event "return_<status>":
         ├──► rejected    (staff, with a note)
         └──► cancelled   (the customer)
 
-Locks: the order row first (lifecycle.order_locked), then the return row, then inventory: every
+Locks: the order row first (orders.locks.order_lock), then the return row, then inventory: every
 variant a receipt touches (returned and exchanged) is locked at once, in id order, before any
 stock changes, so a receipt never takes a variant lock after a higher one.
 """
@@ -40,9 +40,10 @@ from inventory.models import StockLocation
 from omni.errors import ValidationError
 from omni.outbox import outbox_record
 from orders import hooks
+from orders.locks import order_lock
 from orders.models import Notification, Order, OrderLine, Return, ReturnLine
 from orders.services.exchanges import return_drop_exchange
-from orders.services.lifecycle import notify, order_event, order_locked
+from orders.services.lifecycle import notify, order_event
 from orders.services.return_receipt import return_receive
 from orders.services.return_rules import (
     MERCHANT_FAULT,
@@ -207,7 +208,7 @@ def return_request(
     if not lines:
         raise ValidationError.for_field("lines", _("Add at least one line."), code="required")
     with transaction.atomic():
-        order = order_locked(order)
+        order = order_lock(order)
         _require_window(order)
         order_lines = {
             line.pk: line

@@ -29,7 +29,7 @@ Rules
 - A provider is never called inside a database transaction: a service reserves what it is
   about to do (a pending ledger row, which counts against the totals under the lock), calls the
   provider, then records the answer in a short transaction.
-- Locks, always in this order: the order row (orders.services.lifecycle.order_locked), its
+- Locks, always in this order: the order row (orders.locks.order_lock), its
   payments by id, a refund's ledger row, the customer's store-credit account.
 - The order is confirmed (lifecycle.order_confirm) in the transaction that makes its payments
   cover its total; a payment that succeeds for a cancelled or already covered order is handed

@@ -16,8 +16,9 @@ from omni.errors import Conflict, OmniError, ValidationError
 from omni.money import quantize
 from omni.outbox import outbox_record
 from omni.state import StateMachine
+from orders.locks import order_lock
 from orders.models import Order
-from orders.services.lifecycle import order_event, order_locked
+from orders.services.lifecycle import order_event
 from payments import selectors
 from payments.gateways.base import Gateway, GatewayResult, PaymentRef, Status
 from payments.gateways.store_credit import CODE as STORE_CREDIT
@@ -167,7 +168,7 @@ def _locked(payment: Payment | int) -> tuple[Order, Payment]:
     """The payment's order and the payment, locked in that order, read again under the locks."""
     pk = payment if isinstance(payment, int) else payment.pk
     order_id = Payment.objects.filter(pk=pk).values_list("order_id", flat=True).get()
-    order = order_locked(order_id)
+    order = order_lock(order_id)
     return order, Payment.objects.select_for_update().select_related("channel").get(pk=pk)
 
 

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from omni.errors import Unprocessable, ValidationError
 from omni.tasks import enqueue_after_commit
+from orders.locks import order_lock
 from orders.models import Notification, Order, Return
-from orders.services.lifecycle import notify, order_event, order_locked
+from orders.services.lifecycle import notify, order_event
 from payments.gateways.base import GatewayError, GatewayResult, Status
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.models import Payment, PaymentTransaction, Refund, StoreCreditEntry
@@ -86,7 +87,7 @@ def _refund_create(
         return replay
     try:
         with transaction.atomic():
-            order = order_locked(order)
+            order = order_lock(order)
             replay = _refund_replay(key, order=order, amount=amount, to=to)
             if replay is not None:
                 return replay

@@ -10,8 +10,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from omni.tasks import enqueue_after_commit
+from orders.locks import order_lock
 from orders.models import Order, Return
-from orders.services.lifecycle import order_locked
 from payments.models import Payment, PaymentTransaction, Refund
 from payments.services.capture import _void
 from payments.services.core import ZERO, _payments_locked
@@ -29,7 +29,7 @@ def order_payments_release(*, order: Order | int) -> list[Refund]:
     voids: list[Payment] = []
     refunds: list[Refund] = []
     with transaction.atomic():
-        locked = order_locked(order_id)
+        locked = order_lock(order_id)
         payments = _payments_locked(locked)
         target = ZERO if locked.status == Order.Status.CANCELLED else locked.total
         pending = dict(

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from omni.errors import ValidationError
+from orders.locks import order_lock
 from orders.models import Order, OrderLine
-from orders.services.lifecycle import order_event, order_locked
+from orders.services.lifecycle import order_event
 from payments import selectors
 from payments.gateways.base import (
     Buyer,
@@ -155,7 +156,7 @@ def _payment_open(
     due, the order's waiting attempts abandoned, the new payment and its pending authorisation
     row written. Returns the locked order and the payment."""
     with transaction.atomic():
-        order = order_locked(order)
+        order = order_lock(order)
         _require_payable(order)
         due = selectors.order_amount_due(order=order)
         amount = _require_amount(order=order, amount=due if amount is None else amount, due=due)
@@ -234,7 +235,7 @@ def payment_record_offline(
         if existing is not None:
             return existing
     with transaction.atomic():
-        order = order_locked(order)
+        order = order_lock(order)
         _require_payable(order)
         due = selectors.order_amount_due(order=order)
         amount = _require_amount(order=order, amount=amount, due=due)

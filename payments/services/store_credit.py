@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from customers.models import Customer
 from omni.errors import ValidationError
+from orders.locks import order_lock
 from orders.models import Order
-from orders.services.lifecycle import order_locked
 from payments import selectors
 from payments.gateways.base import GatewayResult, Status
 from payments.gateways.store_credit import CODE as STORE_CREDIT
@@ -29,7 +29,7 @@ def _store_credit_pay(
     *, order: Order, amount: Decimal | None, actor: User | None, channel: Channel
 ) -> tuple[Payment, GatewayResult]:
     with transaction.atomic():
-        order = order_locked(order)
+        order = order_lock(order)
         _require_payable(order)
         if order.customer_id is None:
             raise ValidationError.for_field(
