@@ -26,13 +26,14 @@ M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
 
 
-def select_one(model: type[M], where: str, params: Sequence, *, lock: bool = False) -> M | None:
+def select_one(model: type[M], where: str, params: Sequence) -> M | None:
     """One row of `model` matching a SQL condition on its own columns (written by the caller,
-    values as parameters: never input in `where`), or None; `lock` takes it FOR UPDATE where
-    the database can. For hot single-row reads (a cart by its token, a cart line), where a
-    QuerySet's .first() spends most of its time building its SQL each call (bench/checkout.py).
-    The values still pass the fields' own conversions from the database, as the ORM's do."""
-    sql = _select_sql(model, where, lock and connection.features.has_select_for_update)
+    values as parameters: never input in `where`), or None. For hot single-row reads (a cart by
+    its token, a cart line), where a QuerySet's .first() spends most of its time building its
+    SQL each call (bench/checkout.py). The values still pass the fields' own conversions from
+    the database, as the ORM's do. It locks nothing: row locks are taken in each app's
+    locks.py."""
+    sql = _select_sql(model, where)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -40,11 +41,10 @@ def select_one(model: type[M], where: str, params: Sequence, *, lock: bool = Fal
 
 
 @lru_cache(maxsize=256)
-def _select_sql(model: type[models.Model], where: str, lock: bool) -> str:
+def _select_sql(model: type[models.Model], where: str) -> str:
     quote = connection.ops.quote_name
     # The model's own table and columns; `where` is the caller's code, never input.
-    sql = f"SELECT {columns(model)} FROM {quote(model._meta.db_table)} WHERE {where} LIMIT 1"
-    return sql + " FOR UPDATE" if lock else sql
+    return f"SELECT {columns(model)} FROM {quote(model._meta.db_table)} WHERE {where} LIMIT 1"
 
 
 def columns(model: type[models.Model], alias: str = "") -> str:
