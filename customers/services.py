@@ -19,6 +19,7 @@ from customers.iys_rules import (
     push_deadline,
     recipient_for,
 )
+from customers.locks import address_lock, iys_pull_cursor_lock
 from customers.models import (
     POSTAL_FIELDS,
     Address,
@@ -117,9 +118,7 @@ def address_save(
     values["country"] = (values["country"] or "TR").upper()[:2]
     with transaction.atomic():
         if address_id:
-            address = (
-                Address.objects.select_for_update().filter(customer=customer, pk=address_id).first()
-            )
+            address = address_lock(customer_id=customer.pk, pk=address_id)
             if address is None:
                 raise NotFound(_("Address not found."), code="address_not_found")
         else:
@@ -353,7 +352,7 @@ def consents_pull(*, client: IysClient) -> PullResult:
     changes = client.consent_changes(after=cursor.after)
     recorded = 0
     with transaction.atomic():
-        current = IysPullCursor.objects.select_for_update().get(brand_code=client.brand_code)
+        current = iys_pull_cursor_lock(brand_code=client.brand_code)
         if current.after != cursor.after:
             return PullResult(read=0, recorded=0)  # another pull took this page
         for change in changes.consents:

@@ -1,0 +1,26 @@
+"""Every row lock of customers: one of a customer's addresses, and the cursor of the IYS pull.
+
+Each function must run inside a transaction; the lock is held until it ends.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from customers.models import Address, IysPullCursor
+
+
+def address_lock(*, customer_id: int, pk: int) -> Address | None:
+    """The customer's address, read again under its lock, or None if it is not theirs (or
+    gone): two edits of one address (say, from two devices) are applied one after the
+    other."""
+    assert connection.in_atomic_block, "address_lock() must run inside a transaction"
+    return Address.objects.select_for_update().filter(customer_id=customer_id, pk=pk).first()
+
+
+def iys_pull_cursor_lock(*, brand_code: str) -> IysPullCursor:
+    """The brand's IYS pull cursor, read again under its lock (taken after IYS has answered,
+    never while it is asked): a page is written only if the cursor is still the one it was read
+    after, so two pulls at once write it once."""
+    assert connection.in_atomic_block, "iys_pull_cursor_lock() must run inside a transaction"
+    return IysPullCursor.objects.select_for_update().get(brand_code=brand_code)
