@@ -130,7 +130,7 @@ class Delivery(models.Model):
 
     A pending delivery that a newer one of its key (a higher version; the later one on a tie)
     exists for by the time it is claimed is superseded instead of sent: an older state never
-    leaves after a newer one (sales_channels.services.deliveries_claim)."""
+    leaves after a newer one (sales_channels.locks.deliveries_claim)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
