@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import ProductChannelListing, ProductVariant, VariantChannelPrice
 from inventory import selectors as inventory_selectors
+from marketplaces.locks import items_lock, package_import_lock, push_batch_lock
 from marketplaces.models import BarcodeMapping, MarketplaceItem, PackageImport, PushBatch
 from marketplaces.trendyol import (
     MAX_PACKAGE_PAGES,
@@ -380,18 +381,13 @@ def batch_poll(*, batch: PushBatch, client: TrendyolClient, now: datetime | None
         return False
     outcome = _batch_outcome(result)
     with transaction.atomic():
-        batch = PushBatch.objects.select_for_update().get(pk=batch.pk)
+        batch = push_batch_lock(batch.pk)
         if batch.status != PushBatch.Status.PENDING:
             return False
         sent = {i["barcode"]: i for i in batch.items}
-        items = {
-            i.variant_id: i
-            for i in MarketplaceItem.objects.select_for_update()
-            .filter(
-                channel_id=batch.channel_id, variant_id__in=[i["variant_id"] for i in sent.values()]
-            )
-            .order_by("pk")
-        }
+        items = items_lock(
+            channel_id=batch.channel_id, variant_ids=[i["variant_id"] for i in sent.values()]
+        )
         resend, failures, succeeded = _batch_items_apply(
             sent=sent, items=items, outcome=outcome, now=now
         )
@@ -564,7 +560,7 @@ def package_import(*, channel: Channel, package: dict) -> PackageImport:
         return record
     try:
         with transaction.atomic():
-            record = PackageImport.objects.select_for_update().get(pk=record.pk)
+            record = package_import_lock(record.pk)
             if record.status == PackageImport.Status.IMPORTED:
                 return record
             order = _order_from_package(channel=channel, package=package)
