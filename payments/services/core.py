@@ -22,6 +22,7 @@ from orders.services.lifecycle import order_event
 from payments import selectors
 from payments.gateways.base import Gateway, GatewayResult, PaymentRef, Status
 from payments.gateways.store_credit import CODE as STORE_CREDIT
+from payments.locks import payment_lock, payments_lock
 from payments.models import Payment, PaymentTransaction
 from payments.redact import redact
 
@@ -169,16 +170,11 @@ def _locked(payment: Payment | int) -> tuple[Order, Payment]:
     pk = payment if isinstance(payment, int) else payment.pk
     order_id = Payment.objects.filter(pk=pk).values_list("order_id", flat=True).get()
     order = order_lock(order_id)
-    return order, Payment.objects.select_for_update().select_related("channel").get(pk=pk)
+    return order, payment_lock(pk)
 
 
 def _payments_locked(order: Order) -> list[Payment]:
-    return list(
-        Payment.objects.select_for_update()
-        .select_related("channel")
-        .filter(order=order)
-        .order_by("pk")
-    )
+    return payments_lock(order_id=order.pk, with_channel=True)
 
 
 def _gateway(payment: Payment) -> Gateway:

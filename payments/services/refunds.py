@@ -18,6 +18,7 @@ from orders.models import Notification, Order, Return
 from orders.services.lifecycle import notify, order_event
 from payments.gateways.base import GatewayError, GatewayResult, Status
 from payments.gateways.store_credit import CODE as STORE_CREDIT
+from payments.locks import payment_transaction_lock
 from payments.models import Payment, PaymentTransaction, Refund, StoreCreditEntry
 from payments.services.core import (
     ZERO,
@@ -310,7 +311,7 @@ def refund_process(*, refund: Refund | int) -> Refund:
             continue
         with transaction.atomic():
             order, locked = _locked(payment)
-            current = PaymentTransaction.objects.select_for_update().get(pk=txn.pk)
+            current = payment_transaction_lock(txn.pk)
             if current.status == PaymentTransaction.Status.PENDING:
                 _refund_settle(order, locked, current, result)
     statuses = set(

@@ -27,6 +27,7 @@ from payments.gateways.base import (
     Status,
 )
 from payments.gateways.store_credit import CODE as STORE_CREDIT
+from payments.locks import payments_lock
 from payments.models import Payment, PaymentTransaction
 from payments.services.answers import _apply, _record
 from payments.services.core import (
@@ -160,11 +161,7 @@ def _payment_open(
         _require_payable(order)
         due = selectors.order_amount_due(order=order)
         amount = _require_amount(order=order, amount=due if amount is None else amount, due=due)
-        for stale in (
-            Payment.objects.select_for_update()
-            .filter(order=order, status__in=selectors.IN_FLIGHT)
-            .order_by("pk")
-        ):
+        for stale in payments_lock(order_id=order.pk, statuses=selectors.IN_FLIGHT):
             payment_transition(
                 stale, Payment.Status.CANCELLED, order=order, actor=actor, message=_("Abandoned")
             )

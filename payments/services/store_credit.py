@@ -17,6 +17,7 @@ from orders.models import Order
 from payments import selectors
 from payments.gateways.base import GatewayResult, Status
 from payments.gateways.store_credit import CODE as STORE_CREDIT
+from payments.locks import customer_store_credit_lock, store_credit_account_lock
 from payments.models import Payment, Refund, StoreCreditAccount, StoreCreditEntry
 from payments.services.answers import _apply
 from payments.services.core import _require_amount, _require_payable
@@ -37,11 +38,7 @@ def _store_credit_pay(
             )
         due = selectors.order_amount_due(order=order)
         amount = _require_amount(order=order, amount=due if amount is None else amount, due=due)
-        account = (
-            StoreCreditAccount.objects.select_for_update()
-            .filter(customer_id=order.customer_id)
-            .first()
-        )
+        account = customer_store_credit_lock(order.customer_id)
         if account is None or account.currency != order.currency or account.balance < amount:
             raise ValidationError.for_field(
                 "amount",
@@ -110,7 +107,7 @@ def _store_credit_account(customer_id: int, currency: str) -> StoreCreditAccount
     account, _created = StoreCreditAccount.objects.get_or_create(
         customer_id=customer_id, defaults={"currency": currency}
     )
-    account = StoreCreditAccount.objects.select_for_update().get(pk=account.pk)
+    account = store_credit_account_lock(account.pk)
     if account.currency != currency:
         raise ValidationError.for_field(
             "to",

@@ -1,0 +1,60 @@
+"""Every row lock of payments: an order's payments, a refund's ledger row, a store-credit
+account.
+
+Locks are taken in one order everywhere: the order row (orders.locks.order_lock), then its
+payments by id, then a refund's ledger row, then the customer's store-credit account, so two
+writers never deadlock. No provider is called while they are held. Each function must run
+inside a transaction; the lock is held until it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.db import connection
+
+from payments.models import Payment, PaymentTransaction, StoreCreditAccount
+
+
+def payment_lock(pk: int) -> Payment:
+    """The payment with its channel, read again under its lock, after its order's: a provider's
+    answer, a capture, a void or a refund is applied to it one at a time. The channel row it is
+    read with is locked too (no of=), as it always was."""
+    assert connection.in_atomic_block, "payment_lock() must run inside a transaction"
+    return Payment.objects.select_for_update().select_related("channel").get(pk=pk)
+
+
+def payments_lock(
+    *, order_id: int, statuses: Collection[str] | None = None, with_channel: bool = False
+) -> list[Payment]:
+    """The order's payments (in these statuses, if given), locked in id order, after the order:
+    what is paid, captured and refundable is summed under the lock. `with_channel`: each is read
+    with its channel, whose row is then locked too (no of=), as it always was."""
+    assert connection.in_atomic_block, "payments_lock() must run inside a transaction"
+    payments = Payment.objects.select_for_update()
+    if with_channel:
+        payments = payments.select_related("channel")
+    payments = payments.filter(order_id=order_id)
+    if statuses is not None:
+        payments = payments.filter(status__in=statuses)
+    return list(payments.order_by("pk"))
+
+
+def payment_transaction_lock(pk: int) -> PaymentTransaction:
+    """The ledger row, read again under its lock (after its payment's): a pending refund is
+    settled once, however many workers learn its answer."""
+    assert connection.in_atomic_block, "payment_transaction_lock() must run inside a transaction"
+    return PaymentTransaction.objects.select_for_update().get(pk=pk)
+
+
+def store_credit_account_lock(pk: int) -> StoreCreditAccount:
+    """The account, read again under its lock: its balance moves by one entry at a time."""
+    assert connection.in_atomic_block, "store_credit_account_lock() must run inside a transaction"
+    return StoreCreditAccount.objects.select_for_update().get(pk=pk)
+
+
+def customer_store_credit_lock(customer_id: int) -> StoreCreditAccount | None:
+    """The customer's store-credit account, read again under its lock, or None if they have
+    none: a payment from it is checked against its balance under the lock."""
+    assert connection.in_atomic_block, "customer_store_credit_lock() must run inside a transaction"
+    return StoreCreditAccount.objects.select_for_update().filter(customer_id=customer_id).first()
