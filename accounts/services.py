@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import throttle
+from accounts.locks import user_lock
 from accounts.models import DeviceToken, User, device_tokens_revoke_all, normalize_email
 from omni.errors import NotFound, ValidationError
 
@@ -99,7 +100,7 @@ def auth_token_issue(
     with transaction.atomic():
         if device_id:
             # Two sign-ins from one install at once: the second waits, then replaces the first.
-            User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+            user_lock(user.pk)
         stale = models.Q(expiry__lte=now)
         if device_id:
             stale |= models.Q(device_id=device_id)
