@@ -3,3 +3,16 @@ from django.apps import AppConfig
 
 class CustomersConfig(AppConfig):
     name = "customers"
+
+    def ready(self) -> None:
+        # The timeline learns of orders through their outbox events, handed over by the channel
+        # relay (sales_channels, a layer below), and of a visitor's sign-in through accounts'
+        # hook: neither app is imported by the ones below.
+        from accounts import hooks
+        from customers import timeline
+        from sales_channels.services import relay_consumer_register
+
+        relay_consumer_register(
+            topics=timeline.ORDER_TOPICS, consumer=timeline.timeline_from_outbox
+        )
+        hooks.signed_in.connect(timeline.on_signed_in)

@@ -224,3 +224,78 @@ class IysPullCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_code}: {self.after or '-'}"
+
+
+class TimelineKind(models.TextChoices):
+    ORDER_PLACED = "order_placed", _("Order placed")
+    ORDER_STATUS = "order_status", _("Order status changed")
+    RETURN = "return", _("Return")
+    CART_STARTED = "cart_started", _("Cart started")
+    CART_CHANGED = "cart_changed", _("Cart changed")
+    CART_ABANDONED = "cart_abandoned", _("Cart abandoned")
+    PRODUCT_VIEWED = "product_viewed", _("Product viewed")
+    SEARCH = "search", _("Search")
+    STORE_VISIT = "store_visit", _("Store visit")
+    COUNTER_SALE = "counter_sale", _("Counter sale")
+    STAFF_NOTE = "staff_note", _("Staff note")
+    CONSENT = "consent", _("Consent")
+    LOYALTY = "loyalty", _("Loyalty")
+    MESSAGE_SENT = "message_sent", _("Message sent")
+    MESSAGE_OPENED = "message_opened", _("Message opened")
+    MESSAGE_CLICKED = "message_clicked", _("Message clicked")
+
+
+class TimelineEvent(models.Model):
+    """One thing a customer (or a visitor not yet known) did or had done, on any channel: the
+    customer's timeline is these rows, newest first.
+
+    Rows come from the ingest API (the app and the storefront send behaviour), and from other
+    apps' outbox events (orders). Each source names its events with its own id, unique per
+    source, so a batch sent twice or an outbox event relayed twice is stored once. Append-only:
+    the one update is joining a visitor's anonymous rows to the profile on sign-in.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="timeline"
+    )
+    # The device's own id for an anonymous visitor; kept after the join, so later rows join too.
+    visitor_id = models.UUIDField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=TimelineKind.choices)
+    channel = models.ForeignKey(
+        "sales_channels.Channel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The store (inventory's StockLocation) a visit, counter sale or pickup happened at: a plain
+    # id, as inventory is a layer above customers.
+    store_id = models.BigIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    data = models.JSONField(default=dict, blank=True)
+    # Who named the event ("outbox" for another app's outbox event, the channel's code for
+    # what a client sent) and the id it gave it.
+    source = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "event_id"], name="timeline_event_once"),
+        ]
+        indexes = [
+            # One customer's stream, newest first, read by keyset (occurred_at, id).
+            models.Index(
+                fields=["customer", "-occurred_at", "-id"], name="timeline_customer_recent"
+            ),
+            # A visitor's rows not yet joined to a profile (the join on sign-in).
+            models.Index(
+                fields=["visitor_id"],
+                name="timeline_visitor_anonymous",
+                condition=Q(customer__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.customer_id or self.visitor_id} {self.occurred_at:%Y-%m-%d}"

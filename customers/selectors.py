@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Window
+from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -18,7 +21,9 @@ from customers.models import (
     Customer,
     PushState,
     RecipientType,
+    TimelineEvent,
 )
+from omni.errors import ValidationError
 
 # The channels campaigns and notifications speak of, as IYS names them.
 CHANNEL_TYPES = {"email": ConsentType.EPOSTA, "sms": ConsentType.MESAJ, "call": ConsentType.ARAMA}
@@ -131,3 +136,64 @@ def consents_to_push(*, limit: int = 500) -> list[int]:
         .order_by("push_due_at", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+# --- the timeline -------------------------------------------------------------------------------
+
+TIMELINE_PAGE_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePage:
+    events: list[TimelineEvent]
+    # Opaque: the position after the last event of this page, or None on the last page.
+    next_cursor: str | None
+
+
+def _cursor_encode(event: TimelineEvent) -> str:
+    raw = f"{event.occurred_at.isoformat()}|{event.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[dt.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, pk = raw.split("|")
+        occurred_at = dt.datetime.fromisoformat(when)
+        if occurred_at.tzinfo is None:
+            raise ValueError("naive")
+        return occurred_at, int(pk)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ValidationError.for_field(
+            "cursor", "This is not a cursor this list gave.", code="invalid_cursor"
+        ) from None
+
+
+def timeline_read(
+    customer: Customer,
+    *,
+    cursor: str | None = None,
+    kinds: Sequence[str] = (),
+    channels: Sequence[str] = (),
+    limit: int = 50,
+) -> TimelinePage:
+    """One page of the customer's timeline, newest first, in one query: keyset pagination on
+    (occurred_at, id), which the index timeline_customer_recent serves in order, so a page deep in
+    a long stream costs what the first does and events that share a time neither repeat nor go
+    missing between pages. `kinds` and `channels` (codes) narrow it."""
+    limit = max(1, min(limit, TIMELINE_PAGE_MAX))
+    rows = TimelineEvent.objects.filter(customer=customer)
+    if cursor:
+        occurred_at, pk = _cursor_decode(cursor)
+        rows = rows.filter(
+            Q(occurred_at__lt=occurred_at) | Q(occurred_at=occurred_at, id__lt=pk),
+            occurred_at__lte=occurred_at,
+        )
+    if kinds:
+        rows = rows.filter(kind__in=list(kinds))
+    if channels:
+        rows = rows.filter(channel__code__in=list(channels))
+    events = list(rows.select_related("channel").order_by("-occurred_at", "-id")[: limit + 1])
+    more = len(events) > limit
+    events = events[:limit]
+    return TimelinePage(events=events, next_cursor=_cursor_encode(events[-1]) if more else None)

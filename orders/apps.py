@@ -25,3 +25,10 @@ class OrdersConfig(AppConfig):
         from orders.services import carts
 
         hooks.signed_in.connect(carts.on_signed_in)
+
+        # Customers sits below orders: its timeline reads orders' outbox events through the
+        # channel relay, and asks this selector whose each order is.
+        from customers.timeline import timeline_set_order_owners
+        from orders.selectors import order_owners
+
+        timeline_set_order_owners(order_owners)

@@ -5,6 +5,7 @@ the staff's customer look-up."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog.models import AttributeValue, ProductVariant
 from customers.models import Customer
+from customers.timeline import OrderOwner
 from omni.errors import NotFound, ValidationError
 from orders import pricing
 from orders.models import Cart, Fulfilment, Order, OrderEvent, Return, SavedItem
@@ -342,3 +344,17 @@ def returns_for_staff(*, user: User, handing_in: bool = False) -> QuerySet[Retur
             channel__kind=Channel.Kind.STORE
         )
     return returns_query().filter(scope)
+
+
+def order_owners(numbers: Iterable[str]) -> dict[str, OrderOwner]:
+    """Whose each order is (customers' timeline asks, reading orders' outbox events): the
+    customer, the channel and the pickup store, in one query."""
+    wanted = [n for n in numbers if n]
+    if not wanted:
+        return {}
+    return {
+        number: OrderOwner(customer_id=customer_id, channel_id=channel_id, store_id=store_id)
+        for number, customer_id, channel_id, store_id in Order.objects.filter(
+            number__in=wanted
+        ).values_list("number", "customer_id", "channel_id", "pickup_location_id")
+    }

@@ -13,7 +13,7 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -132,6 +132,35 @@ def _subscribers() -> list[tuple[ChannelEndpoint, Connector]]:
     return found
 
 
+# Apps above that read outbox events for themselves (customers' timeline): the topics each
+# wants and the function given those events, inside the relay's transaction.
+RelayConsumer = Callable[[list[tuple]], object]
+_consumers: list[tuple[frozenset[str], RelayConsumer]] = []
+
+
+def relay_consumer_register(*, topics: Iterable[str], consumer: RelayConsumer) -> None:
+    """Hand `consumer` every relayed event of these topics, as (id, topic, key, version,
+    channel_id, payload JSON text, created_at) rows, in the relay's transaction, so an event is
+    consumed with its publication and at most once more after a crash (consumers must be
+    idempotent by the event's id). A consumer that fails is logged and rolled back alone: the
+    channels' sync does not wait for it. Registered in the app's AppConfig.ready()."""
+    entry = (frozenset(topics), consumer)
+    if entry not in _consumers:
+        _consumers.append(entry)
+
+
+def _consume(events: list[tuple]) -> None:
+    for topics, consumer in _consumers:
+        wanted = [event for event in events if event[1] in topics]
+        if not wanted:
+            continue
+        try:
+            with transaction.atomic():
+                consumer(wanted)
+        except Exception:
+            logger.exception("relay consumer %r failed on %d events", consumer, len(wanted))
+
+
 def outbox_relay_batch(*, limit: int = RELAY_BATCH) -> RelayResult:
     """Move up to `limit` committed, unpublished outbox events into deliveries, in one short
     transaction. Rows another relay holds are skipped (SKIP LOCKED), so several can run.
@@ -166,6 +195,7 @@ def outbox_relay_batch(*, limit: int = RELAY_BATCH) -> RelayResult:
                 if created_at < row[3]:
                     row[3] = created_at
         _deliveries_upsert(folded)
+        _consume(events)
         published, params = in_list("id", [event[0] for event in events])
         cursor.execute(
             f"UPDATE {OutboxEvent._meta.db_table} SET published_at = %s,"  # noqa: S608

@@ -44,6 +44,11 @@ class SignUpInput(DeviceInput):
         allow_null=True,
         help_text="An anonymous cart (its Cart-Token) to merge into the new customer's cart.",
     )
+    visitor_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="The visitor id the app sent events under: they join the customer's timeline.",
+    )
 
 
 class SignInInput(DeviceInput):
@@ -56,6 +61,11 @@ class SignInInput(DeviceInput):
             "An anonymous cart (its Cart-Token) to merge into the customer's cart: the same "
             "item adds its quantities, capped by what can be had."
         ),
+    )
+    visitor_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="The visitor id the app sent events under: they join the customer's timeline.",
     )
 
 

@@ -47,10 +47,11 @@ class SignUpApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         cart_token = values.pop("cart_token", None)
+        visitor_id = values.pop("visitor_id", None)
         device = _device_fields(values)
         user = services.user_create(**values)
         body = _issue(request, user=user, device=device)
-        hooks.signed_in.send(user=user, cart_token=cart_token)  # orders: the cart merge
+        hooks.signed_in.send(user=user, cart_token=cart_token, visitor_id=visitor_id)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -66,10 +67,11 @@ class TokenApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         cart_token = values.pop("cart_token", None)
+        visitor_id = values.pop("visitor_id", None)
         device = _device_fields(values)
         user = services.user_authenticate(request=request, **values)
         body = _issue(request, user=user, device=device)
-        hooks.signed_in.send(user=user, cart_token=cart_token)  # orders: the cart merge
+        hooks.signed_in.send(user=user, cart_token=cart_token, visitor_id=visitor_id)
         return throttle.device_remember(Response(body), email=user.email)  # X-Omni-Device
 
 

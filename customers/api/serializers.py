@@ -1,6 +1,18 @@
+import datetime as dt
+import json
+
+from django.utils import timezone
 from rest_framework import serializers
 
-from customers.models import ConsentDecision, ConsentStatus, ConsentType, RecipientType
+from customers.models import (
+    ConsentDecision,
+    ConsentStatus,
+    ConsentType,
+    RecipientType,
+    TimelineKind,
+)
+from customers.selectors import TIMELINE_PAGE_MAX
+from customers.timeline import INGEST_BATCH_MAX, INGEST_KINDS
 from omni.api.serializers import ModelSerializer, Serializer
 
 
@@ -41,3 +53,79 @@ class ConsentInput(Serializer):
         default="app",
         help_text="Where the person decided: the app or the web shop (the decision's source).",
     )
+
+
+# --- the timeline -------------------------------------------------------------------------------
+
+EVENT_DATA_MAX_CHARS = 4000
+
+
+class TimelineEventInput(Serializer):
+    """One behavioural event the app or the storefront sends."""
+
+    id = serializers.CharField(
+        max_length=64, help_text="The client's own id for the event, unique on its channel."
+    )
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in INGEST_KINDS])
+    occurred_at = serializers.DateTimeField()
+    data = serializers.JSONField(required=False, default=dict)  # type: ignore[assignment]  # the wire name shadows a Serializer attribute
+
+    def validate_occurred_at(self, value):
+        if value > timezone.now() + dt.timedelta(days=1):
+            raise serializers.ValidationError("This time is in the future.")
+        return value
+
+    def validate_data(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("Send an object.")
+        if len(json.dumps(value, ensure_ascii=False)) > EVENT_DATA_MAX_CHARS:
+            raise serializers.ValidationError(
+                f"Keep the data under {EVENT_DATA_MAX_CHARS} characters."
+            )
+        return value
+
+
+class TimelineIngestInput(Serializer):
+    visitor_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="The device's visitor id; required when no customer is signed in.",
+    )
+    events = serializers.ListField(
+        allow_empty=False,
+        max_length=INGEST_BATCH_MAX,
+        help_text=f"Up to {INGEST_BATCH_MAX} events; each is checked on its own.",
+    )
+
+
+class TimelineRejectedOutput(Serializer):
+    index = serializers.IntegerField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]  # the wire name shadows a Serializer attribute
+
+
+class TimelineIngestOutput(Serializer):
+    accepted = serializers.ListField(child=serializers.IntegerField())
+    rejected = TimelineRejectedOutput(many=True)
+
+
+class TimelineQueryInput(Serializer):
+    cursor = serializers.CharField(required=False, max_length=200)
+    kind = serializers.ListField(
+        child=serializers.ChoiceField(choices=TimelineKind.choices), required=False
+    )
+    channel = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=TIMELINE_PAGE_MAX, default=50)
+
+
+class TimelineEventOutput(Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    channel = serializers.CharField(source="channel.code", default=None)
+    store = serializers.IntegerField(source="store_id", allow_null=True)
+    data = serializers.JSONField()  # type: ignore[assignment]  # the wire name shadows a Serializer attribute
+
+
+class TimelinePageOutput(Serializer):
+    events = TimelineEventOutput(many=True)
+    next_cursor = serializers.CharField(allow_null=True)

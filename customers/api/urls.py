@@ -4,4 +4,11 @@ from customers.api import views
 
 urlpatterns = [
     path("me/consents/", views.MyConsentsApi.as_view(), name="me-consents"),
+    path("events/", views.TimelineIngestApi.as_view(), name="events-ingest"),
+    path("me/timeline/", views.MyTimelineApi.as_view(), name="me-timeline"),
+    path(
+        "staff/customers/<int:customer_id>/timeline/",
+        views.StaffCustomerTimelineApi.as_view(),
+        name="staff-customer-timeline",
+    ),
 ]

@@ -1,12 +1,24 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers import selectors, services
-from customers.api.serializers import ConsentInput, ConsentOutput
+from customers import selectors, services, timeline
+from customers.api.serializers import (
+    ConsentInput,
+    ConsentOutput,
+    TimelineEventInput,
+    TimelineIngestInput,
+    TimelineIngestOutput,
+    TimelinePageOutput,
+    TimelineQueryInput,
+)
+from customers.models import Customer
+from omni.api.exceptions import flatten_errors
 from omni.client_address import client_address
+from omni.errors import NotFound, ValidationError
+from sales_channels.api.channel import CHANNEL_PARAMETER, request_channel
 
 
 class MyConsentsApi(APIView):
@@ -37,3 +49,126 @@ class MyConsentsApi(APIView):
             ip_address=client_address(request) or None,
         )
         return Response(ConsentOutput(decision).data, status=status.HTTP_201_CREATED)
+
+
+# --- the timeline -------------------------------------------------------------------------------
+
+
+class TimelineIngestApi(APIView):
+    """A batch of up to 500 behavioural events from the app or the storefront (product views,
+    searches, carts), on the request's channel (`?channel=` or the Omni-Channel header).
+
+    Signed in, the events are the customer's; anonymous, they carry the device's `visitor_id`
+    and join the profile when the visitor signs in with it. Each event is checked on its own:
+    the answer is 200 with the indexes of the events `accepted` (stored, or stored before: a
+    replay stores nothing new) and those `rejected` with their field errors; the good ones of a
+    partly bad batch are stored. A request that is wholly bad (no list, more than 500 events, an
+    unknown channel, no visitor id when anonymous) is a 400 in the one error shape and stores
+    nothing."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TimelineIngestInput,
+        responses=TimelineIngestOutput,
+        parameters=[CHANNEL_PARAMETER],
+        tags=["events"],
+    )
+    def post(self, request):
+        batch = TimelineIngestInput(data=request.data)
+        batch.is_valid(raise_exception=True)
+        channel = request_channel(request)
+        visitor_id = batch.validated_data.get("visitor_id")
+        customer = None
+        if request.user.is_authenticated:
+            customer = services.customer_for_user(user=request.user, channel=channel)
+        elif visitor_id is None:
+            raise ValidationError.for_field(
+                "visitor_id", "Send the visitor id with anonymous events.", code="required"
+            )
+        accepted, rejected, good = [], [], []
+        for index, item in enumerate(batch.validated_data["events"]):
+            event = TimelineEventInput(data=item)
+            if not event.is_valid():
+                rejected.append({"index": index, "fields": flatten_errors(event.errors)})
+                continue
+            values = event.validated_data
+            accepted.append(index)
+            good.append(
+                timeline.IngestEvent(
+                    event_id=values["id"],
+                    kind=values["kind"],
+                    occurred_at=values["occurred_at"],
+                    data=values["data"],
+                )
+            )
+        timeline.timeline_ingest(
+            events=good, channel=channel, customer=customer, visitor_id=visitor_id
+        )
+        return Response(TimelineIngestOutput({"accepted": accepted, "rejected": rejected}).data)
+
+
+def _timeline_page(request, customer: Customer) -> Response:
+    params = request.query_params
+    query = TimelineQueryInput(
+        data={
+            **({"cursor": params["cursor"]} if params.get("cursor") else {}),
+            **({"limit": params["limit"]} if params.get("limit") else {}),
+            "kind": [k for value in params.getlist("kind") for k in value.split(",") if k],
+            "channel": [c for value in params.getlist("channel") for c in value.split(",") if c],
+        }
+    )
+    query.is_valid(raise_exception=True)
+    values = query.validated_data
+    page = selectors.timeline_read(
+        customer,
+        cursor=values.get("cursor"),
+        kinds=values.get("kind", ()),
+        channels=values.get("channel", ()),
+        limit=values["limit"],
+    )
+    return Response(TimelinePageOutput(page).data)
+
+
+TIMELINE_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="next_cursor of the page before"),
+    OpenApiParameter("kind", str, many=True, description="kinds, repeated or comma-separated"),
+    OpenApiParameter("channel", str, many=True, description="channel codes"),
+    OpenApiParameter("limit", int, description="events per page, 1 to 100 (50)"),
+]
+
+
+class MyTimelineApi(APIView):
+    """The signed-in customer's own timeline, newest first, cursor-paginated."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=TIMELINE_PARAMETERS, responses=TimelinePageOutput, tags=["me"])
+    def get(self, request):
+        return _timeline_page(request, services.customer_for_user(user=request.user))
+
+
+PERM_VIEW_CUSTOMER = "customers.view_customer"
+
+
+class IsCustomerStaff(BasePermission):
+    message = "Only store staff, or merchant staff with the permission, may do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return user.is_store_staff or (user.is_merchant_staff and user.has_perm(PERM_VIEW_CUSTOMER))
+
+
+class StaffCustomerTimelineApi(APIView):
+    """A customer's timeline for store staff and merchant staff who may view customers."""
+
+    permission_classes = [IsCustomerStaff]
+
+    @extend_schema(parameters=TIMELINE_PARAMETERS, responses=TimelinePageOutput, tags=["staff"])
+    def get(self, request, customer_id: int):
+        customer = Customer.objects.filter(pk=customer_id).first()
+        if customer is None:
+            raise NotFound("No such customer.")
+        return _timeline_page(request, customer)

@@ -48,6 +48,12 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def flatten_errors(detail: Any) -> dict[str, list[str]]:
+    """A serializer's errors as the `fields` of the one error shape, for an answer that reports
+    them per item (an ingest batch's rejected events)."""
+    return _flatten(detail)
+
+
 def _first_code(codes: Any) -> str | None:
     if isinstance(codes, dict):
         for value in codes.values():

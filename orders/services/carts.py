@@ -495,7 +495,7 @@ def cart_merge_on_sign_in(
     )
 
 
-def on_signed_in(*, user: User, cart_token: UUID | None) -> None:
+def on_signed_in(*, user: User, cart_token: UUID | None, **_: object) -> None:
     """accounts.hooks.signed_in: the API's sign-in (or sign-up) brings the visitor's cart, merged
     as the storefront's sign-in merges it."""
     cart_merge_on_sign_in(user=user, token=cart_token)

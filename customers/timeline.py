@@ -1,0 +1,190 @@
+"""The customer timeline's writes: events the app and the storefront send (the ingest API),
+other apps' outbox events (orders' placed, status and refund events, through the channel relay),
+and a visitor's anonymous events joined to the profile on sign-in.
+
+Every write is one INSERT ... ON CONFLICT DO NOTHING on (source, event_id): a batch sent twice,
+or an outbox event relayed twice, stores nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+
+from accounts.models import User
+from customers.models import Customer, TimelineEvent, TimelineKind
+from customers.services import customer_for_user
+from sales_channels.models import Channel
+
+logger = logging.getLogger(__name__)
+
+INGEST_BATCH_MAX = 500
+# What a client may send; the rest is recorded by the app that owns the change.
+INGEST_KINDS = (
+    TimelineKind.PRODUCT_VIEWED,
+    TimelineKind.SEARCH,
+    TimelineKind.CART_STARTED,
+    TimelineKind.CART_CHANGED,
+    TimelineKind.CART_ABANDONED,
+)
+OUTBOX_SOURCE = "outbox"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestEvent:
+    """One client event that passed the boundary's checks."""
+
+    event_id: str
+    kind: str
+    occurred_at: dt.datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def timeline_ingest(
+    *,
+    events: Sequence[IngestEvent],
+    channel: Channel,
+    customer: Customer | None,
+    visitor_id: UUID | None,
+) -> None:
+    """Store a client's batch in one statement. The source is the channel's code: a client's
+    event id is unique on its channel, and a replay stores nothing new."""
+    if not events:
+        return
+    if customer is None and visitor_id is None:
+        raise ValueError("an anonymous event needs the visitor's id")
+    TimelineEvent.objects.bulk_create(
+        [
+            TimelineEvent(
+                customer=customer,
+                visitor_id=visitor_id,
+                kind=event.kind,
+                channel=channel,
+                occurred_at=event.occurred_at,
+                data=event.data,
+                source=channel.code,
+                event_id=event.event_id,
+            )
+            for event in events
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def timeline_join_visitor(*, customer: Customer, visitor_id: UUID) -> int:
+    """Give a visitor's anonymous events to the profile they signed in to; returns how many.
+    Rows already joined (to this or another profile) stay as they are."""
+    return TimelineEvent.objects.filter(visitor_id=visitor_id, customer__isnull=True).update(
+        customer=customer
+    )
+
+
+def on_signed_in(*, user: User, visitor_id: UUID | None = None, **_: Any) -> None:
+    """accounts.hooks.signed_in: the app signed in with the visitor id it sent events under."""
+    if visitor_id is None:
+        return
+    timeline_join_visitor(customer=customer_for_user(user=user), visitor_id=visitor_id)
+
+
+# --- other apps' outbox events ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOwner:
+    """Whose an order is, as the app that owns orders answers it."""
+
+    customer_id: int | None
+    channel_id: int | None
+    store_id: int | None
+
+
+# order numbers -> their owners; orders registers its selector in its AppConfig.ready().
+OrderOwnersReader = Callable[[Iterable[str]], dict[str, OrderOwner]]
+_order_owners: OrderOwnersReader | None = None
+
+
+def timeline_set_order_owners(reader: OrderOwnersReader | None) -> None:
+    global _order_owners
+    _order_owners = reader
+
+
+# The outbox topics orders records (orders.services: placement, lifecycle, return_rules) and the
+# kind of timeline event each becomes.
+ORDER_TOPICS = {
+    "orders.order.placed": TimelineKind.ORDER_PLACED,
+    "orders.order.status_changed": TimelineKind.ORDER_STATUS,
+    "orders.refund.due": TimelineKind.RETURN,
+}
+_ORDER_DATA = ("order", "status", "previous", "total", "currency", "return", "amount")
+
+
+def timeline_from_outbox(events: Sequence[tuple]) -> int:
+    """Relay consumer (sales_channels.services.relay_consumer_register): orders' events as
+    timeline rows, one INSERT for the batch, in the relay's transaction; the outbox event's id
+    is the event id, so an event relayed twice is stored once. Events of orders without a
+    customer (a guest with no profile) are skipped. Each event is (id, topic, key, version,
+    channel_id, payload JSON text, created_at). Returns how many rows were offered."""
+    if _order_owners is None or not events:
+        return 0
+    decoded = [(row[0], row[1], json.loads(row[5]), row[6]) for row in events]
+    owners = _order_owners({str(payload.get("order")) for _i, _t, payload, _c in decoded})
+    rows = []
+    for event_id, topic, payload, created_at in decoded:
+        owner = owners.get(str(payload.get("order")))
+        if owner is None or owner.customer_id is None:
+            continue
+        data = {name: payload[name] for name in _ORDER_DATA if name in payload}
+        if "lines" in payload:
+            data["lines"] = len(payload["lines"])
+        rows.append(
+            TimelineEvent(
+                customer_id=owner.customer_id,
+                kind=ORDER_TOPICS[topic],
+                channel_id=owner.channel_id,
+                store_id=owner.store_id,
+                occurred_at=created_at,
+                data=data,
+                source=OUTBOX_SOURCE,
+                event_id=str(event_id),
+            )
+        )
+    if rows:
+        TimelineEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def timeline_record(
+    *,
+    customer: Customer,
+    kind: str,
+    occurred_at: dt.datetime,
+    source: str,
+    event_id: str,
+    channel: Channel | None = None,
+    store_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """One event the CRM itself records (a staff note, a store visit), once per (source, id)."""
+    with transaction.atomic():
+        TimelineEvent.objects.bulk_create(
+            [
+                TimelineEvent(
+                    customer=customer,
+                    kind=kind,
+                    channel=channel,
+                    store_id=store_id,
+                    occurred_at=occurred_at,
+                    data=data or {},
+                    source=source,
+                    event_id=event_id,
+                )
+            ],
+            ignore_conflicts=True,
+        )
