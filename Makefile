@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint check format bench-catalog bench-allocation bench-checkout bench-sync bench-storefront bench-scaleout clean
+.PHONY: run test install lint check format bench-catalog bench-allocation bench-checkout bench-sync bench-storefront bench-scaleout bench-crm clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Omni needs Python 3.11"'
@@ -57,6 +57,9 @@ bench-storefront: install
 
 bench-scaleout: install
 	$(BIN)/python bench/scaleout.py $(BENCH_ARGS)
+
+bench-crm: install
+	$(BIN)/python bench/crm.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

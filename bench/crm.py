@@ -1,0 +1,360 @@
+"""CRM benchmark: the customer timeline's read latency and the event-ingest rate, over HTTP.
+
+    python bench/crm.py [--customers 5000] [--events 100000] [--heavy 10000]
+                        [--reads 400] [--ingest 40000] [--clients 4] [--workers 2]
+
+The full size of issue 15: --customers 100000 --events 2000000.
+
+Uses its own PostgreSQL database, BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/omni_bench_crm, created if missing and migrated) and Redis
+db 12 (BENCH_REDIS_URL) as the broker and cache, and serves the app with gunicorn (--workers
+processes, omni.settings.local with DJANGO_DEBUG=false) on a free local port.
+
+Seeds --customers customers with --events timeline events spread over a year (one INSERT ...
+SELECT from generate_series, so the full size seeds in minutes), plus one customer with --heavy
+events. Then:
+
+  timeline read  --reads GETs of the heavy customer's timeline by a store staff member
+                 (/api/v1/staff/customers/{id}/timeline/), one client: a third first pages, a
+                 third pages deep in the stream (by the cursor of an earlier page), a third
+                 filtered by kind; p50 and p95 of the request. Goal: p95 under 50 ms.
+  ingest         --clients threads POST batches of 500 anonymous behavioural events to
+                 /api/v1/events/ until --ingest events are sent, then the same batches again (a
+                 replay, which must store nothing new); events stored per second of the first
+                 pass. Goal: at least 2,000 events/s on 2 cores.
+
+It ends with one JSON line with timeline_p95_ms and ingest_events_per_s. segment_recompute_s and
+metric_lag_p95_s, the issue's other two figures, are null: segments and metrics are not built
+yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._common import ensure_database, percentile, stop_process_groups  # noqa: E402
+
+BATCH = 500
+BEHAVIOUR = ["product_viewed", "search", "cart_started", "cart_changed", "cart_abandoned"]
+ALL_KINDS = [*BEHAVIOUR, "order_placed", "order_status", "store_visit", "staff_note"]
+
+
+def _fail(message: str) -> None:
+    raise SystemExit(f"bench/crm.py: {message}")
+
+
+# --- seeding ----------------------------------------------------------------------------------
+
+
+def _channels() -> dict[str, int]:
+    from sales_channels.models import Channel
+
+    ids = {}
+    for code, kind in (("web", Channel.Kind.WEB), ("app", Channel.Kind.APP)):
+        channel, _ = Channel.objects.get_or_create(
+            code=code, defaults={"name": code.title(), "kind": kind, "currency": "TRY"}
+        )
+        ids[code] = channel.pk
+    return ids
+
+
+def _seed(customers: int, events: int, heavy: int, channels: dict[str, int]) -> int:
+    """customers and events, returning the heavy customer's id. Event rows are made by the
+    database itself: building millions of model objects would measure Python, not the CRM."""
+    from django.db import connection
+
+    from customers.models import Customer, TimelineEvent
+
+    table = TimelineEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table}")
+    Customer.objects.filter(email__endswith="@bench-crm.example").delete()
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        Customer(
+            email=f"c{n}@bench-crm.example",
+            first_name="Ayşe",
+            last_name=f"Bench {n}",
+            created_at=now,
+            updated_at=now,
+        )
+        for n in range(customers + 1)
+    ]
+    made = Customer.objects.bulk_create(rows, batch_size=5000)
+    ids = sorted(c.pk for c in made)
+    heavy_id, first, last = ids[0], ids[1], ids[-1]
+    insert = (
+        f"INSERT INTO {table} (customer_id, kind, channel_id, occurred_at, recorded_at, data,"  # noqa: S608
+        " source, event_id)"
+        " SELECT {customer}, (%s::text[])[1 + (g %% %s)],"
+        " (%s::bigint[])[1 + (g %% 2)],"
+        " now() - (random() * interval '365 days'), now(),"
+        " jsonb_build_object('sku', 'SKU-' || (g %% 5000)),"
+        " %s, g::text FROM generate_series(1, %s) AS g"
+    )
+    channel_ids = [channels["web"], channels["app"]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            insert.format(customer=f"{first} + (g %% {last - first + 1})"),
+            [ALL_KINDS, len(ALL_KINDS), channel_ids, "bench", events],
+        )
+        cursor.execute(
+            insert.format(customer=str(heavy_id)),
+            [ALL_KINDS, len(ALL_KINDS), channel_ids, "bench-heavy", heavy],
+        )
+        cursor.execute(f"VACUUM ANALYZE {table}")
+    return heavy_id
+
+
+def _staff_token() -> str:
+    from accounts.models import DeviceToken, User
+
+    user = User.objects.filter(email="staff@bench-crm.example").first()
+    if user is None:
+        user = User.objects.create_user(
+            email="staff@bench-crm.example", password=uuid.uuid4().hex, role=User.Role.STORE_STAFF
+        )
+    return DeviceToken.objects.create(user=user)[1]
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(port: int, workers: int, log: Path):
+    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "omni.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PYTHONPATH": str(ROOT),
+        "REDIS_URL": redis,
+        "CELERY_BROKER_URL": redis,
+    }
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "omni.wsgi:application",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers),
+        "--backlog", "256",
+        "--log-level", "warning",
+    ]  # fmt: skip
+    log.parent.mkdir(exist_ok=True)
+    server = subprocess.Popen(  # noqa: S603 (our own command line)
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            _fail(f"gunicorn exited at start; see {log}:\n{log.read_text()[-2000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/channels/?channel=web")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_process_groups([server])
+    _fail(f"gunicorn did not answer within 60 s; see {log}")
+    return None
+
+
+def _call(conn, method: str, path: str, body=None, token: str | None = None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    if response.status != 200:
+        _fail(f"{method} {path}: {response.status} {data[:500]!r}")
+    return json.loads(data)
+
+
+# --- the measures -----------------------------------------------------------------------------
+
+
+def _reads(port: int, token: str, customer_id: int, count: int) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    base = f"/api/v1/staff/customers/{customer_id}/timeline/"
+    rng = random.Random(15)
+    cursors: list[str] = []
+    timings = []
+    for n in range(count):
+        if n % 3 == 0 or not cursors:
+            path = base
+        elif n % 3 == 1:
+            path = f"{base}?cursor={rng.choice(cursors)}"
+        else:
+            path = f"{base}?kind={rng.choice(BEHAVIOUR)}&kind=order_placed"
+        started = time.perf_counter()
+        page = _call(conn, "GET", path, token=token)
+        timings.append((time.perf_counter() - started) * 1000)
+        if page["next_cursor"] and len(cursors) < 200:
+            cursors.append(page["next_cursor"])
+    return timings
+
+
+def _batches(total: int) -> list[dict]:
+    now = dt.datetime.now(dt.UTC)
+    batches = []
+    for b in range((total + BATCH - 1) // BATCH):
+        visitor = str(uuid.uuid4())
+        events = [
+            {
+                "id": f"{visitor[:8]}-{b}-{n}",
+                "kind": BEHAVIOUR[n % len(BEHAVIOUR)],
+                "occurred_at": (now - dt.timedelta(seconds=n)).isoformat(),
+                "data": {"sku": f"SKU-{n % 300}", "q": "elbise"},
+            }
+            for n in range(min(BATCH, total - b * BATCH))
+        ]
+        batches.append({"visitor_id": visitor, "events": events})
+    return batches
+
+
+def _ingest(port: int, batches: list[dict], clients: int) -> float:
+    """Seconds to send every batch with `clients` threads, each with its own connection."""
+    queue = list(enumerate(batches))
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    errors: list[str] = []
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        start.wait()
+        while True:
+            with lock:
+                if not queue:
+                    return
+                _index, batch = queue.pop()
+            try:
+                answer = _call(conn, "POST", "/api/v1/events/?channel=app", batch)
+            except SystemExit as exc:
+                errors.append(str(exc))
+                return
+            if answer["rejected"]:
+                errors.append(f"rejected: {answer['rejected'][:2]}")
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    if errors:
+        _fail(errors[0])
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=5000)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--heavy", type=int, default=10_000, help="events of the read customer")
+    parser.add_argument("--reads", type=int, default=400)
+    parser.add_argument("--ingest", type=int, default=40_000, help="events to ingest")
+    parser.add_argument("--clients", type=int, default=4, help="ingest client threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/omni_bench_crm")
+    ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "omni.settings.local"
+    os.environ.setdefault(
+        "REDIS_URL", os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+    )
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from customers.models import TimelineEvent
+
+    call_command("migrate", verbosity=0)
+    started = time.monotonic()
+    channels = _channels()
+    heavy_id = _seed(args.customers, args.events, args.heavy, channels)
+    token = _staff_token()
+    print(
+        f"seeded {args.customers} customers, {args.events} events and one customer with"
+        f" {args.heavy} in {time.monotonic() - started:.1f} s"
+    )
+    connection.close()
+
+    port = _free_port()
+    server = _start_server(port, args.workers, ROOT / "var" / "bench-crm-gunicorn.log")
+    try:
+        _reads(port, token, heavy_id, 20)  # warm the workers
+        timings = _reads(port, token, heavy_id, args.reads)
+        p50, p95 = percentile(timings, 50), percentile(timings, 95)
+        print(
+            f"timeline read ({args.heavy} events): p50 {p50:.1f} ms, p95 {p95:.1f} ms (goal < 50)"
+        )
+
+        batches = _batches(args.ingest)
+        before = TimelineEvent.objects.count()
+        seconds = _ingest(port, batches, args.clients)
+        stored = TimelineEvent.objects.count() - before
+        rate = stored / seconds
+        replay_seconds = _ingest(port, batches, args.clients)
+        replayed = TimelineEvent.objects.count() - before - stored
+        print(
+            f"ingest: {stored} events in {seconds:.1f} s = {rate:.0f} events/s (goal >= 2000),"
+            f" {args.clients} clients, batches of {BATCH}; replay {replay_seconds:.1f} s,"
+            f" stored {replayed} more"
+        )
+        if stored != args.ingest or replayed:
+            _fail(f"stored {stored} of {args.ingest}, and {replayed} on the replay")
+    finally:
+        stop_process_groups([server])
+
+    print(
+        json.dumps(
+            {
+                "customers": args.customers,
+                "events": args.events + args.heavy,
+                "timeline_p50_ms": round(p50, 1),
+                "timeline_p95_ms": round(p95, 1),
+                "ingest_events_per_s": round(rate),
+                "segment_recompute_s": None,
+                "metric_lag_p95_s": None,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
