@@ -121,11 +121,12 @@ def availability_refresh_lock(pk: int) -> AvailabilityRefresh | None:
 def low_stock_alert_claim(pk: int) -> LowStockAlert | None:
     """The alert if it is still to be sent, locked, or None when it was sent, resolved, or
     another worker holds it (SKIP LOCKED): an alert is claimed by the transaction that sends
-    it, so it is sent once. The stock, variant and location rows it is read with are locked
-    with it (no of=), as they always were; one skipped for that is sent by the beat's sweep."""
+    it, so it is sent once. Only the alert's row is locked (of self): the stock, variant and
+    location it is read with are not, so no allocation or receipt of that stock waits while the
+    e-mail goes out."""
     assert connection.in_atomic_block, "low_stock_alert_claim() must run inside a transaction"
     return (
-        LowStockAlert.objects.select_for_update(skip_locked=True)
+        LowStockAlert.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("stock__variant", "stock__location")
         .filter(pk=pk, notified_at__isnull=True, resolved_at__isnull=True)
         .first()

@@ -18,10 +18,11 @@ from payments.models import Payment, PaymentTransaction, StoreCreditAccount
 
 def payment_lock(pk: int) -> Payment:
     """The payment with its channel, read again under its lock, after its order's: a provider's
-    answer, a capture, a void or a refund is applied to it one at a time. The channel row it is
-    read with is locked too (no of=), as it always was."""
+    answer, a capture, a void or a refund is applied to it one at a time. Only the payment's
+    row is locked (of self): the channel is read with it, and locking it too would make every
+    payment of the channel, and any edit of the channel, wait for this one."""
     assert connection.in_atomic_block, "payment_lock() must run inside a transaction"
-    return Payment.objects.select_for_update().select_related("channel").get(pk=pk)
+    return Payment.objects.select_for_update(of=("self",)).select_related("channel").get(pk=pk)
 
 
 def payments_lock(
@@ -29,9 +30,9 @@ def payments_lock(
 ) -> list[Payment]:
     """The order's payments (in these statuses, if given), locked in id order, after the order:
     what is paid, captured and refundable is summed under the lock. `with_channel`: each is read
-    with its channel, whose row is then locked too (no of=), as it always was."""
+    with its channel, which is not locked (of self), as in payment_lock()."""
     assert connection.in_atomic_block, "payments_lock() must run inside a transaction"
-    payments = Payment.objects.select_for_update()
+    payments = Payment.objects.select_for_update(of=("self",))
     if with_channel:
         payments = payments.select_related("channel")
     payments = payments.filter(order_id=order_id)
