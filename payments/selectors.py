@@ -27,13 +27,18 @@ from payments.models import (
 from sales_channels.models import Channel
 
 logger = logging.getLogger(__name__)
-P = Payment.Status
+PaymentStatus = Payment.Status
 ZERO = Decimal(0)
 
 # Payments whose money is the merchant's (or held for them): they cover the order.
-COVERING = (P.AUTHORISED, P.CAPTURED, P.PARTIALLY_REFUNDED, P.REFUNDED)
+COVERING = (
+    PaymentStatus.AUTHORISED,
+    PaymentStatus.CAPTURED,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+)
 # Payments still waiting for the shopper or the provider.
-IN_FLIGHT = (P.PENDING, P.ACTION_REQUIRED)
+IN_FLIGHT = (PaymentStatus.PENDING, PaymentStatus.ACTION_REQUIRED)
 
 
 # --- work a lost message left undone (payments.tasks.releases_process_pending) ----------------
@@ -44,8 +49,11 @@ def orders_release_due(*, before: Any, limit: int = 200) -> list[int]:
     captured and not all refunded) and that have no refund in flight (refunds_process_pending
     owns those)."""
     holding = Payment.objects.filter(order=OuterRef("pk")).filter(
-        Q(status=P.AUTHORISED)
-        | Q(status__in=(P.CAPTURED, P.PARTIALLY_REFUNDED), amount_captured__gt=F("amount_refunded"))
+        Q(status=PaymentStatus.AUTHORISED)
+        | Q(
+            status__in=(PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED),
+            amount_captured__gt=F("amount_refunded"),
+        )
     )
     in_flight = Refund.objects.filter(order=OuterRef("pk"), status=Refund.Status.PENDING)
     return list(
