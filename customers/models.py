@@ -61,6 +61,48 @@ class Customer(TimeStampedModel):
         return name or self.email or self.phone or f"#{self.pk}"
 
 
+class IdentityKind(models.TextChoices):
+    EMAIL = "email", _("e-mail address")
+    PHONE = "phone", _("phone number")
+    LOYALTY_CARD = "loyalty_card", _("loyalty card")
+    MARKETPLACE_BUYER = "marketplace_buyer", _("marketplace buyer")
+
+
+class CustomerIdentity(models.Model):
+    """One way of recognising a person, normalised (customers.identity): an e-mail address, a
+    phone number in E.164, a loyalty card number, or a marketplace's buyer id ("trendyol" and
+    its customer id). An identity belongs to one profile at most: whoever holds it is the person
+    behind it, the database refuses a second holder (customer_identity_unique)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(_("kind"), max_length=20, choices=IdentityKind.choices)
+    # The marketplace a buyer id is from ("trendyol"); blank for every other kind.
+    marketplace = models.CharField(_("marketplace"), max_length=40, blank=True)
+    value = models.CharField(_("value"), max_length=254)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "marketplace", "value"], name="customer_identity_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="marketplace_buyer", marketplace__gt="")
+                | (~Q(kind="marketplace_buyer") & Q(marketplace="")),
+                name="customer_identity_marketplace",
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "kind"], name="customer_identity_customer")]
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
+
+    def __str__(self) -> str:
+        where = f"{self.marketplace} " if self.marketplace else ""
+        return f"{self.get_kind_display()}: {where}{self.value}"
+
+
 # A postal address as orders keep it (a JSON snapshot) and as a saved Address holds it.
 POSTAL_FIELDS = (
     "full_name",

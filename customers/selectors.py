@@ -1,4 +1,5 @@
-"""Reads of the customer profile: the consents in force, and whether a message may be sent."""
+"""Reads of the customer profile: the consents in force, whether a message may be sent, the
+timeline, its identities, and the staff's customer search."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from customers.identity import loyalty_number_valid, phone_normalise_or_blank
 from customers.iys import iys_enabled
 from customers.iys_rules import recipient_for
 from customers.models import (
@@ -19,6 +21,8 @@ from customers.models import (
     ConsentStatus,
     ConsentType,
     Customer,
+    CustomerIdentity,
+    IdentityKind,
     PushState,
     RecipientType,
     TimelineEvent,
@@ -197,3 +201,58 @@ def timeline_read(
     more = len(events) > limit
     events = events[:limit]
     return TimelinePage(events=events, next_cursor=_cursor_encode(events[-1]) if more else None)
+
+
+# --- identities and staff search ---------------------------------------------------------------
+
+
+def identities_of(*, customer: Customer) -> QuerySet[CustomerIdentity]:
+    return CustomerIdentity.objects.filter(customer=customer).order_by("kind", "id")
+
+
+def customers_search(*, query: str) -> QuerySet[Customer]:
+    """Profiles a staff member looks for, newest first (customers_matching). An empty query
+    finds nobody. One query."""
+    match = customers_matching(query=query)
+    if match is None:
+        return Customer.objects.none()
+    return Customer.objects.filter(match).order_by("-id")
+
+
+def customers_matching(*, query: str) -> Q | None:
+    """The condition on Customer for a staff search: by phone typed any way (0532 123 45 67,
+    +90 532..., 532...), e-mail address, loyalty card or marketplace buyer id (an identity's
+    exact value, or the profile's own e-mail and phone for a profile that has no identity yet),
+    or by name (every word the start of the first or last name). None for an empty query.
+    Identities are read in subqueries by their unique index, so the search stays one query."""
+    text = " ".join((query or "").split())
+    if not text:
+        return None
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if "@" in text:
+        email = text.lower()
+        return Q(email__iexact=email) | _holding(IdentityKind.EMAIL, email)
+    match = _holding(IdentityKind.MARKETPLACE_BUYER, text)
+    if digits and not any(ch.isalpha() for ch in text):
+        phone = phone_normalise_or_blank(text)
+        if phone:
+            match |= Q(phone__in=_typed_forms(phone)) | _holding(IdentityKind.PHONE, phone)
+        if loyalty_number_valid(digits):
+            match |= _holding(IdentityKind.LOYALTY_CARD, digits)
+        return match
+    named = Q()
+    for word in text.split():
+        named &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+    return match | named
+
+
+def _typed_forms(phone: str) -> list[str]:
+    """The ways a profile from before identities may hold a Turkish number as typed."""
+    if not phone.startswith("+90"):
+        return [phone]
+    national = phone[3:]
+    return [phone, "0" + national, national, phone[1:]]
+
+
+def _holding(kind: str, value: str) -> Q:
+    return Q(pk__in=CustomerIdentity.objects.filter(kind=kind, value=value).values("customer_id"))

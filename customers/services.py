@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from customers.identities import customer_find_or_create_guest
+from customers.identity import phone_normalise_or_blank
 from customers.iys import IysClient, IysConsent, IysError, iys_enabled
 from customers.iys_rules import (
     IYS_SOURCES,
@@ -28,11 +30,12 @@ from customers.models import (
     ConsentStatus,
     ConsentType,
     Customer,
+    CustomerIdentity,
+    IdentityKind,
     IysPullCursor,
     PushState,
     RecipientType,
 )
-from omni.db import select_one
 from omni.errors import NotFound, ValidationError
 from omni.outbox import outbox_record
 from omni.tasks import enqueue_after_commit
@@ -80,29 +83,19 @@ def customer_for_guest(
     language: str = "tr",
     channel: Channel | None = None,
 ) -> Customer:
-    """The profile behind a guest checkout: one guest profile per e-mail address, so that a
-    guest's orders from every channel are one history. Never an account's profile: a guest
-    order must not land in the history of whoever owns that address."""
-    email = (email or "").strip().lower()
-    # The condition of the guest-email unique index, so that it finds the row by that index.
-    customer = select_one(Customer, _GUEST_BY_EMAIL, [email]) if email else None
-    if customer is not None:
-        return customer
-    try:
-        with transaction.atomic():
-            return Customer.objects.create(
-                email=email,
-                phone=phone,
-                first_name=first_name,
-                last_name=last_name,
-                language=language,
-                first_channel=channel,
-            )
-    except IntegrityError:
-        return select_one(Customer, _GUEST_BY_EMAIL, [email])
-
-
-_GUEST_BY_EMAIL = "LOWER(email) = %s AND email <> '' AND user_id IS NULL"
+    """The profile behind a guest checkout: the guest profile that holds this e-mail address
+    or phone number (customers.identities), so that a guest's orders from every channel are one
+    history, even with only a phone. Never an account's profile: a guest order must not land in
+    the history of whoever owns that address. One query for a returning guest."""
+    return customer_find_or_create_guest(
+        email=email,
+        phone=phone,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+        channel=channel,
+        strict=False,
+    )
 
 
 # --- saved addresses ------------------------------------------------------------------------
@@ -363,11 +356,20 @@ def consents_pull(*, client: IysClient) -> PullResult:
 
 
 def _profiles_for(recipient: str) -> list[Customer]:
+    """The profiles holding the address as an identity (however it was typed), and those whose
+    own e-mail or phone is it in the usual forms (profiles without identities yet)."""
     if "@" in recipient:
-        return list(Customer.objects.filter(email__iexact=recipient))
+        email = recipient.strip().lower()
+        held = CustomerIdentity.objects.filter(kind=IdentityKind.EMAIL, value=email)
+        return list(
+            Customer.objects.filter(Q(email__iexact=email) | Q(pk__in=held.values("customer_id")))
+        )
     national = recipient.removeprefix("+90")
     typed = {recipient, national, "0" + national, "90" + national}
-    return [c for c in Customer.objects.filter(phone__in=typed)]
+    held = CustomerIdentity.objects.filter(
+        kind=IdentityKind.PHONE, value=phone_normalise_or_blank(recipient) or recipient
+    )
+    return list(Customer.objects.filter(Q(phone__in=typed) | Q(pk__in=held.values("customer_id"))))
 
 
 def _consent_pull_record(change: IysConsent) -> int:

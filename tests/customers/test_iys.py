@@ -354,3 +354,16 @@ def test_a_page_another_pull_already_took_is_not_written_again(fake_iys, iys, mo
 
     assert consents_pull(client=iys).recorded == 0
     assert not ConsentDecision.objects.filter(customer=customer).exists()
+
+
+def test_a_pulled_change_reaches_the_profile_holding_the_number_however_it_was_typed(fake_iys, iys):
+    from customers.identities import identity_add
+
+    customer = f.CustomerFactory(phone="0532 123 45 67")  # spaced: no exact form matches it
+    identity_add(customer=customer, kind="phone", value=customer.phone)
+    fake_iys.citizen_decides(
+        recipient="+905321234567", type="MESAJ", status="RET", consent_date="2026-12-04 10:00:00"
+    )
+
+    assert consents_pull(client=iys).recorded == 1
+    assert consent_current(customer=customer, consent_type="MESAJ").status == "RET"
