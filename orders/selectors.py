@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog.models import AttributeValue, ProductVariant
 from customers.models import Customer
+from customers.selectors import customers_matching
 from customers.timeline import OrderOwner
 from omni.errors import NotFound, ValidationError
 from orders import pricing
@@ -255,8 +256,8 @@ MIN_SEARCH = 2
 
 def customer_search(*, q: str) -> QuerySet[Customer]:
     """Customers whose e-mail, phone or name matches `q` (a phone matches on its last ten
-    digits, so "0555 111 22 33" finds "+905551112233"), with their order count: one query per
-    page."""
+    digits, so "0555 111 22 33" finds "+905551112233") or who hold it as an identity
+    (customers.selectors.customers_matching), with their order count: one query per page."""
     q = (q or "").strip()
     if len(q) < MIN_SEARCH:
         raise ValidationError.for_field(
@@ -273,6 +274,11 @@ def customer_search(*, q: str) -> QuerySet[Customer]:
     digits = re.sub(r"\D", "", q)
     if len(digits) >= 4:
         match |= Q(phone__contains=digits[-10:])
+    # And whoever holds it as an identity: a phone typed any way, a loyalty card, a
+    # marketplace buyer id (customers' own search).
+    identified = customers_matching(query=q)
+    if identified is not None:
+        match |= identified
     return (
         Customer.objects.annotate(
             full_name=Concat("first_name", Value(" "), "last_name"),

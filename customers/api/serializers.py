@@ -8,6 +8,7 @@ from customers.models import (
     ConsentDecision,
     ConsentStatus,
     ConsentType,
+    CustomerIdentity,
     RecipientType,
     TimelineKind,
 )
@@ -129,3 +130,10 @@ class TimelineEventOutput(Serializer):
 class TimelinePageOutput(Serializer):
     events = TimelineEventOutput(many=True)
     next_cursor = serializers.CharField(allow_null=True)
+
+
+class IdentityOutput(ModelSerializer):
+    class Meta:
+        model = CustomerIdentity
+        fields = ["kind", "marketplace", "value", "verified_at"]
+        read_only_fields = fields

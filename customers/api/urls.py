@@ -11,4 +11,5 @@ urlpatterns = [
         views.StaffCustomerTimelineApi.as_view(),
         name="staff-customer-timeline",
     ),
+    path("me/identities/", views.MyIdentitiesApi.as_view(), name="me-identities"),
 ]

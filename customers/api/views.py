@@ -8,6 +8,7 @@ from customers import selectors, services, timeline
 from customers.api.serializers import (
     ConsentInput,
     ConsentOutput,
+    IdentityOutput,
     TimelineEventInput,
     TimelineIngestInput,
     TimelineIngestOutput,
@@ -172,3 +173,15 @@ class StaffCustomerTimelineApi(APIView):
         if customer is None:
             raise NotFound("No such customer.")
         return _timeline_page(request, customer)
+
+
+class MyIdentitiesApi(APIView):
+    """The signed-in customer's own identities: e-mail addresses, phone numbers (E.164), the
+    loyalty card and marketplace buyer ids, and whether each is verified."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=IdentityOutput(many=True), tags=["me"])
+    def get(self, request):
+        customer = services.customer_for_user(user=request.user)
+        return Response(IdentityOutput(selectors.identities_of(customer=customer), many=True).data)

@@ -579,10 +579,25 @@ def _optional_channel(request) -> Channel | None:
 # --- staff on a customer's behalf -----------------------------------------------------------
 
 
-class StaffCustomerSearchApi(ListAPIView):
-    """Find a customer by e-mail, phone or name (at least two characters)."""
+class FindsCustomers(BasePermission):
+    """Whoever acts for customers, and merchant staff who may view customers (the CRM)."""
 
-    permission_classes = [ActsForCustomers]
+    message = "You do not have the permission to do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return selectors.user_may_act_for_customers(user) or bool(
+            user.is_authenticated
+            and user.is_merchant_staff
+            and user.has_perm("customers.view_customer")
+        )
+
+
+class StaffCustomerSearchApi(ListAPIView):
+    """Find a customer by e-mail, phone (typed any way), name or loyalty card (at least two
+    characters)."""
+
+    permission_classes = [FindsCustomers]
     serializer_class = serializers.CustomerOutput
 
     def get_queryset(self):

@@ -313,3 +313,68 @@ def test_a_handed_over_sale_must_be_at_the_staffs_own_counter(web, kadikoy, cler
     assert (response.status_code, list(response.json()["fields"])) == (400, ["delivery"])
     assert not Order.objects.exists()
     assert not IdempotencyKey.objects.exists()
+
+
+# --- finding a customer by an identity -------------------------------------------------------
+
+
+def test_merchant_staff_who_may_view_customers_may_search_them_only():
+    from customers.identities import identity_add
+
+    target = f.CustomerFactory(phone="")
+    identity_add(customer=target, kind="phone", value="0532 123 45 67")
+    _u, viewer = signed_in(f.merchant("customers.view_customer"))
+    _u, other = signed_in(f.merchant("catalog.view_product"))
+
+    found = viewer.get("/api/v1/staff/customers/", {"q": "+90 (532) 123-45-67"})
+
+    assert [c["id"] for c in found.json()["results"]] == [target.pk]
+    assert other.get("/api/v1/staff/customers/", {"q": "0532 123 45 67"}).status_code == 403
+    # Searching is not acting: the profile and the cart stay with those who act for customers.
+    assert viewer.get(f"/api/v1/staff/customers/{target.pk}/").status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["phone", "email", "loyalty_card", "marketplace_buyer"])
+def test_a_clerk_finds_a_customer_by_each_identity(clerk, kind):
+    from customers.identities import identity_add, loyalty_card_issue
+
+    _user, client = clerk
+    target = f.CustomerFactory(email="", phone="", first_name="Ada", last_name="Er")
+    f.CustomerFactory(email="baska@example.com", phone="+905559998877")
+    if kind == "loyalty_card":
+        query = loyalty_card_issue(customer=target).value
+    else:
+        value = {"phone": "0532 123 45 67", "email": "ada@example.com"}.get(kind, "TY-881")
+        identity_add(
+            customer=target,
+            kind=kind,
+            value=value,
+            marketplace="trendyol" * (kind == "marketplace_buyer"),
+        )
+        query = {"phone": "532 123 45 67", "email": "ADA@example.com"}.get(kind, "TY-881")
+
+    response = client.get("/api/v1/staff/customers/", {"q": query})
+
+    assert [c["id"] for c in response.json()["results"]] == [target.pk]
+
+
+def test_an_identity_search_runs_the_same_queries_for_1_and_15_customers():
+    from customers.identities import identity_add
+
+    _u, client = signed_in(f.merchant("customers.view_customer"))
+    for count in (1, 15):
+        for i in range(count):
+            customer = f.CustomerFactory(phone="")
+            identity_add(
+                customer=customer,
+                kind="marketplace_buyer",
+                value=f"TY-{count}",
+                marketplace=f"m{i}",
+            )
+
+        # The token and its user, the user's permissions (two: own and groups'), the count,
+        # the page.
+        with assert_num_queries(5):
+            response = client.get("/api/v1/staff/customers/", {"q": f"TY-{count}"})
+
+        assert response.json()["count"] == count
