@@ -11,6 +11,9 @@ sign-in and is changed on the account.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from customers.admin_consents import ConsentHistoryMixin
@@ -63,13 +66,21 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         ("first_name", "last_name"),
         "email",
         "phone",
+        "identities",
         "language",
         "user",
         "first_channel",
         ("created_at", "updated_at"),
         "consent_history",
     ]
-    readonly_fields = ["user", "first_channel", "created_at", "updated_at", "consent_history"]
+    readonly_fields = [
+        "identities",
+        "user",
+        "first_channel",
+        "created_at",
+        "updated_at",
+        "consent_history",
+    ]
     inlines = [AddressInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -93,3 +104,24 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
     @admin.display(description=_("account"), boolean=True, ordering="user")
     def has_account(self, obj: Customer) -> bool:
         return obj.user_id is not None
+
+    @admin.display(description=_("identities"))
+    def identities(self, obj: Customer) -> str:
+        """What recognises this person (customers.identities), read-only: an identity is added
+        and verified through the services, which keep it to one profile."""
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = [
+            (
+                identity.get_kind_display(),
+                f"{identity.marketplace} " if identity.marketplace else "",
+                identity.value,
+                date_format(localtime(identity.verified_at), "SHORT_DATETIME_FORMAT")
+                if identity.verified_at
+                else _("not verified"),
+            )
+            for identity in obj.identities.all()
+        ]
+        if not rows:
+            return "-"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}{} ({})</li>", rows))

@@ -139,8 +139,11 @@ def customer_find_or_create_guest(
         phone_e164 = phone_normalise_or_blank(phone)
     if strict and not (email or phone_e164):
         raise ValidationError.for_field("email", _("Give an e-mail address or a phone number."))
-    customer = _guest_find(email=email, phone=phone_e164) if email or phone_e164 else None
-    if customer is not None:
+    found = _guest_find(email=email, phone=phone_e164) if email or phone_e164 else None
+    if found is not None:
+        customer, unheld = found
+        if unheld:  # a returning guest with a new e-mail or phone: nobody holds it yet
+            _identities_add_free(customer, unheld)
         return customer
     try:
         with transaction.atomic():
@@ -152,40 +155,58 @@ def customer_find_or_create_guest(
                 language=language,
                 first_channel=channel,
             )
-            # An identity held by another profile (an account's, or a guest's created at this
-            # very moment) is left to it: this profile is then a duplicate candidate.
-            CustomerIdentity.objects.bulk_create(
+            _identities_add_free(
+                customer,
                 [
-                    CustomerIdentity(customer=customer, kind=kind, value=value)
-                    for kind, value in (
-                        (IdentityKind.EMAIL, email),
-                        (IdentityKind.PHONE, phone_e164),
-                    )
+                    (kind, value)
+                    for kind, value in (("email", email), ("phone", phone_e164))
                     if value
                 ],
-                ignore_conflicts=True,
             )
             return customer
     except IntegrityError:  # the guest e-mail index: created meanwhile by a concurrent order
         found = _guest_find(email=email, phone=phone_e164)
         assert found is not None
-        return found
+        return found[0]
 
 
-def _guest_find(*, email: str, phone: str) -> Customer | None:
+def _identities_add_free(customer: Customer, identities: list[tuple[str, str]]) -> None:
+    """Give the profile these identities, one query. One that another profile holds (an
+    account's, or a guest's created at this very moment) is left to it: this profile is then a
+    duplicate candidate."""
+    CustomerIdentity.objects.bulk_create(
+        [CustomerIdentity(customer=customer, kind=kind, value=value) for kind, value in identities],
+        ignore_conflicts=True,
+    )
+
+
+def _guest_find(*, email: str, phone: str) -> tuple[Customer, list[tuple[str, str]]] | None:
     """One query: the guest profile holding the e-mail identity (or, from before identities or
-    created directly, the guest with that e-mail), else the one holding the phone identity; the
-    oldest first. Each branch is one index lookup (customer_identity_unique,
-    customer_guest_email_unique)."""
+    created directly, the guest with that e-mail), else the one holding the phone identity, the
+    oldest first; with those of the two identities that nobody holds yet. Each branch is one
+    index lookup (customer_identity_unique, customer_guest_email_unique)."""
     sql = _GUEST_FIND_SQL.format(columns=columns(Customer, "c"))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [email, email, phone])
+        cursor.execute(sql, [email, phone, email, email, phone])
         row = cursor.fetchone()
-    return None if row is None else from_row(Customer, row)
+    if row is None:
+        return None
+    *values, email_held, phone_held = row
+    unheld = [
+        (kind, value)
+        for kind, value, held in (("email", email, email_held), ("phone", phone, phone_held))
+        if value and not held
+    ]
+    return from_row(Customer, values), unheld
 
 
 _GUEST_FIND_SQL = """
-SELECT {columns} FROM customers_customer c
+SELECT {columns},
+  EXISTS (SELECT 1 FROM customers_customeridentity
+           WHERE kind = 'email' AND marketplace = '' AND value = %s),
+  EXISTS (SELECT 1 FROM customers_customeridentity
+           WHERE kind = 'phone' AND marketplace = '' AND value = %s)
+FROM customers_customer c
 JOIN (
   SELECT customer_id, 0 AS rank FROM customers_customeridentity
    WHERE kind = 'email' AND marketplace = '' AND value = %s

@@ -216,6 +216,23 @@ def test_a_returning_guest_is_found_by_email_first_then_phone():
 
 
 @pytest.mark.django_db
+def test_a_returning_guest_s_new_phone_becomes_theirs_so_the_phone_alone_finds_them_next():
+    guest = customer_find_or_create_guest(email="ayse@example.com")
+    taken = f.CustomerFactory(phone="")
+    identity_add(customer=taken, kind="phone", value="0533 000 00 00")
+
+    assert customer_find_or_create_guest(email="AYSE@example.com", phone="0532 123 45 67") == guest
+    assert customer_find_or_create_guest(email="ayse@example.com", phone="0533 000 00 00") == guest
+
+    assert customer_find_or_create_guest(phone="+90 532 123 45 67") == guest
+    assert sorted(guest.identities.values_list("kind", "value")) == [
+        ("email", "ayse@example.com"),
+        ("phone", "+905321234567"),
+    ]
+    assert taken.identities.get().value == "+905330000000"  # still the other profile's
+
+
+@pytest.mark.django_db
 def test_a_guest_never_gets_an_accounts_profile_by_its_phone():
     user = f.UserFactory(email="hesap@example.com")
     account = f.CustomerFactory(user=user, email="hesap@example.com", phone="+905321234567")

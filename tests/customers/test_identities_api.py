@@ -55,3 +55,19 @@ def test_the_list_runs_the_same_queries_for_1_and_many_identities(api):
         with assert_num_queries(2):
             response = client.get(URL)
         assert len(response.json()) == expected_count
+
+
+def test_the_customer_page_shows_the_identities_read_only(admin_client):
+    from django.urls import reverse
+
+    customer = f.CustomerFactory(phone="")
+    email = identity_add(customer=customer, kind="email", value="ayse@example.com")
+    identity_verify_mark(identity=email)
+    identity_add(customer=customer, kind="marketplace_buyer", value="TY-1", marketplace="trendyol")
+
+    page = admin_client.get(reverse("admin:customers_customer_change", args=[customer.pk]))
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "ayse@example.com" in body and "trendyol TY-1" in body
+    assert 'name="identities' not in body  # nothing of it is posted with the profile
