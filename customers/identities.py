@@ -6,6 +6,7 @@ order."""
 from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -145,6 +146,7 @@ def customer_find_or_create_guest(
         if unheld:  # a returning guest with a new e-mail or phone: nobody holds it yet
             _identities_add_free(customer, unheld)
         return customer
+    wanted = [(kind, value) for kind, value in (("email", email), ("phone", phone_e164)) if value]
     try:
         with transaction.atomic():
             customer = Customer.objects.create(
@@ -155,19 +157,37 @@ def customer_find_or_create_guest(
                 language=language,
                 first_channel=channel,
             )
-            _identities_add_free(
-                customer,
-                [
-                    (kind, value)
-                    for kind, value in (("email", email), ("phone", phone_e164))
-                    if value
-                ],
-            )
+            if wanted:
+                _identities_add_free(customer, wanted)
+                # A guest who checked out with this number at the same moment holds it now:
+                # theirs is the profile, and this one is rolled back.
+                twin = _guest_holding(wanted, besides=customer)
+                if twin is not None:
+                    raise _GuestMeanwhile(twin)
             return customer
+    except _GuestMeanwhile as meanwhile:
+        return meanwhile.customer
     except IntegrityError:  # the guest e-mail index: created meanwhile by a concurrent order
         found = _guest_find(email=email, phone=phone_e164)
         assert found is not None
         return found[0]
+
+
+class _GuestMeanwhile(Exception):
+    def __init__(self, customer: Customer) -> None:
+        self.customer = customer
+
+
+def _guest_holding(identities: list[tuple[str, str]], *, besides: Customer) -> Customer | None:
+    held = Q()
+    for kind, value in identities:
+        held |= Q(identities__kind=kind, identities__marketplace="", identities__value=value)
+    return (
+        Customer.objects.filter(held, user__isnull=True)
+        .exclude(pk=besides.pk)
+        .order_by("pk")
+        .first()
+    )
 
 
 def _identities_add_free(customer: Customer, identities: list[tuple[str, str]]) -> None:

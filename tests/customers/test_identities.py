@@ -349,3 +349,34 @@ def test_the_backfill_gives_each_email_and_phone_to_the_oldest_profile():
     assert sorted(CustomerIdentity.objects.values_list("customer", "kind", "value")) == sorted(
         [(older.pk, "email", "ayse@example.com"), (newer.pk, "phone", "+905321234567")]
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_orders_by_a_new_phone_guest_at_once_make_one_profile():
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def check_out(typed):
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=30)
+            outcomes.append(customer_for_guest(email="", phone=typed))
+        except BaseException as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=check_out, args=(typed,))
+        for typed in ("0532 123 45 67", "+90 532 123 45 67")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert all(isinstance(o, Customer) for o in outcomes), outcomes
+    profile = Customer.objects.get()
+    assert [o.pk for o in outcomes] == [profile.pk, profile.pk]
+    assert profile.identities.get().value == "+905321234567"
