@@ -1,4 +1,5 @@
-"""Every row lock of customers: one of a customer's addresses, and the cursor of the IYS pull.
+"""Every row lock of customers: one of a customer's addresses, the cursor of the IYS pull, and
+a KVKK data request with its customer.
 
 Each function must run inside a transaction; the lock is held until it ends.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from customers.models import Address, IysPullCursor
+from customers.models import Address, Customer, DataRequest, IysPullCursor
 
 
 def address_lock(*, customer_id: int, pk: int) -> Address | None:
@@ -24,3 +25,17 @@ def iys_pull_cursor_lock(*, brand_code: str) -> IysPullCursor:
     after, so two pulls at once write it once."""
     assert connection.in_atomic_block, "iys_pull_cursor_lock() must run inside a transaction"
     return IysPullCursor.objects.select_for_update().get(brand_code=brand_code)
+
+
+def data_request_lock(*, pk: int) -> DataRequest | None:
+    """A data request read again under its lock, then its customer's: a request answered by
+    the task and by the admin's "process now" at once is answered once, and an erasure holds
+    the profile while it rewrites it. Always the request first, then the customer."""
+    assert connection.in_atomic_block, "data_request_lock() must run inside a transaction"
+    return DataRequest.objects.select_for_update().filter(pk=pk).first()
+
+
+def customer_lock(*, pk: int) -> Customer:
+    """The customer, read again under its lock."""
+    assert connection.in_atomic_block, "customer_lock() must run inside a transaction"
+    return Customer.objects.select_for_update().get(pk=pk)

@@ -341,3 +341,75 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.customer_id or self.visitor_id} {self.occurred_at:%Y-%m-%d}"
+
+
+# --- KVKK data-subject requests ----------------------------------------------------------------
+
+
+class DataRequestKind(models.TextChoices):
+    EXPORT = "export", _("export")
+    ERASURE = "erasure", _("erasure")
+
+
+class DataRequestStatus(models.TextChoices):
+    RECEIVED = "received", _("received")
+    IN_PROGRESS = "in_progress", _("in progress")
+    DONE = "done", _("done")
+    REFUSED = "refused", _("refused")
+
+
+# KVKK article 13: the controller answers a data subject's request within 30 days.
+DATA_REQUEST_DAYS = 30
+
+
+class DataRequest(models.Model):
+    """A person's KVKK request for what is held about them (export) or to be forgotten
+    (erasure), made by themself or by staff on their behalf; answered within 30 days. Its
+    status moves through customers.data_requests.DATA_REQUEST_MACHINE."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="data_requests")
+    kind = models.CharField(_("kind"), max_length=10, choices=DataRequestKind.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=DataRequestStatus.choices,
+        default=DataRequestStatus.RECEIVED,
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    due_at = models.DateTimeField(_("due by"))
+    # The staff member who recorded the request; None when the customer made it themself.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by staff"),
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    archive = models.FileField(_("export archive"), upload_to="data-requests/", blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # At most one open request of each kind per person.
+            models.UniqueConstraint(
+                fields=["customer", "kind"],
+                condition=Q(status__in=["received", "in_progress"]),
+                name="data_request_one_open_per_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="data_request_open_due",
+                condition=Q(status__in=["received", "in_progress"]),
+            ),
+        ]
+        verbose_name = _("data-subject request")
+        verbose_name_plural = _("data-subject requests")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.customer_id})"

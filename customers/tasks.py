@@ -7,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from customers import selectors, services
+from customers import data_requests, selectors, services
 from customers.iys import IysError, iys_client, iys_enabled
 
 logger = logging.getLogger(__name__)
@@ -70,3 +70,24 @@ def consents_pull() -> int:
         if not result.read:
             break
     return recorded
+
+
+@shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
+def data_request_process(request_id: int) -> str:
+    """Answer one KVKK request (export or erasure); a request answered already is left alone."""
+    return data_requests.data_request_process(request_id=request_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
+def data_requests_pending() -> int:
+    """The beat sweep: answer requests still `received` (a lost message) and log the overdue."""
+    overdue = list(data_requests.data_requests_overdue().values_list("pk", flat=True))
+    if overdue:
+        logger.error(
+            "%s data-subject requests are past their 30-day deadline: %s", len(overdue), overdue
+        )
+    done = 0
+    for request_id in data_requests.data_requests_received().values_list("pk", flat=True)[:100]:
+        data_requests.data_request_process(request_id=request_id)
+        done += 1
+    return done

@@ -32,3 +32,12 @@ class OrdersConfig(AppConfig):
         from orders.selectors import order_owners
 
         timeline_set_order_owners(order_owners)
+
+        # KVKK data-subject requests (customers.data_requests): orders hands customers the
+        # person's orders for the export, and anonymises their contact text on erasure.
+        from customers.data_requests import data_eraser_register, data_exporter_register
+        from orders.personal_data import order_lines_export, orders_erase, orders_export
+
+        data_exporter_register(section="orders", exporter=orders_export)
+        data_exporter_register(section="order_lines", exporter=order_lines_export)
+        data_eraser_register(eraser=orders_erase)

@@ -9,6 +9,8 @@ from customers.models import (
     ConsentStatus,
     ConsentType,
     CustomerIdentity,
+    DataRequest,
+    DataRequestKind,
     RecipientType,
     TimelineKind,
 )
@@ -137,3 +139,30 @@ class IdentityOutput(ModelSerializer):
         model = CustomerIdentity
         fields = ["kind", "marketplace", "value", "verified_at"]
         read_only_fields = fields
+
+
+class DataRequestOutput(ModelSerializer):
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataRequest
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "requested_at",
+            "due_at",
+            "completed_at",
+            "overdue",
+        ]
+        read_only_fields = fields
+
+    def get_overdue(self, request: DataRequest) -> bool:
+        return request.status in ("received", "in_progress") and request.due_at < timezone.now()
+
+
+class DataRequestInput(Serializer):
+    kind = serializers.ChoiceField(
+        choices=DataRequestKind.choices,
+        help_text="export (a zip of everything held about you) or erasure (be forgotten).",
+    )

@@ -11,5 +11,11 @@ urlpatterns = [
         views.StaffCustomerTimelineApi.as_view(),
         name="staff-customer-timeline",
     ),
+    path("me/data-requests/", views.MyDataRequestsApi.as_view(), name="me-data-requests"),
+    path(
+        "me/data-requests/<int:request_id>/download/",
+        views.MyDataRequestDownloadApi.as_view(),
+        name="me-data-request-download",
+    ),
     path("me/identities/", views.MyIdentitiesApi.as_view(), name="me-identities"),
 ]

@@ -1,13 +1,16 @@
+from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers import selectors, services, timeline
+from customers import data_requests, selectors, services, timeline
 from customers.api.serializers import (
     ConsentInput,
     ConsentOutput,
+    DataRequestInput,
+    DataRequestOutput,
     IdentityOutput,
     TimelineEventInput,
     TimelineIngestInput,
@@ -185,3 +188,49 @@ class MyIdentitiesApi(APIView):
     def get(self, request):
         customer = services.customer_for_user(user=request.user)
         return Response(IdentityOutput(selectors.identities_of(customer=customer), many=True).data)
+
+
+# --- KVKK data-subject requests ------------------------------------------------------------------
+
+
+class MyDataRequestsApi(APIView):
+    """The signed-in customer's KVKK requests: an export of everything held about them, or
+    their erasure, each answered within 30 days (`due_at`). At most one open request of each
+    kind: a second is a 409 `data_request_open`."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=DataRequestOutput(many=True), tags=["me"])
+    def get(self, request):
+        customer = services.customer_for_user(user=request.user)
+        return Response(
+            DataRequestOutput(data_requests.data_requests_of(customer=customer), many=True).data
+        )
+
+    @extend_schema(request=DataRequestInput, responses={201: DataRequestOutput}, tags=["me"])
+    def post(self, request):
+        data = DataRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = data_requests.data_request_create(
+            customer=services.customer_for_user(user=request.user),
+            kind=data.validated_data["kind"],
+        )
+        return Response(DataRequestOutput(created).data, status=status.HTTP_201_CREATED)
+
+
+class MyDataRequestDownloadApi(APIView):
+    """The archive of one of the customer's own export requests, once it is done. Another
+    person's request, or one not ready, is a 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "application/zip"): bytes}, tags=["me"])
+    def get(self, request, request_id: int):
+        customer = services.customer_for_user(user=request.user)
+        found = data_requests.data_request_archive_of(customer=customer, request_id=request_id)
+        return FileResponse(
+            found.archive.open("rb"),
+            as_attachment=True,
+            filename=f"kvkk-export-{found.pk}.zip",
+            content_type="application/zip",
+        )

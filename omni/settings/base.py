@@ -288,6 +288,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "customers.tasks.consents_push_pending",
         "schedule": 300.0,
     },
+    "customers-data-requests-pending": {
+        "task": "customers.tasks.data_requests_pending",
+        "schedule": 600.0,
+    },
     "customers-consents-pull": {
         "task": "customers.tasks.consents_pull",
         "schedule": 900.0,
@@ -369,6 +373,8 @@ SPECTACULAR_SETTINGS = {
         "ConsentStatusEnum": "customers.models.ConsentStatus",
         "ConsentSourceEnum": "customers.models.ConsentSource",
         "RecipientTypeEnum": "customers.models.RecipientType",
+        "DataRequestKindEnum": "customers.models.DataRequestKind",
+        "DataRequestStatusEnum": "customers.models.DataRequestStatus",
     },
 }
 
