@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from customers.identity import phone_normalise_or_blank
 from customers.models import ConsentSource, ConsentType
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")  # IYS takes every time as GMT+3
@@ -64,15 +65,10 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def phone_e164(value: str) -> str:
-    """A Turkish mobile or landline number in E.164, or "" when it is not one."""
-    digits = re.sub(r"\D", "", value or "")
-    if digits.startswith("90") and len(digits) == 12:
-        digits = digits[2:]
-    elif digits.startswith("0") and len(digits) == 11:
-        digits = digits[1:]
-    if len(digits) != 10 or digits[0] == "0":
-        return ""
-    return "+90" + digits
+    """A Turkish number in E.164, as customers.identity normalises every phone, or "" when it
+    is not a valid one: IYS takes Turkish numbers only."""
+    number = phone_normalise_or_blank(value)
+    return number if number.startswith("+90") else ""
 
 
 def recipient_for(*, consent_type: str, email: str, phone: str) -> str:
