@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from accounts.models import User
 from customers.identity import loyalty_number_valid, phone_normalise_or_blank
 from customers.iys import iys_enabled
 from customers.iys_rules import recipient_for
@@ -204,6 +205,16 @@ def timeline_read(
 
 
 # --- identities and staff search ---------------------------------------------------------------
+
+
+def user_may_view_customers(user: User) -> bool:
+    """Store staff, and merchant staff with the customers.view_customer permission, may see
+    customers: find them and read their timeline."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.is_store_staff or (
+        user.is_merchant_staff and user.has_perm("customers.view_customer")
+    )
 
 
 def identities_of(*, customer: Customer) -> QuerySet[CustomerIdentity]:

@@ -152,17 +152,11 @@ class MyTimelineApi(APIView):
         return _timeline_page(request, services.customer_for_user(user=request.user))
 
 
-PERM_VIEW_CUSTOMER = "customers.view_customer"
-
-
 class IsCustomerStaff(BasePermission):
     message = "Only store staff, or merchant staff with the permission, may do this."
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return user.is_store_staff or (user.is_merchant_staff and user.has_perm(PERM_VIEW_CUSTOMER))
+        return selectors.user_may_view_customers(request.user)
 
 
 class StaffCustomerTimelineApi(APIView):

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.models import Customer
+from customers.selectors import user_may_view_customers
 from customers.services import customer_for_guest, customer_for_user
 from omni.errors import NotFound, ValidationError
 from orders import selectors
@@ -586,11 +587,7 @@ class FindsCustomers(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return selectors.user_may_act_for_customers(user) or bool(
-            user.is_authenticated
-            and user.is_merchant_staff
-            and user.has_perm("customers.view_customer")
-        )
+        return selectors.user_may_act_for_customers(user) or user_may_view_customers(user)
 
 
 class StaffCustomerSearchApi(ListAPIView):
