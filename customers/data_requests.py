@@ -46,8 +46,7 @@ from omni.state import StateMachine
 
 logger = logging.getLogger(__name__)
 
-S = DataRequestStatus
-OPEN = (S.RECEIVED, S.IN_PROGRESS)
+OPEN = (DataRequestStatus.RECEIVED, DataRequestStatus.IN_PROGRESS)
 
 # What an erased text becomes where a value is required.
 ERASED = "erased"
@@ -56,7 +55,7 @@ ERASED = "erased"
 def _refused(request: DataRequest, to: str) -> str:
     return _("A %(status)s data request cannot become %(to)s.") % {
         "status": request.get_status_display(),
-        "to": S(to).label,
+        "to": DataRequestStatus(to).label,
     }
 
 
@@ -68,14 +67,14 @@ DATA_REQUEST_MACHINE: StateMachine[DataRequest, None] = StateMachine(
     "data_request",
     states=DataRequestStatus,
     transitions={
-        S.RECEIVED: {S.IN_PROGRESS, S.REFUSED},
-        S.IN_PROGRESS: {S.DONE, S.REFUSED},
-        S.DONE: set(),
-        S.REFUSED: set(),
+        DataRequestStatus.RECEIVED: {DataRequestStatus.IN_PROGRESS, DataRequestStatus.REFUSED},
+        DataRequestStatus.IN_PROGRESS: {DataRequestStatus.DONE, DataRequestStatus.REFUSED},
+        DataRequestStatus.DONE: set(),
+        DataRequestStatus.REFUSED: set(),
     },
     refused=_refused,
     record=_record,
-    stamps={S.DONE: "completed_at", S.REFUSED: "completed_at"},
+    stamps={DataRequestStatus.DONE: "completed_at", DataRequestStatus.REFUSED: "completed_at"},
 )
 
 
@@ -115,13 +114,13 @@ def data_requests_overdue(*, now: Any = None) -> QuerySet[DataRequest]:
 
 def data_requests_received() -> QuerySet[DataRequest]:
     """Requests not yet taken up: the beat sweep's work when a task message was lost."""
-    return DataRequest.objects.filter(status=S.RECEIVED).order_by("due_at", "id")
+    return DataRequest.objects.filter(status=DataRequestStatus.RECEIVED).order_by("due_at", "id")
 
 
 def data_request_archive_of(*, customer: Customer, request_id: int) -> DataRequest:
     """One of the customer's own export requests whose archive is ready, or NotFound."""
     found = DataRequest.objects.filter(
-        pk=request_id, customer=customer, kind=DataRequestKind.EXPORT, status=S.DONE
+        pk=request_id, customer=customer, kind=DataRequestKind.EXPORT, status=DataRequestStatus.DONE
     ).first()
     if found is None or not found.archive:
         raise NotFound(_("No export of yours is ready under this id."))
@@ -178,18 +177,20 @@ def data_request_process(*, request_id: int) -> str:
             raise NotFound(_("No such data request."))
         if request.status not in OPEN:
             return request.status
-        if request.status == S.RECEIVED:
-            DATA_REQUEST_MACHINE.move(request, S.IN_PROGRESS)
+        if request.status == DataRequestStatus.RECEIVED:
+            DATA_REQUEST_MACHINE.move(request, DataRequestStatus.IN_PROGRESS)
         customer = customer_lock(pk=request.customer_id)
         if request.kind == DataRequestKind.EXPORT:
             archive = data_export_archive(customer=customer)
             request.archive.save(
                 f"kvkk-{customer.pk}-{request.pk}.zip", ContentFile(archive), save=False
             )
-            DATA_REQUEST_MACHINE.move(request, S.DONE, changes={"archive": request.archive.name})
+            DATA_REQUEST_MACHINE.move(
+                request, DataRequestStatus.DONE, changes={"archive": request.archive.name}
+            )
         else:
             customer_erase(customer=customer)
-            DATA_REQUEST_MACHINE.move(request, S.DONE)
+            DATA_REQUEST_MACHINE.move(request, DataRequestStatus.DONE)
         return request.status
 
 
@@ -198,7 +199,7 @@ def data_request_refuse(*, request: DataRequest, note: str) -> None:
         locked = data_request_lock(pk=request.pk)
         if locked is None:
             raise NotFound(_("No such data request."))
-        DATA_REQUEST_MACHINE.move(locked, S.REFUSED, changes={"note": note})
+        DATA_REQUEST_MACHINE.move(locked, DataRequestStatus.REFUSED, changes={"note": note})
 
 
 # --- export ------------------------------------------------------------------------------------
