@@ -15,4 +15,7 @@ class CustomersConfig(AppConfig):
         relay_consumer_register(
             topics=timeline.ORDER_TOPICS, consumer=timeline.timeline_from_outbox
         )
+        relay_consumer_register(
+            topics=timeline.CONSENT_TOPICS, consumer=timeline.timeline_from_consents
+        )
         hooks.signed_in.connect(timeline.on_signed_in)

@@ -14,13 +14,16 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.models import Customer, TimelineEvent, TimelineKind
 from customers.services import customer_for_user
+from omni.errors import ValidationError
 from sales_channels.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -103,6 +106,8 @@ class OrderOwner:
     customer_id: int | None
     channel_id: int | None
     store_id: int | None
+    # Placed at a store's counter (on a store's own channel), not online.
+    counter_sale: bool = False
 
 
 # order numbers -> their owners; orders registers its selector in its AppConfig.ready().
@@ -143,10 +148,13 @@ def timeline_from_outbox(events: Sequence[tuple]) -> int:
         data = {name: payload[name] for name in _ORDER_DATA if name in payload}
         if "lines" in payload:
             data["lines"] = len(payload["lines"])
+        kind = ORDER_TOPICS[topic]
+        if kind == TimelineKind.ORDER_PLACED and owner.counter_sale:
+            kind = TimelineKind.COUNTER_SALE
         rows.append(
             TimelineEvent(
                 customer_id=owner.customer_id,
-                kind=ORDER_TOPICS[topic],
+                kind=kind,
                 channel_id=owner.channel_id,
                 store_id=owner.store_id,
                 occurred_at=created_at,
@@ -158,6 +166,66 @@ def timeline_from_outbox(events: Sequence[tuple]) -> int:
     if rows:
         TimelineEvent.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+# Customers' own outbox topics that the timeline shows (recorded by customers.services).
+CONSENT_TOPICS = ("customers.consent.decided",)
+_CONSENT_DATA = ("type", "recipient_type", "status", "source")
+
+
+def timeline_from_consents(events: Sequence[tuple]) -> int:
+    """Relay consumer: each consent decision (given in a form, at a till, in IYS) as a timeline
+    row, one INSERT per batch, idempotent by the outbox event's id like orders' events."""
+    rows = []
+    for event_id, _topic, _key, _version, _channel, payload_text, created_at in events:
+        payload = json.loads(payload_text)
+        if not payload.get("customer_id"):
+            continue
+        rows.append(
+            TimelineEvent(
+                customer_id=payload["customer_id"],
+                kind=TimelineKind.CONSENT,
+                occurred_at=_when(payload.get("decided_at")) or created_at,
+                data={name: payload[name] for name in _CONSENT_DATA if name in payload},
+                source=OUTBOX_SOURCE,
+                event_id=str(event_id),
+            )
+        )
+    if rows:
+        TimelineEvent.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _when(text: str | None) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+NOTE_MAX_CHARS = 2000
+
+
+def timeline_note_add(*, customer: Customer, author: User, text: str) -> TimelineEvent:
+    """A staff member's note on a customer's timeline (what they asked for at the counter, a
+    size they wear), signed with who wrote it."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError.for_field("text", _("Write the note."), code="required")
+    if len(text) > NOTE_MAX_CHARS:
+        raise ValidationError.for_field(
+            "text",
+            _("Keep the note under %(max)d characters.") % {"max": NOTE_MAX_CHARS},
+            code="max_length",
+        )
+    return TimelineEvent.objects.create(
+        customer=customer,
+        kind=TimelineKind.STAFF_NOTE,
+        occurred_at=timezone.now(),
+        data={"text": text, "author_id": author.pk, "author": author.get_full_name() or ""},
+        source="staff_note",
+        event_id=uuid4().hex,
+    )
 
 
 def timeline_record(

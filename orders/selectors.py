@@ -354,13 +354,21 @@ def returns_for_staff(*, user: User, handing_in: bool = False) -> QuerySet[Retur
 
 def order_owners(numbers: Iterable[str]) -> dict[str, OrderOwner]:
     """Whose each order is (customers' timeline asks, reading orders' outbox events): the
-    customer, the channel and the pickup store, in one query."""
+    customer, the channel, and the store (the pickup store, or the store whose counter sold
+    it), in one query."""
     wanted = [n for n in numbers if n]
     if not wanted:
         return {}
+    rows = Order.objects.filter(number__in=wanted).values_list(
+        "number", "customer_id", "channel_id", "pickup_location_id",
+        "channel__kind", "channel__store_location__id",
+    )  # fmt: skip
     return {
-        number: OrderOwner(customer_id=customer_id, channel_id=channel_id, store_id=store_id)
-        for number, customer_id, channel_id, store_id in Order.objects.filter(
-            number__in=wanted
-        ).values_list("number", "customer_id", "channel_id", "pickup_location_id")
+        number: OrderOwner(
+            customer_id=customer_id,
+            channel_id=channel_id,
+            store_id=pickup_id or counter_store_id,
+            counter_sale=kind == Channel.Kind.STORE,
+        )
+        for number, customer_id, channel_id, pickup_id, kind, counter_store_id in rows
     }

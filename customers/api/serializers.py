@@ -134,6 +134,10 @@ class TimelinePageOutput(Serializer):
     next_cursor = serializers.CharField(allow_null=True)
 
 
+class StaffNoteInput(Serializer):
+    text = serializers.CharField(max_length=2000, help_text="The note, in plain text.")
+
+
 class IdentityOutput(ModelSerializer):
     class Meta:
         model = CustomerIdentity

@@ -11,6 +11,11 @@ urlpatterns = [
         views.StaffCustomerTimelineApi.as_view(),
         name="staff-customer-timeline",
     ),
+    path(
+        "staff/customers/<int:customer_id>/notes/",
+        views.StaffCustomerNotesApi.as_view(),
+        name="staff-customer-notes",
+    ),
     path("me/data-requests/", views.MyDataRequestsApi.as_view(), name="me-data-requests"),
     path(
         "me/data-requests/<int:request_id>/download/",

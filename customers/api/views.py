@@ -12,7 +12,9 @@ from customers.api.serializers import (
     DataRequestInput,
     DataRequestOutput,
     IdentityOutput,
+    StaffNoteInput,
     TimelineEventInput,
+    TimelineEventOutput,
     TimelineIngestInput,
     TimelineIngestOutput,
     TimelinePageOutput,
@@ -170,6 +172,24 @@ class StaffCustomerTimelineApi(APIView):
         if customer is None:
             raise NotFound("No such customer.")
         return _timeline_page(request, customer)
+
+
+class StaffCustomerNotesApi(APIView):
+    """A note on a customer's timeline by store staff or merchant staff, signed by its author."""
+
+    permission_classes = [IsCustomerStaff]
+
+    @extend_schema(request=StaffNoteInput, responses={201: TimelineEventOutput}, tags=["staff"])
+    def post(self, request, customer_id: int):
+        customer = Customer.objects.filter(pk=customer_id).first()
+        if customer is None:
+            raise NotFound("No such customer.")
+        data = StaffNoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = timeline.timeline_note_add(
+            customer=customer, author=request.user, text=data.validated_data["text"]
+        )
+        return Response(TimelineEventOutput(note).data, status=status.HTTP_201_CREATED)
 
 
 class MyIdentitiesApi(APIView):
