@@ -173,6 +173,57 @@ def customer_find_or_create_guest(
         return found[0]
 
 
+def customer_find_or_create_buyer(
+    *,
+    marketplace: str,
+    buyer_id: str,
+    email: str = "",
+    phone: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    channel: Channel | None = None,
+) -> Customer:
+    """The profile behind a marketplace order: whoever holds the marketplace's buyer id (the
+    masked e-mail a marketplace gives may change from order to order; its buyer id does not),
+    else the guest holding the e-mail or phone, who is then given the buyer id. An account's
+    profile gets a marketplace's orders only through a merge or the buyer id it holds."""
+    marketplace, buyer_id = identity_normalise(
+        kind=IdentityKind.MARKETPLACE_BUYER, value=buyer_id, marketplace=marketplace
+    )
+    holder = Customer.objects.filter(
+        identities__kind=IdentityKind.MARKETPLACE_BUYER,
+        identities__marketplace=marketplace,
+        identities__value=buyer_id,
+    ).first()
+    if holder is not None:
+        return holder
+    customer = customer_find_or_create_guest(
+        email=email,
+        phone=phone,
+        first_name=first_name,
+        last_name=last_name,
+        channel=channel,
+        strict=False,
+    )
+    CustomerIdentity.objects.bulk_create(
+        [
+            CustomerIdentity(
+                customer=customer,
+                kind=IdentityKind.MARKETPLACE_BUYER,
+                marketplace=marketplace,
+                value=buyer_id,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    # Another import of this buyer at the same moment may have given the id to its profile.
+    return Customer.objects.filter(
+        identities__kind=IdentityKind.MARKETPLACE_BUYER,
+        identities__marketplace=marketplace,
+        identities__value=buyer_id,
+    ).get()
+
+
 class _GuestMeanwhile(Exception):
     def __init__(self, customer: Customer) -> None:
         self.customer = customer

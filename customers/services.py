@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from customers.identities import customer_find_or_create_guest
+from customers.identities import customer_find_or_create_buyer, customer_find_or_create_guest
 from customers.identity import phone_normalise_or_blank
 from customers.iys import IysClient, IysConsent, IysError, iys_enabled
 from customers.iys_rules import (
@@ -72,6 +72,29 @@ def customer_for_user(*, user: User, channel: Channel | None = None) -> Customer
             )
     except IntegrityError:  # created meanwhile by a concurrent request
         return Customer.objects.get(user=user)
+
+
+def customer_for_marketplace_buyer(
+    *,
+    marketplace: str,
+    buyer_id: str,
+    email: str = "",
+    phone: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    channel: Channel | None = None,
+) -> Customer:
+    """The profile behind a marketplace's order (customers.identities): found by the buyer id
+    the marketplace gives, so a Trendyol buyer's orders are one history."""
+    return customer_find_or_create_buyer(
+        marketplace=marketplace,
+        buyer_id=buyer_id,
+        email=email,
+        phone=phone,
+        first_name=first_name,
+        last_name=last_name,
+        channel=channel,
+    )
 
 
 def customer_for_guest(

@@ -135,6 +135,7 @@ class FakeTrendyol:
             "id": 3_000_000 + n,
             "orderNumber": str(10_000_000 + n),
             "status": status,
+            "customerId": 90_000_000 + n,
             "customerEmail": f"pf+{n}@trendyolmail.com",
             "customerFirstName": "Zeynep",
             "customerLastName": "Demir",

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import ProductChannelListing, ProductVariant, VariantChannelPrice
+from customers.models import Customer
+from customers.services import customer_for_marketplace_buyer
 from inventory import selectors as inventory_selectors
 from marketplaces.locks import items_lock, package_import_lock, push_batch_lock
 from marketplaces.models import BarcodeMapping, MarketplaceItem, PackageImport, PushBatch
@@ -623,6 +625,22 @@ def _address(package: dict) -> dict[str, str]:
     return {k: str(v).strip()[:200] for k, v in values.items()}
 
 
+def _buyer(*, channel: Channel, package: dict, email: str, phone: str) -> Customer | None:
+    """The CRM profile of the package's buyer, by Trendyol's customerId; none without one."""
+    buyer_id = str(package.get("customerId") or "").strip()
+    if not buyer_id:
+        return None
+    return customer_for_marketplace_buyer(
+        marketplace="trendyol",
+        buyer_id=buyer_id[:64],
+        email=email,
+        phone=phone,
+        first_name=str(package.get("customerFirstName") or "")[:80],
+        last_name=str(package.get("customerLastName") or "")[:80],
+        channel=channel,
+    )
+
+
 def _order_from_package(*, channel: Channel, package: dict) -> Order:
     lines = package.get("lines") or []
     if not lines:
@@ -658,12 +676,14 @@ def _order_from_package(*, channel: Channel, package: dict) -> Order:
             }
             raise
     address = _address(package)
+    email = str(package.get("customerEmail") or "")
     order = checkout.order_place(
         cart=cart,
         channel=channel,
         delivery=checkout.Delivery(method=Order.Delivery.HOME, address=address),
-        email=str(package.get("customerEmail") or ""),
+        email=email,
         phone=address["phone"],
+        customer=_buyer(channel=channel, package=package, email=email, phone=address["phone"]),
         pay_later=False,
         language=channel.default_language,
     )

@@ -50,6 +50,27 @@ def test_a_package_becomes_a_confirmed_order_with_its_stock_allocated(fake, endp
     assert order.events.filter(to_status=Order.Status.CONFIRMED).exists()
 
 
+def test_one_trendyol_buyer_is_one_profile_whatever_masked_email_each_package_has(
+    fake, endpoint, channel
+):
+    (a,) = on_trendyol(channel)
+    fake.add_package([{"barcode": a.barcode}], customerId=4242)
+    fake.add_package([{"barcode": a.barcode}], customerId=4242)
+    fake.add_package([{"barcode": a.barcode}], customerId=None)
+
+    first, second, anonymous = services.packages_import(channel=channel, client=client(endpoint))
+
+    assert first.order.email != second.order.email
+    assert first.order.customer_id == second.order.customer_id is not None
+    assert anonymous.order.customer_id is None
+    buyer = first.order.customer
+    assert list(buyer.identities.order_by("kind").values_list("kind", "marketplace", "value")) == [
+        ("email", "", first.order.email),
+        ("marketplace_buyer", "trendyol", "4242"),
+    ]
+    assert (buyer.first_name, buyer.first_channel) == ("Zeynep", channel)
+
+
 def test_a_package_is_imported_once(fake, endpoint, channel):
     (a,) = on_trendyol(channel)
     fake.add_package([{"barcode": a.barcode, "quantity": 1}])
