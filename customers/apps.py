@@ -19,3 +19,10 @@ class CustomersConfig(AppConfig):
             topics=timeline.CONSENT_TOPICS, consumer=timeline.timeline_from_consents
         )
         hooks.signed_in.connect(timeline.on_signed_in)
+
+        # Metrics per customer: the same relay hands over the events that change them.
+        from customers import metrics_sync
+
+        relay_consumer_register(
+            topics=metrics_sync.METRIC_TOPICS, consumer=metrics_sync.metrics_from_outbox
+        )

@@ -1,14 +1,16 @@
-"""Every row lock of customers: one of a customer's addresses, the cursor of the IYS pull, and
-a KVKK data request with its customer.
+"""Every row lock of customers: one of a customer's addresses, the cursor of the IYS pull, a
+KVKK data request with its customer, and customers' metrics rows.
 
 Each function must run inside a transaction; the lock is held until it ends.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import connection
 
-from customers.models import Address, Customer, DataRequest, IysPullCursor
+from customers.models import Address, Customer, CustomerMetrics, DataRequest, IysPullCursor
 
 
 def address_lock(*, customer_id: int, pk: int) -> Address | None:
@@ -39,3 +41,16 @@ def customer_lock(*, pk: int) -> Customer:
     """The customer, read again under its lock."""
     assert connection.in_atomic_block, "customer_lock() must run inside a transaction"
     return Customer.objects.select_for_update().get(pk=pk)
+
+
+def customer_metrics_lock(*, customer_ids: list[int]) -> dict[int, datetime]:
+    """The existing metrics rows of these customers, locked in primary-key order (FOR UPDATE OF
+    the rows alone): {customer id: computed_at}. Two recomputes of one customer (a task and the
+    full run) write one after the other, and the later snapshot wins."""
+    assert connection.in_atomic_block, "customer_metrics_lock() must run inside a transaction"
+    return dict(
+        CustomerMetrics.objects.select_for_update(of=("self",))
+        .filter(customer_id__in=customer_ids)
+        .order_by("customer_id")
+        .values_list("customer_id", "computed_at")
+    )

@@ -413,3 +413,12 @@ class DataRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.customer_id})"
+
+
+# Metrics per customer live in their own module; imported here so Django sees them.
+from customers.models_metrics import (  # noqa: E402, F401
+    CustomerMetrics,
+    CustomerMetricsPending,
+    RfmSegment,
+    RfmThresholds,
+)

@@ -7,8 +7,9 @@ import logging
 
 from celery import shared_task
 
-from customers import data_requests, selectors, services
+from customers import data_requests, metrics, metrics_sync, selectors, services
 from customers.iys import IysError, iys_client, iys_enabled
+from omni.tasks import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +92,32 @@ def data_requests_pending() -> int:
         data_requests.data_request_process(request_id=request_id)
         done += 1
     return done
+
+
+# --- customers' metrics -------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60, max_retries=5)
+def customer_metrics_recompute(customer_id: int) -> int:
+    """Recompute one customer's metrics (queued once per pending customer; safe to run twice)."""
+    return metrics_sync.metrics_recompute_pending(customer_id=customer_id)
+
+
+def enqueue_metrics_recompute(customer_id: int) -> None:
+    enqueue_after_commit(customer_metrics_recompute, customer_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
+def customer_metrics_pending() -> int:
+    """The beat sweep: recompute customers still pending past the grace (a lost message)."""
+    done = 0
+    for customer_id in metrics_sync.metrics_pending_overdue():
+        metrics_sync.metrics_recompute_pending(customer_id=customer_id)
+        done += 1
+    return done
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def customer_metrics_recompute_all() -> int:
+    """The nightly full run (the same as `crm_recompute`): every customer, new RFM thresholds."""
+    return metrics.metrics_recompute_all().customers

@@ -33,6 +33,12 @@ class OrdersConfig(AppConfig):
 
         timeline_set_order_owners(order_owners)
 
+        # Customers' metrics: what each customer's orders add up to, and whose an order is.
+        from customers.metrics import metrics_set_readers
+        from orders.customer_metrics import customer_order_groups
+
+        metrics_set_readers(groups=customer_order_groups, owners=order_owners)
+
         # KVKK data-subject requests (customers.data_requests): orders hands customers the
         # person's orders for the export, and anonymises their contact text on erasure.
         from customers.data_requests import data_eraser_register, data_exporter_register

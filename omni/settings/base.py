@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -295,6 +296,15 @@ CELERY_BEAT_SCHEDULE: dict = {
     "customers-consents-pull": {
         "task": "customers.tasks.consents_pull",
         "schedule": 900.0,
+    },
+    "customers-metrics-pending": {
+        "task": "customers.tasks.customer_metrics_pending",
+        "schedule": 120.0,
+    },
+    "customers-metrics-recompute-all": {
+        "task": "customers.tasks.customer_metrics_recompute_all",
+        "schedule": crontab(hour=3, minute=30),  # nightly, Europe/Istanbul
+        "options": {"expires": 3600.0},
     },
     "accounts-device-tokens-prune": {
         "task": "accounts.tasks.device_tokens_prune",

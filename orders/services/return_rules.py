@@ -18,6 +18,7 @@ from accounts.models import User
 from catalog.models import AttributeValue, VariantChannelPrice
 from omni.errors import ValidationError
 from omni.money import quantize
+from omni.outbox import outbox_record
 from omni.state import StateMachine
 from orders.locks import order_lock, return_lock
 from orders.models import Order, OrderEvent, OrderLine, Return, ReturnLine
@@ -44,6 +45,9 @@ RETURNABLE_STATUSES = (Order.Status.DELIVERED, Order.Status.COLLECTED)
 # refunded too.
 MERCHANT_FAULT = frozenset({ReturnLine.Reason.DAMAGED, ReturnLine.Reason.NOT_AS_DESCRIBED})
 TOPIC_REFUND_DUE = "orders.refund.due"
+# Every change of a return's status, its creation as "requested" included (the CRM's metrics and
+# timeline read it): return_status_published.
+TOPIC_RETURN_STATUS = "orders.return.status_changed"
 
 
 class ReturnLineRequest(TypedDict, total=False):
@@ -120,8 +124,8 @@ def _return_status_recorded(
     message: str = "",
     data: dict | None = None,
 ) -> OrderEvent:
-    """A return's change: the order event "return_<to>"."""
-    return order_event(
+    """A return's change: the order event "return_<to>", and the outbox event of it."""
+    event = order_event(
         order,
         f"return_{to}",
         actor=actor,
@@ -129,6 +133,46 @@ def _return_status_recorded(
         message=message,
         data={"return": return_request.pk, "from": before, "to": to, **(data or {})},
     )
+    return_status_published(order=order, return_request=return_request, previous=before)
+    return event
+
+
+def return_status_published(*, order: Order, return_request: Return, previous: str = "") -> None:
+    """The outbox event of a return's status (TOPIC_RETURN_STATUS), in the caller's transaction:
+    the order, the return, its lines (sku, units, what each refunds: 0 until received) and what
+    the return refunds in all. Keyed by the return, versioned by the status's rank, so a relay
+    that folds keeps the latest."""
+    lines = [
+        {"sku": sku, "quantity": quantity, "amount": str(amount)}
+        for sku, quantity, amount in ReturnLine.objects.filter(return_request_id=return_request.pk)
+        .order_by("id")
+        .values_list("order_line__sku", "quantity", "refund_amount")
+    ]
+    outbox_record(
+        topic=TOPIC_RETURN_STATUS,
+        key=f"return:{return_request.pk}",
+        version=_STATUS_RANK.get(return_request.status, 0),
+        channel_id=order.channel_id,
+        payload={
+            "order": order.number,
+            "return": return_request.pk,
+            "status": return_request.status,
+            "previous": previous,
+            "lines": lines,
+            "refund_amount": str(return_request.refund_amount),
+            "currency": return_request.currency,
+        },
+    )
+
+
+# requested first; each final status after received.
+_STATUS_RANK = {
+    Return.Status.REQUESTED: 1,
+    Return.Status.RECEIVED: 2,
+    Return.Status.REJECTED: 2,
+    Return.Status.CANCELLED: 2,
+    Return.Status.REFUNDED: 3,
+}
 
 
 RETURN_MACHINE: StateMachine[Return, OrderEvent] = StateMachine(

@@ -51,6 +51,7 @@ from orders.services.return_rules import (
     RETURN_TRANSITIONS,
     RETURNABLE_STATUSES,
     TOPIC_REFUND_DUE,
+    TOPIC_RETURN_STATUS,
     LineSettlement,
     Refund,
     ReturnLineRequest,
@@ -60,6 +61,7 @@ from orders.services.return_rules import (
     line_settlement,
     order_delivered_at,
     refund_amount,
+    return_status_published,
     return_transition,
     return_window_open,
 )
@@ -73,6 +75,7 @@ __all__ = [
     "RETURN_MACHINE",
     "RETURN_TRANSITIONS",
     "TOPIC_REFUND_DUE",
+    "TOPIC_RETURN_STATUS",
     "LineSettlement",
     "Refund",
     "ReturnLineRequest",
@@ -85,6 +88,7 @@ __all__ = [
     "return_refund",
     "return_reject",
     "return_request",
+    "return_status_published",
     "return_transition",
     "return_window_open",
     "returns_query",
@@ -237,6 +241,7 @@ def return_request(
             for line in lines
         )
         _request_recorded(order, created, return_lines, actor, channel)
+        return_status_published(order=order, return_request=created)
     return created
 
 

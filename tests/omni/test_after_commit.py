@@ -33,6 +33,7 @@ SWEEPS = {
     "sales_channels.tasks.channel_resync": "sales_channels.tasks.channel_resyncs_pending",
     "customers.tasks.consent_push": "customers.tasks.consents_push_pending",
     "customers.tasks.data_request_process": "customers.tasks.data_requests_pending",
+    "customers.tasks.customer_metrics_recompute": "customers.tasks.customer_metrics_pending",
 }
 
 # transaction.on_commit is the helper's own, and the outbox's (its relay trigger, once per
