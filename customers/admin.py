@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import admin_data_requests  # noqa: F401  (registers its admin)
 from customers.admin_consents import ConsentHistoryMixin
+from customers.metrics import customer_metrics_of
 from customers.models import Address, Customer
 
 
@@ -72,9 +73,11 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         "user",
         "first_channel",
         ("created_at", "updated_at"),
+        "metrics_summary",
         "consent_history",
     ]
     readonly_fields = [
+        "metrics_summary",
         "identities",
         "user",
         "first_channel",
@@ -89,6 +92,9 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         if obj is not None and obj.user_id:
             fields.append("email")  # the account's sign-in address
         return fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("metrics")
 
     def has_add_permission(self, request):
         return False
@@ -105,6 +111,26 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
     @admin.display(description=_("account"), boolean=True, ordering="user")
     def has_account(self, obj: Customer) -> bool:
         return obj.user_id is not None
+
+    @admin.display(description=_("metrics"))
+    def metrics_summary(self, obj: Customer) -> str:
+        """The customer's metrics (customers.metrics), read-only: kept by Celery and
+        crm_recompute."""
+        row = customer_metrics_of(customer=obj) if obj is not None and obj.pk else None
+        if row is None:
+            return "-"
+        items = [
+            (_("orders"), row.orders_count),
+            (_("net revenue"), f"{row.revenue_net} {row.currency}"),
+            (_("refunded on returns"), f"{row.returns_amount} {row.currency}"),
+            (_("average order value"), f"{row.average_order_value} {row.currency}"),
+            (_("days between orders"), row.purchase_frequency_days or "-"),
+            (_("orders per channel"), ", ".join(f"{k}: {v}" for k, v in row.channel_mix.items())),
+            (_("RFM"), f"{row.rfm_score or '-'} ({row.get_rfm_segment_display()})"),
+            (_("predicted value, next 12 months"), f"{row.clv_predicted} {row.currency}"),
+            (_("computed at"), date_format(localtime(row.computed_at), "SHORT_DATETIME_FORMAT")),
+        ]
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", items))
 
     @admin.display(description=_("identities"))
     def identities(self, obj: Customer) -> str:

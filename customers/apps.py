@@ -21,8 +21,8 @@ class CustomersConfig(AppConfig):
         hooks.signed_in.connect(timeline.on_signed_in)
 
         # Metrics per customer: the same relay hands over the events that change them.
-        from customers import metrics_sync
+        from customers import metrics_sync, tasks
 
         relay_consumer_register(
-            topics=metrics_sync.METRIC_TOPICS, consumer=metrics_sync.metrics_from_outbox
+            topics=metrics_sync.METRIC_TOPICS, consumer=tasks.metrics_from_outbox
         )

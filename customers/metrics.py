@@ -346,12 +346,12 @@ def metrics_recompute_all(
 
 def _thresholds_store(now: dt.datetime) -> Thresholds:
     values = list(
-        CustomerMetrics.objects.filter(orders_count__gt=0).values_list(
-            "last_purchase_at", "orders_count", "revenue_net"
-        )
+        CustomerMetrics.objects.filter(
+            orders_count__gt=0, last_purchase_at__isnull=False
+        ).values_list("last_purchase_at", "orders_count", "revenue_net")
     )
     row = RfmThresholds.objects.create(
-        recency_days=_cuts([recency_days(last, now) for last, _o, _m in values]),
+        recency_days=_cuts([recency_days(last, now) for last, _o, _m in values if last]),
         frequency=_cuts([orders for _l, orders, _m in values]),
         monetary=[str(v) for v in _cuts([m for _l, _o, m in values])],
         customers=len(values),

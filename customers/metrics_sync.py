@@ -2,7 +2,8 @@
 by the channel relay, mark their customers pending (CustomerMetricsPending) and queue one task
 per customer after the relay commits; the task recomputes that customer (customers.metrics).
 
-A customer already pending gets no second task: the one queued will read the change too. The
+The relay consumer is customers.tasks.metrics_from_outbox. A customer already pending gets no
+second task: the one queued will read the change too. The
 task clears the mark before it reads, so an event committed while it computes queues another.
 A lost message is found by the sweep (customer_metrics_pending_sweep), which recomputes the
 customers pending for longer than PENDING_GRACE.
@@ -34,24 +35,20 @@ METRIC_TOPICS = frozenset(
 PENDING_GRACE = dt.timedelta(minutes=2)
 
 
-def metrics_from_outbox(events: Sequence[tuple]) -> int:
-    """Relay consumer (sales_channels.services.relay_consumer_register): the customers whose
-    orders these events are about, marked pending and each queued once, in the relay's
-    transaction. Returns how many tasks are queued."""
+def outbox_customers(events: Sequence[tuple]) -> set[int]:
+    """The customers whose orders these outbox events are about (each event is the relay's
+    (id, topic, key, version, channel_id, payload JSON text, created_at) row)."""
     numbers = {str(json.loads(row[5]).get("order") or "") for row in events}
     owners = order_owners(n for n in numbers if n)
-    customer_ids = {o.customer_id for o in owners.values() if o.customer_id is not None}
-    return metrics_mark_pending(customer_ids=customer_ids)
+    return {o.customer_id for o in owners.values() if o.customer_id is not None}
 
 
-def metrics_mark_pending(*, customer_ids: Iterable[int]) -> int:
-    """Mark these customers' metrics pending and queue a recompute, after the commit, for each
-    not pending already. Other slices call it too (a merge, an erasure). Returns how many."""
-    from customers import tasks  # tasks import this module's callers
-
+def metrics_mark_pending(*, customer_ids: Iterable[int]) -> list[int]:
+    """Mark these customers' metrics pending; returns those not pending already, for whom the
+    caller queues a task (customers.tasks.metrics_recompute_soon does both)."""
     wanted = set(customer_ids)
     if not wanted:
-        return 0
+        return []
     already = set(
         CustomerMetricsPending.objects.filter(customer_id__in=wanted).values_list(
             "customer_id", flat=True
@@ -61,9 +58,7 @@ def metrics_mark_pending(*, customer_ids: Iterable[int]) -> int:
     CustomerMetricsPending.objects.bulk_create(
         [CustomerMetricsPending(customer_id=pk) for pk in new], ignore_conflicts=True
     )
-    for pk in new:
-        tasks.enqueue_metrics_recompute(pk)
-    return len(new)
+    return new
 
 
 def metrics_recompute_pending(*, customer_id: int) -> int:

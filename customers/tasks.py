@@ -4,6 +4,7 @@ claimed before it is sent; a pulled change is recorded once by its IYS transacti
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 
 from celery import shared_task
 
@@ -103,8 +104,20 @@ def customer_metrics_recompute(customer_id: int) -> int:
     return metrics_sync.metrics_recompute_pending(customer_id=customer_id)
 
 
-def enqueue_metrics_recompute(customer_id: int) -> None:
-    enqueue_after_commit(customer_metrics_recompute, customer_id)
+def metrics_recompute_soon(*, customer_ids: Iterable[int]) -> int:
+    """Mark these customers' metrics pending and queue, after the commit, one recompute for
+    each not pending already; returns how many. What other slices call when they change what
+    a customer's metrics add up (a merge moves orders)."""
+    new = metrics_sync.metrics_mark_pending(customer_ids=customer_ids)
+    for customer_id in new:
+        enqueue_after_commit(customer_metrics_recompute, customer_id)
+    return len(new)
+
+
+def metrics_from_outbox(events: Sequence[tuple]) -> int:
+    """Relay consumer (customers.apps): orders' and payments' events, in the relay's
+    transaction, become one recompute per customer they are about."""
+    return metrics_recompute_soon(customer_ids=metrics_sync.outbox_customers(events))
 
 
 @shared_task(acks_late=True, soft_time_limit=250, time_limit=280)

@@ -25,7 +25,7 @@ from inventory.models import StockLocation
 from omni.money import DECIMAL_PLACES, MAX_DIGITS
 from orders.models import Order, Return
 
-_AMOUNT = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+_AMOUNT: DecimalField = DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
 
 
 def customer_order_groups(customer_ids: Sequence[int]) -> list[OrderGroup]:

@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import AttributeValue, ProductVariant
-from customers.models import Customer
+from customers.metrics import customer_metrics_of
+from customers.models import Customer, CustomerMetrics
 from customers.selectors import customers_matching
 from customers.timeline import OrderOwner
 from omni.errors import NotFound, ValidationError
@@ -295,16 +296,17 @@ class CustomerProfile:
     orders: list[Order]
     order_count: int
     last_order_at: datetime | None
+    metrics: CustomerMetrics | None = None
 
 
 RECENT_ORDERS = 50
 
 
 def customer_profile(*, pk: int) -> CustomerProfile:
-    """A customer with their addresses and most recent orders from every channel: four
-    queries."""
+    """A customer with their addresses, metrics and most recent orders from every channel:
+    four queries."""
     customer = (
-        Customer.objects.select_related("first_channel", "user")
+        Customer.objects.select_related("first_channel", "user", "metrics")
         .prefetch_related("addresses")
         .annotate(order_count=Count("orders"))
         .filter(pk=pk)
@@ -318,6 +320,7 @@ def customer_profile(*, pk: int) -> CustomerProfile:
         orders=orders,
         order_count=customer.order_count,
         last_order_at=orders[0].created_at if orders else None,
+        metrics=customer_metrics_of(customer=customer),
     )
 
 

@@ -9,6 +9,7 @@ from customers.models import (
     ConsentStatus,
     ConsentType,
     CustomerIdentity,
+    CustomerMetrics,
     DataRequest,
     DataRequestKind,
     RecipientType,
@@ -170,3 +171,31 @@ class DataRequestInput(Serializer):
         choices=DataRequestKind.choices,
         help_text="export (a zip of everything held about you) or erasure (be forgotten).",
     )
+
+
+class CustomerMetricsOutput(ModelSerializer):
+    """A customer's metrics (customers.metrics; README, "Customer metrics"), read-only."""
+
+    class Meta:
+        model = CustomerMetrics
+        fields = [
+            "orders_count",
+            "revenue_net",
+            "returns_amount",
+            "currency",
+            "average_order_value",
+            "first_purchase_at",
+            "last_purchase_at",
+            "purchase_frequency_days",
+            "channel_mix",
+            "favourite_store",
+            "rfm_recency",
+            "rfm_frequency",
+            "rfm_monetary",
+            "rfm_score",
+            "rfm_segment",
+            "clv_historic",
+            "clv_predicted",
+            "computed_at",
+        ]
+        read_only_fields = fields

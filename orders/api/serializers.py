@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.api.serializers import CustomerMetricsOutput
 from customers.models import Address, Customer
 from omni.api.serializers import ModelSerializer, Serializer
 from omni.money import Money
@@ -505,3 +506,6 @@ class CustomerProfileOutput(Serializer):
     order_count = serializers.IntegerField()
     last_order_at = serializers.DateTimeField(allow_null=True)
     orders = OrderSummaryOutput(many=True, help_text="The most recent, from every channel.")
+    metrics = CustomerMetricsOutput(
+        allow_null=True, help_text="Null until the customer's metrics are first computed."
+    )

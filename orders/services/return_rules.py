@@ -166,7 +166,7 @@ def return_status_published(*, order: Order, return_request: Return, previous: s
 
 
 # requested first; each final status after received.
-_STATUS_RANK = {
+_STATUS_RANK: dict[str, int] = {
     Return.Status.REQUESTED: 1,
     Return.Status.RECEIVED: 2,
     Return.Status.REJECTED: 2,

@@ -242,3 +242,19 @@ def test_metrics_are_computed_as_of_the_time_given(world):
     assert row.computed_at == later
     assert row.purchase_frequency_days is None
     assert row.clv_predicted < row.average_order_value
+
+
+def test_the_admin_customer_page_shows_the_metrics_read_only(world, admin_client):
+    from django.urls import reverse
+
+    customer = f.CustomerFactory()
+    h.place(world["web"], {world["items"][0]: 1}, customer=customer)
+    page = admin_client.get(reverse("admin:customers_customer_change", args=[customer.pk]))
+    assert page.status_code == 200
+    metrics.metrics_recompute(customer_ids=[customer.pk])
+
+    text = admin_client.get(
+        reverse("admin:customers_customer_change", args=[customer.pk])
+    ).content.decode()
+
+    assert "web: 1" in text

@@ -604,6 +604,39 @@ def test_a_refund_is_handed_to_payments_and_the_customer_told_once(web, store, c
     assert OutboxEvent.objects.filter(topic="orders.refund.due").count() == 1
 
 
+def test_each_change_of_a_return_is_published_with_its_lines(web, store, customer, dress):
+    m, big = dress
+    f.stocked(web, m, big)
+    order = delivered(place(web, customer, {m: 2, big: 1}))
+    requested = ask(order, web, (line_of(order, m), 2, "size"), (line_of(order, big), 1, "size"))
+    receive(requested, store)
+    returns.return_refund(return_request=requested)
+    other = delivered(place(web, customer, {m: 1}))
+    returns.return_cancel(return_request=ask(other, web, (line_of(other, m), 1, "size")))
+
+    events = OutboxEvent.objects.filter(topic=returns.TOPIC_RETURN_STATUS).order_by("id")
+    assert [(e.key, e.version, e.payload["status"], e.payload["previous"]) for e in events] == [
+        (f"return:{requested.pk}", 1, "requested", ""),
+        (f"return:{requested.pk}", 2, "received", "requested"),
+        (f"return:{requested.pk}", 3, "refunded", "received"),
+        (f"return:{requested.pk + 1}", 1, "requested", ""),
+        (f"return:{requested.pk + 1}", 2, "cancelled", "requested"),
+    ]
+    assert events[2].payload == {
+        "order": order.number,
+        "return": requested.pk,
+        "status": "refunded",
+        "previous": "received",
+        "lines": [
+            {"sku": m.sku, "quantity": 2, "amount": "200.00"},
+            {"sku": big.sku, "quantity": 1, "amount": "100.00"},
+        ],
+        "refund_amount": "300.00",
+        "currency": "TRY",
+    }
+    assert [ln["amount"] for ln in events[0].payload["lines"]] == ["0.00", "0.00"]
+
+
 def test_a_same_price_exchange_closes_without_a_refund(web, counter, store, customer, dress):
     m, big = dress
     f.stocked(web, m, big)

@@ -127,6 +127,35 @@ def test_the_profile_lists_orders_from_every_channel(web, kadikoy, clerk, custom
     assert [(o["number"], o["channel"]) for o in body["orders"]] == [(on_web.number, "web")]
 
 
+# The staff member, the customer with their metrics, addresses, orders and their lines.
+PROFILE_QUERIES = 5
+
+
+def test_the_profile_shows_the_customers_metrics_in_the_same_queries(web, clerk, customer):
+    from customers.metrics import metrics_recompute
+
+    _user, client = clerk
+    target, _ = customer
+    path = f"/api/v1/staff/customers/{target.pk}/"
+    checkout.order_place(
+        cart=_cart_with(target, web, item(web)),
+        channel=web,
+        delivery=checkout.delivery_build(
+            channel=web, method="home", shipping_method="standart", address=f.ADDRESS
+        ),
+        customer=target,
+    )
+    with assert_num_queries(PROFILE_QUERIES):
+        assert client.get(path).json()["metrics"] is None
+    metrics_recompute(customer_ids=[target.pk])
+
+    with assert_num_queries(PROFILE_QUERIES):  # the metrics come with the customer's row
+        body = client.get(path).json()
+
+    assert (body["metrics"]["orders_count"], body["metrics"]["channel_mix"]) == (1, {"web": 1})
+    assert body["metrics"]["revenue_net"] == body["orders"][0]["total"]["amount"]
+
+
 def _cart_with(customer, channel, variant, quantity=1):
     cart = carts.cart_for_customer(customer=customer, channel=channel)
     carts.cart_add(cart=cart, channel=channel, variant_id=variant.pk, quantity=quantity)
