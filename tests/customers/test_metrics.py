@@ -258,3 +258,24 @@ def test_the_admin_customer_page_shows_the_metrics_read_only(world, admin_client
     ).content.decode()
 
     assert "web: 1" in text
+
+
+def test_a_burst_of_events_is_one_task_and_a_lost_one_is_swept(
+    world, django_capture_on_commit_callbacks
+):
+    from customers import tasks
+
+    customer = f.CustomerFactory()
+    for _ in range(2):
+        h.place(world["web"], {world["items"][0]: 1}, customer=customer)  # placed, confirmed
+    with django_capture_on_commit_callbacks() as queued:
+        assert relay.outbox_relay_batch().events >= 4
+    assert len(queued) == 1  # one task for the customer, however many events
+    assert CustomerMetricsPending.objects.filter(customer=customer).exists()
+
+    # the message is lost: the sweep finds the customer once the grace has passed
+    assert tasks.customer_metrics_pending() == 0
+    CustomerMetricsPending.objects.update(since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert tasks.customer_metrics_pending() == 1
+    assert CustomerMetrics.objects.get(customer=customer).orders_count == 2
+    assert not CustomerMetricsPending.objects.exists()
