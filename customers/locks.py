@@ -1,5 +1,6 @@
 """Every row lock of customers: one of a customer's addresses, the cursor of the IYS pull, a
-KVKK data request with its customer, and customers' metrics rows.
+KVKK data request with its customer, customers' metrics rows, the two profiles of a merge, and an
+identity claim.
 
 Each function must run inside a transaction; the lock is held until it ends.
 """
@@ -10,7 +11,14 @@ from datetime import datetime
 
 from django.db import connection
 
-from customers.models import Address, Customer, CustomerMetrics, DataRequest, IysPullCursor
+from customers.models import (
+    Address,
+    Customer,
+    CustomerMetrics,
+    DataRequest,
+    IdentityClaim,
+    IysPullCursor,
+)
 
 
 def address_lock(*, customer_id: int, pk: int) -> Address | None:
@@ -54,3 +62,19 @@ def customer_metrics_lock(*, customer_ids: list[int]) -> dict[int, datetime]:
         .order_by("customer_id")
         .values_list("customer_id", "computed_at")
     )
+
+
+def customers_lock(*, pks: list[int]) -> dict[int, Customer]:
+    """The customers, read again under their locks taken in pk order (of=self), by pk: two
+    merges of the same pair at once, either way round, are applied one after the other and
+    never deadlock."""
+    assert connection.in_atomic_block, "customers_lock() must run inside a transaction"
+    rows = Customer.objects.select_for_update(of=("self",)).filter(pk__in=sorted(set(pks)))
+    return {customer.pk: customer for customer in rows.order_by("pk")}
+
+
+def identity_claim_lock(*, customer_id: int, pk: int) -> IdentityClaim | None:
+    """The customer's identity claim, read again under its lock, or None if it is not theirs:
+    two tries of a code at once count as two attempts."""
+    assert connection.in_atomic_block, "identity_claim_lock() must run inside a transaction"
+    return IdentityClaim.objects.select_for_update().filter(customer_id=customer_id, pk=pk).first()

@@ -40,6 +40,16 @@ class Customer(TimeStampedModel):
         related_name="+",
         verbose_name=_("first seen on"),
     )
+    # Set when staff merged this profile into another (customers.merge): the survivor holds
+    # everything this one held, and customer_resolve() follows the chain to it.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -59,6 +69,11 @@ class Customer(TimeStampedModel):
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()
         return name or self.email or self.phone or f"#{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        """False once merged into another profile."""
+        return self.merged_into_id is None
 
 
 class IdentityKind(models.TextChoices):
@@ -101,6 +116,72 @@ class CustomerIdentity(models.Model):
     def __str__(self) -> str:
         where = f"{self.marketplace} " if self.marketplace else ""
         return f"{self.get_kind_display()}: {where}{self.value}"
+
+
+class IdentityClaim(models.Model):
+    """A customer's claim to an e-mail address or phone number, proven by a 6-digit code sent to
+    it (customers.verification). The code is kept only as an HMAC (SECRET_KEY), for 10 minutes,
+    and may be tried 5 times. A claim to an identity a guest profile holds joins that guest to
+    the claimant once proven; until then it joins nothing."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="claims")
+    kind = models.CharField(_("kind"), max_length=20, choices=IdentityKind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    code_hash = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "kind", "value"], name="identity_claim_unique"
+            ),
+        ]
+        verbose_name = _("identity claim")
+        verbose_name_plural = _("identity claims")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.value} ({self.customer_id})"
+
+
+class CustomerMerge(models.Model):
+    """One profile merged into another: by merchant staff (a duplicate), or by the person
+    proving an identity a guest profile held (`actor` None). Kept for the record."""
+
+    source = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged profile")
+    )
+    target = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("surviving profile")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged by"),
+    )
+    reason = models.CharField(_("reason"), max_length=20)
+    moved = models.JSONField(_("moved"), default=dict)
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        constraints = [
+            # A profile is merged away once.
+            models.UniqueConstraint(fields=["source"], name="customer_merge_source_once"),
+        ]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} -> #{self.target_id}"
 
 
 # A postal address as orders keep it (a JSON snapshot) and as a saved Address holds it.

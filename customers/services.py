@@ -50,8 +50,8 @@ def customer_for_user(*, user: User, channel: Channel | None = None) -> Customer
     """The profile of a signed-in user, created on first need.
 
     A guest profile with the same e-mail is not taken over: the address is not verified, and
-    whoever signs up with it must not see another person's orders. Joining them is for a
-    verified flow (the CRM)."""
+    whoever signs up with it must not see another person's orders. Proving the address
+    (customers.verification) joins them."""
     # Token sign-in reads the profile with the user (customers.api.auth): None there means none
     # yet.
     customer = user._state.fields_cache.get("customer", _UNKNOWN) if user.pk else None
@@ -61,7 +61,7 @@ def customer_for_user(*, user: User, channel: Channel | None = None) -> Customer
         return customer
     try:
         with transaction.atomic():
-            return Customer.objects.create(
+            customer = Customer.objects.create(
                 user=user,
                 email=user.email,
                 phone=user.phone,
@@ -70,6 +70,8 @@ def customer_for_user(*, user: User, channel: Channel | None = None) -> Customer
                 language=user.language,
                 first_channel=channel,
             )
+            _account_email_identity(customer)
+            return customer
     except IntegrityError:  # created meanwhile by a concurrent request
         return Customer.objects.get(user=user)
 
@@ -95,6 +97,18 @@ def customer_for_marketplace_buyer(
         last_name=last_name,
         channel=channel,
     )
+
+
+def _account_email_identity(customer: Customer) -> None:
+    """A new account's profile holds its e-mail address as an identity, unverified until the
+    person proves it (customers.verification). One a guest profile holds stays the guest's:
+    proving it later joins the guest to the account."""
+    email = (customer.email or "").strip().lower()
+    if email:
+        CustomerIdentity.objects.bulk_create(
+            [CustomerIdentity(customer=customer, kind=IdentityKind.EMAIL, value=email)],
+            ignore_conflicts=True,
+        )
 
 
 def customer_for_guest(

@@ -47,3 +47,13 @@ class OrdersConfig(AppConfig):
         data_exporter_register(section="orders", exporter=orders_export)
         data_exporter_register(section="order_lines", exporter=order_lines_export)
         data_eraser_register(eraser=orders_erase)
+
+        # Two profiles merged into one (customers.merge: staff merging duplicates, or a guest
+        # joined to the account that proved its e-mail or phone): orders, carts (by the sign-in
+        # merge rule) and saved items follow the person.
+        from customers.merge import customer_merge_mover_register
+        from orders.customer_merge import carts_merge, orders_move, saved_items_move
+
+        customer_merge_mover_register(name="orders", mover=orders_move)
+        customer_merge_mover_register(name="carts", mover=carts_merge)
+        customer_merge_mover_register(name="saved_items", mover=saved_items_move)

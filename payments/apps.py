@@ -24,3 +24,9 @@ class PaymentsConfig(AppConfig):
 
         hooks.order_cancelled.connect(services.on_order_cancelled)
         hooks.refund_due.connect(services.on_refund_due)
+
+        # Two customer profiles merged into one (customers.merge): store credit follows.
+        from customers.merge import customer_merge_mover_register
+        from payments.services.store_credit import store_credit_merge
+
+        customer_merge_mover_register(name="store_credit", mover=store_credit_merge)

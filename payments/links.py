@@ -45,7 +45,7 @@ from orders.services.carts import LineInfo
 from orders.services.lifecycle import order_event
 from payments import selectors
 from payments.gateways.base import Card, GatewayResult
-from payments.messaging import MessageNotSent, message_provider
+from omni.messaging import MessageNotSent, message_provider
 from payments.models import Payment, PaymentLinkSend
 from sales_channels.models import Channel
 

@@ -298,6 +298,7 @@ class StoreCreditEntry(models.Model):
         REFUND = "refund", _("Refund")
         SPEND = "spend", _("Spent")
         REVERSAL = "reversal", _("Returned to credit")
+        MERGE = "merge", _("Profiles merged")
 
     account = models.ForeignKey(
         StoreCreditAccount, on_delete=models.PROTECT, related_name="entries"

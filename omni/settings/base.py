@@ -489,7 +489,7 @@ OMNI_PAYMENT_GATEWAYS["iyzico"] = {
     "base_url": env("IYZICO_BASE_URL", default="https://sandbox-api.iyzipay.com"),
 }
 # Pay-by-link: how long a link can be paid, and who sends SMS ("console" prints them,
-# "memory" keeps them for tests, or the dotted path of a payments.messaging.MessageProvider).
+# "memory" keeps them for tests, or the dotted path of a omni.messaging.MessageProvider).
 OMNI_PAYMENT_LINK_HOURS = env.int("OMNI_PAYMENT_LINK_HOURS", default=24)
 OMNI_SMS_PROVIDER = env("OMNI_SMS_PROVIDER", default="console")
 # IYS (İleti Yönetim Sistemi), where commercial-message consents are registered (customers.iys).

@@ -14,7 +14,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-OMNI_SMS_PROVIDER = "memory"  # payments.messaging.MemoryProvider.sent
+OMNI_SMS_PROVIDER = "memory"  # omni.messaging.MemoryProvider.sent
 # The test gateway with public development secrets (tests/payments covers production's refusal).
 OMNI_ALLOW_TEST_GATEWAY = True
 OMNI_TEST_GATEWAY_API_KEY = "sk-omni-test-dev"

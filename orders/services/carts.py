@@ -511,30 +511,50 @@ def cart_merge(*, anonymous: Cart, customer: Customer, channel: Channel) -> Cart
         source, target = locked[anonymous.pk], locked[target.pk]
         if source.status != Cart.Status.ACTIVE or source.customer_id is not None:
             return target
-        theirs = {line.variant_id: line for line in target.lines.all()}
-        moving = list(source.lines.all())
-        available = inventory_selectors.availability_for_channel(
-            channel=channel,
-            variant_ids=[line.variant_id for line in moving],
-            exclude_reservation=source.reservation_reference,
-        )
-        for line in moving:
-            cap = min(available.get(line.variant_id, 0), MAX_LINE_QUANTITY)
-            if line.variant_id in theirs:
-                mine = theirs[line.variant_id]
-                mine.quantity = max(mine.quantity, min(mine.quantity + line.quantity, cap))
-                mine.save(update_fields=["quantity", "updated_at"])
-                line.delete()
-            else:
-                line.cart = target
-                line.quantity = max(1, min(line.quantity, cap)) if cap else line.quantity
-                line.save(update_fields=["cart", "quantity", "updated_at"])
-        source.status = Cart.Status.MERGED
-        source.save(update_fields=["status", "updated_at"])
-        if source.reserved_until:
-            inventory.reservations_release(reference=source.reservation_reference)
-        _touch(target, channel)
+        _lines_join(source, target, channel)
     return target
+
+
+def _lines_join(source: Cart, target: Cart, channel: Channel) -> None:
+    """The merge rule, on two locked carts: a variant in both keeps the larger of the target's
+    quantity and the sum (capped by what is available); a line only in the source moves over.
+    The source is then `merged` and lets go of any stock it held."""
+    theirs = {line.variant_id: line for line in target.lines.all()}
+    moving = list(source.lines.all())
+    available = inventory_selectors.availability_for_channel(
+        channel=channel,
+        variant_ids=[line.variant_id for line in moving],
+        exclude_reservation=source.reservation_reference,
+    )
+    for line in moving:
+        cap = min(available.get(line.variant_id, 0), MAX_LINE_QUANTITY)
+        if line.variant_id in theirs:
+            mine = theirs[line.variant_id]
+            mine.quantity = max(mine.quantity, min(mine.quantity + line.quantity, cap))
+            mine.save(update_fields=["quantity", "updated_at"])
+            line.delete()
+        else:
+            line.cart = target
+            line.quantity = max(1, min(line.quantity, cap)) if cap else line.quantity
+            line.save(update_fields=["cart", "quantity", "updated_at"])
+    source.status = Cart.Status.MERGED
+    source.save(update_fields=["status", "updated_at"])
+    if source.reserved_until:
+        inventory.reservations_release(reference=source.reservation_reference)
+    _touch(target, channel)
+
+
+def carts_move(*, source: Customer, target: Customer) -> int:
+    """Two profiles merged into one (customers.merge): the source's active cart joins the
+    target's by the sign-in merge rule (or becomes the target's if it has none), and its other
+    carts (ordered, merged, abandoned) follow it. Runs in the merge's transaction. Returns the
+    carts moved."""
+    active = cart_find_for_customer(customer=source)
+    target_cart = cart_find_for_customer(customer=target)
+    if active is not None and target_cart is not None:
+        locked = carts_lock([active.pk, target_cart.pk])
+        _lines_join(locked[active.pk], locked[target_cart.pk], locked[active.pk].last_channel)
+    return Cart.objects.filter(customer=source).update(customer=target)
 
 
 # --- checking again at checkout -------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.models import Customer
-from omni.errors import ValidationError
+from omni.errors import Conflict, ValidationError
 from orders.locks import order_lock
 from orders.models import Order
 from payments import selectors
@@ -119,3 +119,28 @@ def _store_credit_account(customer_id: int, currency: str) -> StoreCreditAccount
 
 def store_credit_customer(*, customer: Customer) -> StoreCreditAccount | None:
     return StoreCreditAccount.objects.filter(customer=customer).first()
+
+
+def store_credit_merge(source: Customer, target: Customer) -> int:
+    """Two profiles merged into one (customers.merge, registered in PaymentsConfig.ready()):
+    the source's store credit becomes the target's. Its account moves over when the target has
+    none; otherwise its balance moves by two `merge` entries, one on each ledger. A balance in
+    another currency is refused (409), so the merge changes nothing. Returns the accounts
+    moved (0 or 1)."""
+    mine = customer_store_credit_lock(source.pk)
+    if mine is None:
+        return 0
+    theirs = customer_store_credit_lock(target.pk)
+    if theirs is None:
+        StoreCreditAccount.objects.filter(pk=mine.pk).update(customer=target)
+        return 1
+    if mine.balance:
+        if mine.currency != theirs.currency:
+            raise Conflict(
+                _("The two profiles hold store credit in different currencies."),
+                code="currency_mismatch",
+            )
+        amount = mine.balance
+        _store_credit_move(account=mine, amount=-amount, kind=StoreCreditEntry.Kind.MERGE)
+        _store_credit_move(account=theirs, amount=amount, kind=StoreCreditEntry.Kind.MERGE)
+    return 1

@@ -20,7 +20,7 @@ from omni.errors import Conflict
 from orders.models import Cart, Order
 from orders.services import carts, checkout
 from payments import links
-from payments.messaging import MemoryProvider
+from omni.messaging import MemoryProvider
 from payments.models import ChannelGateway, Payment, PaymentLinkSend
 from tests import factories as f
 from tests.orders.api_support import signed_in

@@ -6,7 +6,8 @@ stdout), "memory" (tests: keeps SMS in `MemoryProvider.sent`), or the dotted pat
 through Django's mail backend in every provider (console locally, locmem in tests, SMTP in
 production), so `EMAIL_BACKEND` stays the one switch for e-mail.
 
-Providers are called from Celery tasks after the commit (payments.tasks), never inside a
+Plumbing shared by every app that messages a person (payment links in payments, verification
+codes in customers). Providers are called from Celery tasks after the commit, never inside a
 transaction.
 """
 
