@@ -31,18 +31,9 @@ class DuplicatePair:
     reasons: tuple[str, ...]
 
 
-# A profile's phone as typed, read as E.164 where it is a Turkish number (customers.identity's
-# rule for the common forms; anything else is left as typed, digits only, with its plus).
-_PHONE_SQL = """
-CASE
-  WHEN d ~ '^90[0-9]{10}$' THEN '+' || d
-  WHEN d ~ '^0[0-9]{10}$' THEN '+9' || d
-  WHEN d ~ '^[0-9]{10}$' THEN '+90' || d
-  ELSE '+' || d
-END
-"""
-
-_DUPLICATES_SQL = f"""
+# A profile's phone as typed is read as E.164 where it is a Turkish number (customers.identity's
+# rule for the common forms: 90532..., 0532..., 532...); anything else is kept as its digits.
+_DUPLICATES_SQL = """
 WITH live AS (
   SELECT id, user_id, email, phone, first_name, last_name
     FROM customers_customer WHERE merged_into_id IS NULL
@@ -53,7 +44,11 @@ WITH live AS (
     FROM customers_customeridentity i JOIN live ON live.id = i.customer_id
    WHERE i.kind IN ('email', 'phone')
   UNION
-  SELECT id, 'phone', {_PHONE_SQL}
+  SELECT id, 'phone',
+         CASE WHEN d ~ '^90[0-9]{10}$' THEN '+' || d
+              WHEN d ~ '^0[0-9]{10}$' THEN '+9' || d
+              WHEN d ~ '^[0-9]{10}$' THEN '+90' || d
+              ELSE '+' || d END
     FROM (SELECT id, regexp_replace(phone, '[^0-9]', '', 'g') AS d FROM live
            WHERE phone <> '') typed
    WHERE d <> ''

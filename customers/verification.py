@@ -95,9 +95,7 @@ def identity_claim_send(*, customer: Customer, claim_id: int) -> IdentityClaim:
         claim.attempts = 0
         claim.sent_at = now
         claim.sends += 1
-        claim.save(
-            update_fields=["code_hash", "code_expires_at", "attempts", "sent_at", "sends"]
-        )
+        claim.save(update_fields=["code_hash", "code_expires_at", "attempts", "sent_at", "sends"])
         kind, value = claim.kind, claim.value
         transaction.on_commit(lambda: _deliver(kind, value, code))
     logger.info("identity claim %s: code sent (%s)", claim.pk, claim.kind)

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from customers.models import Address, Customer
 from omni.errors import Conflict, NotFound, OmniError, ValidationError
+from omni.messaging import MessageNotSent, message_provider
 from omni.tasks import enqueue_after_commit
 from orders.models import Cart, IdempotencyKey, Order, OrderLine
 from orders.services import checkout
@@ -45,7 +46,6 @@ from orders.services.carts import LineInfo
 from orders.services.lifecycle import order_event
 from payments import selectors
 from payments.gateways.base import Card, GatewayResult
-from omni.messaging import MessageNotSent, message_provider
 from payments.models import Payment, PaymentLinkSend
 from sales_channels.models import Channel
 

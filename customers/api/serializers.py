@@ -9,9 +9,11 @@ from customers.models import (
     ConsentStatus,
     ConsentType,
     CustomerIdentity,
+    CustomerMerge,
     CustomerMetrics,
     DataRequest,
     DataRequestKind,
+    IdentityClaim,
     RecipientType,
     TimelineKind,
 )
@@ -198,4 +200,54 @@ class CustomerMetricsOutput(ModelSerializer):
             "clv_predicted",
             "computed_at",
         ]
+
+
+class IdentityClaimInput(Serializer):
+    kind = serializers.ChoiceField(
+        choices=[("email", "email"), ("phone", "phone")],
+        help_text="email or phone: the kinds a code can be sent to.",
+    )
+    value = serializers.CharField(
+        max_length=254, help_text="The address, or the phone number typed any way."
+    )
+
+
+class IdentityClaimOutput(ModelSerializer):
+    class Meta:
+        model = IdentityClaim
+        fields = ["id", "kind", "value", "sent_at", "verified_at"]
+        read_only_fields = fields
+
+
+class IdentityVerifyInput(Serializer):
+    code = serializers.RegexField(r"^\s*[0-9]{6}\s*$", help_text="The 6-digit code sent.")
+
+
+class DuplicateCustomerOutput(Serializer):
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    has_account = serializers.SerializerMethodField()
+
+    def get_has_account(self, customer) -> bool:
+        return customer.user_id is not None
+
+
+class DuplicatePairOutput(Serializer):
+    source = DuplicateCustomerOutput()
+    target = DuplicateCustomerOutput()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class MergeInput(Serializer):
+    source = serializers.IntegerField(help_text="The profile merged away.")
+    target = serializers.IntegerField(help_text="The profile that survives.")
+
+
+class MergeOutput(ModelSerializer):
+    class Meta:
+        model = CustomerMerge
+        fields = ["id", "source", "target", "actor", "reason", "moved", "merged_at"]
         read_only_fields = fields

@@ -23,4 +23,22 @@ urlpatterns = [
         name="me-data-request-download",
     ),
     path("me/identities/", views.MyIdentitiesApi.as_view(), name="me-identities"),
+    path(
+        "me/identities/<int:claim_id>/send/",
+        views.MyIdentityClaimSendApi.as_view(),
+        name="me-identity-send",
+    ),
+    path(
+        "me/identities/<int:claim_id>/verify/",
+        views.MyIdentityClaimVerifyApi.as_view(),
+        name="me-identity-verify",
+    ),
+    path(
+        "admin/customers/duplicates/",
+        views.MerchantDuplicatesApi.as_view(),
+        name="merchant-customer-duplicates",
+    ),
+    path(
+        "admin/customers/merges/", views.MerchantMergeApi.as_view(), name="merchant-customer-merge"
+    ),
 ]

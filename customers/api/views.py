@@ -5,13 +5,19 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers import data_requests, selectors, services, timeline
+from customers import data_requests, selectors, services, timeline, verification
 from customers.api.serializers import (
     ConsentInput,
     ConsentOutput,
     DataRequestInput,
     DataRequestOutput,
+    DuplicatePairOutput,
+    IdentityClaimInput,
+    IdentityClaimOutput,
     IdentityOutput,
+    IdentityVerifyInput,
+    MergeInput,
+    MergeOutput,
     StaffNoteInput,
     TimelineEventInput,
     TimelineEventOutput,
@@ -20,10 +26,13 @@ from customers.api.serializers import (
     TimelinePageOutput,
     TimelineQueryInput,
 )
+from customers.duplicates import duplicate_pairs
+from customers.merge import customer_merge, customer_resolve
 from customers.models import Customer
 from omni.api.exceptions import flatten_errors
+from omni.api.permissions import require_perms
 from omni.client_address import client_address
-from omni.errors import NotFound, ValidationError
+from omni.errors import ValidationError
 from sales_channels.api.channel import CHANNEL_PARAMETER, request_channel
 
 
@@ -168,10 +177,8 @@ class StaffCustomerTimelineApi(APIView):
 
     @extend_schema(parameters=TIMELINE_PARAMETERS, responses=TimelinePageOutput, tags=["staff"])
     def get(self, request, customer_id: int):
-        customer = Customer.objects.filter(pk=customer_id).first()
-        if customer is None:
-            raise NotFound("No such customer.")
-        return _timeline_page(request, customer)
+        # A merged-away id shows the survivor's timeline.
+        return _timeline_page(request, customer_resolve(customer_id))
 
 
 class StaffCustomerNotesApi(APIView):
@@ -181,9 +188,7 @@ class StaffCustomerNotesApi(APIView):
 
     @extend_schema(request=StaffNoteInput, responses={201: TimelineEventOutput}, tags=["staff"])
     def post(self, request, customer_id: int):
-        customer = Customer.objects.filter(pk=customer_id).first()
-        if customer is None:
-            raise NotFound("No such customer.")
+        customer = customer_resolve(customer_id)  # a merged-away id: the survivor
         data = StaffNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
         note = timeline.timeline_note_add(
@@ -202,6 +207,114 @@ class MyIdentitiesApi(APIView):
     def get(self, request):
         customer = services.customer_for_user(user=request.user)
         return Response(IdentityOutput(selectors.identities_of(customer=customer), many=True).data)
+
+    @extend_schema(request=IdentityClaimInput, responses={201: IdentityClaimOutput}, tags=["me"])
+    def post(self, request):
+        """Claim an e-mail address or phone number: a 6-digit code is sent to it (valid 10
+        minutes), to be posted to .../{id}/verify/. Nothing is joined until it is."""
+        data = IdentityClaimInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = services.customer_for_user(user=request.user)
+        claim = verification.identity_claim(customer=customer, **data.validated_data)
+        if claim.sent_at is None:
+            claim = verification.identity_claim_send(customer=customer, claim_id=claim.pk)
+        return Response(IdentityClaimOutput(claim).data, status=status.HTTP_201_CREATED)
+
+
+class MyIdentityClaimSendApi(APIView):
+    """Send a new code for a claim (the earlier one stops working): at most once a minute (429
+    with Retry-After) and 5 times a claim."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=IdentityClaimOutput, tags=["me"])
+    def post(self, request, claim_id: int):
+        claim = verification.identity_claim_send(
+            customer=services.customer_for_user(user=request.user), claim_id=claim_id
+        )
+        return Response(IdentityClaimOutput(claim).data)
+
+
+class MyIdentityClaimVerifyApi(APIView):
+    """Prove a claim with its code: the identity becomes the customer's, verified, and a guest
+    profile that held it (its orders, carts, addresses, timeline, consents) is joined to
+    theirs. A wrong code is a 400 on `code`; 5 wrong codes or 10 minutes end the code."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=IdentityVerifyInput, responses=IdentityOutput, tags=["me"])
+    def post(self, request, claim_id: int):
+        data = IdentityVerifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        identity = verification.identity_claim_verify(
+            customer=services.customer_for_user(user=request.user),
+            claim_id=claim_id,
+            code=data.validated_data["code"],
+        )
+        return Response(IdentityOutput(identity).data)
+
+
+# --- merchant: duplicates and merges --------------------------------------------------------------
+
+
+class MerchantDuplicatesApi(APIView):
+    """Possible duplicates for merchant staff (customers.view_customer): pairs of profiles that
+    share a phone, an e-mail address, or a name in one city, the newest first, with the
+    suggested direction (the account's profile, else the older, survives)."""
+
+    permission_classes = [require_perms("customers.view_customer")]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("limit", int, description="pairs per page, 1 to 100 (50)"),
+            OpenApiParameter("offset", int, description="pairs to skip"),
+        ],
+        responses=DuplicatePairOutput(many=True),
+        tags=["merchant"],
+    )
+    def get(self, request):
+        limit = _bounded(request.query_params.get("limit"), "limit", 50, 1, 100)
+        offset = _bounded(request.query_params.get("offset"), "offset", 0, 0, 1_000_000)
+        pairs = duplicate_pairs(limit=limit, offset=offset)
+        return Response(DuplicatePairOutput(pairs, many=True).data)
+
+
+def _bounded(raw: str | None, field: str, default: int, low: int, high: int) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ValidationError.for_field(field, f"Give a number from {low} to {high}.")
+    return value
+
+
+class MerchantMergeApi(APIView):
+    """Merge one profile into another, explicitly (customers.change_customer): everything the
+    source holds moves to the target, and the source's id resolves to the target from then on.
+    A profile already merged is a 409 `customer_merged`; an account's profile cannot be the
+    source (409 `merge_account_source`)."""
+
+    permission_classes = [require_perms("customers.change_customer")]
+
+    @extend_schema(request=MergeInput, responses={201: MergeOutput}, tags=["merchant"])
+    def post(self, request):
+        data = MergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = Customer.objects.in_bulk(
+            [data.validated_data["source"], data.validated_data["target"]]
+        )
+        for field in ("source", "target"):
+            if data.validated_data[field] not in found:
+                raise ValidationError.for_field(field, "No such customer.", code="not_found")
+        merge = customer_merge(
+            source=found[data.validated_data["source"]],
+            target=found[data.validated_data["target"]],
+            actor=request.user,
+        )
+        return Response(MergeOutput(merge).data, status=status.HTTP_201_CREATED)
 
 
 # --- KVKK data-subject requests ------------------------------------------------------------------

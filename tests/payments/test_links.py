@@ -17,10 +17,10 @@ from django.utils import timezone
 from accounts.models import User
 from customers.models import Address
 from omni.errors import Conflict
+from omni.messaging import MemoryProvider
 from orders.models import Cart, Order
 from orders.services import carts, checkout
 from payments import links
-from omni.messaging import MemoryProvider
 from payments.models import ChannelGateway, Payment, PaymentLinkSend
 from tests import factories as f
 from tests.orders.api_support import signed_in
