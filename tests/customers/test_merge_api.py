@@ -70,3 +70,28 @@ def test_a_merge_over_the_api_and_the_second_is_a_409(api):
     timeline = _as(api, store).get(f"/api/v1/staff/customers/{source.pk}/timeline/")
     assert timeline.status_code == 200
     assert [e["kind"] for e in timeline.json()["events"]] == ["search"]
+
+
+def test_the_admin_lists_duplicates_and_merges_only_when_confirmed(client):
+    staff = f.merchant("customers.view_customer", "customers.change_customer")
+    client.force_login(staff)
+    _twins(3)
+    listing = client.get("/admin/customers/customermerge/duplicates/")
+    assert listing.status_code == 200
+    pair = listing.context["pairs"][0]
+    url = f"/admin/customers/customermerge/merge/{pair.source.pk}/{pair.target.pk}/"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert Customer.objects.get(pk=pair.source.pk).merged_into is None
+    assert client.post(url).status_code == 302
+    assert Customer.objects.get(pk=pair.source.pk).merged_into_id == pair.target.pk
+    assert client.get("/admin/customers/customermerge/").status_code == 200
+
+
+def test_the_admin_merge_page_needs_the_change_permission(client):
+    client.force_login(f.merchant("customers.view_customer"))
+    source, target = f.CustomerFactory(), f.CustomerFactory()
+    url = f"/admin/customers/customermerge/merge/{source.pk}/{target.pk}/"
+    assert client.post(url).status_code == 403
+    assert Customer.objects.get(pk=source.pk).merged_into is None
