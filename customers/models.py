@@ -118,6 +118,13 @@ class CustomerIdentity(models.Model):
         return f"{self.get_kind_display()}: {where}{self.value}"
 
 
+# The kinds of identity a code can be sent to (customers.verification).
+CLAIM_KINDS = [
+    (IdentityKind.EMAIL.value, IdentityKind.EMAIL.label),
+    (IdentityKind.PHONE.value, IdentityKind.PHONE.label),
+]
+
+
 class IdentityClaim(models.Model):
     """A customer's claim to an e-mail address or phone number, proven by a 6-digit code sent to
     it (customers.verification). The code is kept only as an HMAC (SECRET_KEY), for 10 minutes,

@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from customers.models import (
+    CLAIM_KINDS,
     ConsentDecision,
     ConsentStatus,
     ConsentType,
@@ -204,7 +205,7 @@ class CustomerMetricsOutput(ModelSerializer):
 
 class IdentityClaimInput(Serializer):
     kind = serializers.ChoiceField(
-        choices=[("email", "email"), ("phone", "phone")],
+        choices=CLAIM_KINDS,
         help_text="email or phone: the kinds a code can be sent to.",
     )
     value = serializers.CharField(
@@ -236,14 +237,24 @@ class DuplicateCustomerOutput(Serializer):
 
 
 class DuplicatePairOutput(Serializer):
-    source = DuplicateCustomerOutput()
-    target = DuplicateCustomerOutput()
+    """source: the profile to merge away; target: the one to keep."""
+
     reasons = serializers.ListField(child=serializers.CharField())
+
+    def get_fields(self):
+        # "source" is a Field attribute: these two are added here, not declared.
+        fields = super().get_fields()
+        fields["source"] = DuplicateCustomerOutput()
+        fields["target"] = DuplicateCustomerOutput()
+        return fields
 
 
 class MergeInput(Serializer):
-    source = serializers.IntegerField(help_text="The profile merged away.")
-    target = serializers.IntegerField(help_text="The profile that survives.")
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["source"] = serializers.IntegerField(help_text="The profile merged away.")
+        fields["target"] = serializers.IntegerField(help_text="The profile that survives.")
+        return fields
 
 
 class MergeOutput(ModelSerializer):

@@ -280,7 +280,7 @@ class MerchantDuplicatesApi(APIView):
 
 
 def _bounded(raw: str | None, field: str, default: int, low: int, high: int) -> int:
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
         value = int(raw)

@@ -384,6 +384,8 @@ SPECTACULAR_SETTINGS = {
         "ConsentSourceEnum": "customers.models.ConsentSource",
         "RecipientTypeEnum": "customers.models.RecipientType",
         "DataRequestKindEnum": "customers.models.DataRequestKind",
+        "IdentityClaimKindEnum": "customers.models.CLAIM_KINDS",
+        "IdentityKindEnum": "customers.models.IdentityKind",
         "DataRequestStatusEnum": "customers.models.DataRequestStatus",
     },
 }
