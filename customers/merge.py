@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from customers.data_requests import DATA_REQUEST_MACHINE
 from customers.locks import customers_lock
 from customers.models import (
     Address,
@@ -132,11 +133,15 @@ def _move_own(source: Customer, target: Customer) -> dict[str, int]:
     open_kinds = DataRequest.objects.filter(
         customer=target, status__in=[DataRequestStatus.RECEIVED, DataRequestStatus.IN_PROGRESS]
     ).values("kind")
-    DataRequest.objects.filter(
+    twins = DataRequest.objects.filter(
         customer=source,
         kind__in=open_kinds,
         status__in=[DataRequestStatus.RECEIVED, DataRequestStatus.IN_PROGRESS],
-    ).update(status=DataRequestStatus.REFUSED, note=f"merged into #{target.pk}")
+    )
+    for twin in twins:
+        DATA_REQUEST_MACHINE.move(
+            twin, DataRequestStatus.REFUSED, changes={"note": f"merged into #{target.pk}"}
+        )
     moved["data_requests"] = DataRequest.objects.filter(customer=source).update(customer=target)
     IdentityClaim.objects.filter(customer=source).delete()
     return moved

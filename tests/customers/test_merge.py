@@ -196,3 +196,37 @@ def test_duplicates_are_found_by_phone_email_and_name_in_a_city():
         f.CustomerFactory(email=f"TWIN{i}@example.com", phone="")
     with assert_num_queries(2):
         assert len(duplicate_pairs(limit=100)) == 3 + 5
+
+
+def test_a_duplicate_open_data_request_is_closed_and_the_rest_move():
+    target, source = f.CustomerFactory(), f.CustomerFactory()
+    kept = DataRequest.objects.create(customer=target, kind="export", due_at=timezone.now())
+    twin = DataRequest.objects.create(customer=source, kind="export", due_at=timezone.now())
+    erasure = DataRequest.objects.create(customer=source, kind="erasure", due_at=timezone.now())
+
+    customer_merge(source=source, target=target, actor=None)
+
+    assert DataRequest.objects.get(pk=kept.pk).status == "received"
+    assert DataRequest.objects.get(pk=twin.pk).status == "refused"
+    assert set(DataRequest.objects.values_list("customer_id", flat=True)) == {target.pk}
+    assert DataRequest.objects.get(pk=erasure.pk).status == "received"
+
+
+def test_two_active_carts_join_by_the_sign_in_merge_rule(web):
+    from orders.services import carts
+
+    shirt, socks = (f.product(channels=[web]).variants.get() for _i in range(2))
+    f.stocked(web, shirt, socks, quantity=10)
+    target, source = f.CustomerFactory(), f.CustomerFactory()
+    carts.cart_add(customer=target, channel=web, variant_id=shirt.pk, quantity=1)
+    carts.cart_add(customer=source, channel=web, variant_id=shirt.pk, quantity=2)
+    carts.cart_add(customer=source, channel=web, variant_id=socks.pk, quantity=1)
+
+    customer_merge(source=source, target=target, actor=None)
+
+    cart = Cart.objects.get(customer=target, status="active")
+    assert {line.variant_id: line.quantity for line in cart.lines.all()} == {
+        shirt.pk: 3,
+        socks.pk: 1,
+    }
+    assert Cart.objects.filter(customer=target, status="merged").count() == 1
