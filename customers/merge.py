@@ -20,7 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -55,12 +56,19 @@ def customer_merge_mover_register(*, name: str, mover: Mover) -> None:
     _movers[name] = mover
 
 
+def customer_resolved_pk(customer_id: int) -> Coalesce:
+    """An expression for the pk of the profile behind this id (itself, or the survivor it was
+    merged into), for a lookup that stays one query: Customer.objects.filter(pk=...)."""
+    merged_into = Customer.objects.filter(pk=customer_id).values("merged_into_id")[:1]
+    return Coalesce(Subquery(merged_into), Value(customer_id))
+
+
 def customer_resolve(customer_id: int) -> Customer:
     """The profile behind this id: itself, or the survivor it was merged into. One query."""
-    customer = Customer.objects.select_related("merged_into").filter(pk=customer_id).first()
+    customer = Customer.objects.filter(pk=customer_resolved_pk(customer_id)).first()
     if customer is None:
         raise NotFound(_("No such customer."))
-    return customer.merged_into if customer.merged_into is not None else customer
+    return customer
 
 
 def customer_merge(

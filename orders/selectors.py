@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import AttributeValue, ProductVariant
+from customers.merge import customer_resolved_pk
 from customers.metrics import customer_metrics_of
 from customers.models import Customer, CustomerMetrics
 from customers.selectors import customers_matching
@@ -309,7 +310,7 @@ def customer_profile(*, pk: int) -> CustomerProfile:
         Customer.objects.select_related("first_channel", "user", "metrics")
         .prefetch_related("addresses")
         .annotate(order_count=Count("orders"))
-        .filter(pk=pk)
+        .filter(pk=customer_resolved_pk(pk))  # a merged-away id: the survivor
         .first()
     )
     if customer is None:
@@ -325,7 +326,8 @@ def customer_profile(*, pk: int) -> CustomerProfile:
 
 
 def customer_get(*, pk: int) -> Customer:
-    customer = Customer.objects.filter(pk=pk).first()
+    """The customer, or the survivor a merged-away id was merged into."""
+    customer = Customer.objects.filter(pk=customer_resolved_pk(pk)).first()
     if customer is None:
         raise NotFound(_("Customer not found."), code="customer_not_found")
     return customer

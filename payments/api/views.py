@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from customers.merge import customer_resolved_pk
 from customers.models import Customer
 from customers.services import customer_for_user
 from omni.errors import NotFound, ValidationError
@@ -294,7 +295,8 @@ class StaffStoreCreditApi(APIView):
         description="A customer's store-credit balance and latest entries.",
     )
     def get(self, request, customer_id: int):
-        customer = Customer.objects.filter(pk=customer_id).first()
+        # A merged-away id: the survivor's credit.
+        customer = Customer.objects.filter(pk=customer_resolved_pk(customer_id)).first()
         if customer is None:
             raise NotFound(_("Customer not found."), code="customer_not_found")
         balance, currency = selectors.store_credit_balance(customer=customer)

@@ -95,3 +95,15 @@ def test_the_admin_merge_page_needs_the_change_permission(client):
     url = f"/admin/customers/customermerge/merge/{source.pk}/{target.pk}/"
     assert client.post(url).status_code == 403
     assert Customer.objects.get(pk=source.pk).merged_into is None
+
+
+def test_staff_lookups_by_a_merged_away_id_find_the_survivor(api):
+    source, target = f.CustomerFactory(), f.CustomerFactory(first_name="Kalan")
+    from customers.merge import customer_merge
+
+    customer_merge(source=source, target=target, actor=None)
+    _as(api, f.UserFactory(role="store_staff"))
+    profile = api.get(f"/api/v1/staff/customers/{source.pk}/")
+    assert profile.status_code == 200, profile.json()
+    assert profile.json()["customer"]["id"] == target.pk
+    assert api.get("/api/v1/staff/customers/0/").status_code == 404

@@ -25,23 +25,24 @@ URL = "/api/v1/me/identities/"
 
 
 @pytest.fixture(autouse=True)
-def _sent(django_capture_on_commit_callbacks):
-    """Codes are handed to the provider after the commit: every request here runs its
-    after-commit callbacks when it is done."""
-    global _after_commit
+def _sms():
     MemoryProvider.clear()
-    _after_commit = django_capture_on_commit_callbacks
     yield
     MemoryProvider.clear()
 
 
-_after_commit = None
+@pytest.fixture
+def api(api, django_capture_on_commit_callbacks):
+    """The client, each POST running its after-commit callbacks when it is done: codes are
+    handed to the sender after the commit."""
+    post = api.post
 
+    def posting(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post(*args, **kwargs)
 
-def _post(api, url, data=None):
-    assert _after_commit is not None
-    with _after_commit(execute=True):
-        return api.post(url, data, format="json")
+    api.post = posting
+    return api
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def _code(text: str) -> str:
 
 
 def _claim(api, kind, value):
-    response = _post(api, URL, {"kind": kind, "value": value})
+    response = api.post(URL, {"kind": kind, "value": value}, format="json")
     assert response.status_code == 201, response.json()
     return response.json()
 
@@ -126,7 +127,7 @@ def test_an_expired_code_is_refused_and_resending_is_throttled(api):
     IdentityClaim.objects.filter(pk=claim["id"]).update(
         sent_at=timezone.now() - timedelta(minutes=2)
     )
-    assert _post(api, f"{URL}{claim['id']}/send/").status_code == 200
+    assert api.post(f"{URL}{claim['id']}/send/").status_code == 200
     new = _code(mail.outbox[-1].body)
     assert api.post(f"{URL}{claim['id']}/verify/", {"code": new}, format="json").status_code == 200
 
