@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,7 +67,13 @@ def identity_claim(*, customer: Customer, kind: str, value: str) -> IdentityClai
             raise Conflict(_("You have verified this already."), code="identity_verified")
         if held.customer.user_id is not None:
             raise Conflict(_("This belongs to another account."), code="identity_taken")
-    claim, _created = IdentityClaim.objects.get_or_create(customer=customer, kind=kind, value=value)
+    try:
+        with transaction.atomic():
+            claim, _created = IdentityClaim.objects.get_or_create(
+                customer=customer, kind=kind, value=value
+            )
+    except IntegrityError:  # the same claim made at this very moment (a double tap)
+        claim = IdentityClaim.objects.get(customer=customer, kind=kind, value=value)
     return claim
 
 

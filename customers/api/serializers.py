@@ -128,7 +128,7 @@ class TimelineEventOutput(Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     occurred_at = serializers.DateTimeField()
-    channel = serializers.CharField(source="channel.code", default=None)
+    channel = serializers.CharField(source="channel.code", default=None, allow_null=True)
     store = serializers.IntegerField(source="store_id", allow_null=True)
     data = serializers.JSONField()  # type: ignore[assignment]  # the wire name shadows a Serializer attribute
 
