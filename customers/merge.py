@@ -38,6 +38,7 @@ from customers.models import (
     IdentityClaim,
     TimelineEvent,
 )
+from customers.tasks import metrics_recompute_soon
 from omni.errors import Conflict, NotFound, ValidationError
 from omni.outbox import outbox_record
 
@@ -96,6 +97,8 @@ def customer_merge(
         merge = CustomerMerge.objects.create(
             source=source, target=target, actor=actor, reason=reason, moved=moved
         )
+        # The survivor's metrics add up the moved orders now; the merged profile's are emptied.
+        metrics_recompute_soon(customer_ids=[source.pk, target.pk])
         outbox_record(
             topic=MERGED_TOPIC,
             key=str(target.pk),

@@ -17,6 +17,7 @@ from customers.models import (
     Customer,
     CustomerIdentity,
     CustomerMerge,
+    CustomerMetricsPending,
     DataRequest,
     TimelineEvent,
 )
@@ -104,6 +105,8 @@ def test_a_merge_moves_everything_and_is_recorded(web):
     assert event.payload["source_id"] == source.pk and event.payload["target_id"] == target.pk
     assert customer_resolve(source.pk) == target
     assert customer_resolve(target.pk) == target
+    pending = CustomerMetricsPending.objects.values_list("customer_id", flat=True)
+    assert set(pending) == {source.pk, target.pk}  # both recomputed after the commit
 
 
 _OWN_AND_KNOWN = {
