@@ -36,6 +36,10 @@ ROLE_GROUPS: dict[str, list[str]] = {
         "sales_channels.add_channel", "sales_channels.change_channel",
         "sales_channels.view_channel",
     ],
+    "Segment managers": [
+        "customers.view_segment", "customers.add_segment", "customers.change_segment",
+        "customers.delete_segment",
+    ],
 }  # fmt: skip
 
 

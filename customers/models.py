@@ -419,6 +419,10 @@ class TimelineEvent(models.Model):
             models.Index(
                 fields=["customer", "-occurred_at", "-id"], name="timeline_customer_recent"
             ),
+            # Segments' behaviour rules: has the customer done this kind of thing since then.
+            models.Index(
+                fields=["customer", "kind", "-occurred_at"], name="timeline_customer_kind"
+            ),
             # A visitor's rows not yet joined to a profile (the join on sign-in).
             models.Index(
                 fields=["visitor_id"],
@@ -509,4 +513,13 @@ from customers.models_metrics import (  # noqa: E402, F401
     CustomerMetricsPending,
     RfmSegment,
     RfmThresholds,
+)
+
+# Segments live in their own module; imported here so Django finds them.
+from customers.segment_models import (  # noqa: E402, F401
+    Segment,
+    SegmentChangeKind,
+    SegmentMembership,
+    SegmentMembershipChange,
+    SegmentPending,
 )

@@ -22,6 +22,7 @@ from customers.iys_rules import (
     recipient_for,
 )
 from customers.locks import address_lock, iys_pull_cursor_lock
+from customers.segments import segments_customers_changed
 from customers.models import (
     POSTAL_FIELDS,
     Address,
@@ -160,6 +161,7 @@ def address_save(
             setattr(address, name, value)
         address.is_default = is_default or first
         address.save()
+        segments_customers_changed(customer_ids=[customer.pk])  # the city rule
     return address
 
 
@@ -279,6 +281,7 @@ def consent_withdraw(**kwargs: Any) -> ConsentDecision:
 
 
 def _consent_outbox(decision: ConsentDecision) -> None:
+    segments_customers_changed(customer_ids=[decision.customer_id])
     outbox_record(
         topic=CONSENT_TOPIC,
         key=f"customer:{decision.customer_id}:consent:{decision.type}:{decision.recipient_type}",
@@ -364,6 +367,8 @@ def consent_push(*, decision_id: int, client: IysClient) -> str:
         push_error="",
         iys_transaction_id=transaction_id[:80],
     )
+    # With IYS on, a consent counts once IYS holds it (segment fields may_email...).
+    segments_customers_changed(customer_ids=[decision.customer_id])
     return PushState.SENT
 
 

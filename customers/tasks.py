@@ -134,3 +134,42 @@ def customer_metrics_pending() -> int:
 def customer_metrics_recompute_all() -> int:
     """The nightly full run (the same as `crm_recompute`): every customer, new RFM thresholds."""
     return metrics.metrics_recompute_all().customers
+
+
+# --- segments ------------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def segment_recompute(segment_id: int) -> int:
+    """The full recompute of one segment (after it is saved); returns the changes recorded."""
+    from customers.segments import segment_recompute as recompute
+
+    result = recompute(segment_id=segment_id)
+    return result.entered + result.exited
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900)
+def segments_recompute_all() -> int:
+    """The beat: every active segment recomputed in full (what "in the last N days" lets go as
+    time passes, and any change the incremental path missed)."""
+    from customers.segments import segments_recompute_all as recompute_all
+
+    return sum(r.entered + r.exited for r in recompute_all().values())
+
+
+SEGMENT_REFRESH_ROUNDS = 20
+
+
+@shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
+def segments_refresh() -> int:
+    """Evaluate the segments of customers whose data changed (queued after the commit that
+    marked them, and on the beat for a lost message); up to 20 batches of 500 a run."""
+    from customers.segments import segments_refresh_pending
+
+    done = 0
+    for _round in range(SEGMENT_REFRESH_ROUNDS):
+        evaluated = segments_refresh_pending()
+        done += evaluated
+        if not evaluated:
+            break
+    return done

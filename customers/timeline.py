@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.models import Customer, TimelineEvent, TimelineKind
+from customers.segments import segments_customers_changed
 from customers.services import customer_for_user
 from omni.errors import ValidationError
 from sales_channels.models import Channel
@@ -79,14 +80,19 @@ def timeline_ingest(
         ],
         ignore_conflicts=True,
     )
+    if customer is not None:
+        segments_customers_changed(customer_ids=[customer.pk])
 
 
 def timeline_join_visitor(*, customer: Customer, visitor_id: UUID) -> int:
     """Give a visitor's anonymous events to the profile they signed in to; returns how many.
     Rows already joined (to this or another profile) stay as they are."""
-    return TimelineEvent.objects.filter(visitor_id=visitor_id, customer__isnull=True).update(
+    joined = TimelineEvent.objects.filter(visitor_id=visitor_id, customer__isnull=True).update(
         customer=customer
     )
+    if joined:
+        segments_customers_changed(customer_ids=[customer.pk])
+    return joined
 
 
 def on_signed_in(*, user: User, visitor_id: UUID | None = None, **_: Any) -> None:
@@ -165,6 +171,7 @@ def timeline_from_outbox(events: Sequence[tuple]) -> int:
         )
     if rows:
         TimelineEvent.objects.bulk_create(rows, ignore_conflicts=True)
+        segments_customers_changed(customer_ids=[row.customer_id for row in rows])
     return len(rows)
 
 
@@ -256,3 +263,4 @@ def timeline_record(
             ],
             ignore_conflicts=True,
         )
+        segments_customers_changed(customer_ids=[customer.pk])

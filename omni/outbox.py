@@ -93,3 +93,10 @@ def outbox_record_many(
     for start in range(0, len(rows), 500):
         insert_many(OutboxEvent, rows[start : start + 500])
     return rows
+
+
+def outbox_recorded_in_sql() -> None:
+    """A statement of the caller's own inserted outbox rows (a set-based INSERT ... SELECT):
+    have the relay run after the commit, as outbox_record does."""
+    _require_transaction()
+    _trigger_on_commit()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.api import views
+from customers.api import segment_views, views
 
 urlpatterns = [
     path("me/consents/", views.MyConsentsApi.as_view(), name="me-consents"),
@@ -40,5 +40,24 @@ urlpatterns = [
     ),
     path(
         "admin/customers/merges/", views.MerchantMergeApi.as_view(), name="merchant-customer-merge"
+    ),
+    path("admin/segments/", segment_views.SegmentListApi.as_view(), name="segment-list"),
+    path(
+        "admin/segments/preview/",
+        segment_views.SegmentPreviewApi.as_view(),
+        name="segment-preview",
+    ),
+    path(
+        "admin/segments/fields/", segment_views.SegmentFieldsApi.as_view(), name="segment-fields"
+    ),
+    path(
+        "admin/segments/<int:segment_id>/",
+        segment_views.SegmentDetailApi.as_view(),
+        name="segment-detail",
+    ),
+    path(
+        "admin/segments/<int:segment_id>/members/",
+        segment_views.SegmentMembersApi.as_view(),
+        name="segment-members",
     ),
 ]

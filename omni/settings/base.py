@@ -293,6 +293,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "customers.tasks.data_requests_pending",
         "schedule": 600.0,
     },
+    "customers-segments-refresh": {
+        "task": "customers.tasks.segments_refresh",
+        "schedule": 60.0,
+    },
+    "customers-segments-recompute-all": {
+        "task": "customers.tasks.segments_recompute_all",
+        "schedule": 3600.0,
+    },
     "customers-consents-pull": {
         "task": "customers.tasks.consents_pull",
         "schedule": 900.0,

@@ -34,6 +34,8 @@ SWEEPS = {
     "customers.tasks.consent_push": "customers.tasks.consents_push_pending",
     "customers.tasks.data_request_process": "customers.tasks.data_requests_pending",
     "customers.tasks.customer_metrics_recompute": "customers.tasks.customer_metrics_pending",
+    "customers.tasks.segment_recompute": "customers.tasks.segments_recompute_all",
+    "customers.tasks.segments_refresh": "customers.tasks.segments_refresh",
 }
 
 # transaction.on_commit is the helper's own, and the outbox's (its relay trigger, once per

@@ -1,0 +1,320 @@
+"""Segments: their writes, the preview of a rule, and keeping membership current.
+
+Membership is kept by one set-based statement per segment (segment_sync): the customers the
+rule matches that are not members yet are inserted, members it no longer matches are deleted,
+and each entry and exit is appended to SegmentMembershipChange and recorded as an outbox event
+(customers.segment.entered / customers.segment.exited) - all in one INSERT/DELETE with CTEs,
+with no loop over customers in Python. The same statement serves
+
+- the full recompute of a segment (the beat, `manage.py segments_recompute`, and after the
+  segment is saved), over every customer, and
+- the incremental path: a change to a customer's data (a timeline event, a consent, an order's
+  event through the relay) marks them pending (segments_customers_changed); a task queued after
+  the commit evaluates every active segment for the pending customers only.
+
+Two syncs of one segment never run at once (a transaction-level advisory lock per segment), and
+the unique (segment, customer) stands behind it: a change is recorded once, however often or
+concurrently a sync runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import (
+    Customer,
+    Segment,
+    SegmentMembership,
+    SegmentMembershipChange,
+    SegmentPending,
+)
+from customers.segment_rules import rules_compile, rules_validate
+from omni.errors import ValidationError
+from omni.models import OutboxEvent
+from omni.outbox import outbox_recorded_in_sql
+from omni.tasks import enqueue_after_commit
+
+ENTERED_TOPIC = "customers.segment.entered"
+EXITED_TOPIC = "customers.segment.exited"
+PREVIEW_SAMPLE = 20
+# pg_advisory_xact_lock(space, segment id): one sync of a segment at a time.
+_LOCK_SPACE = 0x5E6
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def segment_matching(*, rules: dict, now: dt.datetime | None = None) -> QuerySet[Customer]:
+    """The customers a valid rule matches now: one query, however complex the rule."""
+    condition = rules_compile(rules, now=now or timezone.now())
+    return Customer.objects.filter(condition)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPreview:
+    count: int
+    sample: list[Customer]
+
+
+def segment_preview(*, rules: Any, sample: int = PREVIEW_SAMPLE) -> SegmentPreview:
+    """How many customers a rule (saved or not) matches, and the newest few of them; two
+    queries. An invalid rule is a ValidationError with its nodes' paths."""
+    rules_validate(rules)
+    matching = segment_matching(rules=rules)
+    return SegmentPreview(
+        count=matching.count(), sample=list(matching.order_by("-id")[: max(0, sample)])
+    )
+
+
+def segment_members(*, segment: Segment) -> QuerySet[SegmentMembership]:
+    """The segment's members, who entered last first, with their profiles (one query a page)."""
+    return (
+        SegmentMembership.objects.filter(segment=segment)
+        .select_related("customer")
+        .order_by("-entered_at", "-id")
+    )
+
+
+def segment_changes(*, segment: Segment) -> QuerySet[SegmentMembershipChange]:
+    return SegmentMembershipChange.objects.filter(segment=segment).order_by("-at", "-id")
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def _segment_validate(*, name: str, rules: Any, exclude_pk: int | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("This field is required.")]
+    elif Segment.objects.filter(name=name.strip()).exclude(pk=exclude_pk).exists():
+        errors["name"] = [_("A segment with this name exists.")]
+    try:
+        rules_validate(rules)
+    except ValidationError as error:
+        errors.update(error.fields)
+    if errors:
+        raise ValidationError(fields=errors)
+
+
+def segment_create(
+    *, name: str, rules: Any, description: str = "", is_active: bool = True
+) -> Segment:
+    """A new segment; its members are found by a recompute queued after the commit."""
+    _segment_validate(name=name, rules=rules)
+    try:
+        with transaction.atomic():
+            segment = Segment.objects.create(
+                name=name.strip(), description=description, rules=rules, is_active=is_active
+            )
+            _recompute_after_commit(segment)
+    except IntegrityError:  # the same name saved at once
+        raise ValidationError.for_field("name", _("A segment with this name exists.")) from None
+    return segment
+
+
+def segment_update(
+    *,
+    segment: Segment,
+    name: str | None = None,
+    rules: Any = None,
+    description: str | None = None,
+    is_active: bool | None = None,
+) -> Segment:
+    """Change a segment; a change of its rules or a reactivation queues a recompute."""
+    new_name = segment.name if name is None else name
+    new_rules = segment.rules if rules is None else rules
+    _segment_validate(name=new_name, rules=new_rules, exclude_pk=segment.pk)
+    recompute = new_rules != segment.rules or (is_active is True and not segment.is_active)
+    segment.name = new_name.strip()
+    segment.rules = new_rules
+    if description is not None:
+        segment.description = description
+    if is_active is not None:
+        segment.is_active = is_active
+    with transaction.atomic():
+        segment.save(update_fields=["name", "rules", "description", "is_active", "updated_at"])
+        if recompute and segment.is_active:
+            _recompute_after_commit(segment)
+    return segment
+
+
+def segment_delete(*, segment: Segment) -> None:
+    segment.delete()
+
+
+def _recompute_after_commit(segment: Segment) -> None:
+    from customers.tasks import segment_recompute
+
+    # The beat (segments_recompute_all) recomputes every active segment, should this be lost.
+    enqueue_after_commit(segment_recompute, segment.pk)
+
+
+# --- membership -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    entered: int
+    exited: int
+
+
+def segment_recompute(*, segment_id: int, now: dt.datetime | None = None) -> SyncResult:
+    """The full recompute of one active segment over every customer. A segment gone or
+    inactive is left as it is."""
+    with transaction.atomic():
+        segment = Segment.objects.filter(pk=segment_id, is_active=True).first()
+        if segment is None:
+            return SyncResult(0, 0)
+        _lock(segment.pk)
+        result = segment_sync(segment=segment, now=now)
+        Segment.objects.filter(pk=segment.pk).update(
+            recomputed_at=timezone.now(),
+            member_count=SegmentMembership.objects.filter(segment=segment).count(),
+        )
+    return result
+
+
+def segments_recompute_all() -> dict[int, SyncResult]:
+    """Every active segment, each in its own transaction."""
+    ids = Segment.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
+    return {pk: segment_recompute(segment_id=pk) for pk in list(ids)}
+
+
+def _lock(segment_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, segment_id])
+
+
+_SYNC_SQL = """
+WITH target(id) AS MATERIALIZED ({matching}),
+entered AS (
+    INSERT INTO {membership} (segment_id, customer_id, entered_at)
+    SELECT %s, target.id, %s FROM target
+    ON CONFLICT (segment_id, customer_id) DO NOTHING
+    RETURNING customer_id
+),
+exited AS (
+    DELETE FROM {membership} AS m
+    WHERE m.segment_id = %s {only_members}
+      AND NOT EXISTS (SELECT 1 FROM target WHERE target.id = m.customer_id)
+    RETURNING customer_id
+),
+changes AS (
+    INSERT INTO {change} (segment_id, customer_id, kind, at)
+    SELECT %s, customer_id, 'entered', %s FROM entered
+    UNION ALL
+    SELECT %s, customer_id, 'exited', %s FROM exited
+    RETURNING customer_id, kind
+),
+events AS (
+    INSERT INTO {outbox} (topic, key, version, channel_id, payload, created_at, attempts)
+    SELECT 'customers.segment.' || kind, 'customer:' || customer_id, 0, NULL,
+           jsonb_build_object('segment', %s::bigint, 'customer', customer_id,
+                              'change', kind, 'at', %s::timestamptz),
+           %s, 0
+    FROM changes
+)
+SELECT count(*) FILTER (WHERE kind = 'entered'), count(*) FILTER (WHERE kind = 'exited')
+FROM changes
+"""
+
+
+def segment_sync(
+    *, segment: Segment, customer_ids: Sequence[int] | None = None, now: dt.datetime | None = None
+) -> SyncResult:
+    """Bring the segment's membership in line with its rule - for every customer, or for
+    `customer_ids` only - in one statement, recording each entry and exit (a change row and an
+    outbox event). Runs inside the caller's transaction, which holds the segment's lock."""
+    now = now or timezone.now()
+    matching = segment_matching(rules=segment.rules, now=now)
+    if customer_ids is not None:
+        matching = matching.filter(pk__in=list(customer_ids))
+    matching_sql, matching_params = matching.order_by().values("pk").query.sql_with_params()
+    only = "AND m.customer_id = ANY(%s)" if customer_ids is not None else ""
+    pk = segment.pk
+    params = [
+        *matching_params,
+        *(pk, now),  # entered
+        pk,
+        *([list(customer_ids)] if customer_ids is not None else []),  # exited
+        *(pk, now, pk, now),  # changes
+        *(pk, now, now),  # events
+    ]
+    statement = _SYNC_SQL.format(
+        matching=matching_sql,
+        membership=SegmentMembership._meta.db_table,
+        change=SegmentMembershipChange._meta.db_table,
+        outbox=OutboxEvent._meta.db_table,
+        only_members=only,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        entered, exited = cursor.fetchone()
+    if entered or exited:
+        outbox_recorded_in_sql()
+    return SyncResult(entered, exited)
+
+
+def segments_customers_changed(*, customer_ids: Iterable[int | None]) -> None:
+    """These customers' data changed: mark them pending and, when one was not pending yet, queue
+    the task that evaluates their segments after the commit. One statement. The upsert locks a
+    pending row, so a task taking it waits for this transaction and then sees its change."""
+    ids = sorted({pk for pk in customer_ids if pk is not None})
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SegmentPending._meta.db_table} (customer_id, marked_at)"  # noqa: S608
+            " SELECT unnest(%s::bigint[]), %s"
+            " ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at"
+            " RETURNING (xmax = 0)",
+            [ids, timezone.now()],
+        )
+        inserted = any(row[0] for row in cursor.fetchall())
+    if inserted:
+        from customers.tasks import segments_refresh
+
+        # The beat runs segments_refresh too, for pending customers whose message was lost.
+        enqueue_after_commit(segments_refresh)
+
+
+PENDING_BATCH = 500
+
+
+def segments_refresh_pending(*, limit: int = PENDING_BATCH) -> int:
+    """Evaluate every active segment for up to `limit` pending customers, in one transaction
+    that takes their pending rows (rows another worker holds are skipped); returns how many
+    customers were evaluated."""
+    table = SegmentPending._meta.db_table
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE customer_id IN (SELECT customer_id FROM {table}"  # noqa: S608
+                " ORDER BY marked_at FOR UPDATE SKIP LOCKED LIMIT %s) RETURNING customer_id",
+                [limit],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return 0
+        now = timezone.now()
+        for segment in Segment.objects.filter(is_active=True).order_by("pk"):
+            _lock(segment.pk)
+            result = segment_sync(segment=segment, customer_ids=ids, now=now)
+            if result.entered or result.exited:
+                Segment.objects.filter(pk=segment.pk).update(
+                    member_count=F("member_count") + result.entered - result.exited
+                )
+    return len(ids)
+
+
+def segments_of(*, customer: Customer) -> QuerySet[Segment]:
+    """The segments a customer is in now."""
+    return Segment.objects.filter(memberships__customer=customer).order_by("name")
