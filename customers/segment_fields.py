@@ -64,7 +64,7 @@ def _compare(lookup: str, op: str, value: Any) -> Q:
 
 
 def _days_ago(op: str, days: int, now: dt.datetime, lookup: str) -> Q:
-    """"joined N days ago or less" and the like, as a comparison of the timestamp: fewer days
+    """ "joined N days ago or less" and the like, as a comparison of the timestamp: fewer days
     ago is a later time."""
     moment = now - dt.timedelta(days=days)
     flipped = {"lt": "gt", "lte": "gte", "gt": "lt", "gte": "lte"}[op]
@@ -205,9 +205,7 @@ FIELDS: dict[str, SegmentField] = {
         _("days since the profile was made"), INT, NUMBER_OPS, _joined_days_ago
     ),
     "city": SegmentField(_("city of the default address"), TEXT, COMPARE_OPS, _city),
-    "language": SegmentField(
-        _("language"), CHOICE, COMPARE_OPS, _language, choices=_languages
-    ),
+    "language": SegmentField(_("language"), CHOICE, COMPARE_OPS, _language, choices=_languages),
     "has_verified_email": SegmentField(
         _("has a verified e-mail address"), BOOL, ("eq",), _verified(IdentityKind.EMAIL)
     ),
@@ -243,9 +241,7 @@ FIELDS: dict[str, SegmentField] = {
     "viewed_category": SegmentField(
         _("viewed a product of the category"), TEXT, ("eq", "in"), _viewed_category, days=True
     ),
-    "searched": SegmentField(
-        _("searched for"), TEXT, ("eq", "contains"), _searched, days=True
-    ),
+    "searched": SegmentField(_("searched for"), TEXT, ("eq", "contains"), _searched, days=True),
     "cart_abandoned": SegmentField(
         _("abandoned a cart"), BOOL, ("eq",), _cart_abandoned, days=True
     ),

@@ -100,3 +100,6 @@ class SegmentPending(models.Model):
     class Meta:
         verbose_name = _("customer awaiting segment evaluation")
         verbose_name_plural = _("customers awaiting segment evaluation")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} since {self.marked_at:%Y-%m-%d %H:%M}"

@@ -101,9 +101,7 @@ def _check_leaf(node: dict, path: str, errors: _Errors) -> None:
         if message:
             errors.add(f"{path}.value", message)
     if "days" in node and not _is_int(node["days"], 1, MAX_DAYS):
-        errors.add(
-            f"{path}.days", _("A whole number of days from 1 to %(n)s.") % {"n": MAX_DAYS}
-        )
+        errors.add(f"{path}.days", _("A whole number of days from 1 to %(n)s.") % {"n": MAX_DAYS})
 
 
 def _is_int(value: Any, low: int, high: int) -> bool:

@@ -24,10 +24,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from customers.models import (
     Customer,
@@ -37,10 +36,8 @@ from customers.models import (
     SegmentPending,
 )
 from customers.segment_rules import rules_compile, rules_validate
-from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from omni.outbox import outbox_recorded_in_sql
-from omni.tasks import enqueue_after_commit
 
 ENTERED_TOPIC = "customers.segment.entered"
 EXITED_TOPIC = "customers.segment.exited"
@@ -85,76 +82,6 @@ def segment_members(*, segment: Segment) -> QuerySet[SegmentMembership]:
 
 def segment_changes(*, segment: Segment) -> QuerySet[SegmentMembershipChange]:
     return SegmentMembershipChange.objects.filter(segment=segment).order_by("-at", "-id")
-
-
-# --- writes -----------------------------------------------------------------------------------
-
-
-def _segment_validate(*, name: str, rules: Any, exclude_pk: int | None = None) -> None:
-    errors: dict[str, list[str]] = {}
-    if not name.strip():
-        errors["name"] = [_("This field is required.")]
-    elif Segment.objects.filter(name=name.strip()).exclude(pk=exclude_pk).exists():
-        errors["name"] = [_("A segment with this name exists.")]
-    try:
-        rules_validate(rules)
-    except ValidationError as error:
-        errors.update(error.fields)
-    if errors:
-        raise ValidationError(fields=errors)
-
-
-def segment_create(
-    *, name: str, rules: Any, description: str = "", is_active: bool = True
-) -> Segment:
-    """A new segment; its members are found by a recompute queued after the commit."""
-    _segment_validate(name=name, rules=rules)
-    try:
-        with transaction.atomic():
-            segment = Segment.objects.create(
-                name=name.strip(), description=description, rules=rules, is_active=is_active
-            )
-            _recompute_after_commit(segment)
-    except IntegrityError:  # the same name saved at once
-        raise ValidationError.for_field("name", _("A segment with this name exists.")) from None
-    return segment
-
-
-def segment_update(
-    *,
-    segment: Segment,
-    name: str | None = None,
-    rules: Any = None,
-    description: str | None = None,
-    is_active: bool | None = None,
-) -> Segment:
-    """Change a segment; a change of its rules or a reactivation queues a recompute."""
-    new_name = segment.name if name is None else name
-    new_rules = segment.rules if rules is None else rules
-    _segment_validate(name=new_name, rules=new_rules, exclude_pk=segment.pk)
-    recompute = new_rules != segment.rules or (is_active is True and not segment.is_active)
-    segment.name = new_name.strip()
-    segment.rules = new_rules
-    if description is not None:
-        segment.description = description
-    if is_active is not None:
-        segment.is_active = is_active
-    with transaction.atomic():
-        segment.save(update_fields=["name", "rules", "description", "is_active", "updated_at"])
-        if recompute and segment.is_active:
-            _recompute_after_commit(segment)
-    return segment
-
-
-def segment_delete(*, segment: Segment) -> None:
-    segment.delete()
-
-
-def _recompute_after_commit(segment: Segment) -> None:
-    from customers.tasks import segment_recompute
-
-    # The beat (segments_recompute_all) recomputes every active segment, should this be lost.
-    enqueue_after_commit(segment_recompute, segment.pk)
 
 
 # --- membership -------------------------------------------------------------------------------
@@ -263,27 +190,23 @@ def segment_sync(
     return SyncResult(entered, exited)
 
 
-def segments_customers_changed(*, customer_ids: Iterable[int | None]) -> None:
-    """These customers' data changed: mark them pending and, when one was not pending yet, queue
-    the task that evaluates their segments after the commit. One statement. The upsert locks a
-    pending row, so a task taking it waits for this transaction and then sees its change."""
+def segments_mark_pending(*, customer_ids: Iterable[int | None]) -> bool:
+    """These customers' data changed: mark them pending, in one statement; whether one of them
+    was not pending yet (then the caller queues the refresh: customers.services'
+    segments_customers_changed). The upsert locks a pending row, so a refresh taking it waits
+    for this transaction and then sees its change."""
     ids = sorted({pk for pk in customer_ids if pk is not None})
     if not ids:
-        return
+        return False
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {SegmentPending._meta.db_table} (customer_id, marked_at)"  # noqa: S608
+            f"INSERT INTO {SegmentPending._meta.db_table} (customer_id, marked_at)"
             " SELECT unnest(%s::bigint[]), %s"
             " ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at"
             " RETURNING (xmax = 0)",
             [ids, timezone.now()],
         )
-        inserted = any(row[0] for row in cursor.fetchall())
-    if inserted:
-        from customers.tasks import segments_refresh
-
-        # The beat runs segments_refresh too, for pending customers whose message was lost.
-        enqueue_after_commit(segments_refresh)
+        return any(row[0] for row in cursor.fetchall())
 
 
 PENDING_BATCH = 500

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,6 @@ from customers.iys_rules import (
     recipient_for,
 )
 from customers.locks import address_lock, iys_pull_cursor_lock
-from customers.segments import segments_customers_changed
 from customers.models import (
     POSTAL_FIELDS,
     Address,
@@ -36,7 +36,10 @@ from customers.models import (
     IysPullCursor,
     PushState,
     RecipientType,
+    Segment,
 )
+from customers.segment_rules import rules_validate
+from customers.segments import segments_mark_pending
 from omni.errors import NotFound, ValidationError
 from omni.outbox import outbox_record
 from omni.tasks import enqueue_after_commit
@@ -448,3 +451,84 @@ def _consent_pull_record(change: IysConsent) -> int:
         _consent_outbox(decision)
         recorded += 1
     return recorded
+
+
+# --- segments -----------------------------------------------------------------------------------
+
+
+def _segment_validate(*, name: str, rules: Any, exclude_pk: int | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("This field is required.")]
+    elif Segment.objects.filter(name=name.strip()).exclude(pk=exclude_pk or 0).exists():
+        errors["name"] = [_("A segment with this name exists.")]
+    try:
+        rules_validate(rules)
+    except ValidationError as error:
+        errors.update(error.fields)
+    if errors:
+        raise ValidationError(fields=errors)
+
+
+def segment_create(
+    *, name: str, rules: Any, description: str = "", is_active: bool = True
+) -> Segment:
+    """A new segment; its members are found by a recompute queued after the commit."""
+    _segment_validate(name=name, rules=rules)
+    try:
+        with transaction.atomic():
+            segment = Segment.objects.create(
+                name=name.strip(), description=description, rules=rules, is_active=is_active
+            )
+            _recompute_after_commit(segment)
+    except IntegrityError:  # the same name saved at once
+        raise ValidationError.for_field("name", _("A segment with this name exists.")) from None
+    return segment
+
+
+def segment_update(
+    *,
+    segment: Segment,
+    name: str | None = None,
+    rules: Any = None,
+    description: str | None = None,
+    is_active: bool | None = None,
+) -> Segment:
+    """Change a segment; a change of its rules or a reactivation queues a recompute."""
+    new_name = segment.name if name is None else name
+    new_rules = segment.rules if rules is None else rules
+    _segment_validate(name=new_name, rules=new_rules, exclude_pk=segment.pk)
+    recompute = new_rules != segment.rules or (is_active is True and not segment.is_active)
+    segment.name = new_name.strip()
+    segment.rules = new_rules
+    if description is not None:
+        segment.description = description
+    if is_active is not None:
+        segment.is_active = is_active
+    with transaction.atomic():
+        segment.save(update_fields=["name", "rules", "description", "is_active", "updated_at"])
+        if recompute and segment.is_active:
+            _recompute_after_commit(segment)
+    return segment
+
+
+def segment_delete(*, segment: Segment) -> None:
+    segment.delete()
+
+
+def _recompute_after_commit(segment: Segment) -> None:
+    from customers.tasks import segment_recompute
+
+    # The beat (segments_recompute_all) recomputes every active segment, should this be lost.
+    enqueue_after_commit(segment_recompute, segment.pk)
+
+
+def segments_customers_changed(*, customer_ids: Iterable[int | None]) -> None:
+    """These customers' data changed (a timeline event, a consent, an address): mark them
+    pending, and queue the refresh of their segments after the commit when one was not pending
+    yet; a customer already pending is in the queued refresh's work."""
+    if segments_mark_pending(customer_ids=customer_ids):
+        from customers.tasks import segments_refresh
+
+        # The beat runs segments_refresh too, for pending customers whose message was lost.
+        enqueue_after_commit(segments_refresh)

@@ -22,8 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.models import Customer, TimelineEvent, TimelineKind
-from customers.segments import segments_customers_changed
-from customers.services import customer_for_user
+from customers.services import customer_for_user, segments_customers_changed
 from omni.errors import ValidationError
 from sales_channels.models import Channel
 

@@ -8,7 +8,7 @@ from rest_framework.serializers import Serializer
 
 
 class SegmentInput(Serializer):
-    name = serializers.CharField(max_length=120)
+    name = serializers.CharField(max_length=120, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     rules = serializers.JSONField()
     is_active = serializers.BooleanField(required=False, default=True)
@@ -61,7 +61,7 @@ class MemberOutput(Serializer):
 
 class FieldOutput(Serializer):
     field = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the wire name shadows a Field attribute
     ops = serializers.ListField(child=serializers.CharField())
     value_type = serializers.CharField()
     days = serializers.BooleanField()

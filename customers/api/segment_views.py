@@ -12,7 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers import segments
+from customers import segments, services
 from customers.api.segment_serializers import (
     FieldOutput,
     MemberOutput,
@@ -68,13 +68,13 @@ class SegmentListApi(APIView):
     def post(self, request):
         data = SegmentInput(data=request.data)
         data.is_valid(raise_exception=True)
-        segment = segments.segment_create(**data.validated_data)
+        segment = services.segment_create(**data.validated_data)
         return Response(SegmentOutput(segment).data, status=status.HTTP_201_CREATED)
 
 
 class SegmentDetailApi(APIView):
     def get_permissions(self):
-        method = self.request.method
+        method = self.request.method or "GET"
         return [{"GET": VIEW, "PATCH": CHANGE, "DELETE": DELETE}.get(method, CHANGE)()]
 
     @extend_schema(tags=TAGS, responses=SegmentOutput)
@@ -85,12 +85,12 @@ class SegmentDetailApi(APIView):
     def patch(self, request, segment_id: int):
         data = SegmentPatchInput(data=request.data)
         data.is_valid(raise_exception=True)
-        segment = segments.segment_update(segment=_segment(segment_id), **data.validated_data)
+        segment = services.segment_update(segment=_segment(segment_id), **data.validated_data)
         return Response(SegmentOutput(segment).data)
 
     @extend_schema(tags=TAGS, responses={204: None})
     def delete(self, request, segment_id: int):
-        segments.segment_delete(segment=_segment(segment_id))
+        services.segment_delete(segment=_segment(segment_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -47,9 +47,7 @@ urlpatterns = [
         segment_views.SegmentPreviewApi.as_view(),
         name="segment-preview",
     ),
-    path(
-        "admin/segments/fields/", segment_views.SegmentFieldsApi.as_view(), name="segment-fields"
-    ),
+    path("admin/segments/fields/", segment_views.SegmentFieldsApi.as_view(), name="segment-fields"),
     path(
         "admin/segments/<int:segment_id>/",
         segment_views.SegmentDetailApi.as_view(),

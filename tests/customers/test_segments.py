@@ -234,7 +234,12 @@ def test_a_recompute_records_entries_and_exits_once(channels):
     }
     changes = SegmentMembershipChange.objects.values_list("customer_id", "kind")
     assert sorted(changes) == sorted(
-        [(stays.pk, "entered"), (leaves.pk, "entered"), (comes.pk, "entered"), (leaves.pk, "exited")]
+        [
+            (stays.pk, "entered"),
+            (leaves.pk, "entered"),
+            (comes.pk, "entered"),
+            (leaves.pk, "exited"),
+        ]
     )
     events = OutboxEvent.objects.filter(topic__startswith="customers.segment.")
     assert events.count() == 4
@@ -278,9 +283,10 @@ def test_a_consent_marks_the_customer_and_the_refresh_moves_them_in(settings):
     )
     segments.segments_refresh_pending()
     assert not SegmentMembership.objects.exists()
-    assert list(
-        SegmentMembershipChange.objects.order_by("id").values_list("kind", flat=True)
-    ) == ["entered", "exited"]
+    assert list(SegmentMembershipChange.objects.order_by("id").values_list("kind", flat=True)) == [
+        "entered",
+        "exited",
+    ]
     segment.refresh_from_db()
     assert segment.member_count == 0
 
@@ -289,8 +295,8 @@ def test_marking_queues_one_refresh_per_newly_pending_customer(django_capture_on
     customer = f.CustomerFactory()
 
     with django_capture_on_commit_callbacks() as first:
-        segments.segments_customers_changed(customer_ids=[customer.pk, customer.pk])
+        services.segments_customers_changed(customer_ids=[customer.pk, customer.pk])
     with django_capture_on_commit_callbacks() as second:
-        segments.segments_customers_changed(customer_ids=[customer.pk])
+        services.segments_customers_changed(customer_ids=[customer.pk])
 
     assert len(first) == 1 and len(second) == 0
