@@ -16,7 +16,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
-from customers import admin_data_requests, admin_merges  # noqa: F401  (register their admins)
+from customers import (  # noqa: F401  (register their admins)
+    admin_data_requests,
+    admin_merges,
+    admin_segments,
+)
 from customers.admin_consents import ConsentHistoryMixin
 from customers.metrics import customer_metrics_of
 from customers.models import Address, Customer
