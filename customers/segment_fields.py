@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext_lazy as _
 
 from customers.iys import iys_enabled
@@ -135,19 +135,31 @@ def _consent(consent_type: str) -> Builder:
             Q(decided_at__gt=OuterRef("decided_at"))
             | Q(decided_at=OuterRef("decided_at"), id__gt=OuterRef("id"))
         )
-        address = Lower(OuterRef("email")) if consent_type == ConsentType.EPOSTA else None
         given = ConsentDecision.objects.filter(
+            _current_address(consent_type),
             customer=OuterRef("pk"),
             type=consent_type,
             recipient_type=RecipientType.BIREYSEL,
             status=ConsentStatus.ONAY,
-            recipient=address if address is not None else OuterRef("phone"),
         ).filter(~Exists(later))
         if iys_enabled():
             given = given.exclude(push_state__in=[PushState.PENDING, PushState.REJECTED])
         return _exists(given, value)
 
     return build
+
+
+def _current_address(consent_type: str) -> Q:
+    """The decision is about the address the profile has now, as customers.iys_rules'
+    recipient_for reads it: the e-mail in lower case; the phone in E.164, which a profile holds
+    as such, or (from before identities) as typed 0532..., 532... or 90532...."""
+    if consent_type == ConsentType.EPOSTA:
+        return Q(recipient=Lower(OuterRef("email")))
+    phone = OuterRef("phone")
+    typed = Q(recipient=phone)
+    for prefix in ("+9", "+90", "+"):
+        typed |= Q(recipient=Concat(Value(prefix), phone, output_field=CharField()))
+    return typed
 
 
 # --- behaviour (the timeline) ------------------------------------------------------------------

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from customers import segments, services
+from customers import segments, services, timeline
 from customers.models import (
     Address,
     ConsentDecision,
@@ -201,6 +201,17 @@ def test_may_email_reads_the_latest_decision_for_the_current_address(settings):
         assert allowed == (customer.pk in {given.pk, regiven.pk})
 
 
+def test_may_sms_knows_a_phone_kept_as_typed(settings):
+    settings.IYS_ENABLED = False
+    typed, other = f.CustomerFactory.create_batch(2, phone="05321234567")
+    _decide(typed, ConsentStatus.ONAY, 5, ConsentType.MESAJ, recipient="+905321234567")
+    _decide(other, ConsentStatus.ONAY, 5, ConsentType.MESAJ, recipient="+905329999999")
+
+    assert _ids({"field": "may_sms", "op": "eq", "value": True}) == {typed.pk}
+    assert services_message_allowed(customer=typed, channel="sms", commercial=True)
+    assert not services_message_allowed(customer=other, channel="sms", commercial=True)
+
+
 def services_message_allowed(**kwargs):
     from customers.selectors import message_allowed
 
@@ -289,6 +300,26 @@ def test_a_consent_marks_the_customer_and_the_refresh_moves_them_in(settings):
     ]
     segment.refresh_from_db()
     assert segment.member_count == 0
+
+
+def test_an_ingested_event_moves_the_customer_in_after_the_commit(
+    channels, django_capture_on_commit_callbacks
+):
+    customer = f.CustomerFactory()
+    _segment({"field": "cart_abandoned", "op": "eq", "value": True, "days": 7})
+    event = timeline.IngestEvent(
+        event_id="e1", kind=TimelineKind.CART_ABANDONED, occurred_at=timezone.now()
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        timeline.timeline_ingest(
+            events=[event], channel=channels["web"], customer=customer, visitor_id=None
+        )
+
+    # the queued refresh ran (eager in tests): the customer is in, and nobody is pending
+    assert list(SegmentMembership.objects.values_list("customer_id", flat=True)) == [customer.pk]
+    assert not SegmentPending.objects.exists()
+    assert OutboxEvent.objects.filter(topic="customers.segment.entered").count() == 1
 
 
 def test_marking_queues_one_refresh_per_newly_pending_customer(django_capture_on_commit_callbacks):
