@@ -1,6 +1,6 @@
 """Every row lock of customers: one of a customer's addresses, the cursor of the IYS pull, a
-KVKK data request with its customer, customers' metrics rows, the two profiles of a merge, and an
-identity claim.
+KVKK data request with its customer, customers' metrics rows, the two profiles of a merge, an
+identity claim, the customers pending a segment refresh, and a segment's sync.
 
 Each function must run inside a transaction; the lock is held until it ends.
 """
@@ -18,6 +18,7 @@ from customers.models import (
     DataRequest,
     IdentityClaim,
     IysPullCursor,
+    SegmentPending,
 )
 
 
@@ -78,3 +79,31 @@ def identity_claim_lock(*, customer_id: int, pk: int) -> IdentityClaim | None:
     two tries of a code at once count as two attempts."""
     assert connection.in_atomic_block, "identity_claim_lock() must run inside a transaction"
     return IdentityClaim.objects.select_for_update().filter(customer_id=customer_id, pk=pk).first()
+
+
+# pg_advisory_xact_lock(space, segment id): one sync of a segment at a time.
+_SEGMENT_LOCK_SPACE = 0x5E6
+
+
+def segment_sync_lock(*, segment_id: int) -> None:
+    """Wait for, and hold until the transaction ends, the right to sync the segment's
+    membership: two recomputes, or a recompute and a refresh, of one segment run one after the
+    other (customers.segments). A transaction taking several takes them by segment id."""
+    assert connection.in_atomic_block, "segment_sync_lock() must run inside a transaction"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SEGMENT_LOCK_SPACE, segment_id])
+
+
+def segment_pending_take(*, limit: int) -> list[int]:
+    """Up to `limit` customers pending a segment refresh, the longest waiting first, their rows
+    deleted and held until the transaction ends (a rollback leaves them pending); rows another
+    refresh holds are skipped, so several run side by side."""
+    assert connection.in_atomic_block, "segment_pending_take() must run inside a transaction"
+    table = SegmentPending._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE customer_id IN (SELECT customer_id FROM {table}"  # noqa: S608
+            " ORDER BY marked_at FOR UPDATE SKIP LOCKED LIMIT %s) RETURNING customer_id",
+            [limit],
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from customers.locks import segment_pending_take, segment_sync_lock
 from customers.models import (
     Customer,
     Segment,
@@ -42,8 +43,6 @@ from omni.outbox import outbox_recorded_in_sql
 ENTERED_TOPIC = "customers.segment.entered"
 EXITED_TOPIC = "customers.segment.exited"
 PREVIEW_SAMPLE = 20
-# pg_advisory_xact_lock(space, segment id): one sync of a segment at a time.
-_LOCK_SPACE = 0x5E6
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -100,7 +99,7 @@ def segment_recompute(*, segment_id: int, now: dt.datetime | None = None) -> Syn
         segment = Segment.objects.filter(pk=segment_id, is_active=True).first()
         if segment is None:
             return SyncResult(0, 0)
-        _lock(segment.pk)
+        segment_sync_lock(segment_id=segment.pk)
         result = segment_sync(segment=segment, now=now)
         Segment.objects.filter(pk=segment.pk).update(
             recomputed_at=timezone.now(),
@@ -113,11 +112,6 @@ def segments_recompute_all() -> dict[int, SyncResult]:
     """Every active segment, each in its own transaction."""
     ids = Segment.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)
     return {pk: segment_recompute(segment_id=pk) for pk in list(ids)}
-
-
-def _lock(segment_id: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, segment_id])
 
 
 _SYNC_SQL = """
@@ -216,20 +210,13 @@ def segments_refresh_pending(*, limit: int = PENDING_BATCH) -> int:
     """Evaluate every active segment for up to `limit` pending customers, in one transaction
     that takes their pending rows (rows another worker holds are skipped); returns how many
     customers were evaluated."""
-    table = SegmentPending._meta.db_table
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE customer_id IN (SELECT customer_id FROM {table}"  # noqa: S608
-                " ORDER BY marked_at FOR UPDATE SKIP LOCKED LIMIT %s) RETURNING customer_id",
-                [limit],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+        ids = segment_pending_take(limit=limit)
         if not ids:
             return 0
         now = timezone.now()
         for segment in Segment.objects.filter(is_active=True).order_by("pk"):
-            _lock(segment.pk)
+            segment_sync_lock(segment_id=segment.pk)
             result = segment_sync(segment=segment, customer_ids=ids, now=now)
             if result.entered or result.exited:
                 Segment.objects.filter(pk=segment.pk).update(
