@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -28,13 +29,15 @@ from customers.models import (
     IdentityKind,
     PushState,
     RecipientType,
+    RfmSegment,
     TimelineEvent,
     TimelineKind,
 )
 from sales_channels.models import Channel
 
-# Value types a leaf's value is checked against (customers.segment_rules).
-BOOL, INT, TEXT, CHOICE = "bool", "int", "text", "choice"
+# Value types a leaf's value is checked against (customers.segment_rules). NUMBER is an amount
+# or a count with decimals: a JSON integer or a decimal string ("250.50"), read as Decimal.
+BOOL, INT, NUMBER, TEXT, CHOICE = "bool", "int", "number", "text", "choice"
 # Operators: a list value for "in", one value for the rest.
 COMPARE_OPS = ("eq", "ne", "in")
 NUMBER_OPS = ("lt", "lte", "gt", "gte")
@@ -211,6 +214,49 @@ def _channel_kinds() -> list[str]:
     return [kind.value for kind in Channel.Kind]
 
 
+# --- metrics (customers.CustomerMetrics; a customer without a row has none yet: no orders) ---
+
+_HOLDS = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "in": lambda a, b: a in b,
+}
+
+
+def _metric(name: str, default: Any, *, number: bool = False) -> Builder:
+    """A column of the customer's metrics row. A customer without a row counts as its default
+    (0 orders, no revenue, the "none" RFM segment), so "fewer than 2 orders" finds them too;
+    with no default (None), such a customer matches nothing."""
+
+    def build(op: str, value: Any, days: int | None, now: dt.datetime) -> Q:
+        if number:
+            value = [Decimal(str(v)) for v in value] if op == "in" else Decimal(str(value))
+        condition = _compare(f"metrics__{name}", op, value)
+        if default is not None and _HOLDS[op](default, value):
+            condition |= Q(metrics__isnull=True)
+        return condition
+
+    return build
+
+
+def _metric_days_ago(name: str) -> Builder:
+    """Days since a purchase time of the metrics row; a customer who never bought matches no
+    comparison."""
+
+    def build(op: str, value: int, days: int | None, now: dt.datetime) -> Q:
+        return _days_ago(op, value, now, f"metrics__{name}")
+
+    return build
+
+
+def _rfm_segments() -> list[str]:
+    return list(RfmSegment.values)
+
+
 FIELDS: dict[str, SegmentField] = {
     "is_guest": SegmentField(_("is a guest (no account)"), BOOL, ("eq",), _is_guest),
     "joined_days_ago": SegmentField(
@@ -256,5 +302,48 @@ FIELDS: dict[str, SegmentField] = {
     "searched": SegmentField(_("searched for"), TEXT, ("eq", "contains"), _searched, days=True),
     "cart_abandoned": SegmentField(
         _("abandoned a cart"), BOOL, ("eq",), _cart_abandoned, days=True
+    ),
+    "orders_count": SegmentField(
+        _("orders"), NUMBER, ("eq", *NUMBER_OPS), _metric("orders_count", 0, number=True)
+    ),
+    "revenue_net": SegmentField(
+        _("net revenue"), NUMBER, NUMBER_OPS, _metric("revenue_net", 0, number=True)
+    ),
+    "average_order_value": SegmentField(
+        _("average order value"), NUMBER, NUMBER_OPS, _metric("average_order_value", 0, number=True)
+    ),
+    "clv_historic": SegmentField(
+        _("lifetime value to date"), NUMBER, NUMBER_OPS, _metric("clv_historic", 0, number=True)
+    ),
+    "clv_predicted": SegmentField(
+        _("predicted value, next 12 months"),
+        NUMBER,
+        NUMBER_OPS,
+        _metric("clv_predicted", 0, number=True),
+    ),
+    "purchase_frequency_days": SegmentField(
+        _("days between orders"),
+        NUMBER,
+        NUMBER_OPS,
+        _metric("purchase_frequency_days", None, number=True),
+    ),
+    "first_purchase_days_ago": SegmentField(
+        _("days since the first purchase"),
+        INT,
+        NUMBER_OPS,
+        _metric_days_ago("first_purchase_at"),
+    ),
+    "last_purchase_days_ago": SegmentField(
+        _("days since the last purchase"), INT, NUMBER_OPS, _metric_days_ago("last_purchase_at")
+    ),
+    "rfm_segment": SegmentField(
+        _("RFM segment"),
+        CHOICE,
+        COMPARE_OPS,
+        _metric("rfm_segment", RfmSegment.NONE.value),
+        choices=_rfm_segments,
+    ),
+    "favourite_store": SegmentField(
+        _("favourite store"), INT, ("eq", "in"), _metric("favourite_store", None)
     ),
 }

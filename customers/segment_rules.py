@@ -14,12 +14,13 @@ the node, e.g. "rules.all[2].value", as the key of omni.errors.ValidationError's
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from customers.segment_fields import BOOL, CHOICE, FIELDS, INT, TEXT
+from customers.segment_fields import BOOL, CHOICE, FIELDS, INT, NUMBER, TEXT
 from omni.errors import ValidationError
 
 MAX_NODES = 100
@@ -108,6 +109,17 @@ def _is_int(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
+def _is_number(value: Any) -> bool:
+    """A JSON number or a decimal string, finite, 0 or more, at most 10^12."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        return False
+    return number.is_finite() and 0 <= number <= 10**12
+
+
 def _value_error(value_type: str, op: str, value: Any, choices: Any) -> str | None:
     if op == "in":
         if not isinstance(value, list) or not value or len(value) > MAX_LIST:
@@ -121,6 +133,8 @@ def _value_error(value_type: str, op: str, value: Any, choices: Any) -> str | No
         return None if isinstance(value, bool) else _("Expected true or false.")
     if value_type == INT:
         return None if _is_int(value, 0, 100_000) else _("Expected a whole number, 0 or more.")
+    if value_type == NUMBER:
+        return None if _is_number(value) else _("Expected a number, 0 or more.")
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         return _("Expected a text of 1 to 200 characters.")
     if value_type == CHOICE and choices is not None:

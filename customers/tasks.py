@@ -100,8 +100,11 @@ def data_requests_pending() -> int:
 
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60, max_retries=5)
 def customer_metrics_recompute(customer_id: int) -> int:
-    """Recompute one customer's metrics (queued once per pending customer; safe to run twice)."""
-    return metrics_sync.metrics_recompute_pending(customer_id=customer_id)
+    """Recompute one customer's metrics (queued once per pending customer; safe to run twice),
+    then have their segments evaluated again (segments read the metrics)."""
+    written = metrics_sync.metrics_recompute_pending(customer_id=customer_id)
+    services.segments_customers_changed(customer_ids=[customer_id])
+    return written
 
 
 def metrics_recompute_soon(*, customer_ids: Iterable[int]) -> int:
@@ -126,6 +129,7 @@ def customer_metrics_pending() -> int:
     done = 0
     for customer_id in metrics_sync.metrics_pending_overdue():
         metrics_sync.metrics_recompute_pending(customer_id=customer_id)
+        services.segments_customers_changed(customer_ids=[customer_id])
         done += 1
     return done
 

@@ -331,3 +331,37 @@ def test_marking_queues_one_refresh_per_newly_pending_customer(django_capture_on
         services.segments_customers_changed(customer_ids=[customer.pk])
 
     assert len(first) == 1 and len(second) == 0
+
+
+def test_metrics_fields_count_a_customer_without_metrics_as_none_yet():
+    from decimal import Decimal
+
+    from customers.models import CustomerMetrics
+
+    buyer, big, never = f.CustomerFactory.create_batch(3)
+    now = timezone.now()
+    CustomerMetrics.objects.create(
+        customer=buyer,
+        orders_count=1,
+        revenue_net=Decimal("250.00"),
+        last_purchase_at=now - dt.timedelta(days=100),
+        rfm_segment="at_risk",
+    )
+    CustomerMetrics.objects.create(
+        customer=big,
+        orders_count=6,
+        revenue_net=Decimal("5000.00"),
+        last_purchase_at=now - dt.timedelta(days=3),
+        rfm_segment="champions",
+    )
+
+    assert _ids({"field": "orders_count", "op": "lt", "value": 2}) == {buyer.pk, never.pk}
+    assert _ids({"field": "revenue_net", "op": "gte", "value": "1000.50"}) == {big.pk}
+    assert _ids({"field": "last_purchase_days_ago", "op": "gt", "value": 90}) == {buyer.pk}
+    assert _ids({"field": "rfm_segment", "op": "in", "value": ["none", "at_risk"]}) == {
+        buyer.pk,
+        never.pk,
+    }
+    with pytest.raises(ValidationError) as raised:
+        rules_validate({"field": "revenue_net", "op": "gt", "value": "lots"})
+    assert list(raised.value.fields) == ["rules.value"]
