@@ -117,3 +117,12 @@ def test_who_may_not_read_members(api, role, perms, status):
 
 def test_signed_out_is_a_401(api):
     assert api.get(URL).status_code == 401
+
+
+def test_the_segment_list_in_the_same_queries_for_1_and_many(merchant):
+    for expected in (1, 12):
+        for n in range(Segment.objects.count(), expected):
+            Segment.objects.create(name=f"s{n}", rules=GUESTS)
+        with assert_num_queries(4):  # token and user; permissions (2); the segments
+            answer = merchant.get(URL)
+        assert len(answer.json()) == expected
