@@ -49,9 +49,10 @@ PREVIEW_SAMPLE = 20
 
 
 def segment_matching(*, rules: dict, now: dt.datetime | None = None) -> QuerySet[Customer]:
-    """The customers a valid rule matches now: one query, however complex the rule."""
+    """The customers a valid rule matches now: one query, however complex the rule. A profile
+    merged into another is in no segment (its survivor is)."""
     condition = rules_compile(rules, now=now or timezone.now())
-    return Customer.objects.filter(condition)
+    return Customer.objects.filter(merged_into__isnull=True).filter(condition)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from customers.models import (
     ConsentSource,
     ConsentStatus,
     ConsentType,
+    Customer,
     CustomerIdentity,
     Segment,
     SegmentMembership,
@@ -260,6 +261,18 @@ def test_a_recompute_records_entries_and_exits_once(channels):
     assert exit_event.payload["customer"] == leaves.pk
     segment.refresh_from_db()
     assert segment.member_count == 2 and segment.recomputed_at is not None
+
+
+def test_a_merged_away_profile_leaves_its_segments():
+    survivor, merged = f.CustomerFactory.create_batch(2)
+    segment = _segment({"field": "is_guest", "op": "eq", "value": True})
+    segments.segment_recompute(segment_id=segment.pk)
+    Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
+
+    result = segments.segment_recompute(segment_id=segment.pk)
+
+    assert (result.entered, result.exited) == (0, 1)
+    assert list(SegmentMembership.objects.values_list("customer_id", flat=True)) == [survivor.pk]
 
 
 def test_an_inactive_segment_is_not_recomputed():
