@@ -1,6 +1,6 @@
 """Every row lock of customers: one of a customer's addresses, the cursor of the IYS pull, a
 KVKK data request with its customer, customers' metrics rows, the two profiles of a merge, an
-identity claim, the customers pending a segment refresh, and a segment's sync.
+identity claim and the identity it takes, the customers pending a segment refresh, and a segment's sync.
 
 Each function must run inside a transaction; the lock is held until it ends.
 """
@@ -14,6 +14,7 @@ from django.db import connection
 from customers.models import (
     Address,
     Customer,
+    CustomerIdentity,
     CustomerMetrics,
     DataRequest,
     IdentityClaim,
@@ -79,6 +80,17 @@ def identity_claim_lock(*, customer_id: int, pk: int) -> IdentityClaim | None:
     two tries of a code at once count as two attempts."""
     assert connection.in_atomic_block, "identity_claim_lock() must run inside a transaction"
     return IdentityClaim.objects.select_for_update().filter(customer_id=customer_id, pk=pk).first()
+
+
+def identity_lock(*, kind: str, value: str) -> CustomerIdentity | None:
+    """The identity (not a marketplace's) with this value, read again under its lock, or None
+    when nobody holds it: a proven claim takes it from a guest one at a time."""
+    assert connection.in_atomic_block, "identity_lock() must run inside a transaction"
+    return (
+        CustomerIdentity.objects.select_for_update()
+        .filter(kind=kind, marketplace="", value=value)
+        .first()
+    )
 
 
 # pg_advisory_xact_lock(space, segment id): one sync of a segment at a time.

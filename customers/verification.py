@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.identities import identity_normalise
-from customers.locks import customers_lock, identity_claim_lock
+from customers.locks import customers_lock, identity_claim_lock, identity_lock
 from customers.merge import customer_merge, guests_holding
 from customers.models import Customer, CustomerIdentity, IdentityClaim, IdentityKind
 from omni.errors import Conflict, NotFound, Throttled, ValidationError
@@ -165,11 +165,7 @@ def _claim_prove(customer: Customer, claim_id: int) -> CustomerIdentity:
 
 
 def _identity_take(customer: Customer, claim: IdentityClaim) -> CustomerIdentity:
-    held = (
-        CustomerIdentity.objects.select_for_update()
-        .filter(kind=claim.kind, marketplace="", value=claim.value)
-        .first()
-    )
+    held = identity_lock(kind=claim.kind, value=claim.value)
     if held is None:
         return CustomerIdentity.objects.create(
             customer=customer,
