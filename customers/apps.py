@@ -26,3 +26,10 @@ class CustomersConfig(AppConfig):
         relay_consumer_register(
             topics=metrics_sync.METRIC_TOPICS, consumer=tasks.metrics_from_outbox
         )
+
+        # The loyalty programme earns and takes back points on orders' and payments' events.
+        from customers.loyalty import events as loyalty_events
+
+        relay_consumer_register(
+            topics=loyalty_events.TOPICS, consumer=loyalty_events.loyalty_from_outbox
+        )

@@ -19,6 +19,7 @@ from customers.models import (
     DataRequest,
     IdentityClaim,
     IysPullCursor,
+    LoyaltyAccount,
     SegmentPending,
 )
 
@@ -119,3 +120,16 @@ def segment_pending_take(*, limit: int) -> list[int]:
             [limit],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def loyalty_accounts_lock(*, pks: list[int]) -> list[LoyaltyAccount]:
+    """Loyalty accounts read again under their locks, in id order (a merge locks two): a
+    balance moves by one writer at a time, and two spends of the last points are one after
+    the other (the second finds the balance spent)."""
+    assert connection.in_atomic_block, "loyalty_accounts_lock() must run inside a transaction"
+    return list(
+        LoyaltyAccount.objects.select_for_update(of=("self",))
+        .select_related("programme")
+        .filter(pk__in=sorted(set(pks)))
+        .order_by("pk")
+    )

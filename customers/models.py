@@ -523,3 +523,12 @@ from customers.segment_models import (  # noqa: E402, F401
     SegmentMembershipChange,
     SegmentPending,
 )
+
+# The loyalty programme's models live in their own module (customers.loyalty.models).
+from customers.loyalty.models import (  # noqa: E402, F401
+    LoyaltyAccount,
+    LoyaltyEntry,
+    LoyaltyEntryKind,
+    LoyaltyProgramme,
+    LoyaltyTier,
+)

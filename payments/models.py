@@ -82,6 +82,7 @@ class Payment(TimeStampedModel):
         TERMINAL = "terminal", _("Card terminal")
         STORE_CREDIT = "store_credit", _("Store credit")
         LINK = "link", _("Payment link")
+        LOYALTY = "loyalty", _("Loyalty points")
 
     order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")

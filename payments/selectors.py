@@ -15,6 +15,7 @@ from customers.models import Customer
 from omni.errors import ValidationError
 from orders.models import Order, Return
 from payments.gateways.base import GATEWAYS, Gateway, gateway_class
+from payments.gateways.loyalty import CODE as LOYALTY
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.models import (
     ChannelGateway,
@@ -175,15 +176,15 @@ def channel_card_gateways(channel: Channel) -> list[ChannelGateway]:
     return [
         cg
         for cg in channel_gateways(channel)
-        if cg.gateway != STORE_CREDIT and GATEWAYS[cg.gateway].online
+        if cg.gateway not in (STORE_CREDIT, LOYALTY) and GATEWAYS[cg.gateway].online
     ]
 
 
 def gateway_for(channel: Channel, code: str) -> Gateway:
     """A configured instance of gateway `code` as `channel` offers it; a gateway the channel
     does not offer is a field error on "gateway" (GatewayRefused: one this deployment must not
-    use, see gateway_build). Store credit is offered everywhere."""
-    if code == STORE_CREDIT:
+    use, see gateway_build). Store credit and loyalty points are offered everywhere."""
+    if code in (STORE_CREDIT, LOYALTY):
         return gateway_build(code, gateway_defaults(code))
     found = ChannelGateway.objects.filter(channel=channel, gateway=code, is_active=True).first()
     if found is None or code not in GATEWAYS:

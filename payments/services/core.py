@@ -130,6 +130,7 @@ def _payment_status_recorded(
         payload={
             "order": order.number,
             "payment": payment.reference,
+            "gateway": payment.gateway,
             "status": to,
             "previous": before,
             "amount": str(payment.amount),

@@ -17,6 +17,7 @@ from orders.locks import order_lock
 from orders.models import Notification, Order, Return
 from orders.services.lifecycle import notify, order_event
 from payments.gateways.base import GatewayError, GatewayResult, Status
+from payments.gateways.loyalty import CODE as LOYALTY
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.locks import payment_transaction_lock
 from payments.models import Payment, PaymentTransaction, Refund, StoreCreditEntry
@@ -32,6 +33,7 @@ from payments.services.core import (
     logger,
     payment_transition,
 )
+from payments.services.loyalty import _loyalty_refund
 from payments.services.store_credit import _store_credit_account, _store_credit_move
 
 # --- refunds --------------------------------------------------------------------------------
@@ -210,6 +212,10 @@ def _refund_spread(
                 amount=part,
                 raw={"entry": entry.pk},
             )
+            _refund_settle(order, payment, txn, result)
+        elif payment.gateway == LOYALTY:
+            # Points go back to the points account, whatever the destination asked.
+            result = _loyalty_refund(payment=payment, amount=part, key=str(txn.pk))
             _refund_settle(order, payment, txn, result)
         else:
             queued = True

@@ -26,6 +26,7 @@ from payments.gateways.base import (
     PaymentRequest,
     Status,
 )
+from payments.gateways.loyalty import CODE as LOYALTY
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.locks import payments_lock
 from payments.models import Payment, PaymentTransaction
@@ -40,6 +41,7 @@ from payments.services.core import (
     _txn,
     payment_transition,
 )
+from payments.services.loyalty import _loyalty_pay
 from payments.services.store_credit import _store_credit_pay
 from sales_channels.models import Channel
 
@@ -98,13 +100,16 @@ def payment_start(
     `html`; they come back to `return_url`, default our /payments/return/<reference>/, and
     payment_complete finishes it), pending (a webhook brings the result), declined or failed.
     Earlier attempts of the order still waiting (3-D Secure never finished) are abandoned.
-    "store_credit" pays from the customer's balance at once, on any channel.
+    "store_credit" pays from the customer's balance at once, on any channel; "loyalty" from
+    their points (customers.loyalty), likewise.
     Raises ValidationError (field "gateway", "amount"), Conflict (cancelled order),
     GatewayUnavailable (the provider cannot be reached; the payment is marked failed)."""
     channel = channel or order.channel
     gateway = selectors.gateway_for(channel, gateway_code)
     if gateway_code == STORE_CREDIT:
         return _store_credit_pay(order=order, amount=amount, actor=actor, channel=channel)
+    if gateway_code == LOYALTY:
+        return _loyalty_pay(order=order, amount=amount, actor=actor, channel=channel)
     if not gateway.online:
         raise ValidationError.for_field(
             "gateway",
@@ -218,7 +223,7 @@ def payment_record_offline(
     (`reference`: its slip number). Recording the same reference again returns the first
     payment. The order is confirmed when covered."""
     gateway = selectors.gateway_for(channel, gateway_code)
-    if gateway.online or gateway_code == STORE_CREDIT:
+    if gateway.online or gateway_code in (STORE_CREDIT, LOYALTY):
         raise ValidationError.for_field(
             "gateway",
             _("Only cash and card-terminal payments are recorded by staff."),
