@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customers import (  # noqa: F401  (register their admins)
     admin_data_requests,
+    admin_loyalty,
     admin_merges,
     admin_segments,
 )

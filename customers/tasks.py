@@ -10,6 +10,8 @@ from celery import shared_task
 
 from customers import data_requests, metrics, metrics_sync, selectors, services
 from customers.iys import IysError, iys_client, iys_enabled
+from customers.loyalty import selectors as loyalty_selectors
+from customers.loyalty import services as loyalty
 from omni.tasks import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
@@ -176,4 +178,34 @@ def segments_refresh() -> int:
         done += evaluated
         if not evaluated:
             break
+    return done
+
+
+# --- the loyalty programme ----------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
+def loyalty_mature_due() -> int:
+    """Beat: credit every pending lot whose return window has ended (each once: a lot is
+    re-read under its account's lock)."""
+    return sum(
+        loyalty.loyalty_lot_mature(entry_id=pk) for pk in loyalty_selectors.lots_to_mature()
+    )
+
+
+@shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
+def loyalty_expire_due() -> int:
+    """Beat: expire what is left of every lot past its date, oldest first."""
+    return sum(
+        loyalty.loyalty_lot_expire(entry_id=pk) for pk in loyalty_selectors.lots_to_expire()
+    )
+
+
+@shared_task(acks_late=True, soft_time_limit=1700, time_limit=1800)
+def loyalty_tiers_refresh() -> int:
+    """Daily: recompute 12-month spend and tier of accounts whose spend may have aged out."""
+    done = 0
+    for pk in loyalty_selectors.accounts_to_refresh():
+        loyalty.loyalty_tier_refresh(account_id=pk)
+        done += 1
     return done

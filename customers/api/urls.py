@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.api import segment_views, views
+from customers.api import loyalty, segment_views, views
 
 urlpatterns = [
     path("me/consents/", views.MyConsentsApi.as_view(), name="me-consents"),
@@ -57,5 +57,13 @@ urlpatterns = [
         "admin/segments/<int:segment_id>/members/",
         segment_views.SegmentMembersApi.as_view(),
         name="segment-members",
+    ),
+    path("me/loyalty/", loyalty.MyLoyaltyApi.as_view(), name="me-loyalty"),
+    path("me/loyalty/history/", loyalty.MyLoyaltyHistoryApi.as_view(), name="me-loyalty-history"),
+    path("me/loyalty/card.svg", loyalty.MyLoyaltyCardApi.as_view(), name="me-loyalty-card"),
+    path(
+        "staff/customers/<int:customer_id>/loyalty/",
+        loyalty.StaffCustomerLoyaltyApi.as_view(),
+        name="staff-customer-loyalty",
     ),
 ]

@@ -301,6 +301,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "customers.tasks.segments_recompute_all",
         "schedule": 3600.0,
     },
+    "customers-loyalty-mature-due": {
+        "task": "customers.tasks.loyalty_mature_due",
+        "schedule": 3600.0,
+    },
+    "customers-loyalty-expire-due": {
+        "task": "customers.tasks.loyalty_expire_due",
+        "schedule": 3600.0,
+    },
+    "customers-loyalty-tiers-refresh": {
+        "task": "customers.tasks.loyalty_tiers_refresh",
+        "schedule": 86400.0,
+    },
     "customers-consents-pull": {
         "task": "customers.tasks.consents_pull",
         "schedule": 900.0,

@@ -275,6 +275,8 @@ def return_refund(
                     "return": locked.pk,
                     "amount": str(amount),
                     "currency": locked.currency,
+                    # The loyalty programme takes back this share of the order's points.
+                    "order_total": str(order.total),
                 },
             )
             notify(

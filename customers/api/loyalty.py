@@ -1,0 +1,141 @@
+"""The loyalty programme on the app API: the signed-in customer's balance, history and card
+barcode, and a customer's loyalty for staff. Thin: each view calls one selector or service."""
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers import services
+from customers.api.views import IsCustomerStaff
+from customers.identities import loyalty_card_issue
+from customers.loyalty import selectors
+from customers.loyalty.barcode import loyalty_card_svg
+from customers.models import Customer, LoyaltyEntry
+from omni.api.pagination import PageNumberPagination
+from omni.api.serializers import ModelSerializer, Serializer
+from omni.errors import NotFound
+
+
+class TierOutput(Serializer):
+    name = serializers.CharField()
+    min_spend = serializers.DecimalField(max_digits=14, decimal_places=2)
+    earn_multiplier = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class LoyaltyOutput(Serializer):
+    enrolled = serializers.BooleanField()
+    available = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    currency = serializers.CharField(allow_blank=True)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    spend_12m = serializers.DecimalField(max_digits=14, decimal_places=2)
+    tier = TierOutput(allow_null=True)
+    next_tier = TierOutput(allow_null=True)
+    to_next_tier = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    card_number = serializers.CharField(allow_blank=True)
+
+
+class LoyaltyEntryOutput(ModelSerializer):
+    class Meta:
+        model = LoyaltyEntry
+        fields = [
+            "id",
+            "kind",
+            "points",
+            "pending",
+            "amount",
+            "order_number",
+            "available_at",
+            "expires_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+def _summary(customer: Customer) -> dict:
+    found = selectors.loyalty_summary(customer=customer)
+    if found is None:
+        return {
+            "enrolled": False,
+            "available": 0,
+            "pending": 0,
+            "currency": "",
+            "value": None,
+            "spend_12m": 0,
+            "tier": None,
+            "next_tier": None,
+            "to_next_tier": None,
+            "card_number": "",
+        }
+    return {
+        "enrolled": True,
+        "available": found.available,
+        "pending": found.pending,
+        "currency": found.currency,
+        "value": found.available * found.point_value,
+        "spend_12m": found.spend_12m,
+        "tier": found.tier,
+        "next_tier": found.next_tier,
+        "to_next_tier": found.to_next_tier,
+        "card_number": found.card_number,
+    }
+
+
+class MyLoyaltyApi(APIView):
+    """The signed-in customer's points: available (spendable at checkout; `value` is what they
+    pay), pending (earned, waiting for the return window), the tier by 12-month spend and what
+    is left to spend for the next one, and the loyalty card number."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=LoyaltyOutput, tags=["me"])
+    def get(self, request):
+        customer = services.customer_for_user(user=request.user)
+        return Response(LoyaltyOutput(_summary(customer)).data)
+
+
+class MyLoyaltyHistoryApi(APIView):
+    """The signed-in customer's points history, newest first, page by page (`page`,
+    `page_size` up to 100)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=LoyaltyEntryOutput(many=True), tags=["me"])
+    def get(self, request):
+        customer = services.customer_for_user(user=request.user)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            selectors.loyalty_history(customer=customer), request, view=self
+        )
+        return paginator.get_paginated_response(LoyaltyEntryOutput(page, many=True).data)
+
+
+class MyLoyaltyCardApi(APIView):
+    """The signed-in customer's loyalty card as a printable EAN-13 barcode (SVG). A customer
+    without a card gets one (the same number every time after)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={(200, "image/svg+xml"): bytes}, tags=["me"])
+    def get(self, request):
+        card = loyalty_card_issue(customer=services.customer_for_user(user=request.user))
+        response = HttpResponse(loyalty_card_svg(number=card.value), content_type="image/svg+xml")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class StaffCustomerLoyaltyApi(APIView):
+    """A customer's points and tier, for store staff and merchant staff who may view
+    customers."""
+
+    permission_classes = [IsCustomerStaff]
+
+    @extend_schema(responses=LoyaltyOutput, tags=["staff"])
+    def get(self, request, customer_id: int):
+        customer = Customer.objects.filter(pk=customer_id).first()
+        if customer is None:
+            raise NotFound("No such customer.")
+        return Response(LoyaltyOutput(_summary(customer)).data)
