@@ -253,3 +253,16 @@ def test_a_merge_moves_available_and_pending_lots_and_the_spend(club):
         key="take_back:return:5",
     )
     assert _balance(target) == (900, 10)
+
+
+def test_the_demo_programme_is_seeded_once_with_three_tiers():
+    from customers.loyalty.demo import loyalty_demo_seed
+    from customers.models import LoyaltyProgramme
+
+    customer = f.UserFactory(email="musteri@omni.test")
+    loyalty_demo_seed()
+    loyalty_demo_seed()
+
+    programme = LoyaltyProgramme.objects.get()
+    assert [t.name_en for t in programme.tiers.all()] == ["Bronze", "Silver", "Gold"]
+    assert _balance(customer.customer) == (500, 0)

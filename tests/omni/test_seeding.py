@@ -15,6 +15,7 @@ def test_each_apps_demo_runs_after_what_it_needs_else_bottom_layer_first():
         "catalog.demo",
         "inventory.demo",
         "orders.demo",
+        "customers.demo",  # after accounts: the demo customer's welcome points
         "payments.demo",
     ]
 
