@@ -34,26 +34,29 @@ class LoyaltyProgrammeAdmin(admin.ModelAdmin):
     inlines = [LoyaltyTierInline]
 
 
+ENTRY_FIELDS = (
+    "created_at",
+    "kind",
+    "points",
+    "pending",
+    "amount",
+    "order_number",
+    "available_at",
+    "expires_at",
+    "shortfall",
+    "reason",
+    "actor",
+)
+
+
 class LoyaltyEntryInline(admin.TabularInline):
     model = LoyaltyEntry
     extra = 0
     max_num = 0
     can_delete = False
     ordering = ["-created_at", "-id"]
-    fields = [
-        "created_at",
-        "kind",
-        "points",
-        "pending",
-        "amount",
-        "order_number",
-        "available_at",
-        "expires_at",
-        "shortfall",
-        "reason",
-        "actor",
-    ]
-    readonly_fields = fields
+    fields = ENTRY_FIELDS
+    readonly_fields = ENTRY_FIELDS
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -74,7 +77,7 @@ class AdjustForm(forms.ModelForm):
         fields: list[str] = []
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("adjust_points") and not (data.get("adjust_reason") or "").strip():
             self.add_error("adjust_reason", _("Say why the points change."))
         return data
@@ -96,7 +99,17 @@ class LoyaltyAccountAdmin(admin.ModelAdmin):
         "spend_12m",
         "created_at",
     ]
-    fields = [*readonly_fields, "adjust_points", "adjust_reason"]
+    fields = [
+        "customer",
+        "programme",
+        "available",
+        "pending",
+        "tier",
+        "spend_12m",
+        "created_at",
+        "adjust_points",
+        "adjust_reason",
+    ]
     inlines = [LoyaltyEntryInline]
 
     def has_add_permission(self, request):

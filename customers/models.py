@@ -524,8 +524,8 @@ from customers.segment_models import (  # noqa: E402, F401
     SegmentPending,
 )
 
-# The loyalty programme's models live in their own module (customers.loyalty.models).
-from customers.loyalty.models import (  # noqa: E402, F401
+# The loyalty programme's models live in their own module (customers.loyalty_models).
+from customers.loyalty_models import (  # noqa: E402, F401
     LoyaltyAccount,
     LoyaltyEntry,
     LoyaltyEntryKind,

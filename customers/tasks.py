@@ -188,17 +188,13 @@ def segments_refresh() -> int:
 def loyalty_mature_due() -> int:
     """Beat: credit every pending lot whose return window has ended (each once: a lot is
     re-read under its account's lock)."""
-    return sum(
-        loyalty.loyalty_lot_mature(entry_id=pk) for pk in loyalty_selectors.lots_to_mature()
-    )
+    return sum(loyalty.loyalty_lot_mature(entry_id=pk) for pk in loyalty_selectors.lots_to_mature())
 
 
 @shared_task(acks_late=True, soft_time_limit=250, time_limit=280)
 def loyalty_expire_due() -> int:
     """Beat: expire what is left of every lot past its date, oldest first."""
-    return sum(
-        loyalty.loyalty_lot_expire(entry_id=pk) for pk in loyalty_selectors.lots_to_expire()
-    )
+    return sum(loyalty.loyalty_lot_expire(entry_id=pk) for pk in loyalty_selectors.lots_to_expire())
 
 
 @shared_task(acks_late=True, soft_time_limit=1700, time_limit=1800)

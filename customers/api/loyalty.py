@@ -12,7 +12,7 @@ from customers import services
 from customers.api.views import IsCustomerStaff
 from customers.identities import loyalty_card_issue
 from customers.loyalty import selectors
-from customers.loyalty.barcode import loyalty_card_svg
+from customers.loyalty.card import loyalty_card_svg
 from customers.models import Customer, LoyaltyEntry
 from omni.api.pagination import PageNumberPagination
 from omni.api.serializers import ModelSerializer, Serializer

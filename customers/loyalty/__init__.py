@@ -2,7 +2,7 @@
 window, tiers by 12-month spend, FIFO expiry, spending at checkout (payments' "loyalty"
 gateway), taking back on return, and moving points in a customer merge.
 
-Modules: models (imported by customers.models), ledger (every balance move), services (earn,
+Modules: ledger (every balance move), services (earn,
 mature, expire, take back, adjust, spend, merge), events (orders' and payments' outbox events),
-selectors (reads), barcode (the card's SVG). Import the modules, not this package.
+selectors (reads), card (the card's barcode as SVG). Import the modules, not this package.
 """

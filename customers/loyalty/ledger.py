@@ -89,7 +89,13 @@ def entry_seen(key: str) -> LoyaltyEntry | None:
 
 
 def entry_write(
-    account: LoyaltyAccount, *, kind: str, key: str, points: int = 0, pending: int = 0, **fields: Any
+    account: LoyaltyAccount,
+    *,
+    kind: str,
+    key: str,
+    points: int = 0,
+    pending: int = 0,
+    **fields: Any,
 ) -> LoyaltyEntry:
     """Write one entry and move the (locked) account's balances by it, with one UPDATE whose
     WHERE refuses a negative result: a caller's mistake is an error, never a negative balance."""
@@ -110,13 +116,12 @@ def lots_consume(account: LoyaltyAccount, points: int, *, order_number: str = ""
     the soonest to expire."""
     if points <= 0:
         return
-    lots = LoyaltyEntry.objects.filter(account=account, open_points__gt=0).order_by(
+    open_lots = LoyaltyEntry.objects.filter(account=account, open_points__gt=0).order_by(
         F("expires_at").asc(nulls_last=True), "pk"
     )
+    lots = list(open_lots)
     if order_number:
-        lots = list(lots.filter(order_number=order_number)) + list(
-            lots.exclude(order_number=order_number)
-        )
+        lots.sort(key=lambda lot: lot.order_number != order_number)  # stable: FIFO kept
     for lot in lots:
         take = min(points, lot.open_points)
         LoyaltyEntry.objects.filter(pk=lot.pk).update(open_points=F("open_points") - take)

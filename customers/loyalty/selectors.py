@@ -39,9 +39,7 @@ def loyalty_summary(*, customer: Customer) -> LoyaltySummary | None:
     """The customer's balance, pending points, tier and what is left to spend for the next
     one, and their card number; None when there is no account (no programme, or none yet)."""
     account = (
-        LoyaltyAccount.objects.select_related("programme", "tier")
-        .filter(customer=customer)
-        .first()
+        LoyaltyAccount.objects.select_related("programme", "tier").filter(customer=customer).first()
     )
     card = (
         CustomerIdentity.objects.filter(customer=customer, kind=IdentityKind.LOYALTY_CARD)
@@ -98,4 +96,3 @@ def accounts_to_refresh() -> QuerySet[LoyaltyAccount, int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-

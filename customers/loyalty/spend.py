@@ -106,7 +106,8 @@ def loyalty_merge(*, source: Customer, target: Customer) -> int:
         src, tgt = locked[src.pk], locked[tgt.pk]
         if src.programme_id != tgt.programme_id:
             raise ValidationError.for_field(
-                "target", _("The two customers' points are in different currencies."),
+                "target",
+                _("The two customers' points are in different currencies."),
                 code="currency_mismatch",
             )
         if src.available == 0 and src.pending == 0 and src.spend_12m == 0:
@@ -129,7 +130,10 @@ def loyalty_merge(*, source: Customer, target: Customer) -> int:
             )
         src.entries.update(open_points=0, open_pending=0)
         ledger.entry_write(
-            tgt, kind=K.MERGE_IN, key=f"merge_in:{marker}", amount=spend,
+            tgt,
+            kind=K.MERGE_IN,
+            key=f"merge_in:{marker}",
+            amount=spend,
             reason=f"customer {source.pk}",
         )
         ledger.entry_write(

@@ -6,6 +6,7 @@ behind the interface."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ CODE = "loyalty"
 @register
 class LoyaltyGateway(Gateway):
     code = CODE
-    label = _("Loyalty points")
+    label = cast(str, _("Loyalty points"))  # translated when shown
     online = False
 
     def authorise(self, request: PaymentRequest) -> GatewayResult:

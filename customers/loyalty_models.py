@@ -1,4 +1,5 @@
-"""The loyalty programme's rows (imported by customers.models, so they belong to customers).
+"""The loyalty programme's rows (imported by customers.models, so they belong to customers;
+a module of its own beside it, so the loyalty package can import customers.models).
 
 Balances are whole points. An account's `available` and `pending` are the sums of its
 entries' `points` and `pending` columns; the database refuses a negative balance
@@ -54,9 +55,7 @@ class LoyaltyTier(models.Model):
     """A tier reached by what the customer paid in the last 12 months; its multiplier scales
     the programme's earn rate."""
 
-    programme = models.ForeignKey(
-        LoyaltyProgramme, on_delete=models.CASCADE, related_name="tiers"
-    )
+    programme = models.ForeignKey(LoyaltyProgramme, on_delete=models.CASCADE, related_name="tiers")
     name = models.CharField(_("name"), max_length=60)
     min_spend = AmountField(_("12-month spend from"))
     earn_multiplier = models.DecimalField(
