@@ -115,7 +115,7 @@ class OrderPaymentsApi(APIView):
         responses={201: serializers.PaymentStartOutput},
         description=(
             "Pay (part of) what is due with a gateway the channel offers (`test`, or "
-            "`store_credit` on any channel). The answer's `status`: `captured` or `authorised` "
+            "`store_credit` or `loyalty` points on any channel). The answer's `status`: `captured` or `authorised` "
             "(paid), `action_required` (send the shopper to `next_action.redirect_url`; after "
             "they come back, POST `/payments/<reference>/complete/`), `pending` (the result "
             "comes later: poll `/payments/<reference>/`), `declined` or `failed`. An amount "
@@ -132,7 +132,7 @@ class OrderPaymentsApi(APIView):
             else order.channel
         )
         card = Card(**data["card"]) if data.get("card") else None
-        if data["gateway"] != "store_credit" and card is None:
+        if data["gateway"] not in ("store_credit", "loyalty") and card is None:
             raise ValidationError.for_field("card", _("Enter the card details."), code="required")
         payment, result = services.payment_start(
             order=order,

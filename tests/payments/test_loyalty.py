@@ -91,3 +91,24 @@ def test_a_captured_card_payment_earns_pending_points(club, provider):
 
     account = LoyaltyAccount.objects.get(customer=customer)
     assert (account.available, account.pending) == (0, 250)
+
+
+def test_a_shopper_pays_with_points_through_the_api(club):
+    from customers.services import customer_for_user
+    from tests.orders.api_support import signed_in
+
+    user, client = signed_in()
+    customer = customer_for_user(user=user)
+    loyalty_adjust(customer=customer, points=700, reason="welcome", actor=None)
+    first = support.place(support.web_channel(), customer, price="60.00")
+    second = support.place(support.web_channel("app", "app"), customer, price="60.00")
+    url = "/api/v1/orders/{}/payments/"
+
+    paid = client.post(url.format(first.number), {"gateway": "loyalty"}, format="json")
+    short = client.post(url.format(second.number), {"gateway": "loyalty"}, format="json")
+
+    assert (paid.status_code, paid.json()["status"]) == (201, "captured")
+    assert short.status_code == 400
+    assert short.json()["code"] == "insufficient_points"
+    assert short.json()["fields"] == {"amount": ["600 points are needed; 100 are available."]}
+    assert _available(customer) == 100
