@@ -123,3 +123,34 @@ def test_staff_read_a_customers_loyalty_with_the_permission(api, club):
 
     assert (as_customer.status_code, without.status_code, missing.status_code) == (403, 403, 404)
     assert (store.status_code, store.json()["pending"]) == (200, 100)
+
+
+def test_staff_adjust_an_account_in_the_admin_with_a_reason(admin_client, club):
+    from django.urls import reverse
+
+    from customers.models import LoyaltyAccount, LoyaltyEntry
+
+    customer = f.CustomerFactory()
+    _earn(customer, "100", 1)
+    account = LoyaltyAccount.objects.get(customer=customer)
+    url = reverse("admin:customers_loyaltyaccount_change", args=[account.pk])
+    form = {
+        "entries-TOTAL_FORMS": "1",
+        "entries-INITIAL_FORMS": "1",
+        "entries-MIN_NUM_FORMS": "0",
+        "entries-MAX_NUM_FORMS": "0",
+        "entries-0-id": str(LoyaltyEntry.objects.get().pk),
+        "entries-0-account": str(account.pk),
+    }
+
+    page = admin_client.get(url)
+    no_reason = admin_client.post(url, {**form, "adjust_points": "25", "adjust_reason": ""})
+    done = admin_client.post(url, {**form, "adjust_points": "25", "adjust_reason": "goodwill"})
+
+    assert page.status_code == 200 and b"earn_pending" not in page.content  # shown by label
+    assert no_reason.status_code == 200  # the form again, with the error
+    assert done.status_code == 302
+    adjusted = LoyaltyEntry.objects.get(kind="adjust")
+    assert (adjusted.points, adjusted.reason) == (25, "goodwill")
+    account.refresh_from_db()
+    assert account.available == 25
