@@ -3,7 +3,7 @@ barcode, and a customer's loyalty for staff. Thin: each view calls one selector 
 
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -97,20 +97,22 @@ class MyLoyaltyApi(APIView):
         return Response(LoyaltyOutput(_summary(customer)).data)
 
 
-class MyLoyaltyHistoryApi(APIView):
+class MyLoyaltyHistoryApi(generics.ListAPIView):
     """The signed-in customer's points history, newest first, page by page (`page`,
     `page_size` up to 100)."""
 
     permission_classes = [IsAuthenticated]
+    serializer_class = LoyaltyEntryOutput
+    pagination_class = PageNumberPagination
 
-    @extend_schema(responses=LoyaltyEntryOutput(many=True), tags=["me"])
-    def get(self, request):
-        customer = services.customer_for_user(user=request.user)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(
-            selectors.loyalty_history(customer=customer), request, view=self
+    def get_queryset(self):
+        return selectors.loyalty_history(
+            customer=services.customer_for_user(user=self.request.user)
         )
-        return paginator.get_paginated_response(LoyaltyEntryOutput(page, many=True).data)
+
+    @extend_schema(tags=["me"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class MyLoyaltyCardApi(APIView):

@@ -176,9 +176,9 @@ def _refund_spread(
     *,
     actor: User | None,
 ) -> bool:
-    """Spread the refund over the payments, newest first, one pending ledger row each. Store
-    credit (as the destination, or a store-credit payment) moves the balance and settles at
-    once; the rest waits for its provider. Returns whether any part waits."""
+    """Spread the refund over the payments, newest first, one pending ledger row each. A points
+    payment gives its points back, and store credit (as the destination, or a store-credit
+    payment) moves the balance; both settle at once; the rest waits for its provider. Returns whether any part waits."""
     to = refund.destination
     remaining, queued = refund.amount, False
     for payment in sorted(payments, key=lambda p: p.pk, reverse=True):
@@ -193,7 +193,12 @@ def _refund_spread(
             f"refund:{refund.idempotency_key}:{payment.reference}",
             refund=refund,
         )
-        if to == Refund.Destination.STORE_CREDIT or payment.gateway == STORE_CREDIT:
+        if payment.gateway == LOYALTY:
+            # Points go back to the points account, whatever the destination asked: points
+            # never turn into store credit.
+            result = _loyalty_refund(payment=payment, amount=part, key=str(txn.pk))
+            _refund_settle(order, payment, txn, result)
+        elif to == Refund.Destination.STORE_CREDIT or payment.gateway == STORE_CREDIT:
             account = _store_credit_account(order.customer_id, order.currency)
             entry = _store_credit_move(
                 account=account,
@@ -212,10 +217,6 @@ def _refund_spread(
                 amount=part,
                 raw={"entry": entry.pk},
             )
-            _refund_settle(order, payment, txn, result)
-        elif payment.gateway == LOYALTY:
-            # Points go back to the points account, whatever the destination asked.
-            result = _loyalty_refund(payment=payment, amount=part, key=str(txn.pk))
             _refund_settle(order, payment, txn, result)
         else:
             queued = True

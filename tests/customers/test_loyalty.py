@@ -219,7 +219,7 @@ def test_staff_adjust_with_a_reason_and_never_below_zero(club):
     customer, staff = f.CustomerFactory(), f.UserFactory()
     with pytest.raises(ValidationError) as missing:
         services.loyalty_adjust(customer=customer, points=50, reason=" ", actor=staff)
-    assert missing.value.fields == {"reason": ["Say why the points change."]}
+    assert missing.value.fields == {"reason": ["Puanların neden değiştiğini yazın."]}
 
     services.loyalty_adjust(customer=customer, points=50, reason="goodwill", actor=staff)
     with pytest.raises(ValidationError) as short:

@@ -592,7 +592,13 @@ def test_a_refund_is_handed_to_payments_and_the_customer_told_once(web, store, c
     event = OutboxEvent.objects.get(topic="orders.refund.due")
     assert (event.key, event.payload) == (
         f"return:{refunded.pk}",
-        {"order": order.number, "return": refunded.pk, "amount": "100.00", "currency": "TRY"},
+        {
+            "order": order.number,
+            "return": refunded.pk,
+            "amount": "100.00",
+            "currency": "TRY",
+            "order_total": str(order.total),
+        },
     )
     note = Notification.objects.get(order=order, kind="refunded")
     assert (note.subject, note.context) == (

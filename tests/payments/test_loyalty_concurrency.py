@@ -36,7 +36,7 @@ def test_two_spends_of_the_last_points_at_once_give_one_success():
     refused = [o for o in outcomes if isinstance(o, ValidationError)]
     assert (len(paid), len(refused)) == (1, 1), outcomes
     assert refused[0].code == "insufficient_points"
-    assert refused[0].fields == {"amount": ["500 points are needed; 0 are available."]}
+    assert refused[0].fields == {"amount": ["500 puan gerekiyor; kullanılabilir puan 0."]}
     account = LoyaltyAccount.objects.get(customer=customer)
     assert (account.available, account.pending) == (0, 0)
     assert LoyaltyEntry.objects.filter(kind="spend").count() == 1
