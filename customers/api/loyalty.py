@@ -1,6 +1,8 @@
 """The loyalty programme on the app API: the signed-in customer's balance, history and card
 barcode, and a customer's loyalty for staff. Thin: each view calls one selector or service."""
 
+from typing import cast
+
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -8,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from customers import services
 from customers.api.views import IsCustomerStaff
 from customers.identities import loyalty_card_issue
@@ -106,9 +109,8 @@ class MyLoyaltyHistoryApi(generics.ListAPIView):
     pagination_class = PageNumberPagination
 
     def get_queryset(self):
-        return selectors.loyalty_history(
-            customer=services.customer_for_user(user=self.request.user)
-        )
+        user = cast(User, self.request.user)  # IsAuthenticated
+        return selectors.loyalty_history(customer=services.customer_for_user(user=user))
 
     @extend_schema(tags=["me"])
     def get(self, request, *args, **kwargs):
