@@ -524,11 +524,17 @@ from customers.segment_models import (  # noqa: E402, F401
     SegmentPending,
 )
 
-# The loyalty programme's models live in their own module (customers.loyalty_models).
-from customers.loyalty_models import (  # noqa: E402, F401
+# The loyalty programme's models live in their own module (customers.models_loyalty).
+from customers.models_loyalty import (  # noqa: E402, F401
     LoyaltyAccount,
     LoyaltyEntry,
     LoyaltyEntryKind,
     LoyaltyProgramme,
     LoyaltyTier,
+)
+from customers.models_metrics import (  # noqa: E402, F401
+    CustomerMetrics,
+    CustomerMetricsPending,
+    RfmSegment,
+    RfmThresholds,
 )
