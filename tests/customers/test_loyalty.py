@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from customers.loyalty import selectors, services
 from customers.loyalty.spend import loyalty_merge, loyalty_spend
@@ -217,7 +218,7 @@ def test_a_cancelled_order_takes_back_all_its_points(club, web):
 
 def test_staff_adjust_with_a_reason_and_never_below_zero(club):
     customer, staff = f.CustomerFactory(), f.UserFactory()
-    with pytest.raises(ValidationError) as missing:
+    with pytest.raises(ValidationError) as missing, translation.override("tr"):
         services.loyalty_adjust(customer=customer, points=50, reason=" ", actor=staff)
     assert missing.value.fields == {"reason": ["Puanların neden değiştiğini yazın."]}
 
@@ -266,3 +267,30 @@ def test_the_demo_programme_is_seeded_once_with_three_tiers():
     programme = LoyaltyProgramme.objects.get()
     assert [t.name_en for t in programme.tiers.all()] == ["Bronze", "Silver", "Gold"]
     assert _balance(customer.customer) == (500, 0)
+
+
+def test_a_trendyol_order_of_a_known_buyer_earns_on_its_total(club):
+    trendyol = f.ChannelFactory(code="trendyol", kind="marketplace", return_window_days=15)
+    web = f.ChannelFactory(code="web")
+    customer = f.CustomerFactory()
+    for channel, number in [(trendyol, "TY-1"), (web, "W-1")]:
+        order = support.order(channel, number, customer, total="300.00")
+        with transaction.atomic():
+            outbox_record(
+                topic="orders.order.placed",
+                key=f"order:{order.pk}",
+                channel_id=channel.pk,
+                payload={
+                    "order": number,
+                    "channel": channel.code,
+                    "total": "300.00",
+                    "currency": "TRY",
+                    "lines": [],
+                },
+            )
+
+    relay.outbox_relay_batch()
+
+    [entry] = LoyaltyEntry.objects.all()  # the web order earns when it is paid, not placed
+    assert (entry.order_number, entry.pending) == ("TY-1", 300)
+    assert entry.available_at - entry.created_at == dt.timedelta(days=15)

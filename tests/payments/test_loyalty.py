@@ -5,6 +5,7 @@ captured earns points through the outbox relay."""
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from customers.loyalty.services import loyalty_adjust
 from customers.models import LoyaltyAccount, LoyaltyEntry
@@ -55,7 +56,7 @@ def test_points_cannot_pay_more_than_the_balance(club):
     customer = _with_points(100)  # worth 10.00
     order = support.place(support.store_channel(), customer, price="60.00")
 
-    with pytest.raises(ValidationError) as error:
+    with pytest.raises(ValidationError) as error, translation.override("tr"):
         services.payment_start(order=order, gateway_code="loyalty")
 
     assert error.value.code == "insufficient_points"
