@@ -33,3 +33,8 @@ class CustomersConfig(AppConfig):
         relay_consumer_register(
             topics=loyalty_events.TOPICS, consumer=loyalty_events.loyalty_from_outbox
         )
+        # A customer merge moves the points too (customers.merge's mover registry).
+        from customers.loyalty.spend import loyalty_merge_mover
+        from customers.merge import customer_merge_mover_register
+
+        customer_merge_mover_register(name="loyalty", mover=loyalty_merge_mover)

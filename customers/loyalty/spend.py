@@ -148,3 +148,8 @@ def loyalty_merge(*, source: Customer, target: Customer) -> int:
         ledger.tier_refresh(src)
         ledger.tier_refresh(tgt)
     return moved
+
+
+def loyalty_merge_mover(source: Customer, target: Customer) -> int:
+    """customers.merge's mover: the points, in the merge's transaction."""
+    return loyalty_merge(source=source, target=target)

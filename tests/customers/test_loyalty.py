@@ -294,3 +294,16 @@ def test_a_trendyol_order_of_a_known_buyer_earns_on_its_total(club):
     [entry] = LoyaltyEntry.objects.all()  # the web order earns when it is paid, not placed
     assert (entry.order_number, entry.pending) == ("TY-1", 300)
     assert entry.available_at - entry.created_at == dt.timedelta(days=15)
+
+
+def test_a_customer_merge_moves_the_points_through_its_mover(club):
+    from customers.merge import customer_merge
+
+    source, target = f.CustomerFactory(), f.CustomerFactory()
+    _earn(source, "100", "W-1")
+
+    merge = customer_merge(source=source, target=target, actor=None)
+
+    assert merge.moved["loyalty"] == 100
+    assert _balance(target) == (0, 100)
+    assert _balance(source) == (0, 0)
