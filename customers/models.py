@@ -507,6 +507,15 @@ class DataRequest(models.Model):
         return f"{self.get_kind_display()} #{self.pk} ({self.customer_id})"
 
 
+# The loyalty programme's models live in their own module (customers.models_loyalty).
+from customers.models_loyalty import (  # noqa: E402, F401
+    LoyaltyAccount,
+    LoyaltyEntry,
+    LoyaltyEntryKind,
+    LoyaltyProgramme,
+    LoyaltyTier,
+)
+
 # Metrics per customer live in their own module; imported here so Django sees them.
 from customers.models_metrics import (  # noqa: E402, F401
     CustomerMetrics,
@@ -522,19 +531,4 @@ from customers.segment_models import (  # noqa: E402, F401
     SegmentMembership,
     SegmentMembershipChange,
     SegmentPending,
-)
-
-# The loyalty programme's models live in their own module (customers.models_loyalty).
-from customers.models_loyalty import (  # noqa: E402, F401
-    LoyaltyAccount,
-    LoyaltyEntry,
-    LoyaltyEntryKind,
-    LoyaltyProgramme,
-    LoyaltyTier,
-)
-from customers.models_metrics import (  # noqa: E402, F401
-    CustomerMetrics,
-    CustomerMetricsPending,
-    RfmSegment,
-    RfmThresholds,
 )
