@@ -7,7 +7,8 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -18,17 +19,20 @@ from customers.identity import loyalty_number_valid, phone_normalise_or_blank
 from customers.iys import iys_enabled
 from customers.iys_rules import recipient_for
 from customers.models import (
+    Address,
     ConsentDecision,
     ConsentStatus,
     ConsentType,
     Customer,
     CustomerIdentity,
+    DataRequest,
     IdentityKind,
     PushState,
     RecipientType,
     TimelineEvent,
 )
-from omni.errors import ValidationError
+from customers.sections import TYPED_SECTIONS, CustomerOrders, customer_360_sections
+from omni.errors import NotFound, ValidationError
 
 # The channels campaigns and notifications speak of, as IYS names them.
 CHANNEL_TYPES = {"email": ConsentType.EPOSTA, "sms": ConsentType.MESAJ, "call": ConsentType.ARAMA}
@@ -267,3 +271,60 @@ def _typed_forms(phone: str) -> list[str]:
 
 def _holding(kind: str, value: str) -> Q:
     return Q(pk__in=CustomerIdentity.objects.filter(kind=kind, value=value).values("customer_id"))
+
+
+# --- the 360 view -------------------------------------------------------------------------------
+
+CUSTOMER_360_TIMELINE = 20
+CUSTOMER_360_DATA_REQUESTS = 20
+
+
+@dataclass(frozen=True)
+class Customer360:
+    """Everything staff see about one person, read once: the profile and what customers holds,
+    then the sections other apps hand in (customers.sections). A section not registered (yet)
+    is None."""
+
+    customer: Customer
+    identities: list[CustomerIdentity]
+    addresses: list[Address]
+    # The decision in force per (channel, recipient type).
+    consents: list[ConsentDecision]
+    timeline: TimelinePage
+    data_requests: list[DataRequest]
+    orders: CustomerOrders | None = None  # recent orders and carts in progress, every channel
+    metrics: Any = None
+    segments: Any = None
+    loyalty: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def customer_360_get(*, pk: int) -> Customer:
+    customer = Customer.objects.select_related("first_channel", "user").filter(pk=pk).first()
+    if customer is None:
+        raise NotFound("No such customer.", code="customer_not_found")
+    return customer
+
+
+def customer_360(*, customer: Customer) -> Customer360:
+    """The 360 view in a fixed number of queries: identities, addresses, consents, the first
+    timeline page and data requests (one each), then each registered section's own fixed
+    count."""
+    sections: dict[str, Any] = {}
+    for section in customer_360_sections():
+        sections[section.name] = section.reader(customer)
+    typed = {name: sections.pop(name) for name in TYPED_SECTIONS if name in sections}
+    return Customer360(
+        customer=customer,
+        identities=list(identities_of(customer=customer)),
+        addresses=list(Address.objects.filter(customer=customer)),
+        consents=consents_current(customer=customer),
+        timeline=timeline_read(customer, limit=CUSTOMER_360_TIMELINE),
+        data_requests=list(
+            DataRequest.objects.filter(customer=customer)
+            .select_related("requested_by")
+            .order_by("-requested_at", "-id")[:CUSTOMER_360_DATA_REQUESTS]
+        ),
+        extra=sections,
+        **typed,
+    )

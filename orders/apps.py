@@ -57,3 +57,17 @@ class OrdersConfig(AppConfig):
         customer_merge_mover_register(name="orders", mover=orders_move)
         customer_merge_mover_register(name="carts", mover=carts_merge)
         customer_merge_mover_register(name="saved_items", mover=saved_items_move)
+
+        # The customer 360 (customers.sections): the person's orders and carts in progress on
+        # every channel, on the admin page and in the staff API.
+        from django.utils.translation import gettext_lazy as _
+
+        from customers.sections import customer_360_section_register
+        from orders.selectors import customer_360_orders
+
+        customer_360_section_register(
+            name="orders",
+            reader=customer_360_orders,
+            title=_("Orders and carts, every channel"),
+            template="admin/orders/customer_360_orders.html",
+        )

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import (
@@ -17,16 +16,17 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Sum,
     Value,
 )
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalog.models import AttributeValue, ProductVariant
 from customers.merge import customer_resolved_pk
-from customers.metrics import customer_metrics_of
-from customers.models import Customer, CustomerMetrics
+from customers.models import Customer
+from customers.sections import CartBrief, CustomerOrders, OrderBrief
 from customers.selectors import customers_matching
 from customers.timeline import OrderOwner
 from omni.errors import NotFound, ValidationError
@@ -291,40 +291,6 @@ def customer_search(*, q: str) -> QuerySet[Customer]:
     )
 
 
-@dataclass(frozen=True)
-class CustomerProfile:
-    customer: Customer
-    orders: list[Order]
-    order_count: int
-    last_order_at: datetime | None
-    metrics: CustomerMetrics | None = None
-
-
-RECENT_ORDERS = 50
-
-
-def customer_profile(*, pk: int) -> CustomerProfile:
-    """A customer with their addresses, metrics and most recent orders from every channel:
-    four queries."""
-    customer = (
-        Customer.objects.select_related("first_channel", "user", "metrics")
-        .prefetch_related("addresses")
-        .annotate(order_count=Count("orders"))
-        .filter(pk=customer_resolved_pk(pk))  # a merged-away id: the survivor
-        .first()
-    )
-    if customer is None:
-        raise NotFound(_("Customer not found."), code="customer_not_found")
-    orders = list(order_list_for_customer(customer=customer)[:RECENT_ORDERS])
-    return CustomerProfile(
-        customer=customer,
-        orders=orders,
-        order_count=customer.order_count,
-        last_order_at=orders[0].created_at if orders else None,
-        metrics=customer_metrics_of(customer=customer),
-    )
-
-
 def customer_get(*, pk: int) -> Customer:
     """The customer, or the survivor a merged-away id was merged into."""
     customer = Customer.objects.filter(pk=customer_resolved_pk(pk)).first()
@@ -377,3 +343,58 @@ def order_owners(numbers: Iterable[str]) -> dict[str, OrderOwner]:
         )
         for number, customer_id, channel_id, pickup_id, kind, counter_store_id in rows
     }
+
+
+# --- the customer 360 (customers.sections) -------------------------------------------------
+
+CUSTOMER_360_ORDERS = 10
+
+
+def customer_360_orders(customer: Customer) -> CustomerOrders:
+    """The customer's most recent orders from every channel and their carts in progress, for
+    customers' 360 view: three queries whatever the history."""
+    items = Coalesce(Sum("lines__quantity"), 0)
+    returned = Coalesce(Sum("lines__quantity_returned"), 0)
+    orders = (
+        Order.objects.filter(customer=customer)
+        .select_related("channel")
+        .annotate(items=items, returned=returned)
+        .order_by("-created_at", "-id")[:CUSTOMER_360_ORDERS]
+    )
+    carts = (
+        Cart.objects.filter(customer=customer, status=Cart.Status.ACTIVE)
+        .select_related("last_channel", "origin_channel")
+        .annotate(items=Sum("lines__quantity"))
+        .filter(items__gt=0)
+        .order_by("-updated_at")
+    )
+    return CustomerOrders(
+        count=Order.objects.filter(customer=customer).count(),
+        recent=[
+            OrderBrief(
+                pk=order.pk,
+                number=order.number,
+                channel=order.channel.code,
+                channel_name=order.channel.name,
+                status=order.status,
+                status_label=order.get_status_display(),
+                total=order.total,
+                currency=order.currency,
+                placed_at=order.created_at,
+                items=order.items,
+                returned=order.returned,
+            )
+            for order in orders
+        ],
+        carts=[
+            CartBrief(
+                pk=cart.pk,
+                channel=cart.last_channel.code,
+                channel_name=cart.last_channel.name,
+                started_on=cart.origin_channel.code,
+                items=cart.items,
+                updated_at=cart.updated_at,
+            )
+            for cart in carts
+        ],
+    )

@@ -2,10 +2,14 @@ import datetime as dt
 import json
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import (
     CLAIM_KINDS,
+    POSTAL_FIELDS,
+    Address,
     ConsentDecision,
     ConsentStatus,
     ConsentType,
@@ -18,6 +22,7 @@ from customers.models import (
     RecipientType,
     TimelineKind,
 )
+from customers.sections import customer_360_sections, section_json
 from customers.selectors import TIMELINE_PAGE_MAX
 from customers.timeline import INGEST_BATCH_MAX, INGEST_KINDS
 from omni.api.serializers import ModelSerializer, Serializer
@@ -262,3 +267,101 @@ class MergeOutput(ModelSerializer):
         model = CustomerMerge
         fields = ["id", "source", "target", "actor", "reason", "moved", "merged_at"]
         read_only_fields = fields
+
+
+# --- the staff's 360 view -----------------------------------------------------------------------
+
+
+class Customer360ProfileOutput(Serializer):
+    id = serializers.IntegerField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    language = serializers.CharField()
+    has_account = serializers.SerializerMethodField()
+    first_channel = serializers.CharField(
+        source="first_channel.code", default=None, allow_null=True
+    )
+    created_at = serializers.DateTimeField()
+
+    def get_has_account(self, customer) -> bool:
+        return customer.user_id is not None
+
+
+class Customer360AddressOutput(ModelSerializer):
+    class Meta:
+        model = Address
+        fields = ["id", "label", *POSTAL_FIELDS, "is_default"]
+        read_only_fields = fields
+
+
+class Customer360OrderOutput(Serializer):
+    number = serializers.CharField()
+    channel = serializers.CharField(help_text="the channel's code")
+    status = serializers.CharField()
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    placed_at = serializers.DateTimeField()
+    items = serializers.IntegerField()
+    returned = serializers.IntegerField(help_text="items returned")
+
+
+class Customer360CartOutput(Serializer):
+    channel = serializers.CharField(help_text="the channel it was last touched on")
+    started_on = serializers.CharField()
+    items = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
+class Customer360Output(Serializer):
+    """One person across every channel. `metrics`, `segments` and `loyalty` are null until
+    their apps register a section (customers.sections); `sections` holds any other."""
+
+    customer = Customer360ProfileOutput()
+    identities = IdentityOutput(many=True)
+    addresses = Customer360AddressOutput(many=True)
+    consents = ConsentOutput(many=True, help_text="The decision in force per channel.")
+    timeline = TimelinePageOutput(help_text="The first page; the timeline endpoint pages on.")
+    data_requests = DataRequestOutput(many=True)
+    order_count = serializers.SerializerMethodField()
+    orders = serializers.SerializerMethodField()
+    carts = serializers.SerializerMethodField()
+    metrics = serializers.SerializerMethodField()
+    segments = serializers.SerializerMethodField()
+    loyalty = serializers.SerializerMethodField()
+    sections = serializers.SerializerMethodField()
+
+    def get_order_count(self, view) -> int:
+        return view.orders.count if view.orders else 0
+
+    @extend_schema_field(Customer360OrderOutput(many=True))
+    def get_orders(self, view):
+        return Customer360OrderOutput(view.orders.recent if view.orders else [], many=True).data
+
+    @extend_schema_field(Customer360CartOutput(many=True))
+    def get_carts(self, view):
+        return Customer360CartOutput(view.orders.carts if view.orders else [], many=True).data
+
+    def _section(self, name: str, value):
+        return section_json(_section_named(name), value)
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_metrics(self, view):
+        return self._section("metrics", view.metrics)
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_segments(self, view):
+        return self._section("segments", view.segments)
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_loyalty(self, view):
+        return self._section("loyalty", view.loyalty)
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_sections(self, view) -> dict:
+        return {name: self._section(name, value) for name, value in view.extra.items()}
+
+
+def _section_named(name: str):
+    return next((s for s in customer_360_sections() if s.name == name), None)

@@ -9,6 +9,7 @@ from customers import data_requests, selectors, services, timeline, verification
 from customers.api.serializers import (
     ConsentInput,
     ConsentOutput,
+    Customer360Output,
     DataRequestInput,
     DataRequestOutput,
     DuplicatePairOutput,
@@ -195,6 +196,22 @@ class StaffCustomerNotesApi(APIView):
             customer=customer, author=request.user, text=data.validated_data["text"]
         )
         return Response(TimelineEventOutput(note).data, status=status.HTTP_201_CREATED)
+
+
+class StaffCustomer360Api(APIView):
+    """One person across every channel, for staff who may view customers: profile,
+    identities, addresses, the consents in force, the first timeline page, data requests,
+    recent orders and carts in progress on any channel, and the metrics, segments and loyalty
+    sections once their apps register them. Reading one customer at a time only: there is no
+    bulk export here. Orders routes it under staff/customers/<id>/ with its own permission (who
+    acts for customers may read them too)."""
+
+    permission_classes = [IsCustomerStaff]
+
+    @extend_schema(responses=Customer360Output, tags=["staff"])
+    def get(self, request, customer_id: int):
+        customer = selectors.customer_360_get(pk=customer_id)
+        return Response(Customer360Output(selectors.customer_360(customer=customer)).data)
 
 
 class MyIdentitiesApi(APIView):

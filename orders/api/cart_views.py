@@ -21,6 +21,7 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from customers.api.views import StaffCustomer360Api
 from customers.models import Customer
 from customers.selectors import user_may_view_customers
 from customers.services import customer_for_guest, customer_for_user
@@ -609,13 +610,10 @@ class StaffCustomerSearchApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class StaffCustomerDetailApi(APIView):
-    permission_classes = [ActsForCustomers]
+class StaffCustomerDetailApi(StaffCustomer360Api):
+    """customers' 360 view of the customer, for whoever finds customers (FindsCustomers)."""
 
-    @extend_schema(tags=["staff"], responses=serializers.CustomerProfileOutput)
-    def get(self, request, customer_id: int):
-        profile = selectors.customer_profile(pk=customer_id)
-        return Response(serializers.CustomerProfileOutput(profile).data)
+    permission_classes = [FindsCustomers]
 
 
 def _staff(view: type[ShopperApi], methods: list[str]) -> type[ShopperApi]:

@@ -10,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.api.serializers import CustomerMetricsOutput
-from customers.models import Address, Customer
+from customers.models import Customer
 from omni.api.serializers import ModelSerializer, Serializer
 from omni.money import Money
 from orders.models import Fulfilment, Order, OrderEvent, OrderLine, ShippingMethod
@@ -476,36 +475,3 @@ class CustomerOutput(ModelSerializer):
 
     def get_has_account(self, customer: Customer) -> bool:
         return customer.user_id is not None
-
-
-class AddressOutput(ModelSerializer):
-    class Meta:
-        model = Address
-        fields = [
-            "id",
-            "label",
-            "full_name",
-            "phone",
-            "line1",
-            "line2",
-            "district",
-            "city",
-            "postal_code",
-            "country",
-            "is_default",
-        ]
-        read_only_fields = fields
-
-
-class CustomerProfileOutput(Serializer):
-    customer = CustomerOutput()
-    first_channel = serializers.CharField(
-        source="customer.first_channel.code", allow_null=True, default=None
-    )
-    addresses = AddressOutput(source="customer.addresses.all", many=True)
-    order_count = serializers.IntegerField()
-    last_order_at = serializers.DateTimeField(allow_null=True)
-    orders = OrderSummaryOutput(many=True, help_text="The most recent, from every channel.")
-    metrics = CustomerMetricsOutput(
-        allow_null=True, help_text="Null until the customer's metrics are first computed."
-    )

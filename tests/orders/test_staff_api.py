@@ -347,7 +347,7 @@ def test_a_handed_over_sale_must_be_at_the_staffs_own_counter(web, kadikoy, cler
 # --- finding a customer by an identity -------------------------------------------------------
 
 
-def test_merchant_staff_who_may_view_customers_may_search_them_only():
+def test_merchant_staff_who_may_view_customers_may_search_and_read_them_only():
     from customers.identities import identity_add
 
     target = f.CustomerFactory(phone="")
@@ -359,8 +359,10 @@ def test_merchant_staff_who_may_view_customers_may_search_them_only():
 
     assert [c["id"] for c in found.json()["results"]] == [target.pk]
     assert other.get("/api/v1/staff/customers/", {"q": "0532 123 45 67"}).status_code == 403
-    # Searching is not acting: the profile and the cart stay with those who act for customers.
-    assert viewer.get(f"/api/v1/staff/customers/{target.pk}/").status_code == 403
+    # Reading is not acting: the 360 view is theirs, the cart stays with those who act for
+    # customers.
+    assert viewer.get(f"/api/v1/staff/customers/{target.pk}/").status_code == 200
+    assert viewer.get(staff_url(target, "cart/", "web")).status_code == 403
 
 
 @pytest.mark.parametrize("kind", ["phone", "email", "loyalty_card", "marketplace_buyer"])

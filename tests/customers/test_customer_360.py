@@ -1,0 +1,113 @@
+"""The customer 360: customers.selectors.customer_360 and the staff's
+GET /api/v1/staff/customers/{id}/, with orders' section (recent orders and carts in progress on
+every channel) and a section another app registers."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from customers import data_requests, services, timeline
+from customers.identities import identity_add
+from customers.sections import customer_360_section_register, customer_360_section_unregister
+from customers.selectors import customer_360
+from orders.services import carts, checkout
+from tests import factories as f
+from tests.orders.api_support import item, signed_in
+from tests.queries import assert_num_queries
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web():
+    channel = f.ChannelFactory(code="web", kind="web")
+    f.ShippingMethodFactory(channel=channel)
+    return channel
+
+
+@pytest.fixture
+def clerk():
+    store = f.ChannelFactory(code="store-kadikoy", kind="store")
+    user = f.UserFactory(role=User.Role.STORE_STAFF)
+    user.stores.set([store])
+    return signed_in(user)[1]
+
+
+def _order(customer, channel, variant):
+    cart = carts.cart_for_customer(customer=customer, channel=channel)
+    carts.cart_add(cart=cart, channel=channel, variant_id=variant.pk, quantity=1)
+    return checkout.order_place(
+        cart=cart,
+        channel=channel,
+        delivery=checkout.delivery_build(
+            channel=channel, method="home", shipping_method="standart", address=f.ADDRESS
+        ),
+        customer=customer,
+    )
+
+
+def _history(customer, web, variant, n):
+    """n orders, n timeline events, n consent decisions, a cart in progress, a data request."""
+    for i in range(n):
+        _order(customer, web, variant)
+        timeline.timeline_record(
+            customer=customer,
+            kind="store_visit",
+            occurred_at=timezone.now() - dt.timedelta(minutes=i),
+            source="test",
+            event_id=f"{customer.pk}-{i}",
+        )
+        (services.consent_give if i % 2 == 0 else services.consent_withdraw)(
+            customer=customer, consent_type="EPOSTA", source="web", text_version="v1"
+        )
+    identity_add(customer=customer, kind="phone", value=f"0532 000 00 {n:02d}")
+    cart = carts.cart_for_customer(customer=customer, channel=web)
+    carts.cart_add(cart=cart, channel=web, variant_id=variant.pk, quantity=2)
+    data_requests.data_request_create(customer=customer, kind="export")
+
+
+def test_the_360_shows_every_section_in_the_same_queries_for_a_short_and_a_long_history(web, clerk):
+    variant = item(web, quantity=100)
+    for n in (1, 6):
+        customer = f.CustomerFactory(email=f"kisi{n}@example.com", phone="")
+        _history(customer, web, variant, n)
+
+        with assert_num_queries(10):  # the token, the profile, 3 for orders, 5 for customers
+            response = clerk.get(f"/api/v1/staff/customers/{customer.pk}/")
+
+        assert response.status_code == 200
+        body = response.json()
+        assert body["customer"]["email"] == f"kisi{n}@example.com"
+        assert body["order_count"] == n and len(body["orders"]) == n
+        assert [(c["channel"], c["items"]) for c in body["carts"]] == [("web", 2)]
+        last = "ONAY" if n % 2 else "RET"  # given, withdrawn, given...
+        assert [(c["type"], c["status"]) for c in body["consents"]] == [("EPOSTA", last)]
+        assert len(body["timeline"]["events"]) >= n
+        assert [r["kind"] for r in body["data_requests"]] == ["export"]
+        assert [i["kind"] for i in body["identities"]] == ["phone"]
+        assert (body["metrics"], body["segments"], body["loyalty"]) == (None, None, None)
+
+
+def test_a_registered_section_lands_in_its_typed_field_and_others_in_sections():
+    customer = f.CustomerFactory()
+    customer_360_section_register(name="loyalty", reader=lambda c: {"points": 120})
+    customer_360_section_register(name="notes", reader=lambda c: ["VIP"])
+    try:
+        view = customer_360(customer=customer)
+    finally:
+        customer_360_section_unregister("loyalty")
+        customer_360_section_unregister("notes")
+    assert view.loyalty == {"points": 120}
+    assert view.extra == {"notes": ["VIP"]}
+    assert view.orders is not None and view.orders.count == 0
+
+
+def test_only_staff_who_may_view_customers_read_the_360():
+    customer = f.CustomerFactory()
+    _u, shopper = signed_in()
+    _u, viewer = signed_in(f.merchant("customers.view_customer"))
+    assert shopper.get(f"/api/v1/staff/customers/{customer.pk}/").status_code == 403
+    assert viewer.get(f"/api/v1/staff/customers/{customer.pk}/").status_code == 200
+    assert viewer.get("/api/v1/staff/customers/999999/").status_code == 404
