@@ -11,6 +11,7 @@ sign-in and is changed on the account.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
@@ -24,7 +25,11 @@ from customers import (  # noqa: F401  (register their admins)
 )
 from customers.admin_consents import ConsentHistoryMixin
 from customers.metrics import customer_metrics_of
-from customers.models import Address, Customer
+from customers.models import Address, Customer, TimelineKind
+from customers.sections import customer_360_sections
+from customers.selectors import CUSTOMER_360_TIMELINE, customer_360
+from omni.errors import ValidationError
+from sales_channels.models import Channel
 
 
 class AddressInline(admin.StackedInline):
@@ -91,6 +96,49 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         "consent_history",
     ]
     inlines = [AddressInline]
+    # The change page is the customer 360: who the person is, their consents, timeline, orders
+    # and carts from every channel and their data requests, read first; the profile's form
+    # below it (customers.sections fills the sections other apps own).
+    change_form_template = "admin/customers/customer/change_form.html"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None:
+            context.update(self.customer_360_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def customer_360_context(self, request, obj: Customer) -> dict:
+        kinds = [k for k in request.GET.getlist("kind") if k in TimelineKind.values]
+        channels = [c for c in request.GET.getlist("channel") if c]
+        cursor = request.GET.get("cursor") or None
+        try:
+            view = customer_360(
+                customer=obj, timeline_kinds=kinds, timeline_channels=channels, cursor=cursor
+            )
+        except ValidationError:  # a cursor this page did not give: the first page
+            view = customer_360(customer=obj, timeline_kinds=kinds, timeline_channels=channels)
+        values = {"orders": view.orders, "metrics": view.metrics, "segments": view.segments}
+        values |= {"loyalty": view.loyalty, **view.extra}
+        return {
+            "c360": view,
+            "c360_sections": [
+                (section, values.get(section.name))
+                for section in customer_360_sections()
+                if section.template
+            ],
+            "c360_placeholders": [
+                (name, title)
+                for name, title in PLACEHOLDERS
+                if not any(s.name == name and s.template for s in customer_360_sections())
+            ],
+            "c360_kinds": TimelineKind.choices,
+            "c360_channels": list(Channel.objects.order_by("code").values_list("code", "name")),
+            "c360_filter": {"kind": kinds, "channel": channels},
+            "c360_timeline_size": CUSTOMER_360_TIMELINE,
+            "c360_consent_history": reverse("admin:customers_consentdecision_changelist")
+            + f"?customer__id__exact={obj.pk}",
+            "c360_data_requests": reverse("admin:customers_datarequest_changelist")
+            + f"?customer__id__exact={obj.pk}",
+        }
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -99,7 +147,7 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         return fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("metrics")
+        return super().get_queryset(request).select_related("metrics", "first_channel")
 
     def has_add_permission(self, request):
         return False
@@ -157,3 +205,11 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         if not rows:
             return "-"
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}{} ({})</li>", rows))
+
+
+# Sections other slices fill (customers.sections); until they register, the page says so.
+PLACEHOLDERS = (
+    ("metrics", _("Metrics")),
+    ("segments", _("Segments")),
+    ("loyalty", _("Loyalty")),
+)

@@ -306,10 +306,23 @@ def customer_360_get(*, pk: int) -> Customer:
     return customer
 
 
-def customer_360(*, customer: Customer) -> Customer360:
-    """The 360 view in a fixed number of queries: identities, addresses, consents, the first
-    timeline page and data requests (one each), then each registered section's own fixed
-    count."""
+def customer_360(
+    *,
+    customer: Customer,
+    timeline_kinds: Sequence[str] = (),
+    timeline_channels: Sequence[str] = (),
+    cursor: str | None = None,
+) -> Customer360:
+    """The 360 view in a fixed number of queries: identities, addresses, consents, a timeline
+    page (the first, or the one after `cursor`, narrowed by kind and channel) and data requests
+    (one query each), then each registered section's own fixed count."""
+    page = timeline_read(
+        customer,
+        cursor=cursor,
+        kinds=timeline_kinds,
+        channels=timeline_channels,
+        limit=CUSTOMER_360_TIMELINE,
+    )
     sections: dict[str, Any] = {}
     for section in customer_360_sections():
         sections[section.name] = section.reader(customer)
@@ -319,7 +332,7 @@ def customer_360(*, customer: Customer) -> Customer360:
         identities=list(identities_of(customer=customer)),
         addresses=list(Address.objects.filter(customer=customer)),
         consents=consents_current(customer=customer),
-        timeline=timeline_read(customer, limit=CUSTOMER_360_TIMELINE),
+        timeline=page,
         data_requests=list(
             DataRequest.objects.filter(customer=customer)
             .select_related("requested_by")

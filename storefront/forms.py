@@ -194,3 +194,39 @@ class ReturnForm(forms.Form):
                     }
                 )
         return wanted
+
+
+# --- consents and personal data (KVKK) ------------------------------------------------------
+
+
+class ConsentsForm(forms.Form):
+    """The shopper's consent to commercial messages, one box per channel (IYS's EPOSTA, MESAJ,
+    ARAMA), as an individual. Ticking gives, clearing withdraws: the same one step."""
+
+    EPOSTA = forms.BooleanField(label=_("E-mail"), required=False)
+    MESAJ = forms.BooleanField(label=_("SMS"), required=False)
+    ARAMA = forms.BooleanField(label=_("Phone call"), required=False)
+
+
+class DataRequestForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What do you ask for?"),
+        choices=[
+            ("export", _("A copy of my data (a zip of JSON and CSV files)")),
+            ("erasure", _("Erase my data and close my account")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    confirm_erasure = forms.BooleanField(
+        label=_(
+            "I understand that erasure closes my account and cannot be undone; invoices the "
+            "law requires us to keep stay, without my name."
+        ),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "erasure" and not data.get("confirm_erasure"):
+            self.add_error("confirm_erasure", _("Confirm that you want your data erased."))
+        return data

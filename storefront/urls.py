@@ -42,6 +42,13 @@ urlpatterns = [
     path("account/saved/", on_web(views.saved), name="saved"),
     path("account/addresses/", on_web(views.addresses), name="addresses"),
     path("account/profile/", on_web(views.profile), name="profile"),
+    path("account/consents/", on_web(views.consents), name="consents"),
+    path("account/my-data/", on_web(views.my_data), name="my-data"),
+    path(
+        "account/my-data/<int:request_id>/download/",
+        on_web(views.my_data_download),
+        name="my-data-download",
+    ),
     path("account/sign-in/", on_web(views.SignInView.as_view()), name="sign-in"),
     path("account/sign-up/", on_web(views.sign_up), name="sign-up"),
     path("account/sign-out/", views.SignOutView.as_view(), name="sign-out"),

@@ -32,6 +32,7 @@ from storefront.views.cart import (
 )
 from storefront.views.catalog import category_view, home, product_view, search
 from storefront.views.checkout import checkout_view, done, pay, pay_return
+from storefront.views.privacy import consents, my_data, my_data_download
 
 __all__ = [
     "PasswordResetCompleteView",
@@ -48,8 +49,11 @@ __all__ = [
     "cart_view",
     "category_view",
     "checkout_view",
+    "consents",
     "done",
     "home",
+    "my_data",
+    "my_data_download",
     "order_detail",
     "order_return",
     "pay",

@@ -5,6 +5,7 @@ every channel) and a section another app registers."""
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
@@ -111,3 +112,51 @@ def test_only_staff_who_may_view_customers_read_the_360():
     assert shopper.get(f"/api/v1/staff/customers/{customer.pk}/").status_code == 403
     assert viewer.get(f"/api/v1/staff/customers/{customer.pk}/").status_code == 200
     assert viewer.get("/api/v1/staff/customers/999999/").status_code == 404
+
+
+# --- the admin's 360 page -------------------------------------------------------------------
+
+
+def test_the_admin_page_is_the_360_in_the_same_queries_for_a_short_and_a_long_history(
+    admin_client, web
+):
+    variant = item(web, quantity=100)
+    for n in (1, 6):
+        customer = f.CustomerFactory(
+            email=f"kisi{n}@example.com", first_name="Ayşe", phone="", first_channel=web
+        )
+        _history(customer, web, variant, n)
+        url = reverse("admin:customers_customer_change", args=[customer.pk])
+        admin_client.get(url)
+
+        with assert_num_queries(ADMIN_QUERIES):
+            response = admin_client.get(url, {"kind": "store_visit", "channel": ""})
+
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Ayşe" in page and "Misafir" in page  # a guest, said in Turkish first
+        assert page.count('class="c360-kind">Mağaza ziyareti') == n
+        assert "Sadakat" in page  # the loyalty section waits for its app
+
+
+ADMIN_QUERIES = 16
+
+
+def test_the_admin_timeline_pages_on_with_more(admin_client):
+    customer = f.CustomerFactory()
+    for i in range(25):
+        timeline.timeline_record(
+            customer=customer,
+            kind="search",
+            occurred_at=timezone.now() - dt.timedelta(minutes=i),
+            source="test",
+            event_id=str(i),
+            data={"q": f"arama-{i}"},
+        )
+    url = reverse("admin:customers_customer_change", args=[customer.pk])
+    first = admin_client.get(url)
+    cursor = first.context["c360"].timeline.next_cursor
+    assert "arama-0" in first.content.decode() and cursor
+    rest = admin_client.get(url, {"cursor": cursor}).content.decode()
+    assert "arama-24" in rest and "arama-0<" not in rest
+    assert admin_client.get(url, {"cursor": "nonsense"}).status_code == 200
