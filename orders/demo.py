@@ -27,8 +27,9 @@ from orders.models import Cart, IdempotencyKey, Order, ShippingMethod
 from orders.services import carts, checkout, lifecycle
 from sales_channels.models import Channel
 
-# The demo customer and clerk sign in with their accounts; the orders take the stock.
-SEED_AFTER = ("accounts", "inventory")
+# The demo customer and clerk sign in with their accounts; the orders take the stock; the CRM's
+# demo profiles get their year of history (orders.demo_history).
+SEED_AFTER = ("accounts", "inventory", "customers")
 
 CUSTOMER_EMAIL = "musteri@omni.test"
 CLERK_EMAIL = "kasa.kadikoy@omni.test"
@@ -280,3 +281,10 @@ def seed_demo(run: DemoRun) -> None:
     )
     for skipped in orders["skipped"]:
         run.write(f"  not placed: {skipped}")
+    from orders import demo_history
+
+    history = demo_history.seed(run.made.get("crm_people", []), run.made["channels"])
+    run.write(
+        f"Customer history: {history['orders']} past orders on every channel, "
+        f"{history['events']} timeline events written."
+    )

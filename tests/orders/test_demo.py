@@ -39,6 +39,28 @@ def test_seed_demo_places_the_demo_orders_once(capsys):
     ) == counts
     assert "not placed" not in out
     assert inventory.stock_audit() == []
+    _the_demo_profiles_have_a_year_of_history_on_every_channel()
+
+
+def _the_demo_profiles_have_a_year_of_history_on_every_channel():
+    from customers.demo import EMAIL_DOMAIN
+    from customers.models import ConsentDecision, Customer, TimelineEvent
+
+    people = Customer.objects.filter(email__endswith=EMAIL_DOMAIN)
+    assert people.count() == 300
+    assert people.filter(user__isnull=True).exists() and people.filter(user__isnull=False).exists()
+    history = Order.objects.filter(customer__in=people)
+    assert history.values("customer").distinct().count() > 200
+    assert set(history.values_list("channel__code", flat=True)) >= {
+        "web",
+        "app",
+        "store-kadikoy",
+        "trendyol",
+    }
+    assert history.filter(returns__isnull=False).exists()
+    assert set(ConsentDecision.objects.values_list("status", flat=True)) == {"ONAY", "RET"}
+    kinds = set(TimelineEvent.objects.filter(customer__in=people).values_list("kind", flat=True))
+    assert kinds >= {"order_placed", "product_viewed", "search", "return", "store_visit"}
 
 
 def test_the_demo_customer_has_orders_from_several_channels_that_sell_their_own_way():
