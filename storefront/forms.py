@@ -226,7 +226,7 @@ class DataRequestForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") == "erasure" and not data.get("confirm_erasure"):
             self.add_error("confirm_erasure", _("Confirm that you want your data erased."))
         return data

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from customers import data_requests, selectors
 from customers import services as customers_services
 from customers.iys_rules import recipient_for
-from customers.models import ConsentSource, ConsentStatus, ConsentType, RecipientType
+from customers.models import ConsentSource, ConsentStatus, ConsentType, Customer, RecipientType
 from omni.client_address import client_address
 from omni.errors import Conflict, NotFound, ValidationError
 from storefront import forms
@@ -26,6 +26,13 @@ from storefront.views.shopper import _customer, _field_errors
 CONSENT_TEXT_VERSION = "web-2026-12"
 
 
+def _me(request: HttpRequest) -> Customer:
+    customer = _customer(request)
+    if customer is None:  # _signed_in lets only a signed-in shopper through
+        raise Http404
+    return customer
+
+
 def consent_text_version() -> str:
     return f"{CONSENT_TEXT_VERSION}-{get_language() or 'tr'}"
 
@@ -34,7 +41,7 @@ def consent_text_version() -> str:
 @require_http_methods(["GET", "POST"])
 def consents(request: HttpRequest) -> HttpResponse:
     """İzinlerim: one box per channel; what changed is recorded as a decision of its own."""
-    customer = _customer(request)
+    customer = _me(request)
     current = {
         d.type: d
         for d in selectors.consents_current(customer=customer)
@@ -92,7 +99,7 @@ def consents(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_data(request: HttpRequest) -> HttpResponse:
     """Kişisel verilerim: ask for an export or erasure; the requests with their deadline."""
-    customer = _customer(request)
+    customer = _me(request)
     form = forms.DataRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,9 +127,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 def my_data_download(request: HttpRequest, request_id: int) -> FileResponse:
     """The archive of one of the shopper's own exports, once it is ready; otherwise a 404."""
     try:
-        found = data_requests.data_request_archive_of(
-            customer=_customer(request), request_id=request_id
-        )
+        found = data_requests.data_request_archive_of(customer=_me(request), request_id=request_id)
     except NotFound:
         raise Http404 from None
     return FileResponse(
