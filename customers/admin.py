@@ -104,6 +104,7 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
             context.update(self.customer_360_context(request, obj))
+            context["title"] = _("Customer 360")
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def customer_360_context(self, request, obj: Customer) -> dict:

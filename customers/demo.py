@@ -167,7 +167,8 @@ def _create(channels: dict[str, Channel], *, how_many: int) -> None:
     for n in range(how_many):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         email = f"{_ascii(first)}.{_ascii(last)}.{n + 1}@{EMAIL_DOMAIN}"
-        phone = f"+905{rng.choice('0345')}{n:08d}"[:13]
+        # Unique for every n (104729 is prime to 10**8), and not a run of zeros.
+        phone = f"+905{rng.choice('0345')}{(n * 104729 + 5_550_123) % 10**8:08d}"
         since = now - dt.timedelta(days=rng.uniform(5, 365), minutes=rng.randint(0, 1440))
         people.append((first, last, email, phone, since, _weighted(rng, FIRST_CHANNELS)))
     # Two people in three signed up; the rest shop as guests (the web's guest checkout, a

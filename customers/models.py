@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omni.models import TimeStampedModel
 
@@ -444,7 +445,7 @@ class DataRequestKind(models.TextChoices):
 
 
 class DataRequestStatus(models.TextChoices):
-    RECEIVED = "received", _("received")
+    RECEIVED = "received", pgettext_lazy("data request", "received")
     IN_PROGRESS = "in_progress", _("in progress")
     DONE = "done", _("done")
     REFUSED = "refused", _("refused")
