@@ -4,6 +4,7 @@ campaigns ask; the legal deadline for reaching IYS in Turkish business days."""
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -84,7 +85,7 @@ def test_the_later_decision_wins_even_when_recorded_first():
 def test_a_decision_is_validated_field_by_field_and_nothing_is_recorded():
     customer = f.CustomerFactory(phone="")
 
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught, translation.override("en"):
         consent_record(
             customer=customer,
             consent_type="MESAJ",

@@ -153,7 +153,7 @@ def test_the_customer_page_shows_the_consent_history_read_only(admin_client):
     consent_withdraw(customer=customer, consent_type="EPOSTA", source="app")
     url = reverse("admin:customers_customer_change", args=[customer.pk])
 
-    page = admin_client.get(url)
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
 
     text = page.content.decode()
     assert page.status_code == 200
