@@ -208,9 +208,9 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}{} ({})</li>", rows))
 
 
-# Sections other slices fill (customers.sections); until they register, the page says so.
+# Sections other slices fill (customers.sections); until they register, the page says so. The
+# metrics are customers' own and always have their section.
 PLACEHOLDERS = (
-    ("metrics", _("Metrics")),
     ("segments", _("Segments")),
     ("loyalty", _("Loyalty")),
 )

@@ -18,6 +18,7 @@ from accounts.models import User
 from customers.identity import loyalty_number_valid, phone_normalise_or_blank
 from customers.iys import iys_enabled
 from customers.iys_rules import recipient_for
+from customers.metrics import customer_metrics_of
 from customers.models import (
     Address,
     ConsentDecision,
@@ -25,6 +26,7 @@ from customers.models import (
     ConsentType,
     Customer,
     CustomerIdentity,
+    CustomerMetrics,
     DataRequest,
     IdentityKind,
     PushState,
@@ -293,14 +295,16 @@ class Customer360:
     timeline: TimelinePage
     data_requests: list[DataRequest]
     orders: CustomerOrders | None = None  # recent orders and carts in progress, every channel
-    metrics: Any = None
+    metrics: CustomerMetrics | None = None  # None until first computed
     segments: Any = None
     loyalty: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def customer_360_get(*, pk: int) -> Customer:
-    customer = Customer.objects.select_related("first_channel", "user").filter(pk=pk).first()
+    customer = (
+        Customer.objects.select_related("first_channel", "user", "metrics").filter(pk=pk).first()
+    )
     if customer is None:
         raise NotFound("No such customer.", code="customer_not_found")
     return customer
@@ -327,6 +331,9 @@ def customer_360(
     for section in customer_360_sections():
         sections[section.name] = section.reader(customer)
     typed = {name: sections.pop(name) for name in TYPED_SECTIONS if name in sections}
+    # Customers keeps the metrics itself (customers.metrics): no query when the customer was
+    # read with select_related("metrics"), as customer_360_get and the admin read it.
+    typed.setdefault("metrics", customer_metrics_of(customer=customer))
     return Customer360(
         customer=customer,
         identities=list(identities_of(customer=customer)),

@@ -296,12 +296,18 @@ class Customer360AddressOutput(ModelSerializer):
         read_only_fields = fields
 
 
+class Customer360TotalOutput(Serializer):
+    """An order's total as the orders API gives it: {"amount", "currency"}."""
+
+    amount = serializers.DecimalField(source="total", max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+
+
 class Customer360OrderOutput(Serializer):
     number = serializers.CharField()
     channel = serializers.CharField(help_text="the channel's code")
     status = serializers.CharField()
-    total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    currency = serializers.CharField()
+    total = Customer360TotalOutput(source="*")
     placed_at = serializers.DateTimeField()
     items = serializers.IntegerField()
     returned = serializers.IntegerField(help_text="items returned")
@@ -327,7 +333,9 @@ class Customer360Output(Serializer):
     order_count = serializers.SerializerMethodField()
     orders = serializers.SerializerMethodField()
     carts = serializers.SerializerMethodField()
-    metrics = serializers.SerializerMethodField()
+    metrics = CustomerMetricsOutput(
+        allow_null=True, help_text="Null until the customer's metrics are first computed."
+    )
     segments = serializers.SerializerMethodField()
     loyalty = serializers.SerializerMethodField()
     sections = serializers.SerializerMethodField()
@@ -345,10 +353,6 @@ class Customer360Output(Serializer):
 
     def _section(self, name: str, value):
         return section_json(_section_named(name), value)
-
-    @extend_schema_field(serializers.JSONField(allow_null=True))
-    def get_metrics(self, view):
-        return self._section("metrics", view.metrics)
 
     @extend_schema_field(serializers.JSONField(allow_null=True))
     def get_segments(self, view):

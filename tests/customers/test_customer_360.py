@@ -137,9 +137,23 @@ def test_the_admin_page_is_the_360_in_the_same_queries_for_a_short_and_a_long_hi
         assert "Ayşe" in page and "Misafir" in page  # a guest, said in Turkish first
         assert page.count('class="c360-kind">Mağaza ziyareti') == n
         assert "Sadakat" in page  # the loyalty section waits for its app
+        assert "Henüz hesaplanmadı." in page  # the metrics, until crm_recompute or an event
 
 
 ADMIN_QUERIES = 16
+
+
+def test_the_admin_page_shows_the_metrics_once_computed(admin_client, web):
+    from customers.metrics import metrics_recompute
+
+    customer = f.CustomerFactory(phone="")
+    _order(customer, web, item(web))
+    metrics_recompute(customer_ids=[customer.pk])
+
+    page = admin_client.get(reverse("admin:customers_customer_change", args=[customer.pk]))
+
+    assert page.context["c360"].metrics.orders_count == 1
+    assert "web: 1" in page.content.decode()
 
 
 def test_the_admin_timeline_pages_on_with_more(admin_client):

@@ -127,8 +127,9 @@ def test_the_profile_lists_orders_from_every_channel(web, kadikoy, clerk, custom
     assert [(o["number"], o["channel"]) for o in body["orders"]] == [(on_web.number, "web")]
 
 
-# The staff member, the customer with their metrics, addresses, orders and their lines.
-PROFILE_QUERIES = 5
+# The staff member, the customer with their metrics, then customers' 360 (identities, addresses,
+# consents, timeline, data requests) and orders' section (count, recent orders, carts).
+PROFILE_QUERIES = 10
 
 
 def test_the_profile_shows_the_customers_metrics_in_the_same_queries(web, clerk, customer):
