@@ -284,7 +284,12 @@ def seed_demo(run: DemoRun) -> None:
     from orders import demo_history
 
     history = demo_history.seed(run.made.get("crm_people", []), run.made["channels"])
+    # The CRM's metrics of every customer (customers.metrics' full path, as crm_recompute).
+    from customers.metrics import metrics_recompute_all
+
+    metrics = metrics_recompute_all()
     run.write(
         f"Customer history: {history['orders']} past orders on every channel, "
-        f"{history['events']} timeline events written."
+        f"{history['events']} timeline events written; metrics of {metrics.customers} "
+        f"customers ({metrics.buyers} buyers)."
     )
