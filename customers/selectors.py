@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import Expression, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -301,9 +301,12 @@ class Customer360:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def customer_360_get(*, pk: int) -> Customer:
+def customer_360_get(*, pk: int | Expression) -> Customer:
+    """The customer with what the 360 shows of its own row, in one query. `pk` may be an
+    expression: the staff API passes customers.merge.customer_resolved_pk, so a merged-away id
+    reads the survivor (merge imports this module, so it is handed in, not imported)."""
     customer = (
-        Customer.objects.select_related("first_channel", "user", "metrics").filter(pk=pk).first()
+        Customer.objects.select_related("first_channel", "user", "metrics").filter(Q(pk=pk)).first()
     )
     if customer is None:
         raise NotFound("No such customer.", code="customer_not_found")

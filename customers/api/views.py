@@ -5,7 +5,7 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers import data_requests, selectors, services, timeline, verification
+from customers import data_requests, merge, selectors, services, timeline, verification
 from customers.api.serializers import (
     ConsentInput,
     ConsentOutput,
@@ -210,7 +210,7 @@ class StaffCustomer360Api(APIView):
 
     @extend_schema(responses=Customer360Output, tags=["staff"])
     def get(self, request, customer_id: int):
-        customer = selectors.customer_360_get(pk=customer_id)
+        customer = selectors.customer_360_get(pk=merge.customer_resolved_pk(customer_id))
         return Response(Customer360Output(selectors.customer_360(customer=customer)).data)
 
 

@@ -174,3 +174,16 @@ def test_the_admin_timeline_pages_on_with_more(admin_client):
     rest = admin_client.get(url, {"cursor": cursor}).content.decode()
     assert "arama-24" in rest and "arama-0<" not in rest
     assert admin_client.get(url, {"cursor": "nonsense"}).status_code == 200
+
+
+def test_a_merged_away_id_reads_the_survivors_360(clerk):
+    from customers.models import Customer
+
+    survivor = f.CustomerFactory(email="kalan@example.com")
+    merged = f.CustomerFactory(email="")
+    Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
+
+    with assert_num_queries(10):
+        response = clerk.get(f"/api/v1/staff/customers/{merged.pk}/")
+
+    assert response.json()["customer"]["id"] == survivor.pk
