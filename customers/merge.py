@@ -60,6 +60,8 @@ def customer_merge_mover_register(*, name: str, mover: Mover) -> None:
 def customer_resolved_pk(customer_id: int) -> Coalesce:
     """An expression for the pk of the profile behind this id (itself, or the survivor it was
     merged into), for a lookup that stays one query: Customer.objects.filter(pk=...)."""
+    if not 0 < customer_id < 2**63:  # no profile has it; a bigint parameter would not hold it
+        customer_id = 0
     merged_into = Customer.objects.filter(pk=customer_id).values("merged_into_id")[:1]
     return Coalesce(Subquery(merged_into), Value(customer_id))
 

@@ -187,3 +187,7 @@ def test_a_merged_away_id_reads_the_survivors_360(clerk):
         response = clerk.get(f"/api/v1/staff/customers/{merged.pk}/")
 
     assert response.json()["customer"]["id"] == survivor.pk
+
+
+def test_an_id_too_large_for_any_profile_is_not_found(clerk):
+    assert clerk.get(f"/api/v1/staff/customers/{2**72}/").status_code == 404
