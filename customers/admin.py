@@ -209,8 +209,5 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
 
 
 # Sections other slices fill (customers.sections); until they register, the page says so. The
-# metrics are customers' own and always have their section.
-PLACEHOLDERS = (
-    ("segments", _("Segments")),
-    ("loyalty", _("Loyalty")),
-)
+# metrics and segments are customers' own and always have their sections.
+PLACEHOLDERS = (("loyalty", _("Loyalty")),)

@@ -31,9 +31,11 @@ from customers.models import (
     IdentityKind,
     PushState,
     RecipientType,
+    Segment,
     TimelineEvent,
 )
 from customers.sections import TYPED_SECTIONS, CustomerOrders, customer_360_sections
+from customers.segments import segments_of
 from omni.errors import NotFound, ValidationError
 
 # The channels campaigns and notifications speak of, as IYS names them.
@@ -296,7 +298,7 @@ class Customer360:
     data_requests: list[DataRequest]
     orders: CustomerOrders | None = None  # recent orders and carts in progress, every channel
     metrics: CustomerMetrics | None = None  # None until first computed
-    segments: Any = None
+    segments: list[Segment] | None = None  # the segments the customer is in now
     loyalty: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -337,6 +339,8 @@ def customer_360(
     # Customers keeps the metrics itself (customers.metrics): no query when the customer was
     # read with select_related("metrics"), as customer_360_get and the admin read it.
     typed.setdefault("metrics", customer_metrics_of(customer=customer))
+    # And the segments the customer is in now (customers.segments), one query.
+    typed.setdefault("segments", list(segments_of(customer=customer)))
     return Customer360(
         customer=customer,
         identities=list(identities_of(customer=customer)),

@@ -320,6 +320,11 @@ class Customer360CartOutput(Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class Customer360SegmentOutput(Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class Customer360Output(Serializer):
     """One person across every channel. `metrics`, `segments` and `loyalty` are null until
     their apps register a section (customers.sections); `sections` holds any other."""
@@ -354,9 +359,9 @@ class Customer360Output(Serializer):
     def _section(self, name: str, value):
         return section_json(_section_named(name), value)
 
-    @extend_schema_field(serializers.JSONField(allow_null=True))
+    @extend_schema_field(Customer360SegmentOutput(many=True))
     def get_segments(self, view):
-        return self._section("segments", view.segments)
+        return Customer360SegmentOutput(view.segments or [], many=True).data
 
     @extend_schema_field(serializers.JSONField(allow_null=True))
     def get_loyalty(self, view):

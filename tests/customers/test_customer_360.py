@@ -3,6 +3,7 @@ GET /api/v1/staff/customers/{id}/, with orders' section (recent orders and carts
 every channel) and a section another app registers."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from customers import data_requests, services, timeline
 from customers.identities import identity_add
+from customers.models import Segment, SegmentMembership
 from customers.sections import customer_360_section_register, customer_360_section_unregister
 from customers.selectors import customer_360
 from orders.services import carts, checkout
@@ -19,6 +21,8 @@ from tests.orders.api_support import item, signed_in
 from tests.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
+
+GUESTS = {"field": "is_guest", "op": "eq", "value": True}
 
 
 @pytest.fixture
@@ -64,6 +68,9 @@ def _history(customer, web, variant, n):
             customer=customer, consent_type="EPOSTA", source="web", text_version="v1"
         )
     identity_add(customer=customer, kind="phone", value=f"0532 000 00 {n:02d}")
+    for i in range(n):
+        segment = Segment.objects.create(name=f"{customer.pk}-{i}", rules=GUESTS)
+        SegmentMembership.objects.create(segment=segment, customer=customer)
     cart = carts.cart_for_customer(customer=customer, channel=web)
     carts.cart_add(cart=cart, channel=web, variant_id=variant.pk, quantity=2)
     data_requests.data_request_create(customer=customer, kind="export")
@@ -75,7 +82,7 @@ def test_the_360_shows_every_section_in_the_same_queries_for_a_short_and_a_long_
         customer = f.CustomerFactory(email=f"kisi{n}@example.com", phone="")
         _history(customer, web, variant, n)
 
-        with assert_num_queries(10):  # the token, the profile, 3 for orders, 5 for customers
+        with assert_num_queries(11):  # the token, the profile, 3 for orders, 6 for customers
             response = clerk.get(f"/api/v1/staff/customers/{customer.pk}/")
 
         assert response.status_code == 200
@@ -88,7 +95,8 @@ def test_the_360_shows_every_section_in_the_same_queries_for_a_short_and_a_long_
         assert len(body["timeline"]["events"]) >= n
         assert [r["kind"] for r in body["data_requests"]] == ["export"]
         assert [i["kind"] for i in body["identities"]] == ["phone"]
-        assert (body["metrics"], body["segments"], body["loyalty"]) == (None, None, None)
+        assert len(body["segments"]) == n
+        assert (body["metrics"], body["loyalty"]) == (None, None)
 
 
 def test_a_registered_section_lands_in_its_typed_field_and_others_in_sections():
@@ -138,9 +146,10 @@ def test_the_admin_page_is_the_360_in_the_same_queries_for_a_short_and_a_long_hi
         assert page.count('class="c360-kind">Mağaza ziyareti') == n
         assert "Sadakat" in page  # the loyalty section waits for its app
         assert "Henüz hesaplanmadı." in page  # the metrics, until crm_recompute or an event
+        assert len(re.findall(r"/admin/customers/segment/\d+/change/", page)) == n
 
 
-ADMIN_QUERIES = 16
+ADMIN_QUERIES = 17
 
 
 def test_the_admin_page_shows_the_metrics_once_computed(admin_client, web):
@@ -183,7 +192,7 @@ def test_a_merged_away_id_reads_the_survivors_360(clerk):
     merged = f.CustomerFactory(email="")
     Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
 
-    with assert_num_queries(10):
+    with assert_num_queries(11):
         response = clerk.get(f"/api/v1/staff/customers/{merged.pk}/")
 
     assert response.json()["customer"]["id"] == survivor.pk

@@ -128,8 +128,8 @@ def test_the_profile_lists_orders_from_every_channel(web, kadikoy, clerk, custom
 
 
 # The staff member, the customer with their metrics, then customers' 360 (identities, addresses,
-# consents, timeline, data requests) and orders' section (count, recent orders, carts).
-PROFILE_QUERIES = 10
+# consents, timeline, data requests, segments) and orders' section (count, recent orders, carts).
+PROFILE_QUERIES = 11
 
 
 def test_the_profile_shows_the_customers_metrics_in_the_same_queries(web, clerk, customer):
