@@ -193,6 +193,8 @@ def segments_mark_pending(*, customer_ids: Iterable[int | None]) -> bool:
     ids = sorted({pk for pk in customer_ids if pk is not None})
     if not ids:
         return False
+    if connection.vendor != "postgresql":  # the SQLite demo (make run): one writer at a time
+        return _mark_pending_portable(ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {SegmentPending._meta.db_table} (customer_id, marked_at)"
@@ -202,6 +204,20 @@ def segments_mark_pending(*, customer_ids: Iterable[int | None]) -> bool:
             [ids, timezone.now()],
         )
         return any(row[0] for row in cursor.fetchall())
+
+
+def _mark_pending_portable(ids: list[int]) -> bool:
+    now = timezone.now()
+    held = set(
+        SegmentPending.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True)
+    )
+    SegmentPending.objects.bulk_create(
+        [SegmentPending(customer_id=pk, marked_at=now) for pk in ids],
+        update_conflicts=True,
+        unique_fields=["customer"],
+        update_fields=["marked_at"],
+    )
+    return bool(set(ids) - held)
 
 
 PENDING_BATCH = 500
