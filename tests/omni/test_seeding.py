@@ -14,9 +14,10 @@ def test_each_apps_demo_runs_after_what_it_needs_else_bottom_layer_first():
         "accounts.demo",
         "catalog.demo",
         "inventory.demo",
-        "customers.demo",  # before orders: orders gives its demo profiles their history
+        # after accounts (the demo customer's welcome points), before orders (which gives its
+        # demo profiles their history)
+        "customers.demo",
         "orders.demo",
-        "customers.demo",  # after accounts: the demo customer's welcome points
         "payments.demo",
     ]
 
