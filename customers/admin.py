@@ -210,4 +210,4 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
 
 # Sections other slices fill (customers.sections); until they register, the page says so. The
 # metrics and segments are customers' own and always have their sections.
-PLACEHOLDERS = (("loyalty", _("Loyalty")),)
+PLACEHOLDERS: tuple[tuple[str, str], ...] = ()

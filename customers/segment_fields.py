@@ -253,6 +253,22 @@ def _metric_days_ago(name: str) -> Builder:
     return build
 
 
+def _loyalty_tier(op: str, value: Any, days: int | None, now: dt.datetime) -> Q:
+    """The tier (by id) of the customer's loyalty account; "ne" includes those with no tier."""
+    condition = _compare("loyalty_account__tier_id", op, value)
+    if op == "ne":
+        condition |= Q(loyalty_account__tier__isnull=True)
+    return condition
+
+
+def _loyalty_points(op: str, value: int, days: int | None, now: dt.datetime) -> Q:
+    """Available points; a customer with no account has 0."""
+    condition = _compare("loyalty_account__available", op, value)
+    if _HOLDS[op](0, value):
+        condition |= Q(loyalty_account__isnull=True)
+    return condition
+
+
 def _rfm_segments() -> list[str]:
     return list(RfmSegment.values)
 
@@ -346,4 +362,6 @@ FIELDS: dict[str, SegmentField] = {
     "favourite_store": SegmentField(
         _("favourite store"), INT, ("eq", "in"), _metric("favourite_store", None)
     ),
+    "loyalty_tier": SegmentField(_("loyalty tier (id)"), INT, COMPARE_OPS, _loyalty_tier),
+    "loyalty_points": SegmentField(_("available loyalty points"), INT, NUMBER_OPS, _loyalty_points),
 }

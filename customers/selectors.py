@@ -18,6 +18,7 @@ from accounts.models import User
 from customers.identity import loyalty_number_valid, phone_normalise_or_blank
 from customers.iys import iys_enabled
 from customers.iys_rules import recipient_for
+from customers.loyalty.selectors import loyalty_summary
 from customers.metrics import customer_metrics_of
 from customers.models import (
     Address,
@@ -299,7 +300,7 @@ class Customer360:
     orders: CustomerOrders | None = None  # recent orders and carts in progress, every channel
     metrics: CustomerMetrics | None = None  # None until first computed
     segments: list[Segment] | None = None  # the segments the customer is in now
-    loyalty: Any = None
+    loyalty: Any = None  # a customers.loyalty.selectors.LoyaltySummary; None: not enrolled
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -341,6 +342,8 @@ def customer_360(
     typed.setdefault("metrics", customer_metrics_of(customer=customer))
     # And the segments the customer is in now (customers.segments), one query.
     typed.setdefault("segments", list(segments_of(customer=customer)))
+    # And the loyalty account (customers.loyalty), three queries.
+    typed.setdefault("loyalty", loyalty_summary(customer=customer))
     return Customer360(
         customer=customer,
         identities=list(identities_of(customer=customer)),

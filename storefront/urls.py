@@ -44,6 +44,8 @@ urlpatterns = [
     path("account/profile/", on_web(views.profile), name="profile"),
     path("account/consents/", on_web(views.consents), name="consents"),
     path("account/my-data/", on_web(views.my_data), name="my-data"),
+    path("account/points/", on_web(views.loyalty), name="loyalty"),
+    path("account/points/card.svg", on_web(views.loyalty_card), name="loyalty-card"),
     path(
         "account/my-data/<int:request_id>/download/",
         on_web(views.my_data_download),

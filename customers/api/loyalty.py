@@ -5,40 +5,22 @@ from typing import cast
 
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from customers import services
+from customers.api.serializers import LoyaltyOutput, loyalty_output
 from customers.api.views import IsCustomerStaff
 from customers.identities import loyalty_card_issue
 from customers.loyalty import selectors
 from customers.loyalty.card import loyalty_card_svg
 from customers.models import Customer, LoyaltyEntry
 from omni.api.pagination import PageNumberPagination
-from omni.api.serializers import ModelSerializer, Serializer
+from omni.api.serializers import ModelSerializer
 from omni.errors import NotFound
-
-
-class TierOutput(Serializer):
-    name = serializers.CharField()
-    min_spend = serializers.DecimalField(max_digits=14, decimal_places=2)
-    earn_multiplier = serializers.DecimalField(max_digits=5, decimal_places=2)
-
-
-class LoyaltyOutput(Serializer):
-    enrolled = serializers.BooleanField()
-    available = serializers.IntegerField()
-    pending = serializers.IntegerField()
-    currency = serializers.CharField(allow_blank=True)
-    value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    spend_12m = serializers.DecimalField(max_digits=14, decimal_places=2)
-    tier = TierOutput(allow_null=True)
-    next_tier = TierOutput(allow_null=True)
-    to_next_tier = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
-    card_number = serializers.CharField(allow_blank=True)
 
 
 class LoyaltyEntryOutput(ModelSerializer):
@@ -59,32 +41,7 @@ class LoyaltyEntryOutput(ModelSerializer):
 
 
 def _summary(customer: Customer) -> dict:
-    found = selectors.loyalty_summary(customer=customer)
-    if found is None:
-        return {
-            "enrolled": False,
-            "available": 0,
-            "pending": 0,
-            "currency": "",
-            "value": None,
-            "spend_12m": 0,
-            "tier": None,
-            "next_tier": None,
-            "to_next_tier": None,
-            "card_number": "",
-        }
-    return {
-        "enrolled": True,
-        "available": found.available,
-        "pending": found.pending,
-        "currency": found.currency,
-        "value": found.available * found.point_value,
-        "spend_12m": found.spend_12m,
-        "tier": found.tier,
-        "next_tier": found.next_tier,
-        "to_next_tier": found.to_next_tier,
-        "card_number": found.card_number,
-    }
+    return loyalty_output(selectors.loyalty_summary(customer=customer))
 
 
 class MyLoyaltyApi(APIView):

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from customers.loyalty.selectors import LoyaltySummary
 from customers.models import (
     CLAIM_KINDS,
     POSTAL_FIELDS,
@@ -325,6 +326,54 @@ class Customer360SegmentOutput(Serializer):
     name = serializers.CharField()
 
 
+class TierOutput(Serializer):
+    name = serializers.CharField()
+    min_spend = serializers.DecimalField(max_digits=14, decimal_places=2)
+    earn_multiplier = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class LoyaltyOutput(Serializer):
+    enrolled = serializers.BooleanField()
+    available = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    currency = serializers.CharField(allow_blank=True)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    spend_12m = serializers.DecimalField(max_digits=14, decimal_places=2)
+    tier = TierOutput(allow_null=True)
+    next_tier = TierOutput(allow_null=True)
+    to_next_tier = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    card_number = serializers.CharField(allow_blank=True)
+
+
+def loyalty_output(found: LoyaltySummary | None) -> dict:
+    """What LoyaltyOutput shows of a summary (none: not enrolled)."""
+    if found is None:
+        return {
+            "enrolled": False,
+            "available": 0,
+            "pending": 0,
+            "currency": "",
+            "value": None,
+            "spend_12m": 0,
+            "tier": None,
+            "next_tier": None,
+            "to_next_tier": None,
+            "card_number": "",
+        }
+    return {
+        "enrolled": True,
+        "available": found.available,
+        "pending": found.pending,
+        "currency": found.currency,
+        "value": found.available * found.point_value,
+        "spend_12m": found.spend_12m,
+        "tier": found.tier,
+        "next_tier": found.next_tier,
+        "to_next_tier": found.to_next_tier,
+        "card_number": found.card_number,
+    }
+
+
 class Customer360Output(Serializer):
     """One person across every channel. `metrics`, `segments` and `loyalty` are null until
     their apps register a section (customers.sections); `sections` holds any other."""
@@ -363,9 +412,9 @@ class Customer360Output(Serializer):
     def get_segments(self, view):
         return Customer360SegmentOutput(view.segments or [], many=True).data
 
-    @extend_schema_field(serializers.JSONField(allow_null=True))
+    @extend_schema_field(LoyaltyOutput)
     def get_loyalty(self, view):
-        return self._section("loyalty", view.loyalty)
+        return LoyaltyOutput(loyalty_output(view.loyalty)).data
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_sections(self, view) -> dict:

@@ -2,6 +2,9 @@
 UPDATE of the account that refuses to take a balance below zero (the CHECK constraint is the
 last guard). Callers hold the account's lock (customers.locks.loyalty_accounts_lock).
 
+Each entry is also a `loyalty` row on the customer's timeline, and marks their segments for a
+refresh (a rule may name the points or the tier).
+
 Lots: an entry that adds points keeps what of it is open (`open_points`, `open_pending`).
 Spending, taking back and adjusting down consume open lots, the soonest to expire first, so
 expiry takes only what is really left of the oldest points.
@@ -26,7 +29,10 @@ from customers.models import (
     LoyaltyEntryKind,
     LoyaltyProgramme,
     LoyaltyTier,
+    TimelineEvent,
+    TimelineKind,
 )
+from customers.services import segments_customers_changed
 from omni.errors import ValidationError
 
 K = LoyaltyEntryKind
@@ -106,9 +112,29 @@ def entry_write(
         raise insufficient(account.available, -points)
     account.available += points
     account.pending += pending
-    return LoyaltyEntry.objects.create(
+    entry = LoyaltyEntry.objects.create(
         account=account, kind=kind, key=key, points=points, pending=pending, **fields
     )
+    _entry_seen_by_crm(account, entry)
+    return entry
+
+
+def _entry_seen_by_crm(account: LoyaltyAccount, entry: LoyaltyEntry) -> None:
+    """The movement on the customer's timeline, and their segments (points, tier) refreshed."""
+    data: dict[str, Any] = {"entry": entry.kind, "points": entry.points, "pending": entry.pending}
+    if entry.order_number:
+        data["order"] = entry.order_number
+    if entry.reason:
+        data["reason"] = entry.reason
+    TimelineEvent.objects.create(
+        customer_id=account.customer_id,
+        kind=TimelineKind.LOYALTY,
+        occurred_at=entry.created_at,
+        data=data,
+        source="loyalty",
+        event_id=str(entry.pk),
+    )
+    segments_customers_changed(customer_ids=[account.customer_id])
 
 
 def lots_consume(account: LoyaltyAccount, points: int, *, order_number: str = "") -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from customers.models import (
@@ -38,12 +38,13 @@ class LoyaltySummary:
 def loyalty_summary(*, customer: Customer) -> LoyaltySummary | None:
     """The customer's balance, pending points, tier and what is left to spend for the next
     one, and their card number; None when there is no account (no programme, or none yet)."""
+    card = CustomerIdentity.objects.filter(
+        customer_id=OuterRef("customer_id"), kind=IdentityKind.LOYALTY_CARD
+    ).values("value")[:1]
     account = (
-        LoyaltyAccount.objects.select_related("programme", "tier").filter(customer=customer).first()
-    )
-    card = (
-        CustomerIdentity.objects.filter(customer=customer, kind=IdentityKind.LOYALTY_CARD)
-        .values_list("value", flat=True)
+        LoyaltyAccount.objects.select_related("programme", "tier")
+        .annotate(card=Subquery(card))
+        .filter(customer=customer)
         .first()
     )
     if account is None:
@@ -64,7 +65,7 @@ def loyalty_summary(*, customer: Customer) -> LoyaltySummary | None:
         tier=account.tier,
         next_tier=next_tier,
         to_next_tier=next_tier.min_spend - account.spend_12m if next_tier else None,
-        card_number=card or "",
+        card_number=account.card or "",
     )
 
 

@@ -32,6 +32,7 @@ from storefront.views.cart import (
 )
 from storefront.views.catalog import category_view, home, product_view, search
 from storefront.views.checkout import checkout_view, done, pay, pay_return
+from storefront.views.loyalty import loyalty, loyalty_card
 from storefront.views.privacy import consents, my_data, my_data_download
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "consents",
     "done",
     "home",
+    "loyalty",
+    "loyalty_card",
     "my_data",
     "my_data_download",
     "order_detail",

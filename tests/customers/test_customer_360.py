@@ -82,7 +82,7 @@ def test_the_360_shows_every_section_in_the_same_queries_for_a_short_and_a_long_
         customer = f.CustomerFactory(email=f"kisi{n}@example.com", phone="")
         _history(customer, web, variant, n)
 
-        with assert_num_queries(11):  # the token, the profile, 3 for orders, 6 for customers
+        with assert_num_queries(12):  # the token, the profile, 3 for orders, 7 for customers
             response = clerk.get(f"/api/v1/staff/customers/{customer.pk}/")
 
         assert response.status_code == 200
@@ -96,19 +96,20 @@ def test_the_360_shows_every_section_in_the_same_queries_for_a_short_and_a_long_
         assert [r["kind"] for r in body["data_requests"]] == ["export"]
         assert [i["kind"] for i in body["identities"]] == ["phone"]
         assert len(body["segments"]) == n
-        assert (body["metrics"], body["loyalty"]) == (None, None)
+        assert body["metrics"] is None
+        assert (body["loyalty"]["enrolled"], body["loyalty"]["available"]) == (False, 0)
 
 
 def test_a_registered_section_lands_in_its_typed_field_and_others_in_sections():
     customer = f.CustomerFactory()
-    customer_360_section_register(name="loyalty", reader=lambda c: {"points": 120})
+    customer_360_section_register(name="segments", reader=lambda c: ["VIP segment"])
     customer_360_section_register(name="notes", reader=lambda c: ["VIP"])
     try:
         view = customer_360(customer=customer)
     finally:
-        customer_360_section_unregister("loyalty")
+        customer_360_section_unregister("segments")
         customer_360_section_unregister("notes")
-    assert view.loyalty == {"points": 120}
+    assert view.segments == ["VIP segment"]
     assert view.extra == {"notes": ["VIP"]}
     assert view.orders is not None and view.orders.count == 0
 
@@ -149,7 +150,7 @@ def test_the_admin_page_is_the_360_in_the_same_queries_for_a_short_and_a_long_hi
         assert len(re.findall(r"/admin/customers/segment/\d+/change/", page)) == n
 
 
-ADMIN_QUERIES = 17
+ADMIN_QUERIES = 18
 
 
 def test_the_admin_page_shows_the_metrics_once_computed(admin_client, web):
@@ -192,7 +193,7 @@ def test_a_merged_away_id_reads_the_survivors_360(clerk):
     merged = f.CustomerFactory(email="")
     Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
 
-    with assert_num_queries(11):
+    with assert_num_queries(12):
         response = clerk.get(f"/api/v1/staff/customers/{merged.pk}/")
 
     assert response.json()["customer"]["id"] == survivor.pk
@@ -200,3 +201,19 @@ def test_a_merged_away_id_reads_the_survivors_360(clerk):
 
 def test_an_id_too_large_for_any_profile_is_not_found(clerk):
     assert clerk.get(f"/api/v1/staff/customers/{2**72}/").status_code == 404
+
+
+def test_the_360_shows_the_customers_points_and_tier(web, clerk):
+    from customers.loyalty import services as loyalty
+    from tests.customers import loyalty_support
+
+    loyalty_support.programme()
+    customer = f.CustomerFactory()
+    loyalty.loyalty_adjust(customer=customer, points=250, reason="welcome", actor=None)
+
+    body = clerk.get(f"/api/v1/staff/customers/{customer.pk}/").json()
+
+    assert body["loyalty"]["enrolled"] is True
+    assert (body["loyalty"]["available"], body["loyalty"]["pending"]) == (250, 0)
+    assert body["loyalty"]["next_tier"]["min_spend"] == "1000.00"
+    assert [e["kind"] for e in body["timeline"]["events"]] == ["loyalty"]

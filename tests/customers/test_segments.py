@@ -378,3 +378,22 @@ def test_metrics_fields_count_a_customer_without_metrics_as_none_yet():
     with pytest.raises(ValidationError) as raised:
         rules_validate({"field": "revenue_net", "op": "gt", "value": "lots"})
     assert list(raised.value.fields) == ["rules.value"]
+
+
+def test_loyalty_fields_read_the_account_and_a_customer_without_one_has_no_points_or_tier():
+    from customers.loyalty import services as loyalty
+    from tests.customers import loyalty_support
+
+    club = loyalty_support.programme()
+    silver = club.tiers.get(name_en="Silver")
+    rich, poor, never = f.CustomerFactory.create_batch(3)
+    loyalty.loyalty_adjust(customer=rich, points=500, reason="gift", actor=None)
+    loyalty.loyalty_adjust(customer=poor, points=20, reason="gift", actor=None)
+    club.accounts.filter(customer=rich).update(tier=silver)
+
+    assert _ids({"field": "loyalty_points", "op": "gte", "value": 100}) == {rich.pk}
+    assert _ids({"field": "loyalty_points", "op": "lt", "value": 100}) == {poor.pk, never.pk}
+    assert _ids({"field": "loyalty_tier", "op": "eq", "value": silver.pk}) == {rich.pk}
+    assert _ids({"field": "loyalty_tier", "op": "ne", "value": silver.pk}) == {poor.pk, never.pk}
+    # a movement marks the customer for a segment refresh
+    assert set(SegmentPending.objects.values_list("customer_id", flat=True)) >= {rich.pk, poor.pk}

@@ -128,8 +128,9 @@ def test_the_profile_lists_orders_from_every_channel(web, kadikoy, clerk, custom
 
 
 # The staff member, the customer with their metrics, then customers' 360 (identities, addresses,
-# consents, timeline, data requests, segments) and orders' section (count, recent orders, carts).
-PROFILE_QUERIES = 11
+# consents, timeline, data requests, segments, loyalty) and orders' section (count, recent orders,
+# carts).
+PROFILE_QUERIES = 12
 
 
 def test_the_profile_shows_the_customers_metrics_in_the_same_queries(web, clerk, customer):
