@@ -69,8 +69,11 @@ def account_ensure(*, customer_id: int, programme: LoyaltyProgramme) -> LoyaltyA
     if account is None:
         try:
             with transaction.atomic():
+                # Opened in the tier that asks for no spend, if the programme has one.
                 account = LoyaltyAccount.objects.create(
-                    customer_id=customer_id, programme=programme
+                    customer_id=customer_id,
+                    programme=programme,
+                    tier=tier_for(programme, Decimal(0)),
                 )
         except IntegrityError:
             account = LoyaltyAccount.objects.get(customer_id=customer_id)
