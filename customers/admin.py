@@ -24,7 +24,6 @@ from customers import (  # noqa: F401  (register their admins)
     admin_segments,
 )
 from customers.admin_consents import ConsentHistoryMixin
-from customers.metrics import customer_metrics_of
 from customers.models import Address, Customer, TimelineKind
 from customers.sections import customer_360_sections
 from customers.selectors import CUSTOMER_360_TIMELINE, customer_360
@@ -83,11 +82,9 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         "user",
         "first_channel",
         ("created_at", "updated_at"),
-        "metrics_summary",
         "consent_history",
     ]
     readonly_fields = [
-        "metrics_summary",
         "identities",
         "user",
         "first_channel",
@@ -165,26 +162,6 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
     @admin.display(description=_("account"), boolean=True, ordering="user")
     def has_account(self, obj: Customer) -> bool:
         return obj.user_id is not None
-
-    @admin.display(description=_("metrics"))
-    def metrics_summary(self, obj: Customer) -> str:
-        """The customer's metrics (customers.metrics), read-only: kept by Celery and
-        crm_recompute."""
-        row = customer_metrics_of(customer=obj) if obj is not None and obj.pk else None
-        if row is None:
-            return "-"
-        items = [
-            (_("orders"), row.orders_count),
-            (_("net revenue"), f"{row.revenue_net} {row.currency}"),
-            (_("refunded on returns"), f"{row.returns_amount} {row.currency}"),
-            (_("average order value"), f"{row.average_order_value} {row.currency}"),
-            (_("days between orders"), row.purchase_frequency_days or "-"),
-            (_("orders per channel"), ", ".join(f"{k}: {v}" for k, v in row.channel_mix.items())),
-            (_("RFM"), f"{row.rfm_score or '-'} ({row.get_rfm_segment_display()})"),
-            (_("predicted value, next 12 months"), f"{row.clv_predicted} {row.currency}"),
-            (_("computed at"), date_format(localtime(row.computed_at), "SHORT_DATETIME_FORMAT")),
-        ]
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", items))
 
     @admin.display(description=_("identities"))
     def identities(self, obj: Customer) -> str:

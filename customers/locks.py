@@ -103,6 +103,8 @@ def segment_sync_lock(*, segment_id: int) -> None:
     membership: two recomputes, or a recompute and a refresh, of one segment run one after the
     other (customers.segments). A transaction taking several takes them by segment id."""
     assert connection.in_atomic_block, "segment_sync_lock() must run inside a transaction"
+    if connection.vendor != "postgresql":  # SQLite (make run's demo) has one writer at a time
+        return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SEGMENT_LOCK_SPACE, segment_id])
 
@@ -112,6 +114,14 @@ def segment_pending_take(*, limit: int) -> list[int]:
     deleted and held until the transaction ends (a rollback leaves them pending); rows another
     refresh holds are skipped, so several run side by side."""
     assert connection.in_atomic_block, "segment_pending_take() must run inside a transaction"
+    if connection.vendor != "postgresql":  # SQLite (make run's demo): one writer at a time
+        ids = list(
+            SegmentPending.objects.order_by("marked_at").values_list("customer_id", flat=True)[
+                :limit
+            ]
+        )
+        SegmentPending.objects.filter(customer_id__in=ids).delete()
+        return ids
     table = SegmentPending._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -38,7 +38,7 @@ from customers.models import (
 )
 from customers.segment_rules import rules_compile, rules_validate
 from omni.models import OutboxEvent
-from omni.outbox import outbox_recorded_in_sql
+from omni.outbox import Event, outbox_record_many, outbox_recorded_in_sql
 
 ENTERED_TOPIC = "customers.segment.entered"
 EXITED_TOPIC = "customers.segment.exited"
@@ -159,6 +159,8 @@ def segment_sync(
     matching = segment_matching(rules=segment.rules, now=now)
     if customer_ids is not None:
         matching = matching.filter(pk__in=list(customer_ids))
+    if connection.vendor != "postgresql":  # the SQLite demo (make run): one writer at a time
+        return _sync_portable(segment, matching, customer_ids, now)
     matching_sql, matching_params = matching.order_by().values("pk").query.sql_with_params()
     only = "AND m.customer_id = ANY(%s)" if customer_ids is not None else ""
     pk = segment.pk
@@ -183,6 +185,42 @@ def segment_sync(
     if entered or exited:
         outbox_recorded_in_sql()
     return SyncResult(entered, exited)
+
+
+def _sync_portable(
+    segment: Segment,
+    matching: QuerySet[Customer],
+    customer_ids: Sequence[int] | None,
+    now: dt.datetime,
+) -> SyncResult:
+    """segment_sync on a database without data-modifying CTEs (SQLite, make run's demo): the
+    same rule and the same rows and events, in a few statements instead of one."""
+    target = set(matching.order_by().values_list("pk", flat=True))
+    members = SegmentMembership.objects.filter(segment=segment)
+    if customer_ids is not None:
+        members = members.filter(customer_id__in=list(customer_ids))
+    current = set(members.values_list("customer_id", flat=True))
+    entered, exited = sorted(target - current), sorted(current - target)
+    SegmentMembership.objects.bulk_create(
+        [SegmentMembership(segment=segment, customer_id=pk, entered_at=now) for pk in entered]
+    )
+    members.filter(customer_id__in=exited).delete()
+    changes = [(pk, "entered") for pk in entered] + [(pk, "exited") for pk in exited]
+    SegmentMembershipChange.objects.bulk_create(
+        [
+            SegmentMembershipChange(segment=segment, customer_id=pk, kind=k, at=now)
+            for pk, k in changes
+        ]
+    )
+    outbox_record_many(
+        Event(
+            topic=f"customers.segment.{kind}",
+            key=f"customer:{pk}",
+            payload={"segment": segment.pk, "customer": pk, "change": kind, "at": now.isoformat()},
+        )
+        for pk, kind in changes
+    )
+    return SyncResult(len(entered), len(exited))
 
 
 def segments_mark_pending(*, customer_ids: Iterable[int | None]) -> bool:

@@ -293,3 +293,8 @@ def seed_demo(run: DemoRun) -> None:
         f"{history['events']} timeline events written; metrics of {metrics.customers} "
         f"customers ({metrics.buyers} buyers)."
     )
+    # The demo's segments, over that history (customers' own demo step runs before orders).
+    from customers.demo_segments import segments_demo_seed
+
+    for line in segments_demo_seed():
+        run.write(line)

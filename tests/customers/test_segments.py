@@ -226,7 +226,12 @@ def _segment(rules, **kwargs):
     return Segment.objects.create(name=kwargs.pop("name", "s"), rules=rules, **kwargs)
 
 
-def test_a_recompute_records_entries_and_exits_once(channels):
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_a_recompute_records_entries_and_exits_once(channels, vendor, monkeypatch):
+    # "sqlite": the portable path make run's SQLite demo takes, on the same data and rule.
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", vendor)
     stays, leaves, comes = f.CustomerFactory.create_batch(3)
     segment = _segment({"field": "cart_abandoned", "op": "eq", "value": True})
     _event(stays, TimelineKind.CART_ABANDONED)

@@ -61,6 +61,11 @@ def _the_demo_profiles_have_a_year_of_history_on_every_channel():
     assert set(ConsentDecision.objects.values_list("status", flat=True)) == {"ONAY", "RET"}
     kinds = set(TimelineEvent.objects.filter(customer__in=people).values_list("kind", flat=True))
     assert kinds >= {"order_placed", "product_viewed", "search", "return", "store_visit"}
+    # the demo's segments are kept over that history, each with members
+    from customers.models import Segment
+
+    counts = dict(Segment.objects.values_list("name", "member_count"))
+    assert len(counts) == 3 and all(counts.values()), counts
 
 
 def test_the_demo_customer_has_orders_from_several_channels_that_sell_their_own_way():
