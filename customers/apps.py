@@ -38,3 +38,7 @@ class CustomersConfig(AppConfig):
         from customers.merge import customer_merge_mover_register
 
         customer_merge_mover_register(name="loyalty", mover=loyalty_merge_mover)
+
+        from customers import retention
+
+        retention.register_own()

@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import logging
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
@@ -22,7 +23,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,9 +40,12 @@ from customers.models import (
     DataRequest,
     DataRequestKind,
     DataRequestStatus,
+    IdentityKind,
     TimelineEvent,
 )
 from omni.errors import Conflict, NotFound
+from omni.models import OutboxEvent
+from sales_channels.models import Delivery
 from omni.state import StateMachine
 
 logger = logging.getLogger(__name__)
@@ -290,13 +294,76 @@ def erased_postal_address(address: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def data_subject_needles(*, customer: Customer) -> list[str]:
+    """The texts that name the person, as they may appear inside other rows' free text and
+    JSON: every e-mail address held for them, their phone numbers as the 10 national digits
+    (found whether written +90532..., 0532... or 532...), and their full name."""
+    emails = {customer.email.lower()} if customer.email else set()
+    phones = {customer.phone}
+    identities = CustomerIdentity.objects.filter(customer=customer)
+    for kind, value in identities.values_list("kind", "value"):
+        if kind == IdentityKind.EMAIL:
+            emails.add(value.lower())
+        elif kind == IdentityKind.PHONE:
+            phones.add(value)
+    phones.update(Address.objects.filter(customer=customer).values_list("phone", flat=True))
+    if customer.user_id is not None:
+        user = User.objects.filter(pk=customer.user_id).values("email", "phone").first() or {}
+        if user.get("email"):
+            emails.add(user["email"].lower())
+        phones.add(user.get("phone") or "")
+    digits = {"".join(c for c in phone if c.isdigit())[-10:] for phone in phones if phone}
+    needles = sorted(emails) + sorted(d for d in digits if len(d) == 10)
+    name = f"{customer.first_name} {customer.last_name}".strip()
+    if " " in name:
+        needles.append(name)
+    return needles
+
+
+def json_scrub(queryset: QuerySet[Any], field: str, needles: Iterable[str]) -> int:
+    """Replace each needle (any case) by "erased" inside a JSON column, in one UPDATE per
+    needle over the rows of `queryset` whose text holds it. The needle is a literal (escaped
+    for PostgreSQL's regular expressions, which read a backslash before punctuation as the
+    character itself). Returns the rows changed."""
+    model = queryset.model
+    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    table = connection.ops.quote_name(model._meta.db_table)
+    pks, params = queryset.values("pk").query.sql_with_params()
+    changed = 0
+    with connection.cursor() as cursor:
+        for needle in needles:
+            pattern = re.escape(needle)
+            cursor.execute(
+                f"UPDATE {table} SET {column} = regexp_replace({column}::text, %s, %s, 'gi')"  # noqa: S608
+                f"::jsonb WHERE {column}::text ~* %s AND {connection.ops.quote_name(model._meta.pk.column)} IN ({pks})",
+                [pattern, ERASED, pattern, *params],
+            )
+            changed += cursor.rowcount
+    return changed
+
+
 def customer_erase(*, customer: Customer) -> None:
     """Anonymise the person everywhere (in the caller's transaction, the customer locked):
-    profile, account, identities, addresses, consents' recipient and proof, timeline data, and
-    what each registered eraser holds. What commercial and tax law keeps (orders' amounts and
-    lines, invoices) stays; only the text that names the person goes."""
+    profile, account, identities, addresses, consents' recipient and proof, timeline data, the
+    outbox's and channel deliveries' payloads that name them, and what each registered eraser
+    holds (orders: contact fields, notifications, Idempotency-Key answers, carts; payments:
+    link sends). What commercial and tax law keeps (orders' amounts and lines, invoices) stays;
+    only the text that names the person goes."""
+    needles = data_subject_needles(customer=customer)
     for eraser in _erasers:
         eraser(customer)
+    # Events not yet relayed and those kept after (omni.outbox, a week), and what the channel
+    # relay made of them: their payloads may carry an order's contact fields.
+    json_scrub(OutboxEvent.objects.all(), "payload", needles)
+    json_scrub(Delivery.objects.all(), "payload", needles)
+    # The device ids the person's events came under, and a visitor's rows under them that
+    # were sent after the join and not joined yet.
+    visitors = (
+        TimelineEvent.objects.filter(customer=customer, visitor_id__isnull=False)
+        .values_list("visitor_id", flat=True)
+        .distinct()
+    )
+    TimelineEvent.objects.filter(customer__isnull=True, visitor_id__in=list(visitors)).delete()
     CustomerIdentity.objects.filter(customer=customer).delete()
     Address.objects.filter(customer=customer).update(
         label="",
@@ -310,7 +377,7 @@ def customer_erase(*, customer: Customer) -> None:
     ConsentDecision.objects.filter(customer=customer).update(
         recipient=ERASED, ip_address=None, push_error=""
     )
-    TimelineEvent.objects.filter(customer=customer).update(data={})
+    TimelineEvent.objects.filter(customer=customer).update(data={}, visitor_id=None)
     if customer.user_id is not None:
         User.objects.filter(pk=customer.user_id).update(
             email=f"erased-{customer.user_id}@erased.invalid",

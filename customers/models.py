@@ -482,6 +482,10 @@ class DataRequest(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     archive = models.FileField(_("export archive"), upload_to="data-requests/", blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # How staff checked the person's identity when they recorded the request for them (KVKK
+    # article 13 and the Communiqué on application procedures: the controller must know whose
+    # data it hands out or erases).
+    proof_note = models.CharField(_("identity proof"), max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -506,6 +510,53 @@ class DataRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.customer_id})"
+
+
+# --- KVKK periodic destruction -----------------------------------------------------------------
+
+
+class DestructionMethod(models.TextChoices):
+    DELETED = "deleted", _("deleted")
+    ANONYMISED = "anonymised", _("anonymised")
+
+
+class DestructionLog(models.Model):
+    """One category of personal data destroyed by one destruction run (customers.retention):
+    what, how, how many rows, which retention period, when, and who or what started the run.
+    KVKK's regulation on erasure, destruction and anonymisation asks for such a record, kept
+    for 3 years; the run itself deletes older rows."""
+
+    run_id = models.UUIDField(_("run"))
+    category = models.CharField(_("category"), max_length=40)
+    method = models.CharField(_("method"), max_length=12, choices=DestructionMethod.choices)
+    rows = models.PositiveIntegerField(_("rows"))
+    retention_days = models.PositiveIntegerField(_("retention (days)"))
+    # Data older than this was destroyed.
+    cutoff = models.DateTimeField(_("older than"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"))
+    # "beat", "command" or "admin"; the staff member when a person started it.
+    triggered_by = models.CharField(_("triggered by"), max_length=40)
+    triggered_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+
+    class Meta:
+        ordering = ["-started_at", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["run_id", "category"], name="destruction_log_once"),
+        ]
+        indexes = [models.Index(fields=["started_at"], name="destruction_log_started")]
+        verbose_name = _("destruction log entry")
+        verbose_name_plural = _("destruction log")
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.rows} {self.method} ({self.started_at:%Y-%m-%d})"
 
 
 # The loyalty programme's models live in their own module (customers.models_loyalty).

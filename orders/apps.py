@@ -42,7 +42,12 @@ class OrdersConfig(AppConfig):
         # KVKK data-subject requests (customers.data_requests): orders hands customers the
         # person's orders for the export, and anonymises their contact text on erasure.
         from customers.data_requests import data_eraser_register, data_exporter_register
-        from orders.personal_data import order_lines_export, orders_erase, orders_export
+        from orders.personal_data import (
+            destroyers_register,
+            order_lines_export,
+            orders_erase,
+            orders_export,
+        )
 
         data_exporter_register(section="orders", exporter=orders_export)
         data_exporter_register(section="order_lines", exporter=order_lines_export)
@@ -71,3 +76,7 @@ class OrdersConfig(AppConfig):
             title=_("Orders and carts, every channel"),
             template="admin/orders/customer_360_orders.html",
         )
+
+        # KVKK periodic destruction (customers.retention): guest carts, Idempotency-Key
+        # answers and guest profiles past their retention.
+        destroyers_register()

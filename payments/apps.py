@@ -30,3 +30,10 @@ class PaymentsConfig(AppConfig):
         from payments.services.store_credit import store_credit_merge
 
         customer_merge_mover_register(name="store_credit", mover=store_credit_merge)
+
+        # KVKK erasure (customers.data_requests): payments forgets the person's link sends and
+        # takes their contact text out of the providers' answers it keeps.
+        from customers.data_requests import data_eraser_register
+        from payments.personal_data import payments_erase
+
+        data_eraser_register(eraser=payments_erase)

@@ -6,13 +6,14 @@ their e-mail address or phone in any text or JSON column, while orders' amounts 
 import io
 import json
 import logging
+import uuid
 import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -28,7 +29,11 @@ from customers.models import (
 )
 from customers.services import consent_record, customer_for_user
 from omni.errors import Conflict, InvalidTransition
-from orders.models import Notification, Order, OrderLine
+from omni.models import OutboxEvent
+from omni.outbox import outbox_record
+from orders.models import IdempotencyKey, Notification, Order, OrderLine
+from payments.models import Payment, PaymentLinkSend
+from sales_channels.models import ChannelEndpoint, Delivery
 from tests import factories as f
 from tests.queries import assert_num_queries
 
@@ -210,15 +215,70 @@ def _traces(*needles):
     return found
 
 
+# The records the law keeps after an erasure (invoices and accounting: the commercial code's 10
+# years, the tax procedure law's 5) hold amounts, never these texts, so no column may keep them.
+KEPT_COLUMNS: set[str] = set()
+
+
+def _more_traces(person):
+    """Where else the person's contact text lands: an Idempotency-Key's stored answer, the
+    outbox (relayed and not) and the channel delivery made of it, a payment link still to be
+    sent, a visitor's rows sent after the join, and a payment provider's answer."""
+    order = Order.objects.get(number="W-1001")
+    IdempotencyKey.objects.create(
+        scope=f"user:{person.user_id}",
+        key="k1",
+        request_hash="h",
+        state="done",
+        response_status=201,
+        response_body={"number": "W-1001", "email": EMAIL, "phone": f"+90{PHONE_DIGITS}"},
+        order=order,
+    )
+    with transaction.atomic():
+        relayed = outbox_record(topic="x.contact", key="o:1", payload={"email": EMAIL.upper()})
+        outbox_record(topic="x.contact", key="o:2", payload={"to": f"0{PHONE_DIGITS}"})
+    OutboxEvent.objects.filter(pk=relayed.pk).update(published_at=timezone.now())
+    endpoint = ChannelEndpoint.objects.create(
+        channel=order.channel, name="hook", kind="webhook", url="https://example.com/h",
+        signing_secret="s" * 32,
+    )  # fmt: skip
+    Delivery.objects.create(
+        endpoint=endpoint, topic="x.contact", key="o:1", payload={"email": EMAIL},
+        occurred_at=timezone.now(), retry_until=timezone.now(),
+    )  # fmt: skip
+    PaymentLinkSend.objects.create(
+        key="s1", token="t", via="sms", recipient=f"+90{PHONE_DIGITS}",
+        expires_at=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
+    visitor = uuid.uuid4()
+    TimelineEvent.objects.filter(customer=person).update(visitor_id=visitor)
+    TimelineEvent.objects.create(
+        visitor_id=visitor, kind="search", occurred_at=timezone.now(),
+        data={"query": f"0{PHONE_DIGITS}"}, source="web", event_id="late",
+    )  # fmt: skip
+    Payment.objects.create(
+        order=order, channel=order.channel, gateway="fake", kind="card",
+        amount=Decimal("250.00"), currency="TRY",
+        data={"buyer": {"email": EMAIL, "name": "Ayşe Kaya"}},
+    )  # fmt: skip
+    return visitor
+
+
 def test_an_erasure_leaves_no_trace_and_keeps_the_order_amounts(
     person, django_capture_on_commit_callbacks
 ):
+    visitor = _more_traces(person)
     # The walk finds the person where they are.
     assert {column for column, _needle in _traces(EMAIL, PHONE_DIGITS)} >= {
         "accounts_user.email",
         "orders_order.email",
         "orders_order.shipping_address",
         "orders_notification.context",
+        "orders_idempotencykey.response_body",
+        "omni_outboxevent.payload",
+        "sales_channels_delivery.payload",
+        "payments_paymentlinksend.recipient",
+        "payments_payment.data",
         "customers_customer.phone",
         "customers_customeridentity.value",
         "customers_address.phone",
@@ -230,7 +290,10 @@ def test_an_erasure_leaves_no_trace_and_keeps_the_order_amounts(
 
     request.refresh_from_db()
     assert request.status == "done"
-    assert _traces(EMAIL, PHONE_DIGITS) == []
+    assert [t for t in _traces(EMAIL, PHONE_DIGITS, "Ayşe Kaya") if t[0] not in KEPT_COLUMNS] == []
+    assert not TimelineEvent.objects.filter(visitor_id=visitor).exists()
+    assert OutboxEvent.objects.filter(topic="x.contact").count() == 2  # scrubbed, not lost
+    assert Payment.objects.get().amount == Decimal("250.00")
     order = Order.objects.get(number="W-1001")
     assert (order.customer_id, order.total, order.subtotal) == (
         person.pk,
