@@ -18,12 +18,12 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from customers import (  # noqa: F401  (register their admins)
-    admin_data_requests,
     admin_loyalty,
     admin_merges,
     admin_segments,
 )
 from customers.admin_consents import ConsentHistoryMixin
+from customers.admin_data_requests import DataRequestOpenMixin  # and registers its admins
 from customers.models import Address, Customer, TimelineKind
 from customers.sections import customer_360_sections
 from customers.selectors import CUSTOMER_360_TIMELINE, customer_360
@@ -60,7 +60,7 @@ class HasAccountFilter(admin.SimpleListFilter):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
+class CustomerAdmin(DataRequestOpenMixin, ConsentHistoryMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "email",
@@ -93,6 +93,7 @@ class CustomerAdmin(ConsentHistoryMixin, admin.ModelAdmin):
         "consent_history",
     ]
     inlines = [AddressInline]
+    actions = ["open_data_request"]
     # The change page is the customer 360: who the person is, their consents, timeline, orders
     # and carts from every channel and their data requests, read first; the profile's form
     # below it (customers.sections fills the sections other apps own).

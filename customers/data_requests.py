@@ -43,10 +43,10 @@ from customers.models import (
     IdentityKind,
     TimelineEvent,
 )
-from omni.errors import Conflict, NotFound
+from omni.errors import Conflict, NotFound, ValidationError
 from omni.models import OutboxEvent
-from sales_channels.models import Delivery
 from omni.state import StateMachine
+from sales_channels.models import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,10 @@ def data_requests_overdue(*, now: Any = None) -> QuerySet[DataRequest]:
     return DataRequest.objects.filter(status__in=OPEN, due_at__lt=now or timezone.now())
 
 
+def data_requests_of_customer_for_staff(*, customer: Customer) -> QuerySet[DataRequest]:
+    return data_requests_of(customer=customer).select_related("requested_by")
+
+
 def data_requests_received() -> QuerySet[DataRequest]:
     """Requests not yet taken up: the beat sweep's work when a task message was lost."""
     return DataRequest.objects.filter(status=DataRequestStatus.RECEIVED).order_by("due_at", "id")
@@ -135,12 +139,22 @@ def data_request_archive_of(*, customer: Customer, request_id: int) -> DataReque
 
 
 def data_request_create(
-    *, customer: Customer, kind: str, requested_by: User | None = None
+    *, customer: Customer, kind: str, requested_by: User | None = None, proof_note: str = ""
 ) -> DataRequest:
     """Record a request and queue its processing after the commit. At most one open request of
-    each kind per person: a second is a Conflict naming the open one."""
+    each kind per person: a second is a Conflict naming the open one. Staff recording a request
+    for the person (`requested_by`) say how they checked who the person is (`proof_note`)."""
     from customers import tasks
 
+    proof_note = proof_note.strip()
+    if requested_by is not None and not proof_note:
+        raise ValidationError.for_field(
+            "proof_note",
+            _("Say how the person's identity was checked (for example an ID card seen)."),
+            code="required",
+        )
+    if kind not in DataRequestKind.values:
+        raise ValidationError.for_field("kind", _("Choose export or erasure."), code="invalid")
     now = timezone.now()
     message = _("An open %(kind)s request exists already; it is answered by %(due)s.")
     open_request = DataRequest.objects.filter(customer=customer, kind=kind, status__in=OPEN).first()
@@ -159,6 +173,7 @@ def data_request_create(
                 requested_at=now,
                 due_at=now + timedelta(days=DATA_REQUEST_DAYS),
                 requested_by=requested_by,
+                proof_note=proof_note[:500],
             )
     except IntegrityError as error:  # two at once: the constraint lets one through
         raise Conflict(
@@ -308,12 +323,11 @@ def data_subject_needles(*, customer: Customer) -> list[str]:
             phones.add(value)
     phones.update(Address.objects.filter(customer=customer).values_list("phone", flat=True))
     if customer.user_id is not None:
-        user = User.objects.filter(pk=customer.user_id).values("email", "phone").first() or {}
-        if user.get("email"):
-            emails.add(user["email"].lower())
-        phones.add(user.get("phone") or "")
+        for email, phone in User.objects.filter(pk=customer.user_id).values_list("email", "phone"):
+            emails.add(email.lower())
+            phones.add(phone)
     digits = {"".join(c for c in phone if c.isdigit())[-10:] for phone in phones if phone}
-    needles = sorted(emails) + sorted(d for d in digits if len(d) == 10)
+    needles = sorted(e for e in emails if e) + sorted(d for d in digits if len(d) == 10)
     name = f"{customer.first_name} {customer.last_name}".strip()
     if " " in name:
         needles.append(name)

@@ -226,6 +226,14 @@ def user_may_view_customers(user: User) -> bool:
     )
 
 
+def user_may_open_data_requests(user: User) -> bool:
+    """Merchant staff with the customers.add_datarequest permission (customer service) may
+    record a KVKK request on a person's behalf; store staff may not."""
+    if not (user and user.is_authenticated):
+        return False
+    return user.is_merchant_staff and user.has_perm("customers.add_datarequest")
+
+
 def identities_of(*, customer: Customer) -> QuerySet[CustomerIdentity]:
     return CustomerIdentity.objects.filter(customer=customer).order_by("kind", "id")
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from celery import shared_task
 
-from customers import data_requests, metrics, metrics_sync, selectors, services
+from customers import data_requests, metrics, metrics_sync, retention, selectors, services
 from customers.iys import IysError, iys_client, iys_enabled
 from customers.loyalty import selectors as loyalty_selectors
 from customers.loyalty import services as loyalty
@@ -205,3 +205,12 @@ def loyalty_tiers_refresh() -> int:
         loyalty.loyalty_tier_refresh(account_id=pk)
         done += 1
     return done
+
+
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def kvkk_destroy() -> int:
+    """The beat's KVKK periodic destruction (monthly; the law asks for at most 6 months).
+    Safe to run twice: what one run destroyed is gone for the next, and a run that finds
+    another under way stops."""
+    done = retention.destruction_run(triggered_by="beat")
+    return -1 if done is None else sum(item.rows for item in done)

@@ -423,3 +423,22 @@ class Customer360Output(Serializer):
 
 def _section_named(name: str):
     return next((s for s in customer_360_sections() if s.name == name), None)
+
+
+class StaffDataRequestInput(Serializer):
+    kind = serializers.ChoiceField(
+        choices=DataRequestKind.choices,
+        help_text="export (a zip of everything held about the person) or erasure.",
+    )
+    proof_note = serializers.CharField(
+        max_length=500,
+        help_text="How the person's identity was checked (an ID card seen, a signed letter).",
+    )
+
+
+class StaffDataRequestOutput(DataRequestOutput):
+    requested_by = serializers.EmailField(source="requested_by.email", default=None)
+
+    class Meta(DataRequestOutput.Meta):
+        fields = [*DataRequestOutput.Meta.fields, "requested_by", "proof_note", "note"]
+        read_only_fields = fields

@@ -16,6 +16,11 @@ urlpatterns = [
         views.StaffCustomerNotesApi.as_view(),
         name="staff-customer-notes",
     ),
+    path(
+        "staff/customers/<int:customer_id>/data-requests/",
+        views.StaffCustomerDataRequestsApi.as_view(),
+        name="staff-customer-data-requests",
+    ),
     path("me/data-requests/", views.MyDataRequestsApi.as_view(), name="me-data-requests"),
     path(
         "me/data-requests/<int:request_id>/download/",

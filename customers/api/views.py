@@ -19,6 +19,8 @@ from customers.api.serializers import (
     IdentityVerifyInput,
     MergeInput,
     MergeOutput,
+    StaffDataRequestInput,
+    StaffDataRequestOutput,
     StaffNoteInput,
     TimelineEventInput,
     TimelineEventOutput,
@@ -378,3 +380,47 @@ class MyDataRequestDownloadApi(APIView):
             filename=f"kvkk-export-{found.pk}.zip",
             content_type="application/zip",
         )
+
+
+class MayOpenDataRequests(BasePermission):
+    message = "Only merchant staff with the permission may record data requests."
+
+    def has_permission(self, request, view) -> bool:
+        return selectors.user_may_open_data_requests(request.user)
+
+
+class StaffCustomerDataRequestsApi(APIView):
+    """A person's KVKK requests, for customer service: the list with each deadline and the
+    overdue flag, and POST to record an export or erasure the person asked for by phone, letter
+    or in a store, with how their identity was checked (`proof_note`). The same 30-day deadline
+    and the same one-open-request-per-kind rule (409 `data_request_open`) as the person's own."""
+
+    permission_classes = [MayOpenDataRequests]
+
+    def _customer(self, customer_id: int) -> Customer:
+        customer = Customer.objects.filter(pk=customer_id).first()
+        if customer is None:
+            raise NotFound("No such customer.")
+        return customer
+
+    @extend_schema(responses=StaffDataRequestOutput(many=True), tags=["staff"])
+    def get(self, request, customer_id: int):
+        found = data_requests.data_requests_of_customer_for_staff(
+            customer=self._customer(customer_id)
+        )
+        return Response(StaffDataRequestOutput(found, many=True).data)
+
+    @extend_schema(
+        request=StaffDataRequestInput, responses={201: StaffDataRequestOutput}, tags=["staff"]
+    )
+    def post(self, request, customer_id: int):
+        customer = self._customer(customer_id)
+        data = StaffDataRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = data_requests.data_request_create(
+            customer=customer,
+            kind=data.validated_data["kind"],
+            requested_by=request.user,
+            proof_note=data.validated_data["proof_note"],
+        )
+        return Response(StaffDataRequestOutput(created).data, status=status.HTTP_201_CREATED)

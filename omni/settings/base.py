@@ -227,6 +227,12 @@ OMNI_SYNC_DELIVERED_KEEP_DAYS = env.int("OMNI_SYNC_DELIVERED_KEEP_DAYS", default
 # addresses.py); true lets them use plain http and reach loopback and private networks, for
 # development and tests only: production settings force it off.
 OMNI_WEBHOOK_ALLOW_PRIVATE = env.bool("OMNI_WEBHOOK_ALLOW_PRIVATE", default=False)
+# KVKK retention, in days, per category of personal data (customers.retention; README,
+# "Periodic destruction"): e.g. OMNI_KVKK_RETENTION_DAYS=guest_carts=60,behaviour_timeline=365.
+# A category not named keeps its documented default; the destruction log's 3 years are fixed.
+OMNI_KVKK_RETENTION_DAYS = {
+    key: int(value) for key, value in env.dict("OMNI_KVKK_RETENTION_DAYS", default={}).items()
+}
 CELERY_BEAT_SCHEDULE: dict = {
     "sales-channels-sync-sweep": {
         "task": "sales_channels.tasks.sync_sweep",
@@ -312,6 +318,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "customers-loyalty-tiers-refresh": {
         "task": "customers.tasks.loyalty_tiers_refresh",
         "schedule": 86400.0,
+    },
+    # KVKK periodic destruction (customers.retention): the law asks for a run at least every
+    # 6 months; monthly keeps each run small. 03:30 on the 1st, out of shopping hours.
+    "customers-kvkk-destroy": {
+        "task": "customers.tasks.kvkk_destroy",
+        "schedule": crontab(minute=30, hour=3, day_of_month=1),
     },
     "customers-consents-pull": {
         "task": "customers.tasks.consents_pull",
