@@ -202,3 +202,32 @@ class DeadLetter(Delivery):
         proxy = True
         verbose_name = _("dead letter")
         verbose_name_plural = _("dead letters")
+
+
+class ConsumerRetry(models.Model):
+    """An outbox event a relay consumer (an app above reading events for itself, such as the
+    customer timeline) failed on: tried again with backoff until it succeeds
+    (sales_channels.consumers). The event is kept in the outbox meanwhile (outbox_prune skips
+    it), so a consumer's outage loses nothing."""
+
+    id = models.BigAutoField(primary_key=True)
+    consumer = models.CharField(_("consumer"), max_length=200)
+    event_id = models.BigIntegerField(_("outbox event"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consumer", "event_id"], name="consumer_retry_once"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at", "id"], name="consumer_retry_due"),
+            models.Index(fields=["event_id"], name="consumer_retry_event"),
+        ]
+        verbose_name = _("consumer retry")
+        verbose_name_plural = _("consumer retries")
+
+    def __str__(self) -> str:
+        return f"{self.consumer} event {self.event_id} (try {self.attempts})"

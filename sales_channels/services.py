@@ -13,7 +13,7 @@ import random
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,9 +39,10 @@ from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from omni.outbox import outbox_record_many
 from omni.tasks import enqueue_after_commit
+from sales_channels import consumers
 from sales_channels.connectors.base import CONNECTORS, Change, Connector, Outcome
 from sales_channels.locks import deliveries_claim, endpoint_lock, outbox_claim
-from sales_channels.models import Channel, ChannelEndpoint, Delivery
+from sales_channels.models import Channel, ChannelEndpoint, ConsumerRetry, Delivery
 from sales_channels.resync import channel_state_events
 
 logger = logging.getLogger(__name__)
@@ -132,33 +133,8 @@ def _subscribers() -> list[tuple[ChannelEndpoint, Connector]]:
     return found
 
 
-# Apps above that read outbox events for themselves (customers' timeline): the topics each
-# wants and the function given those events, inside the relay's transaction.
-RelayConsumer = Callable[[list[tuple]], object]
-_consumers: list[tuple[frozenset[str], RelayConsumer]] = []
-
-
-def relay_consumer_register(*, topics: Iterable[str], consumer: RelayConsumer) -> None:
-    """Hand `consumer` every relayed event of these topics, as (id, topic, key, version,
-    channel_id, payload JSON text, created_at) rows, in the relay's transaction, so an event is
-    consumed with its publication and at most once more after a crash (consumers must be
-    idempotent by the event's id). A consumer that fails is logged and rolled back alone: the
-    channels' sync does not wait for it. Registered in the app's AppConfig.ready()."""
-    entry = (frozenset(topics), consumer)
-    if entry not in _consumers:
-        _consumers.append(entry)
-
-
-def _consume(events: list[tuple]) -> None:
-    for topics, consumer in _consumers:
-        wanted = [event for event in events if event[1] in topics]
-        if not wanted:
-            continue
-        try:
-            with transaction.atomic():
-                consumer(wanted)
-        except Exception:
-            logger.exception("relay consumer %r failed on %d events", consumer, len(wanted))
+# Apps above that read outbox events for themselves (customers' timeline): sales_channels.consumers.
+relay_consumer_register = consumers.relay_consumer_register
 
 
 def outbox_relay_batch(*, limit: int = RELAY_BATCH) -> RelayResult:
@@ -195,7 +171,7 @@ def outbox_relay_batch(*, limit: int = RELAY_BATCH) -> RelayResult:
                 if created_at < row[3]:
                     row[3] = created_at
         _deliveries_upsert(folded)
-        _consume(events)
+        consumers.consume(events)
         published, params = in_list("id", [event[0] for event in events])
         cursor.execute(
             f"UPDATE {OutboxEvent._meta.db_table} SET published_at = %s,"  # noqa: S608
@@ -539,6 +515,7 @@ def outbox_prune(*, now: datetime | None = None, chunk: int = 5000) -> int:
     while True:
         ids = list(
             OutboxEvent.objects.filter(published_at__isnull=False, created_at__lt=events_before)
+            .exclude(Exists(ConsumerRetry.objects.filter(event_id=OuterRef("id"))))
             .order_by("id")
             .values_list("id", flat=True)[:chunk]
         )

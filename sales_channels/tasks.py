@@ -159,6 +159,15 @@ def sync_prune() -> int:
     return services.outbox_prune()
 
 
+@shared_task(acks_late=True, soft_time_limit=110, time_limit=120)
+def relay_consumers_retry() -> int:
+    """Beat, every minute: hand relay consumers (the customer timeline) the events they failed
+    on again, with backoff (sales_channels.consumers)."""
+    from sales_channels.consumers import relay_consumers_retry as retry
+
+    return retry()
+
+
 RESYNC_TIME_LIMIT = 1860
 
 

@@ -243,6 +243,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sales_channels.tasks.sync_prune",
         "schedule": 3600.0,
     },
+    "sales-channels-relay-consumers-retry": {
+        "task": "sales_channels.tasks.relay_consumers_retry",
+        "schedule": 60.0,
+    },
     "sales-channels-resyncs-pending": {
         "task": "sales_channels.tasks.channel_resyncs_pending",
         "schedule": 300.0,

@@ -2,17 +2,21 @@
 channel relay (sales_channels) and orders hands it whose each order is; an event relayed twice is
 stored once, and a consumer that fails holds up no channel."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from customers import timeline
 from customers.models import TimelineEvent
 from omni.models import OutboxEvent
 from omni.outbox import outbox_record
 from orders.models import Order
+from sales_channels import consumers
 from sales_channels import services as relay
+from sales_channels.models import ConsumerRetry
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -148,9 +152,52 @@ def test_a_failing_consumer_holds_up_no_channel(web, monkeypatch):
     assert result.events == 5
     assert not OutboxEvent.objects.filter(published_at__isnull=True).exists()
     assert not TimelineEvent.objects.exists()
+    assert ConsumerRetry.objects.count() == 4  # and nothing is lost: retried below
 
 
 def _json(payload):
     import json
 
     return json.dumps(payload)
+
+
+def test_a_failed_event_is_retried_until_it_reaches_the_timeline_once(web, monkeypatch):
+    customer = f.CustomerFactory()
+    _orders_events(_order(web, "W-1", customer), _order(web, "W-2"))
+    owners = timeline._order_owners
+
+    def down(numbers):
+        raise RuntimeError("orders is down")
+
+    monkeypatch.setattr(timeline, "_order_owners", down)
+    relay.outbox_relay_batch()
+    retries = ConsumerRetry.objects.order_by("event_id")
+    assert retries.count() == 4  # the timeline's topics; the cancelled event is not its
+    assert {r.consumer for r in retries} == {"customers.timeline.timeline_from_outbox"}
+
+    # Not due yet: nothing happens; then still down: it waits longer.
+    assert consumers.relay_consumers_retry() == 0
+    later = timezone.now() + timedelta(minutes=1)
+    assert consumers.relay_consumers_retry(now=later) == 0
+    assert set(ConsumerRetry.objects.values_list("attempts", flat=True)) == {2}
+    assert not TimelineEvent.objects.exists()
+    # The outbox keeps the events while they wait, whatever their age.
+    OutboxEvent.objects.update(created_at=timezone.now() - timedelta(days=30))
+    relay.outbox_prune()
+    waiting = ConsumerRetry.objects.values("event_id")
+    assert OutboxEvent.objects.filter(pk__in=waiting).count() == 4
+
+    monkeypatch.setattr(timeline, "_order_owners", owners)
+    assert consumers.relay_consumers_retry(now=later + timedelta(hours=1)) == 4
+    assert consumers.relay_consumers_retry(now=later + timedelta(hours=2)) == 0
+
+    assert not ConsumerRetry.objects.exists()
+    assert sorted(TimelineEvent.objects.values_list("kind", flat=True)) == [
+        "order_placed",
+        "order_status",
+        "return",
+    ]
+    # Relayed again (a relay that died before its commit): still once.
+    OutboxEvent.objects.update(published_at=None)
+    relay.outbox_relay_batch()
+    assert TimelineEvent.objects.count() == 3
