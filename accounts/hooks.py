@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from omni.hooks import Hook
 
-# handler(*, user: User, cart_token: UUID | None, visitor_id: UUID | None): the user signed in
-# or signed up over the API, with the token of the cart they filled as a visitor and the visitor
-# id the app sent events under, if the app sent them; orders merges that cart into the
-# customer's, customers joins the visitor's timeline events to the profile.
+# handler(*, user: User, cart_token: UUID | None, visitor_token: str | None): the user signed
+# in or signed up over the API, with the token of the cart they filled as a visitor and the
+# visitor token the events API handed out, if the app sent them; orders merges that cart into
+# the customer's, customers joins the visitor's timeline events to the profile.
 signed_in = Hook("signed_in")

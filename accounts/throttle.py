@@ -40,7 +40,7 @@ from omni.errors import Throttled
 @dataclass(frozen=True)
 class Scope:
     name: str
-    per: str  # "address", "account" or "account+address"
+    per: str  # "address", "account", "account+address" or "client" (a key the caller names)
     rate: str  # django-ratelimit's "count/period": "5/15m" is 5 per 15 minutes
 
 
@@ -53,6 +53,11 @@ SCOPES = {
         Scope("sign-up.address", per="address", rate="10/h"),
         Scope("password-reset.address", per="address", rate="10/h"),
         Scope("password-reset.account", per="account", rate="3/h"),
+        # The events API (customers' timeline ingest, up to 500 events a batch): per client (the
+        # customer, or the visitor token's id) and per address, which a store's or a mobile
+        # carrier's shared address reaches only with many clients behind it.
+        Scope("events.client", per="client", rate="60/m"),
+        Scope("events.address", per="address", rate="600/m"),
     )
 }
 
@@ -75,10 +80,15 @@ def _address(request: HttpRequest) -> str:
 
 
 def _usages(
-    request: HttpRequest, scopes: Iterable[str], *, email: str, increment: bool
+    request: HttpRequest, scopes: Iterable[str], *, email: str, increment: bool, client: str = ""
 ) -> list[dict]:
     address = _address(request)
-    keys = {"address": address, "account": email, "account+address": f"{email} {address}"}
+    keys = {
+        "address": address,
+        "account": email,
+        "account+address": f"{email} {address}",
+        "client": client,
+    }
     usages = []
     for name in scopes:
         scope = SCOPES[name]
@@ -139,6 +149,15 @@ def sign_in_failed(request: HttpRequest, *, email: str) -> None:
 
 def _attempt(request: HttpRequest, scopes: list[str], *, email: str = "") -> None:
     usages = _usages(request, scopes, email=email, increment=True)
+    _refuse([u["time_left"] for u in usages if u["should_limit"]])
+
+
+def events_attempt(request: HttpRequest, *, client: str) -> None:
+    """Count a batch sent to the events API by this client (a customer's or visitor's key) and
+    from its address; raise Throttled past either limit."""
+    usages = _usages(
+        request, ["events.client", "events.address"], email="", increment=True, client=client
+    )
     _refuse([u["time_left"] for u in usages if u["should_limit"]])
 
 

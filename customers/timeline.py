@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from customers.models import Customer, TimelineEvent, TimelineKind
 from customers.services import customer_for_user, segments_customers_changed
+from customers.visitors import visitor_token_read
 from omni.errors import ValidationError
 from sales_channels.models import Channel
 
@@ -94,8 +95,10 @@ def timeline_join_visitor(*, customer: Customer, visitor_id: UUID) -> int:
     return joined
 
 
-def on_signed_in(*, user: User, visitor_id: UUID | None = None, **_: Any) -> None:
-    """accounts.hooks.signed_in: the app signed in with the visitor id it sent events under."""
+def on_signed_in(*, user: User, visitor_token: str | None = None, **_: Any) -> None:
+    """accounts.hooks.signed_in: the app signed in with the visitor token it sent events
+    under (customers.visitors): only a token the server issued names a visitor to join."""
+    visitor_id = visitor_token_read(visitor_token)
     if visitor_id is None:
         return
     timeline_join_visitor(customer=customer_for_user(user=user), visitor_id=visitor_id)

@@ -44,10 +44,14 @@ class SignUpInput(DeviceInput):
         allow_null=True,
         help_text="An anonymous cart (its Cart-Token) to merge into the new customer's cart.",
     )
-    visitor_id = serializers.UUIDField(
+    visitor_token = serializers.CharField(
         required=False,
-        allow_null=True,
-        help_text="The visitor id the app sent events under: they join the customer's timeline.",
+        allow_blank=True,
+        max_length=200,
+        help_text=(
+            "The visitor token the events API handed out (or the X-Omni-Visitor header): the "
+            "events sent under it join the customer's timeline."
+        ),
     )
 
 
@@ -62,10 +66,14 @@ class SignInInput(DeviceInput):
             "item adds its quantities, capped by what can be had."
         ),
     )
-    visitor_id = serializers.UUIDField(
+    visitor_token = serializers.CharField(
         required=False,
-        allow_null=True,
-        help_text="The visitor id the app sent events under: they join the customer's timeline.",
+        allow_blank=True,
+        max_length=200,
+        help_text=(
+            "The visitor token the events API handed out (or the X-Omni-Visitor header): the "
+            "events sent under it join the customer's timeline."
+        ),
     )
 
 

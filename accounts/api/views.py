@@ -47,11 +47,11 @@ class SignUpApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         cart_token = values.pop("cart_token", None)
-        visitor_id = values.pop("visitor_id", None)
+        visitor_token = values.pop("visitor_token", None) or request.headers.get("X-Omni-Visitor")
         device = _device_fields(values)
         user = services.user_create(**values)
         body = _issue(request, user=user, device=device)
-        hooks.signed_in.send(user=user, cart_token=cart_token, visitor_id=visitor_id)
+        hooks.signed_in.send(user=user, cart_token=cart_token, visitor_token=visitor_token)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -67,11 +67,11 @@ class TokenApi(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         cart_token = values.pop("cart_token", None)
-        visitor_id = values.pop("visitor_id", None)
+        visitor_token = values.pop("visitor_token", None) or request.headers.get("X-Omni-Visitor")
         device = _device_fields(values)
         user = services.user_authenticate(request=request, **values)
         body = _issue(request, user=user, device=device)
-        hooks.signed_in.send(user=user, cart_token=cart_token, visitor_id=visitor_id)
+        hooks.signed_in.send(user=user, cart_token=cart_token, visitor_token=visitor_token)
         return throttle.device_remember(Response(body), email=user.email)  # X-Omni-Device
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 import json
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -99,11 +100,23 @@ class TimelineEventInput(Serializer):
 
 
 class TimelineIngestInput(Serializer):
-    visitor_id = serializers.UUIDField(
+    visitor_token = serializers.CharField(
         required=False,
-        allow_null=True,
-        help_text="The device's visitor id; required when no customer is signed in.",
+        allow_blank=True,
+        max_length=200,
+        help_text=(
+            "The visitor token an earlier answer handed out (or the X-Omni-Visitor header, or "
+            "the omni_visitor cookie); without one an anonymous batch starts a new visitor."
+        ),
     )
+
+    def validate(self, attrs):
+        if "visitor_id" in self.initial_data:
+            raise serializers.ValidationError(
+                {"visitor_id": _("The server issues visitor ids: send the visitor_token instead.")}
+            )
+        return attrs
+
     events = serializers.ListField(
         allow_empty=False,
         max_length=INGEST_BATCH_MAX,
@@ -119,6 +132,9 @@ class TimelineRejectedOutput(Serializer):
 class TimelineIngestOutput(Serializer):
     accepted = serializers.ListField(child=serializers.IntegerField())
     rejected = TimelineRejectedOutput(many=True)
+    visitor_token = serializers.CharField(
+        required=False, help_text="An anonymous client's token: send it with its next batches."
+    )
 
 
 class TimelineQueryInput(Serializer):

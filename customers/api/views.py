@@ -1,11 +1,13 @@
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from customers import data_requests, merge, selectors, services, timeline, verification
+from accounts import throttle
+from customers import data_requests, merge, selectors, services, timeline, verification, visitors
 from customers.api.serializers import (
     ConsentInput,
     ConsentOutput,
@@ -76,13 +78,18 @@ class TimelineIngestApi(APIView):
     """A batch of up to 500 behavioural events from the app or the storefront (product views,
     searches, carts), on the request's channel (`?channel=` or the Omni-Channel header).
 
-    Signed in, the events are the customer's; anonymous, they carry the device's `visitor_id`
-    and join the profile when the visitor signs in with it. Each event is checked on its own:
-    the answer is 200 with the indexes of the events `accepted` (stored, or stored before: a
-    replay stores nothing new) and those `rejected` with their field errors; the good ones of a
-    partly bad batch are stored. A request that is wholly bad (no list, more than 500 events, an
-    unknown channel, no visitor id when anonymous) is a 400 in the one error shape and stores
-    nothing."""
+    Signed in, the events are the customer's. Anonymous, they are a visitor's: the first batch
+    without a `visitor_token` starts a new visitor, and the answer hands back its token (in the
+    body, the `X-Omni-Visitor` header and the `omni_visitor` cookie); later batches and the
+    sign-in send it, and the sign-in joins that visitor's events to the profile. The server
+    issues visitor ids (customers.visitors): a client cannot write under, or claim, another
+    visitor's. Each event is checked on its own: the answer is 200 with the indexes of the
+    events `accepted` (stored, or stored before: a replay stores nothing new) and those
+    `rejected` with their field errors; the good ones of a partly bad batch are stored. A
+    request that is wholly bad (no list, more than 500 events, an unknown channel, a token the
+    server did not issue) is a 400 in the one error shape and stores nothing. Batches are
+    limited per client and per address (accounts.throttle, `events.*`): past it, a 429
+    `throttled` with Retry-After."""
 
     permission_classes = [AllowAny]
 
@@ -96,34 +103,54 @@ class TimelineIngestApi(APIView):
         batch = TimelineIngestInput(data=request.data)
         batch.is_valid(raise_exception=True)
         channel = request_channel(request)
-        visitor_id = batch.validated_data.get("visitor_id")
-        customer = None
+        customer, visitor_id, token = None, None, None
         if request.user.is_authenticated:
+            throttle.events_attempt(request, client=f"user:{request.user.pk}")
             customer = services.customer_for_user(user=request.user, channel=channel)
-        elif visitor_id is None:
-            raise ValidationError.for_field(
-                "visitor_id", "Send the visitor id with anonymous events.", code="required"
-            )
-        accepted, rejected, good = [], [], []
-        for index, item in enumerate(batch.validated_data["events"]):
-            event = TimelineEventInput(data=item)
-            if not event.is_valid():
-                rejected.append({"index": index, "fields": flatten_errors(event.errors)})
-                continue
-            values = event.validated_data
-            accepted.append(index)
-            good.append(
-                timeline.IngestEvent(
-                    event_id=values["id"],
-                    kind=values["kind"],
-                    occurred_at=values["occurred_at"],
-                    data=values["data"],
-                )
-            )
+        else:
+            token = visitors.visitor_token_sent(request, batch.validated_data.get("visitor_token"))
+            if token:
+                visitor_id = visitors.visitor_token_read(token)
+                if visitor_id is None:
+                    raise ValidationError.for_field(
+                        "visitor_token",
+                        _("This visitor token was not issued here; send the batch without it."),
+                        code="invalid",
+                    )
+            else:
+                visitor_id, token = visitors.visitor_token_issue()
+            throttle.events_attempt(request, client=f"visitor:{visitor_id}")
+        accepted, rejected, good = _ingest_events(batch.validated_data["events"])
         timeline.timeline_ingest(
             events=good, channel=channel, customer=customer, visitor_id=visitor_id
         )
-        return Response(TimelineIngestOutput({"accepted": accepted, "rejected": rejected}).data)
+        body = {"accepted": accepted, "rejected": rejected}
+        if token is None:
+            return Response(TimelineIngestOutput(body).data)
+        response = Response(TimelineIngestOutput({**body, "visitor_token": token}).data)
+        return visitors.visitor_token_hand_back(response, token)
+
+
+def _ingest_events(items: list) -> tuple[list[int], list[dict], list[timeline.IngestEvent]]:
+    """Each event checked on its own: the accepted indexes, the rejected with their field
+    errors, and the good events."""
+    accepted, rejected, good = [], [], []
+    for index, item in enumerate(items):
+        event = TimelineEventInput(data=item)
+        if not event.is_valid():
+            rejected.append({"index": index, "fields": flatten_errors(event.errors)})
+            continue
+        values = event.validated_data
+        accepted.append(index)
+        good.append(
+            timeline.IngestEvent(
+                event_id=values["id"],
+                kind=values["kind"],
+                occurred_at=values["occurred_at"],
+                data=values["data"],
+            )
+        )
+    return accepted, rejected, good
 
 
 def _timeline_page(request, customer: Customer) -> Response:
@@ -398,10 +425,7 @@ class StaffCustomerDataRequestsApi(APIView):
     permission_classes = [MayOpenDataRequests]
 
     def _customer(self, customer_id: int) -> Customer:
-        customer = Customer.objects.filter(pk=customer_id).first()
-        if customer is None:
-            raise NotFound("No such customer.")
-        return customer
+        return customer_resolve(customer_id)  # a merged-away id: the survivor
 
     @extend_schema(responses=StaffDataRequestOutput(many=True), tags=["staff"])
     def get(self, request, customer_id: int):

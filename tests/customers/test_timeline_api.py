@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from customers import timeline
+from customers import timeline, visitors
 from customers.models import TimelineEvent
 from customers.services import customer_for_user
 from tests import factories as f
@@ -72,10 +72,10 @@ def test_a_signed_in_customers_batch_is_stored_once_however_often_it_is_sent(api
 
 
 def test_a_partly_bad_batch_stores_the_good_events_and_names_the_bad_by_index(api, web):
-    visitor = uuid.uuid4()
+    visitor, token = visitors.visitor_token_issue()
     future = (timezone.now() + dt.timedelta(days=3)).isoformat()
     batch = {
-        "visitor_id": str(visitor),
+        "visitor_token": token,
         "events": [
             _event(0),
             _event(1, kind="order_placed"),  # only orders records these
@@ -107,14 +107,16 @@ def test_a_partly_bad_batch_stores_the_good_events_and_names_the_bad_by_index(ap
 
 
 def test_a_wholly_bad_request_is_a_400_in_the_one_error_shape_and_stores_nothing(api, web):
-    visitor = str(uuid.uuid4())
-    too_many = {"visitor_id": visitor, "events": [_event(n) for n in range(501)]}
-    anonymous = {"events": [_event(1)]}
+    _visitor, token = visitors.visitor_token_issue()
+    too_many = {"visitor_token": token, "events": [_event(n) for n in range(501)]}
 
     refused = api.post(INGEST, too_many, format="json")
-    nameless = api.post(INGEST, anonymous, format="json")
-    empty = api.post(INGEST, {"visitor_id": visitor, "events": []}, format="json")
-    no_channel = api.post("/api/v1/events/", {"visitor_id": visitor, "events": [_event(1)]})
+    forged = api.post(INGEST, {"visitor_token": "x:y", "events": [_event(1)]}, format="json")
+    raw_id = api.post(
+        INGEST, {"visitor_id": str(uuid.uuid4()), "events": [_event(1)]}, format="json"
+    )
+    empty = api.post(INGEST, {"visitor_token": token, "events": []}, format="json")
+    no_channel = api.post("/api/v1/events/", {"visitor_token": token, "events": [_event(1)]})
 
     assert refused.status_code == 400
     assert refused.json() == {
@@ -122,18 +124,19 @@ def test_a_wholly_bad_request_is_a_400_in_the_one_error_shape_and_stores_nothing
         "message": refused.json()["message"],
         "fields": {"events": ["Ensure this field has no more than 500 elements."]},
     }
-    assert (nameless.status_code, nameless.json()["fields"]) == (
+    assert (forged.status_code, forged.json()["fields"]) == (
         400,
-        {"visitor_id": ["Send the visitor id with anonymous events."]},
+        {"visitor_token": ["This visitor token was not issued here; send the batch without it."]},
     )
+    assert (raw_id.status_code, list(raw_id.json()["fields"])) == (400, ["visitor_id"])
     assert (empty.status_code, list(empty.json()["fields"])) == (400, ["events"])
     assert (no_channel.status_code, list(no_channel.json()["fields"])) == (400, ["channel"])
     assert not TimelineEvent.objects.exists()
 
 
 def test_500_events_are_stored_in_one_insert(api, web):
-    visitor = str(uuid.uuid4())
-    batch = {"visitor_id": visitor, "events": [_event(n) for n in range(500)]}
+    _visitor, token = visitors.visitor_token_issue()
+    batch = {"visitor_token": token, "events": [_event(n) for n in range(500)]}
 
     with assert_num_queries(2):  # the channel; one INSERT ... ON CONFLICT DO NOTHING
         answer = api.post(INGEST, batch, format="json")
@@ -142,15 +145,43 @@ def test_500_events_are_stored_in_one_insert(api, web):
     assert TimelineEvent.objects.count() == 500
 
 
-def test_a_visitors_events_join_the_profile_when_they_sign_in(api, web):
-    visitor, stranger = uuid.uuid4(), uuid.uuid4()
-    api.post(INGEST, {"visitor_id": str(visitor), "events": [_event(1)]}, format="json")
-    api.post(INGEST, {"visitor_id": str(stranger), "events": [_event(2)]}, format="json")
-    user = f.UserFactory(email="ayse@example.com")
+def test_the_server_issues_the_visitor_and_its_token_comes_back(api, web):
+    first = api.post(INGEST, {"events": [_event(1)]}, format="json")
+    token = first.json()["visitor_token"]
 
+    # The browser sends the cookie back; the app sends the header or the body field.
+    by_cookie = api.post(INGEST, {"events": [_event(2)]}, format="json")
+    api.cookies.clear()
+    by_header = api.post(INGEST, {"events": [_event(3)]}, format="json", HTTP_X_OMNI_VISITOR=token)
+
+    assert first.status_code == 200
+    assert first["X-Omni-Visitor"] == token == first.cookies["omni_visitor"].value
+    assert by_cookie.json()["visitor_token"] == by_header.json()["visitor_token"] == token
+    visitor = visitors.visitor_token_read(token)
+    assert {row[3] for row in _rows()} == {visitor}
+
+
+def test_a_visitors_events_join_the_profile_only_with_its_token(api, web):
+    visitor, token = visitors.visitor_token_issue()
+    stranger, stranger_token = visitors.visitor_token_issue()
+    api.post(INGEST, {"visitor_token": token, "events": [_event(1)]}, format="json")
+    api.post(INGEST, {"visitor_token": stranger_token, "events": [_event(2)]}, format="json")
+    api.cookies.clear()
+    user = f.UserFactory(email="ayse@example.com")
+    intruder = f.UserFactory(email="mallory@example.com")
+
+    # Knowing the stranger's id claims nothing: the field is gone and a forged token names
+    # no visitor.
+    for claim in ({"visitor_id": str(stranger)}, {"visitor_token": f"{stranger.hex}:forged"}):
+        tried = api.post(
+            "/api/v1/auth/token/",
+            {"email": "mallory@example.com", "password": f.PASSWORD, **claim},
+            format="json",
+        )
+        assert tried.status_code == 200
     signed = api.post(
         "/api/v1/auth/token/",
-        {"email": "ayse@example.com", "password": f.PASSWORD, "visitor_id": str(visitor)},
+        {"email": "ayse@example.com", "password": f.PASSWORD, "visitor_token": token},
         format="json",
     )
 
@@ -160,23 +191,44 @@ def test_a_visitors_events_join_the_profile_when_they_sign_in(api, web):
         ("ev-1", "product_viewed", customer.pk, visitor, "web"),
         ("ev-2", "product_viewed", None, stranger, "web"),
     ]
+    assert not TimelineEvent.objects.filter(customer__user=intruder).exists()
     _signed_in(api, user)
     assert [e["data"] for e in api.get(MINE).json()["events"]] == [{"sku": "SKU-1"}]
 
 
-def test_a_sign_up_with_a_visitor_id_joins_its_events(api, web):
-    visitor = uuid.uuid4()
-    api.post(INGEST, {"visitor_id": str(visitor), "events": [_event(1)]}, format="json")
+def test_a_sign_up_with_a_visitor_token_joins_its_events(api, web):
+    token = api.post(INGEST, {"events": [_event(1)]}, format="json").json()["visitor_token"]
+    api.cookies.clear()
 
     signed = api.post(
         "/api/v1/auth/signup/",
-        {"email": "yeni@example.com", "password": f.PASSWORD, "visitor_id": str(visitor)},
+        {"email": "yeni@example.com", "password": f.PASSWORD},
         format="json",
+        HTTP_X_OMNI_VISITOR=token,
     )
 
     assert signed.status_code == 201, signed.json()
     user = User.objects.get(email="yeni@example.com")
     assert TimelineEvent.objects.get().customer == customer_for_user(user=user)
+
+
+def test_ingest_is_rate_limited_per_client_with_a_429(api, web, settings):
+    settings.OMNI_THROTTLE_RATES = {"events.client": "2/m"}
+    _visitor, token = visitors.visitor_token_issue()
+    _other, other_token = visitors.visitor_token_issue()
+
+    answers = [
+        api.post(INGEST, {"visitor_token": token, "events": [_event(n)]}, format="json")
+        for n in range(3)
+    ]
+    other = api.post(INGEST, {"visitor_token": other_token, "events": [_event(9)]}, format="json")
+
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].json()["code"] == "throttled"
+    assert set(answers[2].json()) == {"code", "message", "fields"}
+    assert int(answers[2]["Retry-After"]) >= 1
+    assert other.status_code == 200
+    assert TimelineEvent.objects.count() == 3
 
 
 def _record(customer, n, *, at=AT, kind="product_viewed", channel=None):
