@@ -335,41 +335,45 @@ def data_subject_needles(*, customer: Customer) -> list[str]:
 
 
 def json_scrub(queryset: QuerySet[Any], field: str, needles: Iterable[str]) -> int:
-    """Replace each needle (any case) by "erased" inside a JSON column, in one UPDATE per
-    needle over the rows of `queryset` whose text holds it. The needle is a literal (escaped
-    for PostgreSQL's regular expressions, which read a backslash before punctuation as the
-    character itself). Returns the rows changed."""
+    """Replace each needle (any case) by "erased" inside a JSON column, in one UPDATE over the
+    rows of `queryset` whose text holds one. The needles are literals (escaped for PostgreSQL's
+    regular expressions, which read a backslash before punctuation as the character itself).
+    Returns the rows changed."""
+    words = [re.escape(needle) for needle in needles if needle]
+    if not words:
+        return 0
+    pattern = "|".join(words)
     model = queryset.model
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
-    table = connection.ops.quote_name(model._meta.db_table)
+    quote = connection.ops.quote_name
+    column = quote(model._meta.get_field(field).column)
+    pk = quote(model._meta.pk.column)
     pks, params = queryset.values("pk").query.sql_with_params()
-    changed = 0
     with connection.cursor() as cursor:
-        for needle in needles:
-            pattern = re.escape(needle)
-            cursor.execute(
-                f"UPDATE {table} SET {column} = regexp_replace({column}::text, %s, %s, 'gi')"  # noqa: S608
-                f"::jsonb WHERE {column}::text ~* %s AND {connection.ops.quote_name(model._meta.pk.column)} IN ({pks})",
-                [pattern, ERASED, pattern, *params],
-            )
-            changed += cursor.rowcount
-    return changed
+        cursor.execute(
+            f"UPDATE {quote(model._meta.db_table)}"  # noqa: S608 (the model's own names)
+            f" SET {column} = regexp_replace({column}::text, %s, %s, 'gi')::jsonb"
+            f" WHERE {column}::text ~* %s AND {pk} IN ({pks})",
+            [pattern, ERASED, pattern, *params],
+        )
+        return cursor.rowcount
 
 
-def customer_erase(*, customer: Customer) -> None:
+def customer_erase(*, customer: Customer, scrub_outbox: bool = True) -> None:
     """Anonymise the person everywhere (in the caller's transaction, the customer locked):
     profile, account, identities, addresses, consents' recipient and proof, timeline data, the
     outbox's and channel deliveries' payloads that name them, and what each registered eraser
     holds (orders: contact fields, notifications, Idempotency-Key answers, carts; payments:
     link sends). What commercial and tax law keeps (orders' amounts and lines, invoices) stays;
-    only the text that names the person goes."""
+    only the text that names the person goes. `scrub_outbox=False` leaves the outbox alone (the
+    periodic destruction of guests with no order for years: the outbox keeps a week)."""
     needles = data_subject_needles(customer=customer)
     for eraser in _erasers:
         eraser(customer)
-    # Events not yet relayed and those kept after (omni.outbox, a week), and what the channel
-    # relay made of them: their payloads may carry an order's contact fields.
-    json_scrub(OutboxEvent.objects.all(), "payload", needles)
-    json_scrub(Delivery.objects.all(), "payload", needles)
+    if scrub_outbox:
+        # Events not yet relayed and those kept after (omni.outbox, a week), and what the
+        # channel relay made of them: their payloads may carry an order's contact fields.
+        json_scrub(OutboxEvent.objects.all(), "payload", needles)
+        json_scrub(Delivery.objects.all(), "payload", needles)
     # The device ids the person's events came under, and a visitor's rows under them that
     # were sent after the join and not joined yet.
     visitors = (

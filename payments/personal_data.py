@@ -29,4 +29,4 @@ def payments_erase(customer: Customer) -> None:
     payments = Payment.objects.filter(order__customer=customer)
     json_scrub(payments, "data", needles)
     json_scrub(PaymentTransaction.objects.filter(payment__in=payments), "raw", needles)
-    json_scrub(WebhookReceipt.objects.all(), "raw", needles)
+    json_scrub(WebhookReceipt.objects.filter(payment__in=payments), "raw", needles)
