@@ -40,6 +40,7 @@ from customers.models import (
     DataRequest,
     DataRequestKind,
     DataRequestStatus,
+    IdentityClaim,
     IdentityKind,
     TimelineEvent,
 )
@@ -383,6 +384,7 @@ def customer_erase(*, customer: Customer, scrub_outbox: bool = True) -> None:
     )
     TimelineEvent.objects.filter(customer__isnull=True, visitor_id__in=list(visitors)).delete()
     CustomerIdentity.objects.filter(customer=customer).delete()
+    IdentityClaim.objects.filter(customer=customer).delete()
     Address.objects.filter(customer=customer).update(
         label="",
         full_name=ERASED,

@@ -28,6 +28,7 @@ from accounts.models import User
 from customers.models import (
     DestructionLog,
     DestructionMethod,
+    IdentityClaim,
     TimelineEvent,
     TimelineKind,
 )
@@ -164,6 +165,12 @@ def behaviour_timeline_destroy(*, before: datetime, dry_run: bool) -> int:
     return queryset_destroy(rows, dry_run=dry_run)
 
 
+def identity_claims_destroy(*, before: datetime, dry_run: bool) -> int:
+    """Claims to an e-mail or phone (customers.verification) made before `before`: a code lives
+    10 minutes, and a proven claim lives on as the identity itself."""
+    return queryset_destroy(IdentityClaim.objects.filter(created_at__lt=before), dry_run=dry_run)
+
+
 def destruction_log_destroy(*, before: datetime, dry_run: bool) -> int:
     return queryset_destroy(DestructionLog.objects.filter(started_at__lt=before), dry_run=dry_run)
 
@@ -174,6 +181,7 @@ DESTRUCTION_LOG_DAYS = 3 * 365
 REGISTER: list[tuple[str, int, Callable[..., int], bool]] = [
     ("visitor_timeline", 180, visitor_timeline_destroy, False),
     ("behaviour_timeline", 730, behaviour_timeline_destroy, False),
+    ("identity_claims", 30, identity_claims_destroy, False),
     ("destruction_log", DESTRUCTION_LOG_DAYS, destruction_log_destroy, True),
 ]
 

@@ -25,6 +25,7 @@ from customers.models import (
     ConsentDecision,
     CustomerIdentity,
     DataRequest,
+    IdentityClaim,
     TimelineEvent,
 )
 from customers.services import consent_record, customer_for_user
@@ -250,6 +251,7 @@ def _more_traces(person):
         key="s1", token="t", via="sms", recipient=f"+90{PHONE_DIGITS}",
         expires_at=timezone.now() + timedelta(days=1),
     )  # fmt: skip
+    IdentityClaim.objects.create(customer=person, kind="phone", value=f"+90{PHONE_DIGITS}")
     visitor = uuid.uuid4()
     TimelineEvent.objects.filter(customer=person).update(visitor_id=visitor)
     TimelineEvent.objects.create(
@@ -279,6 +281,7 @@ def test_an_erasure_leaves_no_trace_and_keeps_the_order_amounts(
         "sales_channels_delivery.payload",
         "payments_paymentlinksend.recipient",
         "payments_payment.data",
+        "customers_identityclaim.value",
         "customers_customer.phone",
         "customers_customeridentity.value",
         "customers_address.phone",

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from customers import retention
-from customers.models import Customer, DestructionLog, TimelineEvent
+from customers.models import Customer, DestructionLog, IdentityClaim, TimelineEvent
 from orders.models import Cart, IdempotencyKey, Order
 from tests import factories as f
 
@@ -82,6 +82,10 @@ def world():
     _old(IdempotencyKey, old_key, timedelta(days=40))
     IdempotencyKey.objects.create(scope="cart:x", key="2", request_hash="h")
 
+    old_claim = IdentityClaim.objects.create(customer=known, kind="email", value="a@example.com")
+    _old(IdentityClaim, old_claim, timedelta(days=31))
+    IdentityClaim.objects.create(customer=known, kind="phone", value="+905321112233")
+
     for age in (4 * YEARS, 2 * YEARS):
         DestructionLog.objects.create(
             run_id=uuid.uuid4(), category="guest_carts", method="deleted", rows=1,
@@ -104,6 +108,7 @@ EXPECTED = {
     "guest_carts": 1,
     "guest_profiles": 2,
     "idempotency_keys": 1,
+    "identity_claims": 1,
     "visitor_timeline": 1,  # the visitor's view of 200 days ago
 }
 
@@ -124,6 +129,7 @@ def test_a_run_destroys_what_is_past_retention_and_logs_each_category(world):
     _stale_cart, fresh_cart, ordered_cart = world["carts"]
     assert set(Cart.objects.values_list("pk", flat=True)) == {fresh_cart.pk, ordered_cart.pk}
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["2"]
+    assert list(IdentityClaim.objects.values_list("kind", flat=True)) == ["phone"]
     # Guests with no order for 3 years are anonymised; their orders' amounts stay.
     for name in ("stale_guest", "old_buyer"):
         world[name].refresh_from_db()
