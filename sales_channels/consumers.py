@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from omni.db import converted, in_list, json_text
 from omni.models import OutboxEvent
+from sales_channels.locks import consumer_retries_claim
 from sales_channels.models import ConsumerRetry
 
 logger = logging.getLogger(__name__)
@@ -110,11 +111,7 @@ def relay_consumers_retry(*, now: datetime | None = None, limit: int = 500) -> i
     now = now or timezone.now()
     consumed = 0
     with transaction.atomic():
-        due = list(
-            ConsumerRetry.objects.filter(next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")
-            .select_for_update(skip_locked=True)[:limit]
-        )
+        due = consumer_retries_claim(now=now, limit=limit)
         by_consumer: dict[str, list[ConsumerRetry]] = {}
         for retry in due:
             by_consumer.setdefault(retry.consumer, []).append(retry)

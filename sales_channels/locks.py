@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from omni.db import columns, converted, from_row, json_text
 from omni.models import OutboxEvent
-from sales_channels.models import ChannelEndpoint, Delivery
+from sales_channels.models import ChannelEndpoint, ConsumerRetry, Delivery
 
 
 def endpoint_lock(pk: int) -> ChannelEndpoint:
@@ -158,4 +158,15 @@ def _claim_sql() -> str:
         " FOR UPDATE OF c SKIP LOCKED) AS due"
         f" WHERE d.id = due.id RETURNING {columns(Delivery, 'd')}, due.superseded,"
         " due.was_due, d.id"
+    )
+
+
+def consumer_retries_claim(*, now: datetime, limit: int) -> list[ConsumerRetry]:
+    """Relay consumers' retries due by `now`, soonest first, locked; those another retry run
+    holds are skipped, so two runs share the work (sales_channels.consumers)."""
+    assert connection.in_atomic_block, "consumer_retries_claim() must run inside a transaction"
+    return list(
+        ConsumerRetry.objects.filter(next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "id")
+        .select_for_update(skip_locked=True)[:limit]
     )

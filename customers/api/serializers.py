@@ -453,7 +453,9 @@ class StaffDataRequestInput(Serializer):
 
 
 class StaffDataRequestOutput(DataRequestOutput):
-    requested_by = serializers.EmailField(source="requested_by.email", default=None)
+    requested_by = serializers.EmailField(
+        source="requested_by.email", default=None, allow_null=True
+    )
 
     class Meta(DataRequestOutput.Meta):
         fields = [*DataRequestOutput.Meta.fields, "requested_by", "proof_note", "note"]
