@@ -73,10 +73,9 @@ def loyalty_from_outbox(events: Sequence[tuple]) -> int:
         if owner is None or owner.customer_id is None:
             continue
         channel = channels.get(owner.channel_id or 0)
-        try:
-            done += _apply(topic, payload, at, owner.customer_id, channel)
-        except Exception:  # one bad event must not hold up the batch
-            logger.exception("loyalty: event %s of order %s failed", topic, payload.get("order"))
+        # A failure rolls the batch back and raises: the relay keeps it for a retry
+        # (sales_channels.consumers), and each entry's key makes the retry write it once.
+        done += _apply(topic, payload, at, owner.customer_id, channel)
     return done
 
 

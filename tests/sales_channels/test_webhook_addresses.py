@@ -8,6 +8,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from django.utils import translation
 
 from omni.errors import ValidationError
 from sales_channels import services, tasks
@@ -19,7 +20,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 @pytest.fixture
 def production(settings):
+    """Production's refusal, its reasons read in English (they have their Turkish too)."""
     settings.OMNI_WEBHOOK_ALLOW_PRIVATE = False
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
