@@ -395,3 +395,29 @@ def test_the_admin_lists_overdue_and_processes_now(admin_client, person):
     response = admin_client.post(url, {"action": "process_now", "_selected_action": [late.pk]})
     assert response.status_code == 302
     assert DataRequest.objects.get(pk=late.pk).status == "done"
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_json_scrub_erases_each_needle_in_any_case_on_either_database(vendor, monkeypatch):
+    # "sqlite": the row-by-row path make run's SQLite demo takes.
+    from django.db import connection, transaction
+
+    from customers.data_requests import json_scrub
+    from omni.models import OutboxEvent
+    from omni.outbox import outbox_record
+
+    with transaction.atomic():
+        named = outbox_record(
+            topic="t", key="a", payload={"email": "Ayse@Example.com", "n": [{"p": "5321234567"}]}
+        )
+        other = outbox_record(topic="t", key="b", payload={"email": "zeynep@example.com"})
+    monkeypatch.setattr(connection, "vendor", vendor)
+
+    changed = json_scrub(OutboxEvent.objects.all(), "payload", ["ayse@example.com", "5321234567"])
+
+    assert changed == 1
+    named.refresh_from_db()
+    other.refresh_from_db()
+    assert "ayse" not in str(named.payload).lower() and "5321234567" not in str(named.payload)
+    assert named.payload["n"][0]["p"] == named.payload["email"] != ""
+    assert other.payload == {"email": "zeynep@example.com"}
