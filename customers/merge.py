@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.data_requests import DATA_REQUEST_MACHINE
+from customers.identity import phone_normalise_or_blank
 from customers.locks import customers_lock
 from customers.models import (
     Address,
@@ -36,6 +37,7 @@ from customers.models import (
     DataRequest,
     DataRequestStatus,
     IdentityClaim,
+    IdentityKind,
     TimelineEvent,
 )
 from customers.tasks import metrics_recompute_soon
@@ -172,6 +174,18 @@ def _profile_fold(source: Customer, target: Customer) -> None:
         Customer.objects.filter(pk=target.pk).update(**changes)
         for field, value in changes.items():
             setattr(target, field, value)
+    # An e-mail or phone kept only on the profile (from before identities) becomes the
+    # survivor's identity, where nobody holds it, so the person is still found by it.
+    email = (source.email or "").strip().lower()
+    phone = phone_normalise_or_blank(source.phone or "")
+    CustomerIdentity.objects.bulk_create(
+        [
+            CustomerIdentity(customer=target, kind=kind, value=value)
+            for kind, value in ((IdentityKind.EMAIL, email), (IdentityKind.PHONE, phone))
+            if value
+        ],
+        ignore_conflicts=True,
+    )
     Customer.objects.filter(pk=source.pk).update(merged_into=target, email="", phone="")
     source.merged_into, source.email, source.phone = target, "", ""
 

@@ -252,7 +252,17 @@ def customers_matching(*, query: str) -> Q | None:
     +90 532..., 532...), e-mail address, loyalty card or marketplace buyer id (an identity's
     exact value, or the profile's own e-mail and phone for a profile that has no identity yet),
     or by name (every word the start of the first or last name). None for an empty query.
-    Identities are read in subqueries by their unique index, so the search stays one query."""
+    Identities are read in subqueries by their unique index, so the search stays one query. A
+    profile merged into another is never found: its survivor is, also by what only the
+    merged-away profile's own fields still hold."""
+    match = _matching(query)
+    if match is None:
+        return None
+    merged_away = Customer.objects.filter(match, merged_into__isnull=False)
+    return (match & Q(merged_into__isnull=True)) | Q(pk__in=merged_away.values("merged_into"))
+
+
+def _matching(query: str) -> Q | None:
     text = " ".join((query or "").split())
     if not text:
         return None

@@ -157,6 +157,19 @@ def test_a_chain_resolves_to_the_last_survivor():
     assert Customer.objects.get(pk=a.pk).merged_into_id == c.pk
 
 
+def test_staff_search_finds_the_survivor_not_the_merged_away_profile():
+    from customers.selectors import customers_search
+
+    guest = f.CustomerFactory(first_name="Ayşe", last_name="Kaya", email="ayse@example.com")
+    account = f.CustomerFactory(first_name="Ayşe", last_name="Kaya", email="a.kaya@example.com")
+    assert set(customers_search(query="ayse@example.com")) == {guest}
+
+    customer_merge(source=guest, target=account, actor=None)
+
+    assert list(customers_search(query="ayse@example.com")) == [account]
+    assert list(customers_search(query="Ayşe Kaya")) == [account]
+
+
 def test_an_accounts_profile_is_never_merged_away():
     account = customer_for_user(user=f.UserFactory())
     with pytest.raises(Conflict) as refused:
