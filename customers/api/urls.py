@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers.api import loyalty, segment_views, views
+from customers.api import loyalty, loyalty_admin, segment_views, views
 
 urlpatterns = [
     path("me/consents/", views.MyConsentsApi.as_view(), name="me-consents"),
@@ -47,6 +47,16 @@ urlpatterns = [
         "admin/customers/merges/", views.MerchantMergeApi.as_view(), name="merchant-customer-merge"
     ),
     path("admin/segments/", segment_views.SegmentListApi.as_view(), name="segment-list"),
+    path(
+        "admin/loyalty/programmes/",
+        loyalty_admin.ProgrammeListApi.as_view(),
+        name="loyalty-programme-list",
+    ),
+    path(
+        "admin/loyalty/programmes/<int:programme_id>/",
+        loyalty_admin.ProgrammeDetailApi.as_view(),
+        name="loyalty-programme-detail",
+    ),
     path(
         "admin/segments/preview/",
         segment_views.SegmentPreviewApi.as_view(),

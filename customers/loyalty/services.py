@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from customers.loyalty import ledger
-from customers.models import Customer, LoyaltyAccount, LoyaltyEntry
+from customers.models import Customer, LoyaltyAccount, LoyaltyEntry, LoyaltyProgramme
 from omni.errors import ValidationError
 
 K = ledger.K
@@ -206,3 +206,30 @@ def loyalty_tier_refresh(*, account_id: int) -> None:
     """Recompute one account's 12-month spend and tier (the daily task: spend ages out)."""
     with transaction.atomic():
         ledger.tier_refresh(ledger.account_lock(account_id))
+
+
+PROGRAMME_FIELDS = (
+    "name",
+    "earn_rate",
+    "point_value",
+    "expiry_months",
+    "pending_days",
+    "is_active",
+)
+
+
+def loyalty_programme_update(*, programme: LoyaltyProgramme, **changes: object) -> LoyaltyProgramme:
+    """Change a programme's terms (the merchant API and the admin's form). New rates apply to
+    what is earned or spent from now on; entries already written keep theirs."""
+    unknown = sorted(set(changes) - set(PROGRAMME_FIELDS))
+    if unknown:
+        raise ValidationError.for_field(unknown[0], _("This field cannot be changed."))
+    if "point_value" in changes and Decimal(str(changes["point_value"])) <= 0:
+        raise ValidationError.for_field("point_value", _("A point must be worth more than 0."))
+    if "earn_rate" in changes and Decimal(str(changes["earn_rate"])) < 0:
+        raise ValidationError.for_field("earn_rate", _("The earn rate cannot be negative."))
+    for name, value in changes.items():
+        setattr(programme, name, value)
+    if changes:
+        programme.save(update_fields=list(changes))
+    return programme
