@@ -60,7 +60,9 @@ def test_my_points_show_balance_pending_tier_and_history(shop):
     assert "not yours" not in page and "999" not in page
     # each movement is on the customer's timeline too
     assert list(
-        TimelineEvent.objects.filter(customer=customer).values_list("kind", "data__points")
+        TimelineEvent.objects.filter(customer=customer)
+        .order_by("id")
+        .values_list("kind", "data__points")
     ) == [("loyalty", 0), ("loyalty", 40)]
 
 
