@@ -381,7 +381,7 @@ def loyalty_output(found: LoyaltySummary | None) -> dict:
         "available": found.available,
         "pending": found.pending,
         "currency": found.currency,
-        "value": found.available * found.point_value,
+        "value": found.value,
         "spend_12m": found.spend_12m,
         "tier": found.tier,
         "next_tier": found.next_tier,

@@ -34,6 +34,11 @@ class LoyaltySummary:
     to_next_tier: Decimal | None
     card_number: str
 
+    @property
+    def value(self) -> Decimal:
+        """What the available points pay at checkout."""
+        return self.available * self.point_value
+
 
 def loyalty_summary(*, customer: Customer) -> LoyaltySummary | None:
     """The customer's balance, pending points, tier and what is left to spend for the next

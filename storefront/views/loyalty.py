@@ -30,11 +30,7 @@ def loyalty(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "storefront/account/loyalty.html",
-        {
-            "summary": summary,
-            "worth": summary.available * summary.point_value if summary else None,
-            "page": page,
-        },
+        {"summary": summary, "page": page},
     )
 
 
