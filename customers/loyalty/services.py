@@ -5,6 +5,7 @@ task run twice writes nothing new."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
@@ -66,16 +67,8 @@ def loyalty_lot_mature(*, entry_id: int, now: dt.datetime | None = None) -> bool
     """Credit a pending lot whose return window has ended: its points become available and
     start to age (they expire after the programme's months)."""
     now = now or timezone.now()
-    lot = LoyaltyEntry.objects.filter(pk=entry_id).first()
-    if lot is None:
-        return False
-    with transaction.atomic():
-        account = ledger.account_lock(lot.account_id)
-        lot.refresh_from_db(fields=["open_pending"])
-        points = lot.open_pending
-        if points == 0 or lot.available_at is None or lot.available_at > now:
-            return False
-        LoyaltyEntry.objects.filter(pk=lot.pk).update(open_pending=0)
+
+    def credit(account: LoyaltyAccount, lot: LoyaltyEntry, points: int) -> None:
         ledger.entry_write(
             account,
             kind=K.EARN,
@@ -86,22 +79,16 @@ def loyalty_lot_mature(*, entry_id: int, now: dt.datetime | None = None) -> bool
             order_number=lot.order_number,
             expires_at=ledger.months_later(now, account.programme.expiry_months),
         )
-    return True
+
+    return _lot_close(
+        entry_id, now, open_field="open_pending", due_field="available_at", write=credit
+    )
 
 
 def loyalty_lot_expire(*, entry_id: int, now: dt.datetime | None = None) -> bool:
     """Expire what is left of a lot past its expiry date."""
-    now = now or timezone.now()
-    lot = LoyaltyEntry.objects.filter(pk=entry_id).first()
-    if lot is None:
-        return False
-    with transaction.atomic():
-        account = ledger.account_lock(lot.account_id)
-        lot.refresh_from_db(fields=["open_points"])
-        points = lot.open_points
-        if points == 0 or lot.expires_at is None or lot.expires_at > now:
-            return False
-        LoyaltyEntry.objects.filter(pk=lot.pk).update(open_points=0)
+
+    def expire(account: LoyaltyAccount, lot: LoyaltyEntry, points: int) -> None:
         ledger.entry_write(
             account,
             kind=K.EXPIRE,
@@ -109,6 +96,39 @@ def loyalty_lot_expire(*, entry_id: int, now: dt.datetime | None = None) -> bool
             points=-points,
             order_number=lot.order_number,
         )
+
+    return _lot_close(
+        entry_id,
+        now or timezone.now(),
+        open_field="open_points",
+        due_field="expires_at",
+        write=expire,
+    )
+
+
+def _lot_close(
+    entry_id: int,
+    now: dt.datetime,
+    *,
+    open_field: str,
+    due_field: str,
+    write: Callable[[LoyaltyAccount, LoyaltyEntry, int], None],
+) -> bool:
+    """Close what is open of a lot (`open_field`) once its `due_field` time has come, under the
+    account's lock, and `write` the entry that moves those points; False when nothing is due
+    (gone, already closed, or not yet)."""
+    lot = LoyaltyEntry.objects.filter(pk=entry_id).first()
+    if lot is None:
+        return False
+    with transaction.atomic():
+        account = ledger.account_lock(lot.account_id)
+        lot.refresh_from_db(fields=[open_field])
+        points = getattr(lot, open_field)
+        due = getattr(lot, due_field)
+        if points == 0 or due is None or due > now:
+            return False
+        LoyaltyEntry.objects.filter(pk=lot.pk).update(**{open_field: 0})
+        write(account, lot, points)
     return True
 
 
