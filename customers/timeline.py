@@ -239,7 +239,7 @@ def timeline_note_add(*, customer: Customer, author: User, text: str) -> Timelin
 
 def timeline_record(
     *,
-    customer: Customer,
+    customer_id: int,
     kind: str,
     occurred_at: dt.datetime,
     source: str,
@@ -248,12 +248,13 @@ def timeline_record(
     store_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """One event the CRM itself records (a staff note, a store visit), once per (source, id)."""
+    """One event the CRM itself records (a store visit, a loyalty movement), once per (source,
+    id), and the customer's segments marked for a refresh."""
     with transaction.atomic():
         TimelineEvent.objects.bulk_create(
             [
                 TimelineEvent(
-                    customer=customer,
+                    customer_id=customer_id,
                     kind=kind,
                     channel=channel,
                     store_id=store_id,
@@ -265,7 +266,7 @@ def timeline_record(
             ],
             ignore_conflicts=True,
         )
-        segments_customers_changed(customer_ids=[customer.pk])
+        segments_customers_changed(customer_ids=[customer_id])
 
 
 def order_owners_read(numbers: Iterable[str]) -> dict[str, OrderOwner]:

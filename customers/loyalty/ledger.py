@@ -29,10 +29,9 @@ from customers.models import (
     LoyaltyEntryKind,
     LoyaltyProgramme,
     LoyaltyTier,
-    TimelineEvent,
     TimelineKind,
 )
-from customers.services import segments_customers_changed
+from customers.timeline import timeline_record
 from omni.errors import ValidationError
 
 K = LoyaltyEntryKind
@@ -129,7 +128,7 @@ def _entry_seen_by_crm(account: LoyaltyAccount, entry: LoyaltyEntry) -> None:
         data["order"] = entry.order_number
     if entry.reason:
         data["reason"] = entry.reason
-    TimelineEvent.objects.create(
+    timeline_record(
         customer_id=account.customer_id,
         kind=TimelineKind.LOYALTY,
         occurred_at=entry.created_at,
@@ -137,7 +136,6 @@ def _entry_seen_by_crm(account: LoyaltyAccount, entry: LoyaltyEntry) -> None:
         source="loyalty",
         event_id=str(entry.pk),
     )
-    segments_customers_changed(customer_ids=[account.customer_id])
 
 
 def lots_consume(account: LoyaltyAccount, points: int, *, order_number: str = "") -> None:

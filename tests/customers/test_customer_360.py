@@ -58,7 +58,7 @@ def _history(customer, web, variant, n):
     for i in range(n):
         _order(customer, web, variant)
         timeline.timeline_record(
-            customer=customer,
+            customer_id=customer.pk,
             kind="store_visit",
             occurred_at=timezone.now() - dt.timedelta(minutes=i),
             source="test",
@@ -170,7 +170,7 @@ def test_the_admin_timeline_pages_on_with_more(admin_client):
     customer = f.CustomerFactory()
     for i in range(25):
         timeline.timeline_record(
-            customer=customer,
+            customer_id=customer.pk,
             kind="search",
             occurred_at=timezone.now() - dt.timedelta(minutes=i),
             source="test",

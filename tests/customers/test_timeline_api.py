@@ -233,7 +233,7 @@ def test_ingest_is_rate_limited_per_client_with_a_429(api, web, settings):
 
 def _record(customer, n, *, at=AT, kind="product_viewed", channel=None):
     timeline.timeline_record(
-        customer=customer,
+        customer_id=customer.pk,
         kind=kind,
         occurred_at=at,
         source="test",
