@@ -18,3 +18,10 @@ order_cancelled = Hook("order_cancelled")
 # handler(*, return_request: Return): a received return was refunded (the outbox event
 # "orders.refund.due", orders.services.returns.return_refund); payments pays the money back.
 refund_due = Hook("refund_due")
+
+# handler(*, order: Order, quote: Quote, customer: Customer | None, channel: Channel): an order
+# is being placed (orders.services.placement.order_place), inside its transaction, after the
+# order row and before its stock is allocated. Campaigns redeems the quote's promotions and
+# codes here (a use, a share of a budget) and raises a Conflict when one is no longer
+# available, which rolls the whole placement back.
+order_placing = Hook("order_placing")

@@ -47,6 +47,9 @@ class Cart(TimeStampedModel):
     )
     # Stock held for this cart through inventory reservations ("cart:<token>") until then.
     reserved_until = models.DateTimeField(null=True, blank=True)
+    # Promotion codes the shopper entered, as typed after normalising (upper case), in the
+    # order entered: every channel prices the cart with them (campaigns checks each one).
+    codes = models.JSONField(_("promotion codes"), default=list, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

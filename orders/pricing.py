@@ -6,8 +6,11 @@ its discount; shipping is added; the VAT inside each amount is worked out per ra
 gross x rate / (100 + rate). Amounts stay exact through the calculation and are rounded once,
 at the edge, to the currency's minor unit.
 
-Promotions (a later issue) plug in through OMNI_DISCOUNT_PROVIDER: a function given the channel,
-the customer and the lines that returns a discount per line. Every channel prices through here,
+Promotions plug in through OMNI_DISCOUNT_PROVIDER (campaigns.engine.benefits in production): a
+function given the channel, the customer, the lines and the codes on the cart that returns the
+Benefits they earn: a discount per line (an order-wide discount is already shared out over the
+lines), a discount on shipping, the gifts the cart may add, each applied promotion with its
+label in the active language, and why a code did not apply. Every channel prices through here,
 so a promotion means the same wherever the shopper is.
 """
 
@@ -15,14 +18,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_FLOOR, Decimal
 from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from omni.money import quantize
+from omni.money import minor_unit, quantize
 
 ZERO = Decimal(0)
 
@@ -41,6 +44,51 @@ class Discount:
     key: str  # the LineInput.key it applies to
     amount: Decimal  # off the line's gross, tax included
     label: str = ""
+    promotion: str = ""  # the promotion that gave it (campaigns.Promotion.pk as text), if any
+    code: str = ""  # the code it came through, if any
+
+
+@dataclass(frozen=True)
+class ShippingDiscount:
+    """Off the shipping price: 100 % is free shipping."""
+
+    percent: Decimal
+    label: str = ""
+    promotion: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Gift:
+    """A gift the cart has earned: its line costs nothing once the shopper adds it (the engine
+    gives the gift line a 100 % discount); until then the cart offers it."""
+
+    variant_id: int
+    quantity: int
+    label: str = ""
+    promotion: str = ""
+    in_cart: bool = False
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A promotion as it applied to a quote: what the cart, the order and the receipt list."""
+
+    promotion: str
+    label: str  # in the active language
+    amount: Decimal = ZERO  # goods and shipping it took off, worked out by price()
+    code: str = ""
+
+
+@dataclass
+class Benefits:
+    """What the discount provider grants a cart."""
+
+    discounts: list[Discount] = field(default_factory=list)
+    shipping: ShippingDiscount | None = None
+    gifts: list[Gift] = field(default_factory=list)
+    applied: list[Applied] = field(default_factory=list)  # in the order they were applied
+    rejected_codes: dict[str, str] = field(default_factory=dict)  # code -> why, translated
 
 
 @dataclass
@@ -68,6 +116,15 @@ class Quote:
     tax_total: Decimal
     total: Decimal
     discounts: list[Discount] = field(default_factory=list)
+    shipping_discount: Decimal = ZERO  # already taken off `shipping`
+    promotions: list[Applied] = field(default_factory=list)
+    gifts: list[Gift] = field(default_factory=list)
+    rejected_codes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def savings(self) -> Decimal:
+        """All the promotions took off, goods and shipping."""
+        return self.discount_total + self.shipping_discount
 
     def as_dict(self) -> dict:
         """The snapshot an order keeps of its prices and taxes."""
@@ -80,16 +137,33 @@ class Quote:
             "tax_total": str(self.tax_total),
             "total": str(self.total),
             "discounts": [
-                {"line": d.key, "amount": str(d.amount), "label": d.label} for d in self.discounts
+                {
+                    "line": d.key,
+                    "amount": str(d.amount),
+                    "label": d.label,
+                    "promotion": d.promotion,
+                    "code": d.code,
+                }
+                for d in self.discounts
+            ],
+            "shipping_discount": str(self.shipping_discount),
+            "promotions": [
+                {
+                    "promotion": a.promotion,
+                    "label": a.label,
+                    "amount": str(a.amount),
+                    "code": a.code,
+                }
+                for a in self.promotions
             ],
         }
 
 
-DiscountProvider = Callable[..., Sequence[Discount]]
+DiscountProvider = Callable[..., Benefits]
 
 
-def no_discounts(*, channel, customer, lines: Sequence[LineInput]) -> list[Discount]:
-    return []
+def no_discounts(*, channel, customer, lines: Sequence[LineInput], codes=()) -> Benefits:
+    return Benefits(rejected_codes={code: "" for code in codes})
 
 
 @cache
@@ -97,17 +171,28 @@ def _provider(path: str) -> DiscountProvider:
     return import_string(path)
 
 
-def discounts_for(*, channel, customer, lines: Sequence[LineInput]) -> list[Discount]:
-    """The promotions hook: whatever OMNI_DISCOUNT_PROVIDER grants, capped at each line's gross."""
+def benefits_for(
+    *, channel, customer, lines: Sequence[LineInput], codes: Sequence[str] = ()
+) -> Benefits:
+    """The promotions hook: whatever OMNI_DISCOUNT_PROVIDER grants, each line's discounts
+    capped together at its gross."""
     granted = _provider(settings.OMNI_DISCOUNT_PROVIDER)(
-        channel=channel, customer=customer, lines=lines
+        channel=channel, customer=customer, lines=lines, codes=tuple(codes)
     )
-    gross = {line.key: line.unit_price * line.quantity for line in lines}
-    return [
-        Discount(d.key, min(max(d.amount, ZERO), gross[d.key]), d.label)
-        for d in granted
-        if d.key in gross and d.amount > 0
-    ]
+    left = {line.key: line.unit_price * line.quantity for line in lines}
+    discounts = []
+    for d in granted.discounts:
+        amount = min(max(d.amount, ZERO), left.get(d.key, ZERO))
+        if amount > 0:
+            left[d.key] -= amount
+            discounts.append(replace(d, amount=amount))
+    granted.discounts = discounts
+    return granted
+
+
+def discounts_for(*, channel, customer, lines: Sequence[LineInput]) -> list[Discount]:
+    """The line discounts alone (no codes)."""
+    return benefits_for(channel=channel, customer=customer, lines=lines).discounts
 
 
 def _tax_in(gross: Decimal, rate: Decimal) -> Decimal:
@@ -121,8 +206,18 @@ def price(
     shipping: Decimal = ZERO,
     shipping_tax_rate: Decimal = Decimal(20),
     discounts: Sequence[Discount] = (),
+    benefits: Benefits | None = None,
 ) -> Quote:
-    """Price lines (and shipping) in one currency. Pure: no database."""
+    """Price lines (and shipping) in one currency, with `discounts` or the provider's
+    `benefits` (line discounts, a shipping discount, the promotions to list). Pure: no
+    database."""
+    if benefits is not None:
+        discounts = benefits.discounts
+    shipping_off = ZERO
+    if benefits is not None and benefits.shipping is not None and shipping:
+        percent = min(max(benefits.shipping.percent, ZERO), Decimal(100))
+        shipping_off = quantize(shipping * percent / 100, currency)
+        shipping -= shipping_off
     off: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for discount in discounts:
         off[discount.key] += discount.amount
@@ -166,7 +261,46 @@ def price(
         tax_total=sum(tax_by_rate.values(), ZERO),
         total=quantize(subtotal - discount_total + shipping, currency),
         discounts=list(discounts),
+        shipping_discount=shipping_off,
+        promotions=_applied(benefits, discounts, shipping_off, currency),
+        gifts=list(benefits.gifts) if benefits else [],
+        rejected_codes=dict(benefits.rejected_codes) if benefits else {},
     )
+
+
+def _applied(
+    benefits: Benefits | None, discounts: Sequence[Discount], shipping_off: Decimal, currency: str
+) -> list[Applied]:
+    """Each applied promotion with what it took off this quote, in the order applied; one
+    that took nothing off (a gift not yet in the cart) is still listed."""
+    if benefits is None:
+        return []
+    took: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for d in discounts:
+        took[d.promotion] += d.amount
+    if benefits.shipping is not None:
+        took[benefits.shipping.promotion] += shipping_off
+    return [replace(a, amount=quantize(took[a.promotion], currency)) for a in benefits.applied]
+
+
+def spread(*, amount: Decimal, weights: dict[str, Decimal], currency: str) -> dict[str, Decimal]:
+    """Share an order-wide discount over the lines in proportion to `weights` (each line's
+    amount after its own discounts), in the currency's minor unit: each line gets its share
+    rounded down and the kuruş left over go one each to the lines with the largest remainders
+    (ties: the first). The shares add up to `amount` exactly (capped at the weights' sum), so a
+    return refunds a line's share of what was paid."""
+    total = sum(weights.values(), ZERO)
+    if total <= 0 or amount <= 0:
+        return {key: ZERO for key in weights}
+    amount = min(quantize(amount, currency), total)
+    unit = minor_unit(currency)
+    exact = {key: amount * w / total for key, w in weights.items()}
+    shares = {key: (v / unit).to_integral_value(ROUND_FLOOR) * unit for key, v in exact.items()}
+    left = int((amount - sum(shares.values(), ZERO)) / unit)
+    by_remainder = sorted(weights, key=lambda key: exact[key] - shares[key], reverse=True)
+    for key in by_remainder[:left]:
+        shares[key] += unit
+    return shares
 
 
 def shipping_cost(*, method, goods_total: Decimal) -> Decimal:

@@ -98,7 +98,7 @@ def cart_summary(*, cart: Cart, channel: Channel, customer: Customer | None = No
     (lines, their attribute values, the stock of their variants) whatever the number of lines."""
     info = lines_info(cart=cart, channel=channel)
     changes = cart_review(cart=cart, channel=channel, info=info) if info else []
-    quote = lines_quote(info=info, channel=channel, customer=customer)
+    quote = lines_quote(info=info, channel=channel, customer=customer, codes=cart.codes)
     totals = {line.key: line.total for line in quote.lines}
     rows = [
         CartLineRow(

@@ -490,8 +490,8 @@ PERMISSIONS_POLICY: dict[str, list] = {
 OMNI_DEFAULT_CHANNEL = env("OMNI_DEFAULT_CHANNEL", default="web")
 OMNI_PRICE_HISTORY_DAYS = 30
 OMNI_ORDER_PREFIX = env("OMNI_ORDER_PREFIX", default="ME")
-# The promotions hook of the one pricing function (orders.pricing): a later issue plugs in.
-OMNI_DISCOUNT_PROVIDER = "orders.pricing.no_discounts"
+# The promotions hook of the one pricing function (orders.pricing).
+OMNI_DISCOUNT_PROVIDER = "campaigns.engine.benefits"
 # An order waiting for its payment this long is cancelled and its stock released.
 OMNI_UNPAID_ORDER_MINUTES = env.int("OMNI_UNPAID_ORDER_MINUTES", default=60)
 # How long a process keeps the channels' stock configuration (which locations each channel

@@ -458,6 +458,16 @@ def cart_remove(*, cart: Cart, channel: Channel, line_id: int) -> None:
         _follow_reservation(cart, channel)
 
 
+def cart_codes_set(*, cart: Cart, channel: Channel, codes: list[str]) -> Cart:
+    """Replace the promotion codes on the cart (campaigns checks them first: campaigns.services.
+    cart_code_apply). Every channel then prices the cart with them."""
+    with transaction.atomic():
+        cart = _locked(cart, touch=channel)
+        cart.codes = list(codes)
+        cart.save(update_fields=["codes", "last_channel", "updated_at"])
+    return cart
+
+
 def _follow_reservation(cart: Cart, channel: Channel) -> None:
     """A cart that holds stock follows its new lines."""
     if cart.reserved_until and cart.reserved_until > timezone.now():

@@ -13,7 +13,7 @@ with 20: tests/orders/test_checkout.py pins it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,7 +29,7 @@ from customers.models import Customer
 from omni.db import WriteBatch, create
 from omni.errors import Conflict, ValidationError
 from omni.outbox import Event, outbox_record_many
-from orders import pricing
+from orders import hooks, pricing
 from orders.locks import cart_lock
 from orders.models import (
     Cart,
@@ -92,10 +92,12 @@ def lines_quote(
     channel: Channel,
     customer: Customer | None = None,
     shipping_method: ShippingMethod | None = None,
+    codes: Sequence[str] = (),
 ) -> pricing.Quote:
     """Price loaded cart lines on the channel (its price now; the price seen for a line no
-    longer sold there), with discounts and, given a method, shipping. The cart shows this
-    without shipping; checkout with the chosen method. No queries of its own."""
+    longer sold there), with the promotions they earn (and the cart's `codes`) and, given a
+    method, shipping. The cart shows this without shipping; checkout with the chosen method.
+    No queries of its own (the discount provider's are constant in the lines)."""
     inputs = [
         pricing.LineInput(
             str(i.variant_id),
@@ -106,16 +108,16 @@ def lines_quote(
         )
         for i in info
     ]
-    discounts = pricing.discounts_for(channel=channel, customer=customer, lines=inputs)
+    benefits = pricing.benefits_for(channel=channel, customer=customer, lines=inputs, codes=codes)
     goods = sum((line.unit_price * line.quantity for line in inputs), Decimal(0)) - sum(
-        (d.amount for d in discounts), Decimal(0)
+        (d.amount for d in benefits.discounts), Decimal(0)
     )
     return pricing.price(
         currency=channel.currency,
         lines=inputs,
         shipping=pricing.shipping_cost(method=shipping_method, goods_total=goods),
         shipping_tax_rate=shipping_method.tax_rate if shipping_method else Decimal(20),
-        discounts=discounts,
+        benefits=benefits,
     )
 
 
@@ -143,7 +145,11 @@ def checkout_prepare(
         if i.sellable and i.price != i.seen_price
     ]
     quote = lines_quote(
-        info=info, channel=channel, customer=customer, shipping_method=delivery.shipping_method
+        info=info,
+        channel=channel,
+        customer=customer,
+        shipping_method=delivery.shipping_method,
+        codes=cart.codes,
     )
     return Checkout(
         cart=cart, channel=channel, lines=info, delivery=delivery, quote=quote, changes=changes
@@ -238,6 +244,11 @@ def order_place(
         holds_stock = locked_cart.reserved_until is not None
         placed = _order_placed_write(
             order, lines, locked_cart, channel=channel, actor=actor, now=now
+        )
+        # Campaigns redeems the promotions and codes the quote used (race-safe: a code used
+        # up meanwhile raises and nothing is placed).
+        hooks.order_placing.send(
+            order=order, quote=checkout.quote, customer=customer, channel=channel
         )
         # Last of the writes that need no stock: the variants stay locked from here to commit.
         fulfilments, allocated = order_allocate(

@@ -177,7 +177,7 @@ def test_placing_an_order_runs_the_same_queries_for_1_and_for_20_lines(web):
 
         # Caches off, as the test settings have them: the channel's locations are read twice.
         # (The whole request's 16, with production's caches: test_checkout_api.py.)
-        with assert_num_queries(16):
+        with assert_num_queries(17):
             order = checkout.order_place(
                 cart=cart, channel=web, delivery=delivery, customer=customer
             )

@@ -55,7 +55,7 @@ def test_a_returning_phone_guest_places_in_the_same_queries_as_by_email(
 
     client = guest_with(variant)
     # As a returning guest by e-mail (test_checkout_api.py): one query finds the profile.
-    with assert_num_queries(16):
+    with assert_num_queries(17):
         response = place(client, phone="+90 532 123 45 67")
 
     assert response.status_code == 201, response.json()

@@ -16,7 +16,7 @@ from inventory.models import Allocation, Stock, StockMovement
 from omni.errors import InsufficientStock, InvalidTransition, ValidationError
 from omni.models import OutboxEvent
 from orders.models import Fulfilment, Notification, Order, OrderEvent, OrderLine, Return
-from orders.pricing import Discount
+from orders.pricing import Benefits, Discount
 from orders.services import carts, checkout, fulfilment, lifecycle, returns
 from tests import factories as f
 
@@ -127,13 +127,17 @@ def on_hand(variant, location):
     return (stock.on_hand, stock.allocated) if stock else (0, 0)
 
 
-def ten_percent_off(*, channel, customer, lines):
+def ten_percent_off(*, channel, customer, lines, codes=()):
     """A promotion for these tests (OMNI_DISCOUNT_PROVIDER): 10 % off every line."""
-    return [Discount(line.key, line.unit_price * line.quantity / 10, "10%") for line in lines]
+    return Benefits(
+        discounts=[
+            Discount(line.key, line.unit_price * line.quantity / 10, "10%") for line in lines
+        ]
+    )
 
 
-def fifty_off(*, channel, customer, lines):
-    return [Discount(line.key, Decimal("50.00"), "50 off") for line in lines]
+def fifty_off(*, channel, customer, lines, codes=()):
+    return Benefits(discounts=[Discount(line.key, Decimal("50.00"), "50 off") for line in lines])
 
 
 # --- from any channel, at any location ------------------------------------------------------

@@ -550,7 +550,7 @@ def order_from_cart(channel, cart) -> Order:
     )
 
 
-@pytest.mark.parametrize(("kind", "queries"), [("order", 4), ("cart", 6)])
+@pytest.mark.parametrize(("kind", "queries"), [("order", 4), ("cart", 7)])
 def test_the_page_runs_the_same_queries_for_one_line_or_many(web, kind, queries):
     for lines in (1, 6):
         cart = cart_with_items(web, lines=lines)
