@@ -39,6 +39,7 @@ def test_create_stores_the_row_the_orm_would_with_its_defaults_and_stamps():
             "origin_channel_id": channel.pk,
             "last_channel_id": channel.pk,
             "reserved_until": None,
+            "codes": [],
         }
     )
     again = Cart.objects.get(pk=fast.pk)
