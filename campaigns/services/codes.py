@@ -1,17 +1,38 @@
 """Promotion codes on a cart: entered once, kept on the cart, so every channel (web, app, the
-store counter) prices the cart with them."""
+store counter) prices the cart with them; and codes made in batches (code_batch_generate,
+exported by code_batch_csv).
+
+A batch code is the prefix and 12 characters drawn by `secrets` from 32 that cannot be taken
+for one another (no 0/O, no 1/I): 60 bits, so guessing one of 10,000 codes takes about 10^14
+tries on average.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+import secrets
+from collections.abc import Iterator
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Code
+from accounts.models import User
+from campaigns.models import Code, CodeBatch, Promotion
+from campaigns.services.redemption import customer_uses
 from customers.models import Customer
 from omni.errors import ValidationError
 from orders.models import Cart
 from orders.services.carts import cart_codes_set
 from sales_channels.models import Channel
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0, O, 1 or I
+CODE_RANDOM_LENGTH = 12  # 12 x 5 bits = 60 bits
+BATCH_MAX = 10_000
+_CHUNK = 2_000
+_PREFIX = re.compile(r"^[A-Z0-9-]{0,12}$")
 
 
 def code_normalise(code: str) -> str:
@@ -44,7 +65,29 @@ def code_check(*, code: str, channel: Channel, customer: Customer | None = None)
         raise _refuse(_("This code has been used up."), "promotion_code_used_up")
     if not (not promotion.channels.exists() or promotion.channels.filter(pk=channel.pk).exists()):
         raise _refuse(_("This code is not valid here."), "promotion_code_wrong_channel")
+    if customer is not None and customer.pk and _customer_used_up(found, customer):
+        raise _refuse(
+            _("You have already used this code as often as it allows."),
+            "promotion_code_customer_limit",
+        )
     return found
+
+
+def _customer_used_up(code: Code, customer: Customer) -> bool:
+    """Has the customer used the code, or its promotion, as often as they may? (Checked again,
+    race-safely, when the order is placed: campaigns.services.redemption.)"""
+    promotion = code.promotion
+    if code.per_customer_limit is None and promotion.per_customer_limit is None:
+        return False
+    used = customer_uses(
+        customer_id=customer.pk,
+        promotion_ids=[promotion.pk] if promotion.per_customer_limit is not None else [],
+        code_ids=[code.pk] if code.per_customer_limit is not None else [],
+    )
+    return (
+        promotion.per_customer_limit is not None
+        and used.promotions[promotion.pk] >= promotion.per_customer_limit
+    ) or (code.per_customer_limit is not None and used.codes[code.pk] >= code.per_customer_limit)
 
 
 def cart_code_apply(
@@ -64,3 +107,131 @@ def cart_code_remove(*, cart: Cart, code: str, channel: Channel) -> Cart:
     return cart_codes_set(
         cart=cart, channel=channel, codes=[c for c in cart.codes if c != normalised]
     )
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+def _random_code(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_RANDOM_LENGTH))
+
+
+def code_batch_clean(*, promotion: Promotion, count: int, prefix: str, usage_limit: int | None):
+    """The batch's normalised prefix, or a ValidationError naming the field."""
+    if not promotion.requires_code:
+        raise ValidationError.for_field(
+            "promotion",
+            _("This promotion applies without a code; make it need one first."),
+            code="promotion_without_codes",
+        )
+    if not 1 <= count <= BATCH_MAX:
+        raise ValidationError.for_field(
+            "count",
+            _("Make between 1 and %(max)s codes at a time.") % {"max": f"{BATCH_MAX:,}"},
+            code="invalid",
+        )
+    normalised = code_normalise(prefix)
+    if not _PREFIX.match(normalised):
+        raise ValidationError.for_field(
+            "prefix",
+            _("A prefix is at most 12 letters, digits or hyphens."),
+            code="invalid",
+        )
+    if usage_limit is not None and usage_limit < 1:
+        raise ValidationError.for_field(
+            "usage_limit", _("A code is used at least once (or empty: no limit)."), code="invalid"
+        )
+    return normalised
+
+
+def code_batch_generate(
+    *,
+    promotion: Promotion,
+    count: int,
+    prefix: str = "",
+    usage_limit: int | None = 1,
+    per_customer_limit: int | None = None,
+    actor: User | None = None,
+) -> CodeBatch:
+    """Make `count` (up to 10,000) unique, unguessable codes for the promotion in one go,
+    recorded as a CodeBatch: drawn with `secrets`, checked against the codes that exist (a
+    collision is drawn again), written in chunks. Each code has `usage_limit` uses (1: single
+    use; None: no limit)."""
+    prefix = code_batch_clean(
+        promotion=promotion, count=count, prefix=prefix, usage_limit=usage_limit
+    )
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                batch = CodeBatch.objects.create(
+                    promotion=promotion,
+                    prefix=prefix,
+                    count=count,
+                    created_by=actor if actor and actor.pk else None,
+                )
+                codes = _codes_draw(prefix, count)
+                Code.objects.bulk_create(
+                    (
+                        Code(
+                            promotion=promotion,
+                            code=code,
+                            batch=batch,
+                            usage_limit=usage_limit,
+                            per_customer_limit=per_customer_limit,
+                        )
+                        for code in codes
+                    ),
+                    batch_size=_CHUNK,
+                )
+            return batch
+        except IntegrityError:  # a code written by someone else meanwhile: draw again
+            continue
+    raise ValidationError.for_field(
+        "prefix", _("Could not make unique codes; try another prefix."), code="exhausted"
+    )
+
+
+def _codes_draw(prefix: str, count: int) -> list[str]:
+    """`count` distinct new codes that no existing code has (checked a chunk at a time)."""
+    codes: set[str] = set()
+    for _round in range(10):
+        fresh = set()
+        while len(codes) + len(fresh) < count:
+            code = _random_code(prefix)
+            if code not in codes:
+                fresh.add(code)
+        listed = sorted(fresh)
+        for start in range(0, len(listed), _CHUNK):
+            taken = Code.objects.filter(code__in=listed[start : start + _CHUNK]).values_list(
+                "code", flat=True
+            )
+            fresh.difference_update(taken)
+        codes |= fresh
+        if len(codes) == count:
+            return sorted(codes)
+    raise ValidationError.for_field(
+        "prefix", _("Could not make unique codes; try another prefix."), code="exhausted"
+    )
+
+
+def code_batch_csv(batch: CodeBatch) -> Iterator[str]:
+    """The batch as CSV, a row at a time (for a streaming download): code, uses (empty: no
+    limit), used."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def row(values: list) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield row(["code", "uses", "used"])
+    rows = (
+        Code.objects.filter(batch=batch)
+        .order_by("id")
+        .values_list("code", "usage_limit", "times_used")
+        .iterator(chunk_size=_CHUNK)
+    )
+    for code, uses, used in rows:
+        yield row([code, "" if uses is None else uses, used])

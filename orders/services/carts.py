@@ -527,8 +527,9 @@ def cart_merge(*, anonymous: Cart, customer: Customer, channel: Channel) -> Cart
 
 def _lines_join(source: Cart, target: Cart, channel: Channel) -> None:
     """The merge rule, on two locked carts: a variant in both keeps the larger of the target's
-    quantity and the sum (capped by what is available); a line only in the source moves over.
-    The source is then `merged` and lets go of any stock it held."""
+    quantity and the sum (capped by what is available); a line only in the source moves over;
+    the carts' promotion codes are joined. The source is then `merged` and lets go of any stock
+    it held."""
     theirs = {line.variant_id: line for line in target.lines.all()}
     moving = list(source.lines.all())
     available = inventory_selectors.availability_for_channel(
@@ -551,6 +552,10 @@ def _lines_join(source: Cart, target: Cart, channel: Channel) -> None:
     source.save(update_fields=["status", "updated_at"])
     if source.reserved_until:
         inventory.reservations_release(reference=source.reservation_reference)
+    if joined := [code for code in source.codes if code not in target.codes]:
+        # the visitor's promotion codes come along (every quote and the placement check them)
+        target.codes = [*target.codes, *joined]
+        target.save(update_fields=["codes", "updated_at"])
     _touch(target, channel)
 
 

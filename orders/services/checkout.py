@@ -47,6 +47,7 @@ from orders.services.placement import (
     CartChanged,
     Checkout,
     PlacedOrder,
+    PlacementRefused,
     checkout_prepare,
     lines_quote,
     order_place,
@@ -63,6 +64,7 @@ __all__ = [
     "Checkout",
     "Delivery",
     "PlacedOrder",
+    "PlacementRefused",
     "address_clean",
     "checkout_prepare",
     "delivery_build",
@@ -92,7 +94,8 @@ def order_place_once(
 ) -> Order:
     """Place an order at most once per client Idempotency-Key (`place` calls order_place with
     the record). A replay of a placed order returns that order; a replay of a request that
-    failed for a reason it would meet again (the cart changed, stock ran short) raises that
+    failed for a reason it would meet again (the cart changed, stock ran short, a promotion
+    was used up: PlacementRefused) raises that
     error again; any other failure (bad input, ...) frees the key for another try. The API
     answers with order_place_answered instead."""
     record, order = _claim_and_place(scope=scope, key=key, fingerprint=fingerprint, place=place)
@@ -148,7 +151,7 @@ def _claim_and_place(
         return record, None
     try:
         return record, place(record)
-    except (CartChanged, InsufficientStock) as error:
+    except (CartChanged, InsufficientStock, PlacementRefused) as error:
         idempotency_fail(record=record, error=error)
         raise
     except BaseException:

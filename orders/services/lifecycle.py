@@ -212,6 +212,10 @@ def order_cancel(
                 % {"number": order.number, "status": order.get_status_display().lower()},
             )
         order_transition(order, OrderStatus.CANCELLED, actor=actor, channel=channel, message=reason)
+        # Before the stock: campaigns gives the order's promotion uses back (promotion rows,
+        # which placement locks before the stock; the same order here never deadlocks);
+        # payments voids or refunds after commit.
+        hooks.order_cancelled.send(order=order)
         inventory.allocations_release(reference=order.reference, actor=actor)
         inventory.transfer_detach_order(order_reference=order.reference)
         Fulfilment.objects.filter(order=order).exclude(
@@ -233,5 +237,4 @@ def order_cancel(
             },
         )
         notify(order, Notification.Kind.CANCELLED)
-        hooks.order_cancelled.send(order=order)  # payments, after commit: void or refund
     return order

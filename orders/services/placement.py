@@ -13,7 +13,8 @@ with 20: tests/orders/test_checkout.py pins it).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -69,6 +70,28 @@ class CartChanged(Conflict):
                 for c in changes
             },
         )
+
+
+class PlacementRefused(Conflict):
+    """An order_placing handler's refusal (campaigns: a promotion or code used up meanwhile):
+    the placement rolls back and nothing is placed. Then, in a transaction of its own,
+    order_place lets the refusal repair the cart (cart_repair: say, drop the code), so that the
+    cart the shopper reviews is priced as it can now be placed. Every face answers it as it
+    answers CartChanged."""
+
+    code = "placement_refused"
+
+    def cart_repair(self, *, cart: Cart, channel: Channel) -> None:
+        """Change the cart after the rollback (nothing by default)."""
+
+
+@contextmanager
+def _repaired_on_refusal(cart: Cart, channel: Channel) -> Iterator[None]:
+    try:
+        yield
+    except PlacementRefused as refused:
+        refused.cart_repair(cart=cart, channel=channel)
+        raise
 
 
 # --- the quote ------------------------------------------------------------------------------
@@ -233,7 +256,7 @@ def order_place(
     )
     pay_later = channel.pay_later if pay_later is None else pay_later
     now = timezone.now()
-    with transaction.atomic():
+    with _repaired_on_refusal(cart, channel), transaction.atomic():
         locked_cart = cart_lock(cart.pk)
         if locked_cart is None or locked_cart.status != Cart.Status.ACTIVE:
             raise Conflict(_("This cart has already been ordered."), code="cart_closed")
@@ -246,7 +269,7 @@ def order_place(
             order, lines, locked_cart, channel=channel, actor=actor, now=now
         )
         # Campaigns redeems the promotions and codes the quote used (race-safe: a code used
-        # up meanwhile raises and nothing is placed).
+        # up meanwhile raises PlacementRefused, nothing is placed and the cart is repaired).
         hooks.order_placing.send(
             order=order, quote=checkout.quote, customer=customer, channel=channel
         )

@@ -146,6 +146,10 @@ def _checkout_place(request: HttpRequest, cart: Cart) -> HttpResponse:
     except InsufficientStock as error:
         messages.error(request, _stock_message(error))
         return redirect("storefront:cart")
+    except checkout_services.PlacementRefused as error:
+        # a promotion used up meanwhile: the form says so beside the cart priced again
+        form.add_error(None, error.message)
+        return _checkout_render(request, cart, form, options, status=409)
     except ValidationError as error:
         _field_errors(form, error, forms.ADDRESS_ERROR_FIELDS)
         return _checkout_render(request, cart, form, options, status=400)

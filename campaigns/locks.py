@@ -1,0 +1,32 @@
+"""Every lock of campaigns: a customer's claims on promotions and codes.
+
+Uses and budgets are claimed with conditional UPDATEs (campaigns.services.redemption), which
+need no lock of their own: PostgreSQL re-checks the condition on the row a concurrent claim
+just changed. A per-customer limit counts the customer's redemptions, rows that do not exist
+yet, so the customer's claims are serialised by a lock on the customer instead.
+
+Order inside order placement: the cart (orders.locks), then this customer lock, then the
+promotion rows by id, then the code rows by id, then stock (inventory.locks). A release (on
+cancel or refund) takes the order, the order's redemptions, then promotions and codes in the
+same order, before any stock. Each function must run inside a transaction; the lock is held
+until it ends.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+# pg_advisory_xact_lock(space, customer id): one claim under a per-customer limit at a time.
+_CUSTOMER_CLAIM_SPACE = 0xCA3
+
+
+def customer_claims_lock(*, customer_id: int) -> None:
+    """Wait for, and hold until the transaction ends, the right to claim promotion and code
+    uses for the customer: two orders of one customer at once count each other's redemptions
+    (the second counts after the first commits). An advisory lock, not the customer's row, so
+    nothing else that writes the customer (profile, loyalty, merges) waits for a checkout."""
+    assert connection.in_atomic_block, "customer_claims_lock() must run inside a transaction"
+    if connection.vendor != "postgresql":  # SQLite (make run's demo) has one writer at a time
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CUSTOMER_CLAIM_SPACE, customer_id])
