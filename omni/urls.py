@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("orders.api.urls")),
     path("", include("inventory.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("campaigns.api.urls")),
 ]
 
 urlpatterns = [

@@ -63,7 +63,8 @@ def code_check(*, code: str, channel: Channel, customer: Customer | None = None)
         raise _refuse(_("This code has been used up."), "promotion_code_used_up")
     if promotion.budget is not None and promotion.spent >= promotion.budget:
         raise _refuse(_("This code has been used up."), "promotion_code_used_up")
-    if not (not promotion.channels.exists() or promotion.channels.filter(pk=channel.pk).exists()):
+    on = set(promotion.channels.values_list("pk", flat=True))
+    if on and channel.pk not in on:
         raise _refuse(_("This code is not valid here."), "promotion_code_wrong_channel")
     if customer is not None and customer.pk and _customer_used_up(found, customer):
         raise _refuse(
