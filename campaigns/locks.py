@@ -3,7 +3,8 @@
 Uses and budgets are claimed with conditional UPDATEs (campaigns.services.redemption), which
 need no lock of their own: PostgreSQL re-checks the condition on the row a concurrent claim
 just changed. A per-customer limit counts the customer's redemptions, rows that do not exist
-yet, so the customer's claims are serialised by a lock on the customer instead.
+yet, so the customer's claims are serialised by a lock on the customer instead. A release locks
+the order's redemptions, so that it gives each use back once.
 
 Order inside order placement: the cart (orders.locks), then this customer lock, then the
 promotion rows by id, then the code rows by id, then stock (inventory.locks). A release (on
@@ -14,7 +15,11 @@ until it ends.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import connection
+
+from campaigns.models import Redemption
 
 # pg_advisory_xact_lock(space, customer id): one claim under a per-customer limit at a time.
 _CUSTOMER_CLAIM_SPACE = 0xCA3
@@ -30,3 +35,16 @@ def customer_claims_lock(*, customer_id: int) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CUSTOMER_CLAIM_SPACE, customer_id])
+
+
+def redemptions_unreleased_lock(*, order_id: int) -> list[tuple[int, int, int | None, Decimal]]:
+    """The order's redemptions not yet released, locked in id order, as (id, promotion, code,
+    amount): two releases of one order at once (a cancel and a refund, a retried task) give
+    each use back once, the second finding them released."""
+    assert connection.in_atomic_block, "redemptions_unreleased_lock() must run inside a transaction"
+    return list(
+        Redemption.objects.select_for_update()
+        .filter(order_id=order_id, released_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "promotion_id", "code_id", "amount")
+    )

@@ -70,10 +70,10 @@ class CartCodeDetailApi(CartCodesMixin, ShopperApi):
 
 # The same for staff acting for the customer in the URL (the counter, the staff app).
 @extend_schema_view(post=extend_schema(tags=["staff"], parameters=STAFF))
-class StaffCartCodeListApi(StaffMixin, CartCodeListApi):
+class StaffCartCodeListApi(StaffMixin, CartCodeListApi):  # type: ignore[misc]
     http_method_names = ["post", "options"]
 
 
 @extend_schema_view(delete=extend_schema(tags=["staff"], parameters=STAFF))
-class StaffCartCodeDetailApi(StaffMixin, CartCodeDetailApi):
+class StaffCartCodeDetailApi(StaffMixin, CartCodeDetailApi):  # type: ignore[misc]
     http_method_names = ["delete", "options"]

@@ -196,7 +196,7 @@ def _codes_draw(prefix: str, count: int) -> list[str]:
     """`count` distinct new codes that no existing code has (checked a chunk at a time)."""
     codes: set[str] = set()
     for _round in range(10):
-        fresh = set()
+        fresh: set[str] = set()
         while len(codes) + len(fresh) < count:
             code = _random_code(prefix)
             if code not in codes:

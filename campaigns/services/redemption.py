@@ -30,7 +30,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.locks import customer_claims_lock
+from campaigns.locks import customer_claims_lock, redemptions_unreleased_lock
 from campaigns.models import Code, Promotion, Redemption
 from customers.models import Customer
 from orders.models import Cart, Order, OrderLine, Return, ReturnLine
@@ -150,11 +150,13 @@ def redemptions_claim(
         if wanted
         else {}
     )
-    limits: dict[int, int] = dict(
-        Promotion.objects.filter(
+    limits: dict[int, int] = {
+        pk: limit
+        for pk, limit in Promotion.objects.filter(
             pk__in=[c.promotion_id for c in claims], per_customer_limit__isnull=False
         ).values_list("pk", "per_customer_limit")
-    )
+        if limit is not None
+    }
     for claim in claims:  # in promotion id order (quote_claims)
         _promotion_claim(claim)
     code_of: dict[int, Code] = {}
@@ -315,19 +317,14 @@ def redemptions_release(*, order_id: int) -> int:
 
 
 def _redemptions_mark_released(order_id: int) -> list[tuple[int, int | None, Decimal]]:
-    """Mark the order's unreleased redemptions released, in one conditional UPDATE, and return
+    """Mark the order's unreleased redemptions released, under their lock, and return
     (promotion, code, amount) of each: a second release, even at once, finds none."""
-    table = connection.ops.quote_name(Redemption._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET released_at = %s"  # noqa: S608 (the model's own table)
-            " WHERE order_id = %s AND released_at IS NULL"
-            " RETURNING promotion_id, code_id, amount",
-            [now, order_id],
+    locked = redemptions_unreleased_lock(order_id=order_id)
+    if locked:
+        Redemption.objects.filter(pk__in=[pk for pk, *_rest in locked]).update(
+            released_at=timezone.now()
         )
-        rows = cursor.fetchall()
-    return [(p, c, Decimal(str(a))) for p, c, a in rows]
+    return [(promotion, code, amount) for _pk, promotion, code, amount in locked]
 
 
 def on_order_cancelled(*, order: Order) -> None:

@@ -86,7 +86,7 @@ def test_the_walk_sees_every_app_and_the_locks_modules_it_leaves_out():
         for app in apps()
         if (app / "locks.py").exists()
     }
-    assert all(found.values()) and len(found) == 8, found
+    assert all(found.values()) and len(found) == 9, found
     assert any("SQL" in site for site in found["sales_channels"])
 
 
