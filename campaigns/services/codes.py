@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from campaigns.models import Code, CodeBatch, Promotion
-from campaigns.services.redemption import customer_uses
+from campaigns.services.redemption import customer_used_up
 from customers.models import Customer
 from omni.errors import ValidationError
 from orders.models import Cart
@@ -66,29 +66,16 @@ def code_check(*, code: str, channel: Channel, customer: Customer | None = None)
     on = set(promotion.channels.values_list("pk", flat=True))
     if on and channel.pk not in on:
         raise _refuse(_("This code is not valid here."), "promotion_code_wrong_channel")
-    if customer is not None and customer.pk and _customer_used_up(found, customer):
+    if (
+        customer is not None
+        and customer.pk
+        and customer_used_up(code=found, customer_id=customer.pk)
+    ):
         raise _refuse(
             _("You have already used this code as often as it allows."),
             "promotion_code_customer_limit",
         )
     return found
-
-
-def _customer_used_up(code: Code, customer: Customer) -> bool:
-    """Has the customer used the code, or its promotion, as often as they may? (Checked again,
-    race-safely, when the order is placed: campaigns.services.redemption.)"""
-    promotion = code.promotion
-    if code.per_customer_limit is None and promotion.per_customer_limit is None:
-        return False
-    used = customer_uses(
-        customer_id=customer.pk,
-        promotion_ids=[promotion.pk] if promotion.per_customer_limit is not None else [],
-        code_ids=[code.pk] if code.per_customer_limit is not None else [],
-    )
-    return (
-        promotion.per_customer_limit is not None
-        and used.promotions[promotion.pk] >= promotion.per_customer_limit
-    ) or (code.per_customer_limit is not None and used.codes[code.pk] >= code.per_customer_limit)
 
 
 def cart_code_apply(

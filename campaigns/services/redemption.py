@@ -121,7 +121,7 @@ def on_order_placing(*, order: Order, quote: Quote, customer: Customer | None, c
             order=order, claims=claims, customer=customer, channel=channel, currency=quote.currency
         )
     if quote.rejected_codes:
-        _refuse_used_up(quote.rejected_codes, claimed={c.code for c in claims})
+        _refuse_used_up(quote.rejected_codes, claimed={c.code for c in claims}, customer=customer)
 
 
 def redemptions_claim(
@@ -269,10 +269,13 @@ def customer_uses(
     return CustomerUses(promotions, codes)
 
 
-def _refuse_used_up(rejected: dict[str, str], *, claimed: set[str]) -> None:
+def _refuse_used_up(
+    rejected: dict[str, str], *, claimed: set[str], customer: Customer | None
+) -> None:
     """A code on the cart that the quote turned down because it is used up (its uses, its
-    promotion's uses or budget gone, say by the order placed a moment before) is refused as a
-    claim that failed, never placed silently at the higher price."""
+    promotion's uses or budget gone, say by the order placed a moment before, or the
+    customer's own uses) is refused as a claim that failed, never placed silently at the
+    higher price. Queries only when the quote turned a code down."""
     candidates = [code for code in rejected if code not in claimed]
     if not candidates:
         return
@@ -284,6 +287,25 @@ def _refuse_used_up(rejected: dict[str, str], *, claimed: set[str]) -> None:
             or (promotion.budget is not None and promotion.spent >= promotion.budget)
         ):
             raise PromotionUnavailable(label=promotion.label, code=code.code)
+        if customer is not None and customer_used_up(code=code, customer_id=customer.pk):
+            raise PromotionUnavailable(label=promotion.label, code=code.code, customer_limit=True)
+
+
+def customer_used_up(*, code: Code, customer_id: int) -> bool:
+    """Has the customer used the code, or its promotion, as often as they may (their
+    unreleased redemptions)? No query when neither has a per-customer limit."""
+    promotion = code.promotion
+    if code.per_customer_limit is None and promotion.per_customer_limit is None:
+        return False
+    used = customer_uses(
+        customer_id=customer_id,
+        promotion_ids=[promotion.pk] if promotion.per_customer_limit is not None else [],
+        code_ids=[code.pk] if code.per_customer_limit is not None else [],
+    )
+    return (
+        promotion.per_customer_limit is not None
+        and used.promotions[promotion.pk] >= promotion.per_customer_limit
+    ) or (code.per_customer_limit is not None and used.codes[code.pk] >= code.per_customer_limit)
 
 
 # --- giving uses back -----------------------------------------------------------------------

@@ -12,7 +12,7 @@ from campaigns.models import Code, Promotion, Redemption
 from campaigns.services import redemption
 from orders.models import Cart, Fulfilment, Order
 from orders.pricing import Applied, Benefits, Discount, spread
-from orders.services import checkout, fulfilment, lifecycle, returns
+from orders.services import carts, checkout, fulfilment, lifecycle, returns
 from tests import factories as f
 from tests.campaigns.redeem_world import cart_with, code, home, place, promotion
 
@@ -302,3 +302,34 @@ def test_an_uneven_order_wide_share_is_refunded_as_the_price_paid_per_unit(
 
     # the price paid per unit (line_total / quantity), rounded once per return
     assert refunds == [Decimal("66.67"), Decimal("133.33")]
+
+
+def codes_turned_down(*, channel, customer, lines, codes=()):
+    """A test discount provider that turns every code down, as an engine does for a code whose
+    uses are gone when it prices the cart."""
+    return Benefits(rejected_codes={code: "no" for code in codes})
+
+
+def test_a_code_the_quote_turned_down_as_used_up_is_refused_not_ignored(
+    settings, web, customer, dress
+):
+    m, _big, _coat = dress
+    code(promotion(channels=[web], requires_code=True), "BITTI", usage_limit=1, times_used=1)
+    once = promotion(channels=[web], requires_code=True, per_customer_limit=1)
+    code(once, "HOSGELDIN")
+    code(promotion(channels=[web], requires_code=True), "BASKA")
+    place(web, customer, {m: 1}, codes=("HOSGELDIN",))
+    settings.OMNI_DISCOUNT_PROVIDER = "tests.campaigns.test_redemption.codes_turned_down"
+    cart = cart_with(web, customer, {m: 1})
+
+    for text, customer_limit in (("BITTI", False), ("HOSGELDIN", True)):
+        cart = carts.cart_codes_set(cart=cart, channel=web, codes=[text])
+        with translation.override("en"), pytest.raises(redemption.PromotionUnavailable) as no:
+            checkout.order_place(cart=cart, channel=web, delivery=home(web), customer=customer)
+        assert no.value.message.startswith("You have already used" if customer_limit else "The")
+        assert Cart.objects.get(pk=cart.pk).codes == []
+    # a code turned down for another reason (it does not apply to this cart) does not stop it
+    cart = carts.cart_codes_set(cart=cart, channel=web, codes=["BASKA"])
+    order = checkout.order_place(cart=cart, channel=web, delivery=home(web), customer=customer)
+    assert order.discount_total == 0
+    assert Order.objects.count() == 2
