@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,31 +134,41 @@ def redemptions_claim(
 ) -> list[Redemption]:
     """Claim a use (and the amount, against a budget) of each promotion and code, and record a
     Redemption of each for the order; PromotionUnavailable if one cannot be had. Runs inside
-    the caller's transaction (order_place's): a refusal rolls everything back. Queries: one
-    read of the codes (when there are any) and one of the per-customer limits, one UPDATE per
-    promotion and per code, the customer's lock and count when a per-customer limit applies,
-    one INSERT."""
+    the caller's transaction (order_place's): a refusal rolls everything back.
+
+    Only a promotion with a total limit or a budget, and a code with a total limit, is counted
+    on its row (as Saleor counts a voucher only when it has a limit): an automatic promotion
+    without one, which may apply to every checkout, never makes checkouts wait for each other
+    on its row. Its uses are its redemptions (redemption_totals); promotion_counters_recount
+    brings the row up to date when a limit or budget is set on it.
+
+    Queries: one read of the codes (when there are any) and one of the promotions' limits, one
+    UPDATE per limited promotion and code, the customer's lock and count when a per-customer
+    limit applies, one INSERT."""
     assert connection.in_atomic_block, "redemptions_claim() must run inside a transaction"
     wanted = [c.code for c in claims if c.code]
     codes = (
         {
             c.code: c
             for c in Code.objects.filter(code__in=wanted).only(
-                "pk", "code", "promotion", "per_customer_limit"
+                "pk", "code", "promotion", "usage_limit", "per_customer_limit"
             )
         }
         if wanted
         else {}
     )
-    limits: dict[int, int] = {
-        pk: limit
-        for pk, limit in Promotion.objects.filter(
-            pk__in=[c.promotion_id for c in claims], per_customer_limit__isnull=False
-        ).values_list("pk", "per_customer_limit")
-        if limit is not None
+    rules = {
+        pk: (usage_limit, budget, per_customer)
+        for pk, usage_limit, budget, per_customer in Promotion.objects.filter(
+            pk__in=[c.promotion_id for c in claims]
+        ).values_list("pk", "usage_limit", "budget", "per_customer_limit")
     }
     for claim in claims:  # in promotion id order (quote_claims)
-        _promotion_claim(claim)
+        if claim.promotion_id not in rules:
+            raise PromotionUnavailable(label=claim.label, code=claim.code)
+        usage_limit, budget, _per_customer = rules[claim.promotion_id]
+        if usage_limit is not None or budget is not None:
+            _promotion_claim(claim)
     code_of: dict[int, Code] = {}
     for claim in claims:
         found = codes.get(claim.code) if claim.code else None
@@ -170,7 +180,9 @@ def redemptions_claim(
         (c for c in claims if c.promotion_id in code_of),
         key=lambda c: code_of[c.promotion_id].pk,
     ):
-        _code_claim(code_of[claim.promotion_id], claim)
+        if code_of[claim.promotion_id].usage_limit is not None:
+            _code_claim(code_of[claim.promotion_id], claim)
+    limits = {pk: rule[2] for pk, rule in rules.items() if rule[2] is not None}
     code_limits = {
         code.pk: code.per_customer_limit
         for code in code_of.values()
@@ -325,14 +337,16 @@ def redemptions_release(*, order_id: int) -> int:
             back[promotion_id] = (uses + 1, spent + amount)
             if code_id is not None:
                 code_back[code_id] += 1
-        for promotion_id in sorted(back):
+        for promotion_id in sorted(back):  # only rows that count (see redemptions_claim)
             uses, spent = back[promotion_id]
-            Promotion.objects.filter(pk=promotion_id).update(
+            Promotion.objects.filter(
+                Q(usage_limit__isnull=False) | Q(budget__isnull=False), pk=promotion_id
+            ).update(
                 times_used=Greatest(F("times_used") - uses, Value(0)),
                 spent=Greatest(F("spent") - spent, Value(ZERO)),
             )
         for code_id in sorted(code_back):
-            Code.objects.filter(pk=code_id).update(
+            Code.objects.filter(pk=code_id, usage_limit__isnull=False).update(
                 times_used=Greatest(F("times_used") - code_back[code_id], Value(0))
             )
     return len(released)
@@ -375,3 +389,47 @@ def order_wholly_refunded(*, order_id: int) -> bool:
         back[line_id] += quantity
     lines = OrderLine.objects.filter(order_id=order_id).values_list("pk", "quantity")
     return all(back[pk] >= quantity for pk, quantity in lines) and bool(back)
+
+
+# --- what a promotion has used --------------------------------------------------------------
+
+
+def redemption_totals(*, promotion_ids: Iterable[int]) -> dict[int, tuple[int, Decimal]]:
+    """{promotion id: (uses, amount taken off)} from the unreleased redemptions: the truth for
+    every promotion, counted on its row or not. One query."""
+    rows = (
+        Redemption.objects.filter(promotion_id__in=list(promotion_ids), released_at__isnull=True)
+        .values("promotion_id")
+        .annotate(uses=Count("pk"), amount=Sum("amount"))
+        .values_list("promotion_id", "uses", "amount")
+    )
+    return {pk: (uses, amount or ZERO) for pk, uses, amount in rows}
+
+
+def promotion_counters_recount(*, promotion_id: int) -> None:
+    """Set the promotion's times_used and spent, and its codes' times_used, from its unreleased
+    redemptions: to call when a total limit or a budget is set on a promotion (or a code) that
+    ran without one, whose row was not counting. One UPDATE each, from subqueries."""
+    live = Redemption.objects.filter(promotion_id=promotion_id, released_at__isnull=True)
+    with transaction.atomic():
+        Promotion.objects.filter(pk=promotion_id).update(
+            times_used=Coalesce(
+                Subquery(live.values("promotion_id").annotate(n=Count("pk")).values("n")[:1]),
+                Value(0),
+            ),
+            spent=Coalesce(
+                Subquery(live.values("promotion_id").annotate(s=Sum("amount")).values("s")[:1]),
+                Value(ZERO),
+            ),
+        )
+        Code.objects.filter(promotion_id=promotion_id).update(
+            times_used=Coalesce(
+                Subquery(
+                    Redemption.objects.filter(code_id=OuterRef("pk"), released_at__isnull=True)
+                    .values("code_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                Value(0),
+            )
+        )

@@ -15,6 +15,7 @@ from orders.pricing import Applied, Benefits, Discount, spread
 from orders.services import carts, checkout, fulfilment, lifecycle, returns
 from tests import factories as f
 from tests.campaigns.redeem_world import cart_with, code, home, place, promotion
+from tests.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +164,24 @@ def test_a_codes_own_per_customer_limit_is_kept(web, customer, dress):
     assert Redemption.objects.filter(customer=customer).count() == 2
 
 
+def test_a_promotion_without_a_limit_or_budget_is_counted_by_its_redemptions(web, customer, dress):
+    """Its row is not claimed (checkouts never wait for each other on it); set a limit on it
+    and promotion_counters_recount brings the row up to date."""
+    m, _big, coat = dress
+    sale = promotion(channels=[web], kind="amount", value="5")
+    place(web, customer, {m: 2}, codes=())
+    place(web, f.CustomerFactory(), {coat: 1}, codes=())
+
+    assert counts(sale) == (0, Decimal("0"))
+    assert redemption.redemption_totals(promotion_ids=[sale.pk]) == {sale.pk: (2, Decimal("15.00"))}
+    Promotion.objects.filter(pk=sale.pk).update(usage_limit=3)
+    redemption.promotion_counters_recount(promotion_id=sale.pk)
+    assert counts(sale) == (2, Decimal("15.00"))
+    place(web, f.CustomerFactory(), {m: 1}, codes=())
+    with pytest.raises(redemption.PromotionUnavailable):
+        place(web, f.CustomerFactory(), {m: 1}, codes=())
+
+
 # --- giving uses back -----------------------------------------------------------------------
 
 
@@ -184,7 +203,7 @@ def test_a_cancelled_order_gives_its_use_back(web, customer, dress):
 
 def test_releasing_twice_is_releasing_once(web, customer, dress):
     m, _big, _coat = dress
-    spring = promotion(channels=[web], requires_code=True)
+    spring = promotion(channels=[web], requires_code=True, budget=Decimal("1000"))
     bahar = code(spring, usage_limit=10)
     first = place(web, customer, {m: 1}, codes=("BAHAR10",))
     place(web, f.CustomerFactory(), {m: 2}, codes=("BAHAR10",))
@@ -231,7 +250,7 @@ def returned(order, *lines, reason="size"):
 
 def test_a_wholly_returned_and_refunded_order_gives_its_use_back(web, customer, dress):
     m, _big, coat = dress
-    spring = promotion(channels=[web], requires_code=True)
+    spring = promotion(channels=[web], requires_code=True, usage_limit=100)
     bahar = code(spring, usage_limit=1)
     order = delivered(place(web, customer, {m: 2, coat: 1}, codes=("BAHAR10",)))
 
@@ -333,3 +352,26 @@ def test_a_code_the_quote_turned_down_as_used_up_is_refused_not_ignored(
     order = checkout.order_place(cart=cart, channel=web, delivery=home(web), customer=customer)
     assert order.discount_total == 0
     assert Order.objects.count() == 2
+
+
+def test_placing_with_a_code_runs_the_same_queries_for_one_line_and_many(web, dress):
+    spring = promotion(channels=[web], requires_code=True, usage_limit=100, per_customer_limit=5)
+    code(spring, usage_limit=100)
+    delivery = home(web)
+    variants = [f.product(channels=[web]).variants.get() for _ in range(5)]
+    f.stocked(web, *variants, location=f.StockLocationFactory(code="dc-test"))
+    for lines in (variants[:1], variants):
+        customer = f.CustomerFactory()
+        cart = cart_with(web, customer, dict.fromkeys(lines, 1), codes=("BAHAR10",))
+
+        with assert_num_queries(QUERIES_WITH_A_CODE):
+            order = checkout.order_place(
+                cart=cart, channel=web, delivery=delivery, customer=customer
+            )
+
+        assert order.discount_total == Decimal("10.00") * len(lines)
+
+
+# order_place's own, the engine's, and the redemption's 7: the code and the promotions read,
+# the promotion's and the code's claims, the customer's lock and count, the redemption written
+QUERIES_WITH_A_CODE = 31

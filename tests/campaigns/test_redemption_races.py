@@ -47,7 +47,10 @@ def unexpected(outcomes) -> list[BaseException]:
 
 
 def test_a_hundred_orders_for_a_code_with_ten_uses_left_give_ten_discounts(web, dress):
-    spring = promotion(channels=[web], requires_code=True)
+    # the promotion's own limit and budget are far off: the code's uses run out first
+    spring = promotion(
+        channels=[web], requires_code=True, usage_limit=1000, budget=Decimal("100000")
+    )
     bahar = code(spring, usage_limit=12)
     Code.objects.filter(pk=bahar.pk).update(times_used=2)  # 10 uses left
     delivery = home(web)
@@ -126,7 +129,7 @@ def test_one_customer_placing_at_once_gets_their_one_use_once(web, dress):
 
 
 def test_releases_and_placements_at_once_never_deadlock_and_release_once(web, dress):
-    spring = promotion(channels=[web], requires_code=True)
+    spring = promotion(channels=[web], requires_code=True, usage_limit=100)
     bahar = code(spring, usage_limit=100)
     earlier = [place(web, f.CustomerFactory(), {dress: 1}, codes=("BAHAR10",)) for _ in range(4)]
     delivery = home(web)
