@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -147,7 +149,12 @@ def _checkout_place(request: HttpRequest, cart: Cart) -> HttpResponse:
         messages.error(request, _stock_message(error))
         return redirect("storefront:cart")
     except checkout_services.PlacementRefused as error:
-        # a promotion used up meanwhile: the form says so beside the cart priced again
+        # A promotion used up meanwhile: the form says so beside the cart priced again, with a
+        # new key (the one sent answers this refusal again), so it can be placed as it is now.
+        data = request.POST.copy()
+        data["idempotency_key"] = str(uuid.uuid4())
+        form, options = _checkout_form(request, cart, data)
+        form.is_valid()
         form.add_error(None, error.message)
         return _checkout_render(request, cart, form, options, status=409)
     except ValidationError as error:

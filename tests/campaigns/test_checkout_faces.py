@@ -60,6 +60,22 @@ def test_the_storefront_checkout_shows_a_used_up_code_as_a_form_error(client):
     assert "The code BAHAR10 (Bahar) can no longer be used" in body
     assert not Order.objects.exists()
     assert Cart.objects.get(pk=cart.pk).codes == []
+    # the form sent again as shown (a new key) places the order at the new price
+    again = re.search(r'name="idempotency_key" value="([^"]+)"', body)[1]
+    assert again != key
+    placed = client.post(
+        "/tr/checkout/",
+        {
+            "idempotency_key": again,
+            **ADDRESS,
+            "email": "misafir@example.com",
+            "delivery": "home",
+            "shipping_method": "standart",
+        },
+    )
+    order = Order.objects.get()
+    assert placed.headers["Location"] == f"/tr/checkout/{order.number}/pay/"
+    assert order.discount_total == 0
 
 
 @pytest.fixture
