@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from campaigns.locks import customer_claims_lock, redemptions_unreleased_lock
 from campaigns.models import Code, Promotion, Redemption
 from customers.models import Customer
+from omni.errors import Conflict
 from orders.models import Cart, Order, OrderLine, Return, ReturnLine
 from orders.pricing import Quote
 from orders.services.carts import cart_codes_set
@@ -80,10 +81,12 @@ class PromotionUnavailable(PlacementRefused):
         current = next(iter(codes), None)
         if current is None or self.promotion_code not in current:
             return
-        cart_codes_set(
-            cart=cart, channel=channel, codes=[c for c in current if c != self.promotion_code]
-        )
-        cart.codes = [c for c in current if c != self.promotion_code]
+        kept = [c for c in current if c != self.promotion_code]
+        try:
+            cart_codes_set(cart=cart, channel=channel, codes=kept)
+        except Conflict:  # ordered or merged meanwhile: nothing left to repair
+            return
+        cart.codes = kept
 
 
 @dataclass(frozen=True)
