@@ -13,13 +13,9 @@ class CartCodeInput(Serializer):
 
 
 class CartWithCodesOutput(CartOutput):
-    """The cart as GET /cart/ shows it, with its codes and why any gives nothing now."""
+    """The cart as GET /cart/ shows it (its promotions and the codes turned down among it),
+    with the codes on it."""
 
     codes = serializers.ListField(
         child=serializers.CharField(), source="cart.codes", help_text="Upper case."
-    )
-    rejected_codes = serializers.DictField(
-        child=serializers.CharField(),
-        source="quote.rejected_codes",
-        help_text="A code on the cart that takes nothing off this cart now, and why.",
     )
