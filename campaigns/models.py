@@ -231,3 +231,16 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.promotion_id} on {self.order_id}"
+
+
+class PromotionWindowSweep(models.Model):
+    """How far the beat has looked for promotion windows opening or closing (campaigns.
+    channel_prices.promotion_windows_sweep): one row per sweep, locked while it runs."""
+
+    WINDOWS = "windows"
+
+    name = models.CharField(max_length=40, unique=True)
+    swept_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.swept_until}"

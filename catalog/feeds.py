@@ -17,25 +17,29 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.views.decorators.http import require_GET
 
 from catalog.models import ProductImage, ProductVariant
 from catalog.selectors import product_list, variants_on_channel
+from catalog.services.prices import sale_active
 from sales_channels.models import Channel
 
 FEED_CHUNK = 500
+ISTANBUL = ZoneInfo("Europe/Istanbul")
 CSV_COLUMNS = [
     "id", "item_group_id", "title", "description", "link", "image_link", "price", "sale_price",
-    "availability", "gtin", "brand", "mpn",
+    "sale_price_effective_date", "availability", "gtin", "brand", "mpn",
 ]  # fmt: skip
 
 
@@ -81,6 +85,7 @@ class FeedItem:
     image_link: str
     price: str
     sale_price: str
+    sale_price_effective_date: str
     availability: str
     gtin: str
     brand: str
@@ -89,6 +94,25 @@ class FeedItem:
 
 def _money(amount: Decimal, currency: str) -> str:
     return f"{amount.quantize(Decimal('0.01'))} {currency}"
+
+
+def _feed_time(moment: datetime) -> str:
+    """ISO 8601 to the minute with the offset, as Google's sale_price_effective_date wants."""
+    return moment.astimezone(ISTANBUL).strftime("%Y-%m-%dT%H:%M%z")
+
+
+def _prices(variant: ProductVariant, now: datetime) -> tuple[Decimal, Decimal | None, str]:
+    """(the regular price, the sale price or None, the sale's effective dates or ""). A sale
+    is an automatic promotion's (campaigns keeps it on the price row), else a compare-at
+    price above the price; the regular price is the compare-at one where there is one."""
+    compared = variant.compare_at_price is not None and variant.compare_at_price > variant.price
+    regular = variant.compare_at_price if compared else variant.price
+    if sale_active(variant, now=now):
+        ends = variant.sale_ends_at
+        # Google wants both ends; a sale running now with no recorded start runs from now.
+        dates = f"{_feed_time(variant.sale_starts_at or now)}/{_feed_time(ends)}" if ends else ""
+        return regular, variant.sale_price, dates
+    return regular, variant.price if compared else None, ""
 
 
 def feed_items(*, channel: Channel, base_url: str) -> Iterator[FeedItem]:
@@ -126,9 +150,9 @@ def _product_items(product, channel, base_url, language, stock) -> Iterator[Feed
     title = product.name
     description = " ".join(strip_tags(product.description or "").split())[:5000] or title
     variants: list[ProductVariant] = product.channel_variants
+    now = timezone.now()
     for variant in variants:
-        on_sale = variant.compare_at_price is not None and variant.compare_at_price > variant.price
-        price = variant.compare_at_price if on_sale else variant.price
+        price, sale, sale_dates = _prices(variant, now)
         yield FeedItem(
             id=variant.sku,
             item_group_id=product.slug if len(variants) > 1 else "",
@@ -137,7 +161,8 @@ def _product_items(product, channel, base_url, language, stock) -> Iterator[Feed
             link=link,
             image_link=image,
             price=_money(price, variant.currency),
-            sale_price=_money(variant.price, variant.currency) if on_sale else "",
+            sale_price=_money(sale, variant.currency) if sale is not None else "",
+            sale_price_effective_date=sale_dates,
             availability="in_stock" if stock.get(variant.pk, 0) > 0 else "out_of_stock",
             gtin=variant.barcode or "",
             brand=product.brand.name if product.brand_id else "",
@@ -165,7 +190,7 @@ def _google_xml(channel: Channel, base_url: str) -> Iterator[str]:
         parts = ["<item>"]
         for tag in (
             "id", "item_group_id", "title", "description", "link", "image_link", "price",
-            "sale_price", "availability", "gtin", "brand", "mpn",
+            "sale_price", "sale_price_effective_date", "availability", "gtin", "brand", "mpn",
         ):  # fmt: skip
             value = getattr(item, tag)
             if value:

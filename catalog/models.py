@@ -232,8 +232,18 @@ class VariantChannelPrice(TimeStampedModel):
     # show beside a reduced price (EU Omnibus directive; Turkey's rule on price reductions).
     lowest_prior_price = AmountField(null=True, blank=True, editable=False)
     price_since = models.DateTimeField(editable=False)
-    # Grows with every change of this variant's price on this channel (the history row id).
+    # Grows with every change of this variant's price on this channel (the history row id, or
+    # a number taken from the history's sequence when only the sale price below changed).
     version = models.BigIntegerField(default=0, editable=False)
+    # What an automatic, unconditional promotion sells it at now, and that sale's window: kept
+    # by campaigns (campaigns.channel_prices, through catalog.services.sale_prices_set), read by
+    # the feeds and the marketplaces, which cannot ask campaigns. Cleared when the price changes
+    # until campaigns works it out again.
+    sale_price = AmountField(_("sale price"), null=True, blank=True, editable=False)
+    sale_starts_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sale_ends_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # campaigns.Promotion's id: campaigns sits above catalog, so no foreign key.
+    sale_promotion_id = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -61,6 +61,9 @@ def variants_on_channel(*, channel: Channel) -> QuerySet[ProductVariant]:
             lowest_prior_price=F("channel_price__lowest_prior_price"),
             currency=F("channel_price__currency"),
             price_version=F("channel_price__version"),
+            sale_price=F("channel_price__sale_price"),
+            sale_starts_at=F("channel_price__sale_starts_at"),
+            sale_ends_at=F("channel_price__sale_ends_at"),
         )
         .prefetch_related(
             Prefetch(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import ProductChannelListing, ProductVariant, VariantChannelPrice
+from catalog.services.prices import sale_active
 from customers.models import Customer
 from customers.services import customer_for_marketplace_buyer
 from inventory import selectors as inventory_selectors
@@ -165,7 +166,7 @@ def items_plan(*, channel: Channel, changes: list[Change], stock_cap: int) -> It
         if vid not in rows.barcodes:
             continue
         quantity = min(available.get(vid, 0), stock_cap) if _sellable(rows, vid, now) else 0
-        item = _planned_item(rows, vid, quantity)
+        item = _planned_item(rows, vid, quantity, now)
         if item is not None:
             # One item per barcode: a mapping shared by mistake sends the variant seen last.
             planned[item.barcode] = item
@@ -230,12 +231,17 @@ def _sellable(rows: _PlanRows, vid: int, now: datetime) -> bool:
     )
 
 
-def _planned_item(rows: _PlanRows, vid: int, quantity: int) -> PlannedItem | None:
+def _planned_item(rows: _PlanRows, vid: int, quantity: int, now: datetime) -> PlannedItem | None:
     """The variant's item as it is to be sent, or None when the marketplace already holds it."""
     price, item, barcode = rows.prices.get(vid), rows.items[vid], rows.barcodes[vid]
     sale = price.price if price is not None else None
     # The list price (struck through) is never below the sale price.
     listing_price = max(price.compare_at_price or sale, sale) if price is not None else None
+    if price is not None and sale_active(price, now=now):
+        # An automatic, unconditional promotion of ours: Trendyol sells at its price, the
+        # channel's price struck through. Conditional ones (baskets, codes, segments, buy X get
+        # Y, bundles, tiers) have no place in this API and are not sent (README).
+        sale = price.sale_price
     changed = quantity != item.sent_quantity or (
         sale is not None and (sale != item.sent_sale_price or listing_price != item.sent_list_price)
     )

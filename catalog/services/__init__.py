@@ -15,13 +15,17 @@ from catalog.services.listings import (
     product_listing_set,
 )
 from catalog.services.prices import (
+    CAUSE_SALE,
     TOPIC_PRICE_CHANGED,
     AdjustMode,
     PriceChange,
+    SalePrice,
     price_errors,
     price_event,
     prices_bulk_adjust,
     prices_set,
+    sale_active,
+    sale_prices_set,
     variant_price_remove,
     variant_price_set,
 )
@@ -42,6 +46,7 @@ from catalog.services.products import (
 )
 
 __all__ = [
+    "CAUSE_SALE",
     "PRODUCT_FIELDS",
     "TOPIC_LISTING_CHANGED",
     "TOPIC_PRICE_CHANGED",
@@ -49,6 +54,7 @@ __all__ = [
     "VARIANT_FIELDS",
     "AdjustMode",
     "PriceChange",
+    "SalePrice",
     "attribute_key",
     "attribute_values_resolve",
     "listing_event",
@@ -60,6 +66,8 @@ __all__ = [
     "product_listing_set",
     "product_save",
     "product_update",
+    "sale_active",
+    "sale_prices_set",
     "variant_attributes_check",
     "variant_create",
     "variant_delete",

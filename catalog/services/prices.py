@@ -8,9 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Max, Min, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,10 @@ from omni.outbox import Event, outbox_record, outbox_record_many
 from sales_channels.models import Channel
 
 TOPIC_PRICE_CHANGED = "catalog.price.changed"
+# A price event recorded because only the sale price changed (payload "cause"): campaigns, which
+# caused it, need not work the sale price out again.
+CAUSE_SALE = "sale"
+SALE_FIELDS = ("sale_price", "sale_starts_at", "sale_ends_at", "sale_promotion_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +229,9 @@ def _price_rows_write(
         row.lowest_prior_price = lowest.get(c.variant_id)
         row.price_since = now
         row.version = versions[c.variant_id]
+        # A sale price was worked out from the old price: none until campaigns, told by this
+        # change's event, works it out again (a stale lower price must never be advertised).
+        _sale_clear(row)
         row.updated_at = now
         (to_update if row.pk else to_create).append(row)
         current[c.variant_id] = row
@@ -238,6 +246,7 @@ def _price_rows_write(
                 "price_since",
                 "version",
                 "updated_at",
+                *SALE_FIELDS,
             ],
         )
     if to_create:
@@ -261,8 +270,21 @@ def price_event(*, variant: ProductVariant, channel: Channel, row: VariantChanne
             "lowest_prior_price": row.lowest_prior_price,
             "currency": row.currency,
             "version": row.version,
+            **_sale_payload(row),
         },
     )
+
+
+def _sale_payload(row: VariantChannelPrice) -> dict[str, Any]:
+    """The sale price part of a price event: what the variant sells at under an automatic,
+    unconditional promotion on the channel, its window, and the promotion; all None when
+    there is none."""
+    return {
+        "sale_price": row.sale_price,
+        "sale_price_from": row.sale_starts_at,
+        "sale_price_until": row.sale_ends_at,
+        "sale_promotion": row.sale_promotion_id,
+    }
 
 
 def _listings_refresh(*, channel: Channel, listings: Iterable[ProductChannelListing]) -> None:
@@ -353,6 +375,10 @@ def variant_price_remove(
                 "lowest_prior_price": None,
                 "currency": channel.currency,
                 "version": gap.pk,
+                "sale_price": None,
+                "sale_price_from": None,
+                "sale_price_until": None,
+                "sale_promotion": None,
             },
         )
 
@@ -420,3 +446,113 @@ def prices_bulk_adjust(
     before = {vid: (row.price, row.compare_at_price) for vid, row in current.items()}
     prices_set(channel=channel, changes=changes, actor=actor)
     return sum(1 for c in changes if before.get(c.variant_id) != (c.price, c.compare_at_price))
+
+
+# --- sale prices: what automatic promotions sell a variant at -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SalePrice:
+    """What a variant sells at on a channel under the automatic, unconditional promotions that
+    apply to it now, and when that ends (campaigns.channel_prices works it out)."""
+
+    price: Decimal
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    promotion_id: int | None = None
+
+
+def _sale_clear(row: VariantChannelPrice) -> None:
+    row.sale_price = row.sale_starts_at = row.sale_ends_at = row.sale_promotion_id = None
+
+
+def _sale_values(row: VariantChannelPrice) -> tuple:
+    return (row.sale_price, row.sale_starts_at, row.sale_ends_at, row.sale_promotion_id)
+
+
+def sale_active(row: Any, *, now: datetime) -> bool:
+    """Whether a price row's (or a variant annotated with its fields') sale price holds at
+    `now`: below the price and inside its window (the beat clears it soon after its end; this
+    keeps a feed or a marketplace from showing it in between)."""
+    return (
+        row.sale_price is not None
+        and row.sale_price < row.price
+        and (row.sale_starts_at is None or row.sale_starts_at <= now)
+        and (row.sale_ends_at is None or row.sale_ends_at > now)
+    )
+
+
+def price_versions_take(count: int) -> list[int]:
+    """`count` new price versions, from the price history's own sequence: a change of the sale
+    price alone then orders between the price changes before and after it, as a receiver that
+    drops older versions needs."""
+    if count <= 0:
+        return []
+    table = VariantPriceHistory._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        # SQLite (AUTOINCREMENT): move the table's counter on; writers are serialised.
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        last = found[0] if found else 0
+        if found:
+            cursor.execute(
+                "UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last + count, table]
+            )
+        else:
+            cursor.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, count]
+            )
+        return list(range(last + 1, last + count + 1))
+
+
+def sale_prices_set(
+    *, channel: Channel, sales: Mapping[int, SalePrice | None], now: datetime | None = None
+) -> int:
+    """Set the sale prices of variants on one channel (None: no sale), in one transaction.
+    Only the rows whose sale really changes are written, each with a new version, and each
+    records a price event that carries it, so webhooks, feeds and marketplaces see the sale
+    price as they see a price change. A sale not below the price is no sale. A variant with no
+    price on the channel is not sold there and is left alone. Run twice, the second run
+    changes and records nothing. Returns how many rows changed."""
+    if not sales:
+        return 0
+    with transaction.atomic():
+        current = prices_lock(channel_id=channel.pk, variant_ids=list(sales))
+        changed: list[VariantChannelPrice] = []
+        for vid, row in current.items():
+            sale = sales[vid]
+            before = _sale_values(row)
+            if sale is None or quantize(sale.price, channel.currency) >= row.price:
+                _sale_clear(row)
+            else:
+                row.sale_price = quantize(sale.price, channel.currency)
+                row.sale_starts_at, row.sale_ends_at = sale.starts_at, sale.ends_at
+                row.sale_promotion_id = sale.promotion_id
+            if _sale_values(row) != before:
+                changed.append(row)
+        if not changed:
+            return 0
+        now = now or timezone.now()
+        for row, version in zip(changed, price_versions_take(len(changed)), strict=True):
+            row.version = version
+            row.updated_at = now
+        VariantChannelPrice.objects.bulk_update(changed, [*SALE_FIELDS, "version", "updated_at"])
+        variants = {
+            v.pk: v
+            for v in ProductVariant.objects.filter(pk__in=[r.variant_id for r in changed]).only(
+                "id", "sku", "product_id"
+            )
+        }
+        events = []
+        for row in changed:
+            event = price_event(variant=variants[row.variant_id], channel=channel, row=row)
+            event.payload["cause"] = CAUSE_SALE
+            events.append(event)
+        outbox_record_many(events)
+    return len(changed)

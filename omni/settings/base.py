@@ -275,6 +275,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.tasks.pickups_expire",
         "schedule": 3600.0,
     },
+    # A promotion window opening or closing re-prices the channels' sale prices.
+    "campaigns-promotion-windows-sweep": {
+        "task": "campaigns.tasks.promotion_windows_sweep",
+        "schedule": 60.0,
+    },
     "marketplaces-trendyol-batches-poll": {
         "task": "marketplaces.tasks.trendyol_batches_poll",
         "schedule": 10.0,
