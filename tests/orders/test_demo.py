@@ -25,6 +25,7 @@ def test_seed_demo_places_the_demo_orders_once(capsys):
         ShippingMethod.objects.count(),
         Cart.objects.count(),
     )
+    promotions = _the_demo_promotions()
 
     call_command("seed_demo", "--no-images")
     out = capsys.readouterr().out
@@ -40,6 +41,50 @@ def test_seed_demo_places_the_demo_orders_once(capsys):
     assert "not placed" not in out
     assert inventory.stock_audit() == []
     _the_demo_profiles_have_a_year_of_history_on_every_channel()
+    assert _the_demo_promotions() == promotions
+    assert "Promotions: 4 (0 new), code ACILIS; 0 channel sale prices set." in out
+    _the_demo_promotions_run_on_every_channel()
+
+
+def _the_demo_promotions() -> tuple:
+    from campaigns.models import Code, Promotion
+    from catalog.models import VariantChannelPrice
+
+    return (
+        sorted(Promotion.objects.values_list("pk", "kind", "value", "requires_code")),
+        list(Code.objects.values_list("code", "promotion__name")),
+        sorted(
+            VariantChannelPrice.objects.filter(sale_price__isnull=False).values_list(
+                "pk", "sale_price", "version"
+            )
+        ),
+    )
+
+
+def _the_demo_promotions_run_on_every_channel():
+    from django.utils import translation
+
+    from campaigns.models import Code, Promotion
+    from catalog.models import VariantChannelPrice
+
+    assert list(Code.objects.values_list("code", flat=True)) == ["ACILIS"]
+    dresses = Promotion.objects.get(kind=Promotion.Kind.BUY_X_GET_Y)
+    assert dresses.config == {"buy": 1, "get": 1, "percent": 50}
+    assert [c.slug for c in dresses.categories.all()] == ["kadin-elbise"]
+    shipping = Promotion.objects.get(kind=Promotion.Kind.SHIPPING)
+    assert (shipping.value, shipping.min_subtotal) == (Decimal("100.00"), Decimal("750.00"))
+    assert not Promotion.objects.filter(channels__isnull=False).exists()  # every channel
+    assert dresses.label_tr == "2. ürüne %50 indirim"
+    with translation.override("en"):
+        assert dresses.label == "50% off the 2nd item"
+    # the blouses' automatic 20 % is every channel's sale price (feeds, Trendyol)
+    on_sale = VariantChannelPrice.objects.filter(sale_price__isnull=False)
+    assert set(on_sale.values_list("variant__product__category__slug", flat=True)) == {"kadin-bluz"}
+    assert set(on_sale.values_list("channel_id", flat=True)) == set(
+        Channel.objects.values_list("pk", flat=True)
+    )
+    sample = on_sale.first()
+    assert sample.sale_price == (sample.price * Decimal("0.8")).quantize(Decimal("0.01"))
 
 
 def _the_demo_profiles_have_a_year_of_history_on_every_channel():
