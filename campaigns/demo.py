@@ -7,6 +7,10 @@ channel, so the storefront, the app, the store counter, the feeds and Trendyol s
 - 20 % off blouses and shirts, automatic and unconditional: it shows as a badge, and as the
   sale price in the feeds and on Trendyol (campaigns.channel_prices).
 
+The two conditional ones run on our own channels, not on the marketplace: Trendyol cannot be
+told of them (its buyers pay its price), so they must not price the packages imported from it
+either. A code cannot be entered on Trendyol, so ACILIS may name every channel.
+
 Made once, found again by name on the next run: running it twice gives the same data.
 """
 
@@ -20,13 +24,15 @@ from campaigns.channel_prices import channel_sale_prices_refresh
 from campaigns.models import Code, Promotion
 from catalog.models import Category, ProductVariant
 from omni.seeding import DemoRun
+from sales_channels.models import Channel
 
 SEED_AFTER = ("catalog", "sales_channels")
 
 OPENING_CODE = "ACILIS"
 
-# name (the merchant's own, the key of a rerun), labels, fields, category slugs, code
-PROMOTIONS: tuple[tuple[str, str, str, dict, tuple[str, ...], str], ...] = (
+# name (the merchant's own, the key of a rerun), labels, fields, category slugs, code, whether
+# on our own channels only (not the marketplaces)
+PROMOTIONS: tuple[tuple[str, str, str, dict, tuple[str, ...], str, bool], ...] = (
     (
         "Demo: elbisede 2. ürüne %50",
         "2. ürüne %50 indirim",
@@ -37,6 +43,7 @@ PROMOTIONS: tuple[tuple[str, str, str, dict, tuple[str, ...], str], ...] = (
         },
         ("kadin-elbise",),
         "",
+        True,
     ),
     (
         "Demo: 750 TL üzeri kargo bedava",
@@ -50,6 +57,7 @@ PROMOTIONS: tuple[tuple[str, str, str, dict, tuple[str, ...], str], ...] = (
         },
         (),
         "",
+        True,
     ),
     (
         "Demo: mağaza açılış kodu ACILIS",
@@ -58,6 +66,7 @@ PROMOTIONS: tuple[tuple[str, str, str, dict, tuple[str, ...], str], ...] = (
         {"kind": Promotion.Kind.PERCENT, "value": Decimal("10"), "requires_code": True},
         (),
         OPENING_CODE,
+        False,
     ),
     (
         "Demo: bluz ve gömlekte %20",
@@ -66,16 +75,18 @@ PROMOTIONS: tuple[tuple[str, str, str, dict, tuple[str, ...], str], ...] = (
         {"kind": Promotion.Kind.PERCENT, "value": Decimal("20")},
         ("kadin-bluz",),
         "",
+        False,
     ),
 )
 
 
 def seed() -> dict[str, int]:
-    """The demo promotions (and the opening code), on every channel; returns how many are new."""
+    """The demo promotions (and the opening code); returns how many there are and are new."""
     created = 0
     with transaction.atomic():
         categories = {c.slug: c for c in Category.objects.all()}
-        for name, label_tr, label_en, fields, slugs, code in PROMOTIONS:
+        own = list(Channel.objects.exclude(kind=Channel.Kind.MARKETPLACE))
+        for name, label_tr, label_en, fields, slugs, code, own_only in PROMOTIONS:
             promotion, new = Promotion.objects.get_or_create(
                 name=name, defaults={"label_tr": label_tr, "label_en": label_en, **fields}
             )
@@ -83,6 +94,8 @@ def seed() -> dict[str, int]:
                 continue
             created += 1
             promotion.categories.set([categories[s] for s in slugs if s in categories])
+            if own_only:
+                promotion.channels.set(own)
             if code:
                 Code.objects.get_or_create(code=code, defaults={"promotion": promotion})
     return {"promotions": len(PROMOTIONS), "created": created}
