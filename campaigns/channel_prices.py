@@ -230,6 +230,14 @@ def channel_sale_prices_refresh(
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         sales = sale_prices(channel=channel, variant_ids=chunk, now=now)
+        # Only rows with a sale now or before are locked and compared: a price change on a
+        # channel with no promotion touches nothing here.
+        held = VariantChannelPrice.objects.filter(
+            channel=channel, variant_id__in=chunk, sale_price__isnull=False
+        ).values_list("variant_id", flat=True)
+        concerned = sorted(set(sales) | set(held))
+        if not concerned:
+            continue
         changed += sale_prices_set(
             channel=channel,
             sales={
@@ -243,7 +251,7 @@ def channel_sale_prices_refresh(
                     if vid in sales
                     else None
                 )
-                for vid in chunk
+                for vid in concerned
             },
             now=now,
         )
@@ -354,20 +362,24 @@ def promotion_changed_event(*, promotion: Promotion, reason: str) -> Event:
 def promotion_windows_sweep(*, now: datetime | None = None) -> int:
     """Record a promotion change for each promotion whose window opened or closed since the last
     sweep, so the relay consumer re-prices the channels at its edges (the beat runs it each
-    minute). The sweep's mark is locked and moved on in the same transaction as the events:
-    two sweeps at once, or one run twice, record each edge once. Returns how many it recorded."""
+    minute). The sweep's mark is moved on by a conditional UPDATE (from where this sweep read
+    it) in the same transaction as the events: of two sweeps at once one claims the stretch and
+    the other records nothing, and a run repeated finds nothing new. Returns how many it
+    recorded."""
     now = now or timezone.now()
     with transaction.atomic():
-        PromotionWindowSweep.objects.get_or_create(
+        mark, _created = PromotionWindowSweep.objects.get_or_create(
             name=PromotionWindowSweep.WINDOWS,
             defaults={"swept_until": now - FIRST_SWEEP_LOOKBACK},
-        )
-        mark = PromotionWindowSweep.objects.select_for_update().get(
-            name=PromotionWindowSweep.WINDOWS
         )
         since = mark.swept_until
         if since >= now:
             return 0
+        claimed = PromotionWindowSweep.objects.filter(pk=mark.pk, swept_until=since).update(
+            swept_until=now
+        )
+        if not claimed:
+            return 0  # another sweep took this stretch
         edges = (
             Promotion.objects.filter(
                 Q(starts_at__gt=since, starts_at__lte=now) | Q(ends_at__gt=since, ends_at__lte=now),
@@ -379,6 +391,4 @@ def promotion_windows_sweep(*, now: datetime | None = None) -> int:
         )
         events = [promotion_changed_event(promotion=p, reason="window") for p in edges]
         outbox_record_many(events)
-        mark.swept_until = now
-        mark.save(update_fields=["swept_until"])
     return len(events)

@@ -235,7 +235,8 @@ class Redemption(models.Model):
 
 class PromotionWindowSweep(models.Model):
     """How far the beat has looked for promotion windows opening or closing (campaigns.
-    channel_prices.promotion_windows_sweep): one row per sweep, locked while it runs."""
+    channel_prices.promotion_windows_sweep): one row per sweep, moved on by a conditional
+    UPDATE."""
 
     WINDOWS = "windows"
 
