@@ -239,3 +239,23 @@ def test_the_google_feed_shows_the_sale_price_and_its_dates(client):
     response = client.get("/feeds/web/google.xml")
     text = b"".join(response.streaming_content).decode()
     assert "sale_price" not in text and "<g:price>1299.00 TRY</g:price>" in text
+
+
+def test_a_webhook_gets_the_sale_price_in_the_price_delivery_with_a_newer_version():
+    from sales_channels.models import Delivery
+    from tests.sales_channels.conftest import endpoint_for
+
+    web = ChannelFactory(code="web")
+    variant = product(channels=[web], price="100.00").variants.get()
+    endpoint_for(web, "http://127.0.0.1:9/web")
+    relay.outbox_relay_batch()  # the price as it was set
+    key = f"price:{variant.pk}:{web.pk}"
+    before = Delivery.objects.get(key=key).version
+
+    changed(promotion(value=Decimal("20")))
+    relay.outbox_relay_batch()  # the promotion change: re-priced, a price event recorded
+    relay.outbox_relay_batch()  # that price event
+
+    delivery = Delivery.objects.get(key=key)  # folded into the one not yet sent
+    assert delivery.version > before
+    assert (delivery.payload["price"], delivery.payload["sale_price"]) == ("100.00", "80.00")
