@@ -92,4 +92,12 @@ def test_a_refused_code_at_the_till_is_a_field_error_and_the_cart_is_unchanged(
         assert answer.json()["fields"]["code"], answer.json()
         assert reason in str(answer.json()), answer.json()
     assert Cart.objects.get().codes == []
-    assert client.delete(staff_url(target, "cart/codes/YOK/")).json()["codes"] == []
+    # a code taken off at the till
+    opening = store_promotion(None, value=Decimal("10"), requires_code=True)
+    Code.objects.create(promotion=opening, code="ACILIS")
+    assert client.post(staff_url(target, "cart/codes/"), {"code": "ACILIS"}).json()["codes"] == [
+        "ACILIS"
+    ]
+    taken_off = client.delete(staff_url(target, "cart/codes/acilis/"))
+    assert (taken_off.status_code, taken_off.json()["codes"]) == (200, [])
+    assert taken_off.json()["total"] == money("150.00")
