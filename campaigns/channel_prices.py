@@ -10,9 +10,9 @@ or on its uses (budget, total or per-customer limit: the price would outlive the
 else (baskets, codes, segments, buy X get Y, bundles, tiers, shipping, gifts) needs a cart and
 is granted by the engine at checkout only; a channel is not told of it.
 
-Stacking follows the engine: combinable promotions add up, each worked out on the channel's
-price; an exclusive one applies alone; the shopper gets the lower price; the discount never
-exceeds the price. The pricing function stays the authority: a cart never pays more than the
+Stacking follows the engine: the combinable promotions apply in turn (higher priority first),
+each on what is left of the price; an exclusive one applies alone on the full price; the
+shopper gets the lower price; the discount never exceeds the price. The pricing function stays the authority: a cart never pays more than the
 sale price shown here, and may pay less (a code, a basket promotion).
 
 It is kept up to date by the relay consumer `channel_prices_consume`: every promotion change
@@ -158,18 +158,29 @@ def _variant_facts(
 def _best(
     matching: list[_Certain], price: Decimal, currency: str
 ) -> tuple[Decimal, list[_Certain]]:
-    """The discount the shopper gets and the promotions that give it: the combinable ones
-    together, or the best exclusive one alone, whichever takes more; never above the price."""
-    combinable = [c for c in matching if c.promotion.stacking != Promotion.Stacking.EXCLUSIVE]
-    options: list[tuple[Decimal, list[_Certain]]] = [
-        (min(sum((c.discount(price, currency) for c in combinable), ZERO), price), combinable)
-    ]
-    options += [
-        (min(c.discount(price, currency), price), [c])
-        for c in matching
-        if c.promotion.stacking == Promotion.Stacking.EXCLUSIVE
-    ]
-    return max(options, key=lambda option: option[0])
+    """The discount the shopper gets and the promotions that give it, as the engine stacks
+    them: the combinable ones in turn (higher priority first, then the older), each on what is
+    left of the price; an exclusive one alone on the full price; the exclusive one wins when it
+    takes more, or as much with a higher priority."""
+    left, taken = price, []
+    for c in sorted(matching, key=lambda c: (-c.promotion.priority, c.promotion.pk)):
+        if c.promotion.stacking == Promotion.Stacking.EXCLUSIVE:
+            continue
+        off = min(c.discount(left, currency), left)
+        if off > 0:
+            left -= off
+            taken.append(c)
+    best: tuple[Decimal, list[_Certain]] = (price - left, taken)
+    top = max((c.promotion.priority for c in taken), default=None)
+    for c in matching:
+        if c.promotion.stacking != Promotion.Stacking.EXCLUSIVE:
+            continue
+        off = min(c.discount(price, currency), price)
+        if off > best[0] or (
+            off == best[0] and off > 0 and (top is None or c.promotion.priority > top)
+        ):
+            best, top = (off, [c]), c.promotion.priority
+    return best
 
 
 def sale_prices(

@@ -91,14 +91,16 @@ def test_only_automatic_unconditional_line_promotions_make_a_sale_price():
     )
 
 
-def test_combinable_promotions_add_up_and_an_exclusive_one_wins_when_it_takes_more():
+def test_combinable_promotions_apply_in_turn_and_an_exclusive_one_wins_when_it_takes_more():
     web = ChannelFactory(code="web")
     variant = product(channels=[web], price="200.00").variants.get()
     ten = promotion(value=Decimal("10"))
-    promotion(kind=Promotion.Kind.AMOUNT, value=Decimal("15"))
+    promotion(value=Decimal("10"), priority=5)
+    promotion(kind=Promotion.Kind.AMOUNT, value=Decimal("2"))
 
+    # as the engine stacks them: 200 - 10 % = 180, - 10 % = 162, - 2 TL = 160
     assert sale_prices(channel=web, variant_ids=[variant.pk])[variant.pk].sale_price == Decimal(
-        "165.00"
+        "160.00"
     )
 
     exclusive = promotion(
