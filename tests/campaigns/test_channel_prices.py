@@ -261,3 +261,56 @@ def test_a_webhook_gets_the_sale_price_in_the_price_delivery_with_a_newer_versio
     delivery = Delivery.objects.get(key=key)  # folded into the one not yet sent
     assert delivery.version > before
     assert (delivery.payload["price"], delivery.payload["sale_price"]) == ("100.00", "80.00")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_record_each_window_edge_once(monkeypatch):
+    """While one sweep holds its stretch (claimed, not committed), a second one started at the
+    same time waits for it, then finds the stretch taken and records nothing."""
+    import threading
+
+    from django.db import connection
+
+    from campaigns import channel_prices
+
+    now = timezone.now()
+    PromotionWindowSweep.objects.create(
+        name=PromotionWindowSweep.WINDOWS, swept_until=now - timedelta(minutes=2)
+    )
+    promotion(value=Decimal("10"), starts_at=now - timedelta(minutes=1))
+    holding, release = threading.Event(), threading.Event()
+    record = channel_prices.outbox_record_many
+    first_thread: list[threading.Thread] = []
+
+    def held(events):
+        if threading.current_thread() is first_thread[0]:
+            holding.set()
+            release.wait(20)
+        return record(events)
+
+    monkeypatch.setattr(channel_prices, "outbox_record_many", held)
+    swept: dict[str, int] = {}
+
+    def sweep(name: str) -> None:
+        try:
+            swept[name] = promotion_windows_sweep(now=now)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=sweep, args=("first",))
+    first_thread.append(first)
+    first.start()
+    try:
+        assert holding.wait(10)
+        second = threading.Thread(target=sweep, args=("second",))
+        second.start()
+        second.join(0.5)
+        assert second.is_alive(), "the second sweep did not wait for the first one's claim"
+    finally:
+        release.set()
+        first.join(20)
+    second.join(20)
+
+    assert swept == {"first": 1, "second": 0}
+    assert OutboxEvent.objects.filter(topic=TOPIC_PROMOTION_CHANGED).count() == 1
