@@ -1,143 +1,782 @@
 """The promotions engine behind the one pricing function (OMNI_DISCOUNT_PROVIDER): what a cart
 earns on a channel, for a customer, with the codes on it.
 
-It reads the live promotions and the facts it needs about the lines in a fixed number of
-queries, whatever the number of promotions or lines, and decides in plain Python.
+It reads what it needs in at most three queries, whatever the number of promotions or lines:
+the live promotions with the ids of all their conditions (and the cart's codes) in one; the
+lines' variant facts (product, brand, category path, attribute values) in a second, only when a
+live promotion looks at the goods; the customer's facts (a previous order, segments, loyalty
+tier, unreleased redemptions) in a third, only when a live promotion looks at the customer.
+With nothing live it is one query. Everything else is plain Python over those rows.
 
-FOUNDATION: percent and amount off matching lines, conditions on channels, products, variants,
-categories (subtree), brands and the window, and codes. The other kinds, conditions and the
-stacking rules are to be added here.
+The rules (the README's "The engine" says the same):
+- A promotion applies when it is live (active, in its window, on the channel, its budget and
+  uses not spent), its code is on the cart if it needs one, the customer qualifies (first order,
+  segment, loyalty tier, per-customer uses) and the cart does (some line matches the goods
+  conditions, the subtotal of the whole cart before discounts reaches `min_subtotal`, the
+  matching units reach `min_quantity`).
+- Stacking: the combinable promotions apply one after another, higher priority first (then the
+  older one), each on what is left of each line after those before it; an exclusive promotion
+  applies alone, on the full prices. The shopper gets the better of the best exclusive one and
+  all the combinable ones together; on a tie the side with the higher priority wins, and on a
+  full tie the combinable ones. Shipping promotions are apart: the best one (largest percent,
+  then priority) applies, whatever the goods' promotions.
+- Units: "buy X get Y" and "N for the price of M" discount the cheapest matching units (of
+  every X+Y units, Y; each discounted unit is paired with X units that cost at least as much);
+  "any N for P" bundles the most expensive matching units first (the largest saving for the
+  shopper), a bundle only where it lowers the price; ties between equal prices go by line order.
+- Money: every amount is in the currency's minor unit; a discount on the order (and a budget
+  cap, and a bundle's saving) is shared over its lines with orders.pricing.spread (floor to the
+  kuruş, the kuruş left over to the largest remainders), so the shares add up exactly and a
+  return refunds a line's share.
+- A guest (no customer) does not qualify for a first-order, segment or loyalty-tier promotion
+  (nothing proves who they are), and is not held to per-customer limits, which count the uses
+  of known customers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from django.db.models import Q
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from campaigns.models import Code, Promotion
-from catalog.models import ProductVariant
+from campaigns.models import Code, Promotion, Redemption
+from catalog.models import Category, Product, ProductVariant
+from customers.models import LoyaltyAccount, SegmentMembership
 from omni.money import quantize
-from orders.pricing import Applied, Benefits, Discount, LineInput
+from orders.models import Order
+from orders.pricing import Applied, Benefits, Discount, Gift, LineInput, ShippingDiscount, spread
 
 ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+Kind = Promotion.Kind
 
 
-@dataclass(frozen=True)
+# --- what the engine reads ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
 class VariantFacts:
     product_id: int
     brand_id: int | None
     category_path: str
+    attribute_values: frozenset[int]
 
 
-@dataclass(frozen=True)
-class Live:
-    """A promotion loaded with the ids of its conditions."""
+@dataclass(frozen=True, slots=True)
+class CodeRow:
+    id: int
+    code: str
+    is_active: bool
+    usage_limit: int | None
+    times_used: int
+    per_customer_limit: int | None
 
-    promotion: Promotion
+
+@dataclass(frozen=True, slots=True)
+class CustomerFacts:
+    has_ordered: bool = False
+    segments: frozenset[int] = frozenset()
+    tier: int | None = None
+    uses: Counter = field(default_factory=Counter)  # promotion id -> unreleased redemptions
+    code_uses: Counter = field(default_factory=Counter)  # code id -> unreleased redemptions
+
+
+@dataclass(slots=True)
+class Rule:
+    """A live promotion (or one behind a code on the cart), with the ids of its conditions."""
+
+    pk: int
+    kind: str
+    target: str
+    value: Decimal
+    config: dict
+    label: str
+    min_subtotal: Decimal | None
+    min_quantity: int | None
+    first_order_only: bool
+    starts_at: datetime | None
+    ends_at: datetime | None
+    exclusive: bool
+    priority: int
+    requires_code: bool
+    is_active: bool
+    budget: Decimal | None
+    spent: Decimal
+    usage_limit: int | None
+    times_used: int
+    per_customer_limit: int | None
     channels: frozenset[int]
     products: frozenset[int]
     variants: frozenset[int]
     category_paths: tuple[str, ...]
     brands: frozenset[int]
+    attribute_values: frozenset[int]
+    segments: frozenset[int]
+    tiers: frozenset[int]
+    codes: tuple[CodeRow, ...] = ()
 
-    def matches(self, variant_id: int, facts: VariantFacts) -> bool:
+    @property
+    def key(self) -> str:
+        return str(self.pk)
+
+    @property
+    def looks_at_goods(self) -> bool:
+        return bool(
+            self.products
+            or self.variants
+            or self.category_paths
+            or self.brands
+            or self.attribute_values
+        )
+
+    @property
+    def looks_at_customer(self) -> bool:
+        return bool(
+            self.first_order_only
+            or self.segments
+            or self.tiers
+            or self.per_customer_limit
+            or any(c.per_customer_limit for c in self.codes)
+        )
+
+    @property
+    def budget_left(self) -> Decimal | None:
+        return None if self.budget is None else max(self.budget - self.spent, ZERO)
+
+    def matches(self, variant_id: int, facts: VariantFacts | None) -> bool:
+        if not self.looks_at_goods:
+            return True
+        if facts is None:
+            return False
         if self.variants and variant_id not in self.variants:
             return False
         if self.products and facts.product_id not in self.products:
             return False
         if self.brands and facts.brand_id not in self.brands:
             return False
+        if self.attribute_values and not (self.attribute_values & facts.attribute_values):
+            return False
         return not self.category_paths or facts.category_path.startswith(self.category_paths)
 
 
-def live_promotions(*, channel, codes: Sequence[str] = (), now=None) -> list[Live]:
-    """The promotions that may apply on the channel now: the automatic ones and those behind
-    one of `codes`."""
+# --- the queries ------------------------------------------------------------------------------
+
+
+def _m2m(name: str) -> tuple[str, str]:
+    """The through table of Promotion.<name> and the column of its other side."""
+    m2m = Promotion._meta.get_field(name)
+    through = m2m.remote_field.through._meta
+    return through.db_table, m2m.m2m_reverse_name()
+
+
+@cache
+def _promotions_sql(with_codes: bool) -> str:
+    p = Promotion._meta.db_table
+    languages = [code for code, _name in settings.LANGUAGES]
+    arrays = []
+    for name in (
+        "channels",
+        "products",
+        "variants",
+        "brands",
+        "attribute_values",
+        "segments",
+        "loyalty_tiers",
+    ):
+        table, column = _m2m(name)
+        arrays.append(f"ARRAY(SELECT t.{column} FROM {table} t WHERE t.promotion_id = p.id)")  # noqa: S608 (names from the models; values are parameters)
+    table, column = _m2m("categories")
+    arrays.append(
+        f"ARRAY(SELECT c.path FROM {table} t JOIN {Category._meta.db_table} c "  # noqa: S608 (names from the models; values are parameters)
+        f"ON c.id = t.{column} WHERE t.promotion_id = p.id)"
+    )
+    channels, channel_column = _m2m("channels")
+    code = Code._meta.db_table
+    codes = (
+        "COALESCE((SELECT json_agg(json_build_array(k.id, k.code, k.is_active, k.usage_limit, "  # noqa: S608 (names from the models; values are parameters)
+        f"k.times_used, k.per_customer_limit) ORDER BY k.id) FROM {code} k "
+        "WHERE k.promotion_id = p.id AND k.code = ANY(%(codes)s)), '[]')"
+        if with_codes
+        else "'[]'"
+    )
+    coded = (
+        f" OR p.id IN (SELECT k.promotion_id FROM {code} k WHERE k.code = ANY(%(codes)s))"  # noqa: S608 (names from the models; values are parameters)
+        if with_codes
+        else ""
+    )
+    labels = ", ".join(f"p.label_{lang}" for lang in languages)
+    return (
+        "SELECT p.id, p.kind, p.target, p.value, p.config, p.min_subtotal, p.min_quantity, "  # noqa: S608 (names from the models; values are parameters)
+        "p.first_order_only, p.starts_at, p.ends_at, p.stacking, p.priority, p.requires_code, "
+        "p.is_active, p.budget, p.spent, p.usage_limit, p.times_used, p.per_customer_limit, "
+        f"{', '.join(arrays)}, {codes}::text, {labels} "
+        f"FROM {p} p WHERE (p.is_active AND NOT p.requires_code "
+        "AND (p.starts_at IS NULL OR p.starts_at <= %(now)s) "
+        "AND (p.ends_at IS NULL OR p.ends_at > %(now)s) "
+        "AND (p.budget IS NULL OR p.spent < p.budget) "
+        "AND (p.usage_limit IS NULL OR p.times_used < p.usage_limit) "
+        f"AND (NOT EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id) "
+        f"OR EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id "
+        f"AND t.{channel_column} = %(channel)s))){coded} "
+        "ORDER BY p.priority DESC, p.id"
+    )
+
+
+def _label(values: dict[str, str]) -> str:
+    """The label as modeltranslation reads it: the active language's, else the first
+    fallback language's that is not empty."""
+    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    for code in (language, *settings.MODELTRANSLATION_FALLBACK_LANGUAGES):
+        if values.get(code):
+            return values[code]
+    return ""
+
+
+def promotions_load(
+    *, channel, codes: Sequence[str] = (), now: datetime | None = None
+) -> list[Rule]:
+    """The promotions that may apply on the channel now (automatic ones) and every promotion
+    behind one of `codes` whatever its state (to say why a code does not apply): one query."""
     now = now or timezone.now()
-    window = (Q(starts_at__isnull=True) | Q(starts_at__lte=now)) & (
-        Q(ends_at__isnull=True) | Q(ends_at__gt=now)
-    )
-    channel_ok = Q(channels__isnull=True) | Q(channels=channel)
-    coded = Q(requires_code=False)
-    if codes:
-        coded |= Q(codes__code__in=list(codes), codes__is_active=True)
-    promotions = (
-        Promotion.objects.filter(window, channel_ok, coded, is_active=True)
-        .distinct()
-        .prefetch_related("channels", "products", "variants", "categories", "brands")
-    )
-    return [
-        Live(
-            promotion=p,
-            channels=frozenset(c.pk for c in p.channels.all()),
-            products=frozenset(x.pk for x in p.products.all()),
-            variants=frozenset(x.pk for x in p.variants.all()),
-            category_paths=tuple(c.path for c in p.categories.all()),
-            brands=frozenset(x.pk for x in p.brands.all()),
+    languages = [code for code, _name in settings.LANGUAGES]
+    params = {"now": now, "channel": channel.pk, "codes": list(codes)}
+    with connection.cursor() as cursor:
+        cursor.execute(_promotions_sql(bool(codes)), params)
+        rows = cursor.fetchall()
+    rules = []
+    for row in rows:
+        (pk, kind, target, value, config, min_subtotal, min_quantity, first_order_only) = row[:8]
+        (starts_at, ends_at, stacking, priority, requires_code, is_active) = row[8:14]
+        (budget, spent, usage_limit, times_used, per_customer_limit) = row[14:19]
+        (chs, products, variants, brands, values, segments, tiers, paths, code_rows) = row[19:28]
+        if isinstance(config, str):
+            config = json.loads(config)
+        rules.append(
+            Rule(
+                pk=pk,
+                kind=kind,
+                target=target,
+                value=value,
+                config=config or {},
+                label=_label(dict(zip(languages, row[28:], strict=True))),
+                min_subtotal=min_subtotal,
+                min_quantity=min_quantity,
+                first_order_only=first_order_only,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                exclusive=stacking == Promotion.Stacking.EXCLUSIVE,
+                priority=priority,
+                requires_code=requires_code,
+                is_active=is_active,
+                budget=budget,
+                spent=spent,
+                usage_limit=usage_limit,
+                times_used=times_used,
+                per_customer_limit=per_customer_limit,
+                channels=frozenset(chs),
+                products=frozenset(products),
+                variants=frozenset(variants),
+                category_paths=tuple(paths),
+                brands=frozenset(brands),
+                attribute_values=frozenset(values),
+                segments=frozenset(segments),
+                tiers=frozenset(tiers),
+                codes=tuple(CodeRow(*c) for c in json.loads(code_rows)),
+            )
         )
-        for p in promotions
-    ]
+    return rules
 
 
-def variant_facts(variant_ids: Sequence[int]) -> dict[int, VariantFacts]:
-    rows = ProductVariant.objects.filter(pk__in=variant_ids).values_list(
-        "pk", "product_id", "product__brand_id", "product__category__path"
+@cache
+def _variants_sql() -> str:
+    v, p, c = ProductVariant._meta.db_table, Product._meta.db_table, Category._meta.db_table
+    m2m = ProductVariant._meta.get_field("attribute_values")
+    through = m2m.remote_field.through._meta.db_table
+    return (
+        f"SELECT v.id, v.product_id, p.brand_id, c.path, ARRAY(SELECT t.{m2m.m2m_reverse_name()} "  # noqa: S608 (names from the models; values are parameters)
+        f"FROM {through} t WHERE t.{m2m.m2m_column_name()} = v.id) "
+        f"FROM {v} v JOIN {p} p ON p.id = v.product_id JOIN {c} c ON c.id = p.category_id "
+        "WHERE v.id = ANY(%s)"
     )
-    return {pk: VariantFacts(product, brand, path) for pk, product, brand, path in rows}
+
+
+def variant_facts(variant_ids: Iterable[int]) -> dict[int, VariantFacts]:
+    """What the goods conditions look at, for each variant: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_variants_sql(), [list(variant_ids)])
+        rows = cursor.fetchall()
+    return {
+        pk: VariantFacts(product, brand, path, frozenset(values))
+        for pk, product, brand, path, values in rows
+    }
+
+
+@cache
+def _customer_sql() -> str:
+    order, redemption = Order._meta.db_table, Redemption._meta.db_table
+    cancelled = Order.Status.CANCELLED.value
+    return (
+        f"SELECT EXISTS (SELECT 1 FROM {order} o WHERE o.customer_id = %(c)s "  # noqa: S608 (names from the models; values are parameters)
+        f"AND o.status <> '{cancelled}'), "
+        f"ARRAY(SELECT s.segment_id FROM {SegmentMembership._meta.db_table} s "
+        "WHERE s.customer_id = %(c)s), "
+        f"(SELECT a.tier_id FROM {LoyaltyAccount._meta.db_table} a WHERE a.customer_id = %(c)s), "
+        f"ARRAY(SELECT r.promotion_id FROM {redemption} r WHERE r.customer_id = %(c)s "
+        "AND r.released_at IS NULL AND r.promotion_id = ANY(%(promotions)s)), "
+        f"ARRAY(SELECT r.code_id FROM {redemption} r WHERE r.customer_id = %(c)s "
+        "AND r.released_at IS NULL AND r.code_id = ANY(%(codes)s))"
+    )
+
+
+def customer_facts(*, customer, promotions: Iterable[int], codes: Iterable[int]) -> CustomerFacts:
+    """What the customer conditions look at: one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _customer_sql(),
+            {"c": customer.pk, "promotions": list(promotions), "codes": list(codes)},
+        )
+        has_ordered, segments, tier, uses, code_uses = cursor.fetchone()
+    return CustomerFacts(has_ordered, frozenset(segments), tier, Counter(uses), Counter(code_uses))
+
+
+# --- why a promotion does not apply ---------------------------------------------------------
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    """120,00 ₺ in Turkish, ₺120.00 in English (as the storefront shows money)."""
+    symbol = {"TRY": "₺", "EUR": "€", "USD": "$"}.get(currency, currency)
+    text = f"{quantize(amount, currency):,.2f}"
+    if (get_language() or "tr").startswith("tr"):
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+        return f"{text}\u00a0{symbol}"
+    return f"{symbol}{text}"
+
+
+def _refusal(rule: Rule, code: CodeRow | None, *, channel, now: datetime) -> str | None:
+    """Why a promotion (through `code`) is not live, or None."""
+    if not rule.is_active or (code is not None and not code.is_active):
+        return _("This code is not valid.")
+    if rule.starts_at and rule.starts_at > now:
+        return _("This code is not valid yet.")
+    if rule.ends_at and rule.ends_at <= now:
+        return _("This code has expired.")
+    if (
+        (rule.usage_limit is not None and rule.times_used >= rule.usage_limit)
+        or (rule.budget is not None and rule.spent >= rule.budget)
+        or (
+            (code is not None and code.usage_limit is not None)
+            and code.times_used >= code.usage_limit
+        )
+    ):
+        return _("This code has been used up.")
+    if rule.channels and channel.pk not in rule.channels:
+        return _("This code is not valid here.")
+    return None
+
+
+def _customer_refusal(
+    rule: Rule, code: CodeRow | None, customer, facts: CustomerFacts
+) -> str | None:
+    if rule.first_order_only:
+        if customer is None:
+            return _("Sign in to use this offer: it is for a first order only.")
+        if facts.has_ordered:
+            return _("This offer is for a first order only.")
+    if rule.segments and (customer is None or not rule.segments & facts.segments):
+        return _("This offer is not available to you.")
+    if rule.tiers and (customer is None or facts.tier not in rule.tiers):
+        return _("This offer is not available to you.")
+    if customer is not None:
+        if rule.per_customer_limit is not None and facts.uses[rule.pk] >= rule.per_customer_limit:
+            return _("You have already used this offer.")
+        if (
+            code is not None
+            and code.per_customer_limit is not None
+            and facts.code_uses[code.id] >= code.per_customer_limit
+        ):
+            return _("You have already used this code.")
+    return None
+
+
+# --- the lines --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    key: str
+    variant_id: int
+    quantity: int
+    unit_price: Decimal
+    gross: Decimal
+    order: int  # its place in the cart: ties go by it
+
+
+def _lines(lines: Sequence[LineInput]) -> list[Line]:
+    result, seen = [], set()
+    for i, line in enumerate(lines):
+        if line.quantity <= 0 or line.key in seen:
+            continue
+        seen.add(line.key)
+        try:
+            variant_id = int(line.key)
+        except ValueError:
+            variant_id = 0
+        result.append(
+            Line(
+                line.key,
+                variant_id,
+                line.quantity,
+                line.unit_price,
+                line.unit_price * line.quantity,
+                i,
+            )
+        )
+    return result
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A promotion that qualifies for this cart, with the code it came through."""
+
+    rule: Rule
+    code: str
+    matching: list[Line]
+    gift_line: Line | None = None
+    gift_quantity: int = 0
+
+
+def _cart_refusal(
+    rule: Rule, lines: list[Line], facts: dict[int, VariantFacts], currency: str
+) -> tuple[str | None, Candidate | None]:
+    """Whether the cart meets the promotion's goods and cart conditions."""
+    matching = [line for line in lines if rule.matches(line.variant_id, facts.get(line.variant_id))]
+    subtotal = sum((line.gross for line in lines), ZERO)
+    gift_line, gift_quantity = None, 0
+    if rule.kind == Kind.GIFT:
+        gift_variant = str(rule.config.get("variant", ""))
+        gift_quantity = max(int(rule.config.get("quantity", 1) or 1), 1)
+        gift_line = next((line for line in lines if line.key == gift_variant), None)
+        if gift_line is not None:
+            # The gift itself neither reaches the threshold nor counts among the goods bought.
+            free = min(gift_quantity, gift_line.quantity)
+            subtotal -= gift_line.unit_price * free
+            if gift_line.quantity == free:
+                matching = [line for line in matching if line is not gift_line]
+    units = sum(line.quantity for line in matching)
+    if gift_line is not None and gift_line in matching:
+        units -= min(gift_quantity, gift_line.quantity)
+    if not matching:
+        return _("This code does not apply to the items in your cart."), None
+    if rule.min_subtotal is not None and subtotal < rule.min_subtotal:
+        short = _money(rule.min_subtotal - subtotal, currency)
+        return _("Add %(amount)s more to use this code.") % {"amount": short}, None
+    if rule.min_quantity is not None and units < rule.min_quantity:
+        short_units = rule.min_quantity - units
+        return ngettext(
+            "Add %(count)d more item to use this code.",
+            "Add %(count)d more items to use this code.",
+            short_units,
+        ) % {"count": short_units}, None
+    return None, Candidate(rule, "", matching, gift_line, gift_quantity)
+
+
+# --- what a promotion takes off ---------------------------------------------------------------
+
+
+def _percent_off(
+    rule: Rule, percent: Decimal, matching: list[Line], left: dict[str, Decimal], currency: str
+) -> dict[str, Decimal]:
+    percent = min(max(percent, ZERO), HUNDRED)
+    if rule.target == Promotion.Target.ORDER:
+        weights = {line.key: left[line.key] for line in matching}
+        amount = quantize(sum(weights.values(), ZERO) * percent / HUNDRED, currency)
+        return spread(amount=amount, weights=weights, currency=currency)
+    return {line.key: quantize(left[line.key] * percent / HUNDRED, currency) for line in matching}
+
+
+def _cheapest_units_off(
+    matching: list[Line],
+    left: dict[str, Decimal],
+    group: int,
+    free: int,
+    percent: Decimal,
+    currency: str,
+) -> dict[str, Decimal]:
+    """Of every `group` matching units, the `free` cheapest overall are `percent` off."""
+    if group <= 0 or free <= 0:
+        return {}
+    units = sorted(
+        ((left[line.key] / line.quantity, line.order, line) for line in matching),
+        key=lambda u: (u[0], u[1]),
+    )
+    total_units = sum(line.quantity for line in matching)
+    count = total_units // group * min(free, group)
+    off: dict[str, Decimal] = {}
+    percent = min(max(percent, ZERO), HUNDRED)
+    for unit_value, _order, line in units:
+        if count <= 0:
+            break
+        n = min(count, line.quantity)
+        count -= n
+        off[line.key] = quantize(unit_value * n * percent / HUNDRED, currency)
+    return off
+
+
+def _bundles_off(
+    matching: list[Line], left: dict[str, Decimal], size: int, price: Decimal, currency: str
+) -> dict[str, Decimal]:
+    """Any `size` matching units for `price`, as many times as they fit, the most expensive
+    units first; a bundle only where it costs less than its units."""
+    if size <= 0:
+        return {}
+    units: list[tuple[Decimal, str]] = []
+    for line in sorted(matching, key=lambda x: (-(left[x.key] / x.quantity), x.order)):
+        units += [(left[line.key] / line.quantity, line.key)] * line.quantity
+    off: dict[str, Decimal] = {}
+    for start in range(0, len(units) - size + 1, size):
+        bundle = units[start : start + size]
+        weights: dict[str, Decimal] = {}
+        for value, key in bundle:
+            weights[key] = weights.get(key, ZERO) + value
+        saving = sum(weights.values(), ZERO) - price
+        if saving <= 0:
+            continue
+        # Each line's share of the saving, in whole kuruş that add up to it.
+        for key, share in spread(amount=saving, weights=weights, currency=currency).items():
+            off[key] = off.get(key, ZERO) + share
+    return off
+
+
+def _tier_percent(rule: Rule, matching: list[Line]) -> Decimal:
+    goods = sum((line.gross for line in matching), ZERO)
+    reached = ZERO
+    best_from = None
+    for tier in rule.config.get("tiers", []):
+        start, percent = Decimal(str(tier["from"])), Decimal(str(tier["percent"]))
+        if goods >= start and (best_from is None or start > best_from):
+            best_from, reached = start, percent
+    return reached
+
+
+def _takes(candidate: Candidate, left: dict[str, Decimal], currency: str) -> dict[str, Decimal]:
+    """What the promotion takes off each line, from what is `left` of it."""
+    rule, matching, cfg = candidate.rule, candidate.matching, candidate.rule.config
+    kind = rule.kind
+    if kind == Kind.PERCENT:
+        off = _percent_off(rule, rule.value, matching, left, currency)
+    elif kind == Kind.TIERED:
+        off = _percent_off(rule, _tier_percent(rule, matching), matching, left, currency)
+    elif kind == Kind.AMOUNT:
+        if rule.target == Promotion.Target.ORDER:
+            weights = {line.key: left[line.key] for line in matching}
+            off = spread(amount=rule.value, weights=weights, currency=currency)
+        else:
+            off = {line.key: rule.value * line.quantity for line in matching}
+    elif kind == Kind.FIXED_PRICE:
+        off = {line.key: left[line.key] - rule.value * line.quantity for line in matching}
+    elif kind == Kind.BUY_X_GET_Y:
+        buy, get = int(cfg.get("buy", 1)), int(cfg.get("get", 1))
+        percent = Decimal(str(cfg.get("percent", 100)))
+        off = _cheapest_units_off(matching, left, buy + get, get, percent, currency)
+    elif kind == Kind.BUNDLE:
+        size = int(cfg.get("quantity", 0))
+        if cfg.get("price") not in (None, ""):
+            off = _bundles_off(matching, left, size, Decimal(str(cfg["price"])), currency)
+        else:
+            pay = int(cfg.get("pay", size))
+            off = _cheapest_units_off(matching, left, size, size - pay, HUNDRED, currency)
+    elif kind == Kind.GIFT and candidate.gift_line is not None:
+        line = candidate.gift_line
+        n = min(candidate.gift_quantity, line.quantity)
+        off = {line.key: quantize(left[line.key] / line.quantity * n, currency)}
+    else:
+        off = {}
+    taken = {}
+    for key, amount in off.items():
+        amount = min(quantize(amount, currency), left[key])
+        if amount > 0:
+            taken[key] = amount
+    budget_left = rule.budget_left
+    if budget_left is not None and sum(taken.values(), ZERO) > budget_left:
+        # Capped at what is left of the budget, shared as an order discount is.
+        taken = {
+            key: amount
+            for key, amount in spread(amount=budget_left, weights=taken, currency=currency).items()
+            if amount > 0
+        }
+    return taken
+
+
+@dataclass
+class Outcome:
+    """What a set of promotions, applied in turn, gives the cart."""
+
+    discounts: list[tuple[Candidate, str, Decimal]] = field(default_factory=list)
+    applied: list[Candidate] = field(default_factory=list)
+    gifts: list[Gift] = field(default_factory=list)
+    total: Decimal = ZERO
+    priority: int | None = None
+
+
+def _apply(candidates: list[Candidate], lines: list[Line], currency: str) -> Outcome:
+    left = {line.key: line.gross for line in lines}
+    outcome = Outcome()
+    for candidate in candidates:
+        rule = candidate.rule
+        taken = _takes(candidate, left, currency)
+        offered = rule.kind == Kind.GIFT and candidate.gift_line is None
+        if not taken and not offered:
+            continue
+        for key, amount in taken.items():
+            left[key] -= amount
+            outcome.discounts.append((candidate, key, amount))
+            outcome.total += amount
+        if rule.kind == Kind.GIFT:
+            outcome.gifts.append(
+                Gift(
+                    variant_id=int(rule.config.get("variant", 0)),
+                    quantity=candidate.gift_quantity,
+                    label=rule.label,
+                    promotion=rule.key,
+                    in_cart=not offered,
+                )
+            )
+        outcome.applied.append(candidate)
+        if outcome.priority is None or rule.priority > outcome.priority:
+            outcome.priority = rule.priority
+    return outcome
+
+
+def _better(a: Outcome, b: Outcome) -> bool:
+    """Whether `a` (an exclusive promotion alone) beats `b` (the combinable ones)."""
+    if a.total != b.total:
+        return a.total > b.total
+    if not a.applied:
+        return False
+    return b.priority is None or (a.priority or 0) > b.priority
+
+
+# --- the provider -----------------------------------------------------------------------------
 
 
 def benefits(
     *, channel, customer, lines: Sequence[LineInput], codes: Sequence[str] = ()
 ) -> Benefits:
     """What the lines earn (orders.pricing's discount provider)."""
-    codes = tuple(c.strip().upper() for c in codes if c.strip())
+    codes = tuple(dict.fromkeys(c.strip().upper() for c in codes if c and c.strip()))
     result = Benefits()
-    if not lines:
-        return result
-    live = live_promotions(channel=channel, codes=codes)
-    if not live:
+    cart = _lines(lines)
+    if not cart:
         result.rejected_codes = {
-            code: _("This code does not apply to this cart.") for code in codes
+            code: _("Add items to the cart to use this code.") for code in codes
         }
         return result
-    facts = variant_facts([int(line.key) for line in lines])
-    code_of = (
-        dict(
-            Code.objects.filter(code__in=codes, is_active=True).values_list("promotion_id", "code")
-        )
-        if codes
-        else {}
-    )
-    used_codes = set()
-    for entry in live:
-        promotion = entry.promotion
-        code = code_of.get(promotion.pk, "") if promotion.requires_code else ""
-        took = ZERO
-        for line in lines:
-            line_facts = facts.get(int(line.key))
-            if line_facts is None or not entry.matches(int(line.key), line_facts):
-                continue
-            gross = line.unit_price * line.quantity
-            if promotion.kind == Promotion.Kind.PERCENT:
-                amount = quantize(gross * promotion.value / 100, channel.currency)
-            elif promotion.kind == Promotion.Kind.AMOUNT:
-                amount = min(promotion.value * line.quantity, gross)
-            else:
-                continue
-            if amount > 0:
-                result.discounts.append(
-                    Discount(line.key, amount, promotion.label, str(promotion.pk), code)
-                )
-                took += amount
-        if took > 0:
-            result.applied.append(Applied(str(promotion.pk), promotion.label, code=code))
-            used_codes.add(code)
+    now = timezone.now()
+    currency = channel.currency
+    rules = promotions_load(channel=channel, codes=codes, now=now)
+    why: dict[str, str] = {}
+    # Each rule with the code it comes through: an automatic one needs none; one behind codes
+    # is tried with the first of its codes on the cart that is usable.
+    entries: list[tuple[Rule, CodeRow | None]] = []
+    code_of: dict[str, CodeRow] = {}
+    for rule in rules:
+        for row in rule.codes:
+            code_of[row.code] = row
+        if not rule.requires_code:
+            # Automatic: a code of it on the cart is credited when it applies.
+            reason = _refusal(rule, None, channel=channel, now=now)
+            if reason is None:
+                entries.append((rule, rule.codes[0] if rule.codes else None))
+            for row in rule.codes:
+                why[row.code] = reason or ""
+            continue
+        for row in rule.codes:
+            reason = _refusal(rule, row, channel=channel, now=now)
+            if reason is None:
+                entries.append((rule, row))
+                break
+            why[row.code] = reason
     for code in codes:
-        if code not in used_codes:
-            result.rejected_codes[code] = _("This code does not apply to this cart.")
+        if code not in code_of:
+            why[code] = _("This code is not valid.")
+
+    facts: dict[int, VariantFacts] = {}
+    if any(rule.looks_at_goods for rule, _code in entries):
+        facts = variant_facts(line.variant_id for line in cart)
+    about_customer = [(rule, code) for rule, code in entries if rule.looks_at_customer]
+    known = CustomerFacts()
+    if customer is not None and about_customer:
+        known = customer_facts(
+            customer=customer,
+            promotions=[rule.pk for rule, _code in about_customer],
+            codes=[code.id for _rule, code in about_customer if code is not None],
+        )
+
+    candidates: list[Candidate] = []
+    for rule, code in entries:
+        reason = _customer_refusal(rule, code, customer, known)
+        if reason is None:
+            reason, candidate = _cart_refusal(rule, cart, facts, currency)
+            if candidate is not None:
+                candidate.code = code.code if code is not None else ""
+                candidates.append(candidate)
+                continue
+        if code is not None and rule.requires_code:
+            why[code.code] = reason or _("This code does not apply to this cart.")
+
+    goods = [c for c in candidates if c.rule.kind != Kind.SHIPPING]
+    shipping = [c for c in candidates if c.rule.kind == Kind.SHIPPING]
+    best = _apply([c for c in goods if not c.rule.exclusive], cart, currency)
+    alone = [_apply([c], cart, currency) for c in goods if c.rule.exclusive]
+    if alone:
+        exclusive = max(
+            alone,
+            key=lambda o: (o.total, o.priority or 0, -o.applied[0].rule.pk if o.applied else 0),
+        )
+        if _better(exclusive, best):
+            best = exclusive
+
+    for candidate, key, amount in best.discounts:
+        result.discounts.append(
+            Discount(key, amount, candidate.rule.label, candidate.rule.key, candidate.code)
+        )
+    result.applied = [Applied(c.rule.key, c.rule.label, code=c.code) for c in best.applied]
+    result.gifts = best.gifts
+    shipping = [c for c in shipping if c.rule.value > 0]
+    if shipping:
+        ship = max(
+            shipping, key=lambda c: (min(c.rule.value, HUNDRED), c.rule.priority, -c.rule.pk)
+        )
+        result.shipping = ShippingDiscount(
+            min(ship.rule.value, HUNDRED), ship.rule.label, ship.rule.key, ship.code
+        )
+        result.applied.append(Applied(ship.rule.key, ship.rule.label, code=ship.code))
+
+    used = {a.code for a in result.applied if a.code}
+    for candidate in candidates:
+        if candidate.code and candidate.code not in used:
+            gives = candidate.rule.kind == Kind.SHIPPING or bool(
+                _apply([candidate], cart, currency).applied
+            )
+            why.setdefault(
+                candidate.code,
+                _("A better offer already applies to this cart.")
+                if gives
+                else _("This code does not apply to this cart."),
+            )
+    result.rejected_codes = {
+        code: why.get(code) or _("This code does not apply to this cart.")
+        for code in codes
+        if code not in used
+    }
     return result
