@@ -97,32 +97,32 @@ class Rule:
 
     pk: int
     kind: str
-    target: str
-    value: Decimal
-    config: dict
-    label: str
-    min_subtotal: Decimal | None
-    min_quantity: int | None
-    first_order_only: bool
-    starts_at: datetime | None
-    ends_at: datetime | None
-    exclusive: bool
-    priority: int
-    requires_code: bool
-    is_active: bool
-    budget: Decimal | None
-    spent: Decimal
-    usage_limit: int | None
-    times_used: int
-    per_customer_limit: int | None
-    channels: frozenset[int]
-    products: frozenset[int]
-    variants: frozenset[int]
-    category_paths: tuple[str, ...]
-    brands: frozenset[int]
-    attribute_values: frozenset[int]
-    segments: frozenset[int]
-    tiers: frozenset[int]
+    target: str = Promotion.Target.LINES
+    value: Decimal = ZERO
+    config: dict = field(default_factory=dict)
+    label: str = ""
+    min_subtotal: Decimal | None = None
+    min_quantity: int | None = None
+    first_order_only: bool = False
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    exclusive: bool = False
+    priority: int = 0
+    requires_code: bool = False
+    is_active: bool = True
+    budget: Decimal | None = None
+    spent: Decimal = ZERO
+    usage_limit: int | None = None
+    times_used: int = 0
+    per_customer_limit: int | None = None
+    channels: frozenset[int] = frozenset()
+    products: frozenset[int] = frozenset()
+    variants: frozenset[int] = frozenset()
+    category_paths: tuple[str, ...] = ()
+    brands: frozenset[int] = frozenset()
+    attribute_values: frozenset[int] = frozenset()
+    segments: frozenset[int] = frozenset()
+    tiers: frozenset[int] = frozenset()
     codes: tuple[CodeRow, ...] = ()
 
     @property
@@ -669,29 +669,17 @@ def _better(a: Outcome, b: Outcome) -> bool:
 # --- the provider -----------------------------------------------------------------------------
 
 
-def benefits(
-    *, channel, customer, lines: Sequence[LineInput], codes: Sequence[str] = ()
-) -> Benefits:
-    """What the lines earn (orders.pricing's discount provider)."""
-    codes = tuple(dict.fromkeys(c.strip().upper() for c in codes if c and c.strip()))
-    result = Benefits()
-    cart = _lines(lines)
-    if not cart:
-        result.rejected_codes = {
-            code: _("Add items to the cart to use this code.") for code in codes
-        }
-        return result
-    now = timezone.now()
-    currency = channel.currency
-    rules = promotions_load(channel=channel, codes=codes, now=now)
+def _entries(
+    rules: list[Rule], codes: Sequence[str], *, channel, now: datetime
+) -> tuple[list[tuple[Rule, CodeRow | None]], dict[str, str]]:
+    """Each live rule with the code it comes through (an automatic one needs none; one behind
+    codes takes the first of its codes on the cart that is usable), and why each other code on
+    the cart is refused."""
     why: dict[str, str] = {}
-    # Each rule with the code it comes through: an automatic one needs none; one behind codes
-    # is tried with the first of its codes on the cart that is usable.
     entries: list[tuple[Rule, CodeRow | None]] = []
-    code_of: dict[str, CodeRow] = {}
-    for rule in rules:
-        for row in rule.codes:
-            code_of[row.code] = row
+    known: set[str] = set()
+    for rule in sorted(rules, key=lambda r: (-r.priority, r.pk)):  # the order they apply in
+        known.update(row.code for row in rule.codes)
         if not rule.requires_code:
             # Automatic: a code of it on the cart is credited when it applies.
             reason = _refusal(rule, None, channel=channel, now=now)
@@ -707,9 +695,29 @@ def benefits(
                 break
             why[row.code] = reason
     for code in codes:
-        if code not in code_of:
+        if code not in known:
             why[code] = _("This code is not valid.")
+    return entries, why
 
+
+def _codes_normalised(codes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys("".join(str(c).split()).upper() for c in codes if str(c).strip()))
+
+
+def benefits(
+    *, channel, customer, lines: Sequence[LineInput], codes: Sequence[str] = ()
+) -> Benefits:
+    """What the lines earn (orders.pricing's discount provider): loads what the rules need
+    (at most three queries) and decides."""
+    codes = _codes_normalised(codes)
+    cart = _lines(lines)
+    if not cart:
+        return Benefits(
+            rejected_codes={code: _("Add items to the cart to use this code.") for code in codes}
+        )
+    now = timezone.now()
+    rules = promotions_load(channel=channel, codes=codes, now=now)
+    entries, _why = _entries(rules, codes, channel=channel, now=now)
     facts: dict[int, VariantFacts] = {}
     if any(rule.looks_at_goods for rule, _code in entries):
         facts = variant_facts(line.variant_id for line in cart)
@@ -721,7 +729,37 @@ def benefits(
             promotions=[rule.pk for rule, _code in about_customer],
             codes=[code.id for _rule, code in about_customer if code is not None],
         )
+    return decide(
+        rules=rules,
+        lines=lines,
+        codes=codes,
+        channel=channel,
+        customer=customer,
+        variants=facts,
+        known=known,
+        now=now,
+    )
 
+
+def decide(
+    *,
+    rules: list[Rule],
+    lines: Sequence[LineInput],
+    codes: Sequence[str],
+    channel,
+    customer,
+    variants: dict[int, VariantFacts],
+    known: CustomerFacts,
+    now: datetime,
+) -> Benefits:
+    """The engine without the database: what `rules` grant the lines, given the facts about
+    the variants and the customer."""
+    codes = _codes_normalised(codes)
+    result = Benefits()
+    cart = _lines(lines)
+    currency = channel.currency
+    entries, why = _entries(rules, codes, channel=channel, now=now)
+    facts = variants
     candidates: list[Candidate] = []
     for rule, code in entries:
         reason = _customer_refusal(rule, code, customer, known)

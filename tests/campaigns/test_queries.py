@@ -1,0 +1,88 @@
+"""The engine's queries do not grow with the promotions or the lines: one for the promotions
+(with their conditions and the cart's codes), one for the lines' variants and one for the
+customer when a live promotion needs them."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from campaigns.models import Promotion
+from customers.models import Segment
+from orders import pricing
+from tests import factories as f
+from tests.campaigns.promos import promo
+from tests.queries import assert_num_queries
+
+pytestmark = pytest.mark.django_db
+Kind = Promotion.Kind
+
+
+def mixed(n: int, *, channel, variants, segment) -> None:
+    """n promotions of every kind, with goods, cart and customer conditions."""
+    brand = f.BrandFactory()
+    kinds = [
+        dict(kind=Kind.PERCENT, value=D("5")),
+        dict(kind=Kind.AMOUNT, value=D("3"), target=Promotion.Target.ORDER),
+        dict(kind=Kind.BUY_X_GET_Y, config={"buy": 1, "get": 1, "percent": 50}),
+        dict(kind=Kind.BUNDLE, config={"quantity": 2, "price": "150"}),
+        dict(kind=Kind.TIERED, config={"tiers": [{"from": "100", "percent": "5"}]}),
+        dict(kind=Kind.SHIPPING, value=D("100"), min_subtotal=D("500")),
+        dict(kind=Kind.FIXED_PRICE, value=D("90"), stacking=Promotion.Stacking.EXCLUSIVE),
+        dict(kind=Kind.GIFT, config={"variant": variants[0].pk, "quantity": 1}),
+    ]
+    for i in range(n):
+        conditions = [
+            {},
+            {"variants": variants[i % len(variants) :][:3]},
+            {"brands": [brand]},
+            {"segments": [segment]},
+            {"first_order_only": True, "per_customer_limit": 2},
+            {"channels": [channel], "min_quantity": 2},
+        ][i % 6]
+        promo(name=f"p{i}", priority=i % 7, **kinds[i % len(kinds)], **conditions)
+
+
+def lines(variants) -> list[pricing.LineInput]:
+    return [pricing.LineInput(str(v.pk), v.sku, 2, D("100.00"), D(20)) for v in variants]
+
+
+@pytest.mark.parametrize("n", [1, 200])
+def test_a_quote_runs_three_queries_with_1_or_200_promotions_and_20_lines(web, n):
+    variants = [f.product(channels=[web]).variants.get() for _ in range(20)]
+    segment = Segment.objects.create(name="VIP", rules={"all": []})
+    # One promotion that needs every lookup (a code, the goods, the customer); the others mixed.
+    promo(name="coded", code="KOD10", value=D("10"), brands=[f.BrandFactory()], segments=[segment])
+    mixed(n - 1, channel=web, variants=variants, segment=segment)
+    customer = f.CustomerFactory()
+
+    with assert_num_queries(3):
+        granted = pricing.benefits_for(
+            channel=web, customer=customer, lines=lines(variants), codes=["KOD10", "YOK"]
+        )
+
+    assert set(granted.rejected_codes) == {"KOD10", "YOK"}  # not in the segment; unknown
+    assert bool(granted.applied) is (n > 1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 20])
+def test_nothing_live_is_one_query_whatever_the_lines(web, n):
+    variants = [f.product(channels=[web]).variants.get() for _ in range(max(n, 1))]
+    promo(name="paused", value=D("10"), is_active=False)
+
+    with assert_num_queries(1):
+        granted = pricing.benefits_for(
+            channel=web, customer=None, lines=lines(variants[:n] or variants)
+        )
+
+    assert granted.discounts == []
+
+
+def test_promotions_without_goods_or_customer_conditions_need_one_query(web):
+    variants = [f.product(channels=[web]).variants.get() for _ in range(3)]
+    promo(name="all", value=D("10"))
+    customer = f.CustomerFactory()
+
+    with assert_num_queries(1):
+        granted = pricing.benefits_for(channel=web, customer=customer, lines=lines(variants))
+
+    assert len(granted.discounts) == 3
