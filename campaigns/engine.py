@@ -36,11 +36,12 @@ The rules (the README's "The engine" says the same):
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from django.conf import settings
@@ -52,12 +53,23 @@ from django.utils.translation import gettext as _
 from campaigns.models import Code, Promotion, Redemption
 from catalog.models import Category, Product, ProductVariant
 from customers.models import LoyaltyAccount, SegmentMembership
-from omni.money import quantize
+from omni.money import minor_unit
 from orders.models import Order
 from orders.pricing import Applied, Benefits, Discount, Gift, LineInput, ShippingDiscount, spread
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+
+
+@cache
+def _unit(currency: str) -> Decimal:
+    return minor_unit(currency)
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """omni.money.quantize (half up to the minor unit), with the unit looked up once: a quote
+    with many promotions rounds a thousand amounts."""
+    return amount.quantize(_unit(currency), rounding=ROUND_HALF_UP)
 Kind = Promotion.Kind
 
 
@@ -100,7 +112,7 @@ class Rule:
     target: str = Promotion.Target.LINES
     value: Decimal = ZERO
     config: dict = field(default_factory=dict)
-    label: str = ""
+    labels: dict = field(default_factory=dict)  # language -> label
     min_subtotal: Decimal | None = None
     min_quantity: int | None = None
     first_order_only: bool = False
@@ -129,15 +141,21 @@ class Rule:
     def key(self) -> str:
         return str(self.pk)
 
-    @property
-    def looks_at_goods(self) -> bool:
-        return bool(
+    looks_at_goods: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.looks_at_goods = bool(
             self.products
             or self.variants
             or self.category_paths
             or self.brands
             or self.attribute_values
         )
+
+    @property
+    def label(self) -> str:
+        """In the active language (as modeltranslation reads it)."""
+        return _label(self.labels)
 
     @property
     def looks_at_customer(self) -> bool:
@@ -181,6 +199,11 @@ def _m2m(name: str) -> tuple[str, str]:
 
 @cache
 def _promotions_sql(with_codes: bool) -> str:
+    """The live promotions (and those behind `codes`): what changes without a write of the
+    promotion (state, window, budget and uses, the codes) on every row; its terms and the ids
+    of its conditions as one JSON text, except for the promotions this process already holds
+    at that version (updated_at). Table and column names come from the models; values are
+    parameters (hence the noqa: S608)."""
     p = Promotion._meta.db_table
     languages = [code for code, _name in settings.LANGUAGES]
     arrays = []
@@ -194,32 +217,37 @@ def _promotions_sql(with_codes: bool) -> str:
         "loyalty_tiers",
     ):
         table, column = _m2m(name)
-        arrays.append(f"ARRAY(SELECT t.{column} FROM {table} t WHERE t.promotion_id = p.id)")  # noqa: S608 (names from the models; values are parameters)
+        arrays.append(f"ARRAY(SELECT t.{column} FROM {table} t WHERE t.promotion_id = p.id)")  # noqa: S608
     table, column = _m2m("categories")
     arrays.append(
-        f"ARRAY(SELECT c.path FROM {table} t JOIN {Category._meta.db_table} c "  # noqa: S608 (names from the models; values are parameters)
+        f"ARRAY(SELECT c.path FROM {table} t JOIN {Category._meta.db_table} c "  # noqa: S608
         f"ON c.id = t.{column} WHERE t.promotion_id = p.id)"
+    )
+    labels = ", ".join(f"'{lang}', p.label_{lang}" for lang in languages)
+    terms = (
+        "json_build_array(p.kind, p.target, p.value::text, p.config, p.min_subtotal::text, "
+        "p.min_quantity, p.first_order_only, p.stacking, p.priority, p.requires_code, "
+        f"p.per_customer_limit, json_build_object({labels}), {', '.join(arrays)})::text"
     )
     channels, channel_column = _m2m("channels")
     code = Code._meta.db_table
     codes = (
-        "COALESCE((SELECT json_agg(json_build_array(k.id, k.code, k.is_active, k.usage_limit, "  # noqa: S608 (names from the models; values are parameters)
+        "(SELECT json_agg(json_build_array(k.id, k.code, k.is_active, k.usage_limit, "  # noqa: S608
         f"k.times_used, k.per_customer_limit) ORDER BY k.id) FROM {code} k "
-        "WHERE k.promotion_id = p.id AND k.code = ANY(%(codes)s)), '[]')"
+        "WHERE k.promotion_id = p.id AND k.code = ANY(%(codes)s))::text"
         if with_codes
-        else "'[]'"
+        else "NULL"
     )
     coded = (
-        f" OR p.id IN (SELECT k.promotion_id FROM {code} k WHERE k.code = ANY(%(codes)s))"  # noqa: S608 (names from the models; values are parameters)
+        f" OR p.id IN (SELECT k.promotion_id FROM {code} k WHERE k.code = ANY(%(codes)s))"  # noqa: S608
         if with_codes
         else ""
     )
-    labels = ", ".join(f"p.label_{lang}" for lang in languages)
     return (
-        "SELECT p.id, p.kind, p.target, p.value, p.config, p.min_subtotal, p.min_quantity, "  # noqa: S608 (names from the models; values are parameters)
-        "p.first_order_only, p.starts_at, p.ends_at, p.stacking, p.priority, p.requires_code, "
-        "p.is_active, p.budget, p.spent, p.usage_limit, p.times_used, p.per_customer_limit, "
-        f"{', '.join(arrays)}, {codes}::text, {labels} "
+        "SELECT p.id, p.updated_at::text, p.is_active, p.starts_at, p.ends_at, p.budget, p.spent, "  # noqa: S608
+        f"p.usage_limit, p.times_used, {codes}, "
+        "CASE WHEN (p.id, p.updated_at::text) IN (SELECT * FROM "
+        f"unnest(%(held)s::bigint[], %(versions)s::text[])) THEN NULL ELSE {terms} END "
         f"FROM {p} p WHERE (p.is_active AND NOT p.requires_code "
         "AND (p.starts_at IS NULL OR p.starts_at <= %(now)s) "
         "AND (p.ends_at IS NULL OR p.ends_at > %(now)s) "
@@ -227,8 +255,7 @@ def _promotions_sql(with_codes: bool) -> str:
         "AND (p.usage_limit IS NULL OR p.times_used < p.usage_limit) "
         f"AND (NOT EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id) "
         f"OR EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id "
-        f"AND t.{channel_column} = %(channel)s))){coded} "
-        "ORDER BY p.priority DESC, p.id"
+        f"AND t.{channel_column} = %(channel)s))){coded}"
     )
 
 
@@ -242,56 +269,98 @@ def _label(values: dict[str, str]) -> str:
     return ""
 
 
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _terms(text: str) -> tuple[dict, dict]:
+    """A promotion's terms from their JSON (the query's last column), as Rule's fields, and
+    its label in each language."""
+    (kind, target, value, config, min_subtotal, min_quantity, first_order_only, stacking) = (
+        terms := json.loads(text)
+    )[:8]
+    (priority, requires_code, per_customer_limit, labels) = terms[8:12]
+    (channels, products, variants, brands, values, segments, tiers, paths) = terms[12:20]
+    return {
+        "kind": kind,
+        "target": target,
+        "value": Decimal(value),
+        "config": config or {},
+        "min_subtotal": _decimal(min_subtotal),
+        "min_quantity": min_quantity,
+        "first_order_only": first_order_only,
+        "exclusive": stacking == Promotion.Stacking.EXCLUSIVE,
+        "priority": priority,
+        "requires_code": requires_code,
+        "per_customer_limit": per_customer_limit,
+        "channels": frozenset(channels),
+        "products": frozenset(products),
+        "variants": frozenset(variants),
+        "brands": frozenset(brands),
+        "attribute_values": frozenset(values),
+        "segments": frozenset(segments),
+        "tiers": frozenset(tiers),
+        "category_paths": tuple(paths),
+    }, labels
+
+
+# The terms of the promotions this process has read, by id: (updated_at, terms, read at).
+# Kept for OMNI_CHANNEL_CACHE_SECONDS (0 in the tests: never kept); a write of the promotion
+# changes its updated_at, so the next quote reads it again at once; promotions_changed()
+# (and a save, delete or change of conditions in this process) forgets them all.
+_held: dict[int, tuple[str, tuple[dict, dict], float]] = {}
+
+
+def promotions_changed(**_signal) -> None:
+    """Forget the promotions' terms this process holds (safe anywhere, inside a transaction
+    too: the next quote reads them again). Other processes see a change of the promotion's
+    fields at once (its updated_at) and a change of its conditions alone within
+    OMNI_CHANNEL_CACHE_SECONDS."""
+    _held.clear()
+
+
 def promotions_load(
     *, channel, codes: Sequence[str] = (), now: datetime | None = None
 ) -> list[Rule]:
     """The promotions that may apply on the channel now (automatic ones) and every promotion
     behind one of `codes` whatever its state (to say why a code does not apply): one query."""
     now = now or timezone.now()
-    languages = [code for code, _name in settings.LANGUAGES]
-    params = {"now": now, "channel": channel.pk, "codes": list(codes)}
+    ttl = settings.OMNI_CHANNEL_CACHE_SECONDS
+    clock = time.monotonic()
+    held = {pk: entry for pk, entry in list(_held.items()) if clock - entry[2] < ttl} if ttl else {}
+    params = {
+        "now": now,
+        "channel": channel.pk,
+        "codes": list(codes),
+        "held": list(held),
+        "versions": [entry[0] for entry in held.values()],
+    }
     with connection.cursor() as cursor:
         cursor.execute(_promotions_sql(bool(codes)), params)
         rows = cursor.fetchall()
     rules = []
     for row in rows:
-        (pk, kind, target, value, config, min_subtotal, min_quantity, first_order_only) = row[:8]
-        (starts_at, ends_at, stacking, priority, requires_code, is_active) = row[8:14]
-        (budget, spent, usage_limit, times_used, per_customer_limit) = row[14:19]
-        (chs, products, variants, brands, values, segments, tiers, paths, code_rows) = row[19:28]
-        if isinstance(config, str):
-            config = json.loads(config)
+        (pk, updated_at, is_active, starts_at, ends_at, budget, spent) = row[:7]
+        (usage_limit, times_used, code_rows, text) = row[7:]
+        if text is None:
+            terms = held[pk][1]
+        else:
+            terms = _terms(text)
+            if ttl:
+                _held[pk] = (updated_at, terms, clock)
         rules.append(
             Rule(
                 pk=pk,
-                kind=kind,
-                target=target,
-                value=value,
-                config=config or {},
-                label=_label(dict(zip(languages, row[28:], strict=True))),
-                min_subtotal=min_subtotal,
-                min_quantity=min_quantity,
-                first_order_only=first_order_only,
+                **terms[0],
+                labels=terms[1],
+                is_active=is_active,
                 starts_at=starts_at,
                 ends_at=ends_at,
-                exclusive=stacking == Promotion.Stacking.EXCLUSIVE,
-                priority=priority,
-                requires_code=requires_code,
-                is_active=is_active,
                 budget=budget,
                 spent=spent,
                 usage_limit=usage_limit,
                 times_used=times_used,
-                per_customer_limit=per_customer_limit,
-                channels=frozenset(chs),
-                products=frozenset(products),
-                variants=frozenset(variants),
-                category_paths=tuple(paths),
-                brands=frozenset(brands),
-                attribute_values=frozenset(values),
-                segments=frozenset(segments),
-                tiers=frozenset(tiers),
-                codes=tuple(CodeRow(*c) for c in json.loads(code_rows)),
+                codes=tuple(CodeRow(*c) for c in json.loads(code_rows)) if code_rows else (),
             )
         )
     return rules
@@ -456,16 +525,24 @@ class Candidate:
 
 
 def _cart_refusal(
-    rule: Rule, lines: list[Line], facts: dict[int, VariantFacts], currency: str
+    rule: Rule,
+    lines: list[tuple[Line, VariantFacts | None]],
+    subtotal: Decimal,
+    currency: str,
+    *,
+    explain: bool,
 ) -> tuple[str | None, Candidate | None]:
-    """Whether the cart meets the promotion's goods and cart conditions."""
-    matching = [line for line in lines if rule.matches(line.variant_id, facts.get(line.variant_id))]
-    subtotal = sum((line.gross for line in lines), ZERO)
+    """Whether the cart meets the promotion's goods and cart conditions; why not (said only
+    when `explain`: for a code)."""
+    if rule.looks_at_goods:
+        matching = [line for line, facts in lines if rule.matches(line.variant_id, facts)]
+    else:
+        matching = [line for line, _facts in lines]
     gift_line, gift_quantity = None, 0
     if rule.kind == Kind.GIFT:
         gift_variant = str(rule.config.get("variant", ""))
         gift_quantity = max(int(rule.config.get("quantity", 1) or 1), 1)
-        gift_line = next((line for line in lines if line.key == gift_variant), None)
+        gift_line = next((line for line, _facts in lines if line.key == gift_variant), None)
         if gift_line is not None:
             # The gift itself neither reaches the threshold nor counts among the goods bought.
             free = min(gift_quantity, gift_line.quantity)
@@ -476,11 +553,15 @@ def _cart_refusal(
     if gift_line is not None and gift_line in matching:
         units -= min(gift_quantity, gift_line.quantity)
     if not matching:
-        return _("This code does not apply to the items in your cart."), None
+        return _("This code does not apply to the items in your cart.") if explain else "", None
     if rule.min_subtotal is not None and subtotal < rule.min_subtotal:
+        if not explain:
+            return "", None
         short = _money(rule.min_subtotal - subtotal, currency)
         return _("Add %(amount)s more to use this code.") % {"amount": short}, None
     if rule.min_quantity is not None and units < rule.min_quantity:
+        if not explain:
+            return "", None
         short_units = rule.min_quantity - units
         return ngettext(
             "Add %(count)d more item to use this code.",
@@ -759,12 +840,15 @@ def decide(
     cart = _lines(lines)
     currency = channel.currency
     entries, why = _entries(rules, codes, channel=channel, now=now)
-    facts = variants
+    with_facts = [(line, variants.get(line.variant_id)) for line in cart]
+    subtotal = sum((line.gross for line in cart), ZERO)
     candidates: list[Candidate] = []
     for rule, code in entries:
         reason = _customer_refusal(rule, code, customer, known)
         if reason is None:
-            reason, candidate = _cart_refusal(rule, cart, facts, currency)
+            reason, candidate = _cart_refusal(
+                rule, with_facts, subtotal, currency, explain=rule.requires_code
+            )
             if candidate is not None:
                 candidate.code = code.code if code is not None else ""
                 candidates.append(candidate)
@@ -784,11 +868,11 @@ def decide(
         if _better(exclusive, best):
             best = exclusive
 
+    label = {c.rule.pk: c.rule.label for c in best.applied}
     for candidate, key, amount in best.discounts:
-        result.discounts.append(
-            Discount(key, amount, candidate.rule.label, candidate.rule.key, candidate.code)
-        )
-    result.applied = [Applied(c.rule.key, c.rule.label, code=c.code) for c in best.applied]
+        rule = candidate.rule
+        result.discounts.append(Discount(key, amount, label[rule.pk], rule.key, candidate.code))
+    result.applied = [Applied(c.rule.key, label[c.rule.pk], code=c.code) for c in best.applied]
     result.gifts = best.gifts
     shipping = [c for c in shipping if c.rule.value > 0]
     if shipping:

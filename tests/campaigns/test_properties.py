@@ -78,7 +78,7 @@ def rules(draw, pk):
         target=draw(st.sampled_from(list(Target))),
         value=value,
         config=config,
-        label=f"promo {pk}",
+        labels={"tr": f"promo {pk}"},
         exclusive=draw(st.booleans()),
         priority=draw(st.integers(0, 3)),
         min_subtotal=draw(st.none() | money),
