@@ -70,6 +70,8 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     """omni.money.quantize (half up to the minor unit), with the unit looked up once: a quote
     with many promotions rounds a thousand amounts."""
     return amount.quantize(_unit(currency), rounding=ROUND_HALF_UP)
+
+
 Kind = Promotion.Kind
 
 
@@ -136,6 +138,8 @@ class Rule:
     segments: frozenset[int] = frozenset()
     tiers: frozenset[int] = frozenset()
     codes: tuple[CodeRow, ...] = ()
+    live: bool = False  # known live (an automatic promotion the query found applying now)
+    state: tuple = ()  # what the query said of its state, budget, uses and codes
 
     @property
     def key(self) -> str:
@@ -243,19 +247,28 @@ def _promotions_sql(with_codes: bool) -> str:
         if with_codes
         else ""
     )
-    return (
-        "SELECT p.id, p.updated_at::text, p.is_active, p.starts_at, p.ends_at, p.budget, p.spent, "  # noqa: S608
-        f"p.usage_limit, p.times_used, {codes}, "
-        "CASE WHEN (p.id, p.updated_at::text) IN (SELECT * FROM "
-        f"unnest(%(held)s::bigint[], %(versions)s::text[])) THEN NULL ELSE {terms} END "
-        f"FROM {p} p WHERE (p.is_active AND NOT p.requires_code "
+    # `live`: an automatic promotion that applies now on the channel, whose state the engine
+    # need not check again (its window, state, budget and uses are read only for the others).
+    live = (
+        "p.is_active AND NOT p.requires_code "  # noqa: S608
         "AND (p.starts_at IS NULL OR p.starts_at <= %(now)s) "
         "AND (p.ends_at IS NULL OR p.ends_at > %(now)s) "
         "AND (p.budget IS NULL OR p.spent < p.budget) "
         "AND (p.usage_limit IS NULL OR p.times_used < p.usage_limit) "
         f"AND (NOT EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id) "
         f"OR EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id "
-        f"AND t.{channel_column} = %(channel)s))){coded}"
+        f"AND t.{channel_column} = %(channel)s))"
+    )
+    return (
+        "SELECT p.id, p.updated_at::text, p.live, "  # noqa: S608
+        "CASE WHEN p.live THEN NULL ELSE p.is_active END, "
+        "CASE WHEN p.live THEN NULL ELSE p.starts_at END, "
+        "CASE WHEN p.live THEN NULL ELSE p.ends_at END, "
+        "p.budget, CASE WHEN p.budget IS NULL THEN NULL ELSE p.spent END, "
+        f"p.usage_limit, p.times_used, {codes}, "
+        "CASE WHEN (p.id, p.updated_at::text) IN (SELECT * FROM "
+        f"unnest(%(held)s::bigint[], %(versions)s::text[])) THEN NULL ELSE {terms} END "
+        f"FROM (SELECT p.*, {live} AS live FROM {p} p) p WHERE p.live{coded}"
     )
 
 
@@ -308,7 +321,7 @@ def _terms(text: str) -> tuple[dict, dict]:
 # Kept for OMNI_CHANNEL_CACHE_SECONDS (0 in the tests: never kept); a write of the promotion
 # changes its updated_at, so the next quote reads it again at once; promotions_changed()
 # (and a save, delete or change of conditions in this process) forgets them all.
-_held: dict[int, tuple[str, tuple[dict, dict], float]] = {}
+_held: dict[int, tuple[str, tuple[dict, dict], float, Rule | None]] = {}
 
 
 def promotions_changed(**_signal) -> None:
@@ -340,29 +353,32 @@ def promotions_load(
         rows = cursor.fetchall()
     rules = []
     for row in rows:
-        (pk, updated_at, is_active, starts_at, ends_at, budget, spent) = row[:7]
-        (usage_limit, times_used, code_rows, text) = row[7:]
-        if text is None:
-            terms = held[pk][1]
-        else:
-            terms = _terms(text)
-            if ttl:
-                _held[pk] = (updated_at, terms, clock)
-        rules.append(
-            Rule(
-                pk=pk,
-                **terms[0],
-                labels=terms[1],
-                is_active=is_active,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                budget=budget,
-                spent=spent,
-                usage_limit=usage_limit,
-                times_used=times_used,
-                codes=tuple(CodeRow(*c) for c in json.loads(code_rows)) if code_rows else (),
-            )
+        pk, version, state, text = row[0], row[1], row[2:11], row[11]
+        entry = held.get(pk) if text is None else None
+        if entry is not None and entry[3] is not None and entry[3].state == state:
+            rules.append(entry[3])  # unchanged since the last quote: the same rule
+            continue
+        terms = entry[1] if entry is not None else _terms(text)
+        live, is_active, starts_at, ends_at, budget, spent, usage_limit, times_used = state[:8]
+        code_rows = state[8]
+        rule = Rule(
+            pk=pk,
+            **terms[0],
+            labels=terms[1],
+            live=live,
+            is_active=True if live else is_active,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            budget=budget,
+            spent=spent or ZERO,
+            usage_limit=usage_limit,
+            times_used=times_used,
+            codes=tuple(CodeRow(*c) for c in json.loads(code_rows)) if code_rows else (),
+            state=state,
         )
+        if ttl:
+            _held[pk] = (version, terms, clock if entry is None else entry[2], rule)
+        rules.append(rule)
     return rules
 
 
@@ -763,7 +779,7 @@ def _entries(
         known.update(row.code for row in rule.codes)
         if not rule.requires_code:
             # Automatic: a code of it on the cart is credited when it applies.
-            reason = _refusal(rule, None, channel=channel, now=now)
+            reason = None if rule.live else _refusal(rule, None, channel=channel, now=now)
             if reason is None:
                 entries.append((rule, rule.codes[0] if rule.codes else None))
             for row in rule.codes:
