@@ -47,7 +47,7 @@ from functools import cache
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from campaigns.models import Code, Promotion, Redemption
@@ -138,8 +138,6 @@ class Rule:
     segments: frozenset[int] = frozenset()
     tiers: frozenset[int] = frozenset()
     codes: tuple[CodeRow, ...] = ()
-    live: bool = False  # known live (an automatic promotion the query found applying now)
-    state: tuple = ()  # what the query said of its state, budget, uses and codes
 
     @property
     def key(self) -> str:
@@ -203,11 +201,13 @@ def _m2m(name: str) -> tuple[str, str]:
 
 @cache
 def _promotions_sql(with_codes: bool) -> str:
-    """The live promotions (and those behind `codes`): what changes without a write of the
-    promotion (state, window, budget and uses, the codes) on every row; its terms and the ids
-    of its conditions as one JSON text, except for the promotions this process already holds
-    at that version (updated_at). Table and column names come from the models; values are
-    parameters (hence the noqa: S608)."""
+    """One statement: a fingerprint of every promotion's state (and of the cart's codes), and,
+    unless it is the one this process holds (%(known)s), the promotions that may apply on the
+    channel (automatic, active, not ended, budget and uses not spent, on the channel; the
+    window's start is checked per quote) and those behind the cart's codes whatever their
+    state; each with its terms and the ids of its conditions as one JSON text, except for
+    the promotions this process already holds at that version (updated_at). Table and column
+    names come from the models; values are parameters (hence the noqa: S608)."""
     p = Promotion._meta.db_table
     languages = [code for code, _name in settings.LANGUAGES]
     arrays = []
@@ -247,28 +247,32 @@ def _promotions_sql(with_codes: bool) -> str:
         if with_codes
         else ""
     )
-    # `live`: an automatic promotion that applies now on the channel, whose state the engine
-    # need not check again (its window, state, budget and uses are read only for the others).
-    live = (
-        "p.is_active AND NOT p.requires_code "  # noqa: S608
-        "AND (p.starts_at IS NULL OR p.starts_at <= %(now)s) "
+    codes_state = (
+        f"|| coalesce((SELECT string_agg(concat_ws(':', k.id, k.is_active, k.usage_limit, "  # noqa: S608
+        f"k.times_used), ',' ORDER BY k.id) FROM {code} k WHERE k.code = ANY(%(codes)s)), '')"
+        if with_codes
+        else ""
+    )
+    fingerprint = (
+        "SELECT md5(coalesce(string_agg(concat_ws(':', p.id, p.updated_at, p.is_active, "  # noqa: S608
+        "p.starts_at, p.ends_at, p.budget, p.spent, p.usage_limit, p.times_used), ',' "
+        f"ORDER BY p.id), '') {codes_state}) AS v FROM {p} p"
+    )
+    return (
+        f"WITH f AS ({fingerprint}) "  # noqa: S608
+        "SELECT f.v, r.* FROM f LEFT JOIN LATERAL ("
+        "SELECT p.id, p.updated_at::text, p.is_active, p.starts_at, p.ends_at, p.budget, "
+        f"p.spent, p.usage_limit, p.times_used, {codes}, "
+        "CASE WHEN p.id::text || '@' || p.updated_at::text IN "
+        f"(SELECT unnest(string_to_array(%(held)s, ','))) THEN NULL ELSE {terms} END "
+        f"FROM {p} p WHERE (p.is_active AND NOT p.requires_code "
         "AND (p.ends_at IS NULL OR p.ends_at > %(now)s) "
         "AND (p.budget IS NULL OR p.spent < p.budget) "
         "AND (p.usage_limit IS NULL OR p.times_used < p.usage_limit) "
         f"AND (NOT EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id) "
         f"OR EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id "
-        f"AND t.{channel_column} = %(channel)s))"
-    )
-    return (
-        "SELECT p.id, p.updated_at::text, p.live, "  # noqa: S608
-        "CASE WHEN p.live THEN NULL ELSE p.is_active END, "
-        "CASE WHEN p.live THEN NULL ELSE p.starts_at END, "
-        "CASE WHEN p.live THEN NULL ELSE p.ends_at END, "
-        "p.budget, CASE WHEN p.budget IS NULL THEN NULL ELSE p.spent END, "
-        f"p.usage_limit, p.times_used, {codes}, "
-        "CASE WHEN (p.id, p.updated_at::text) IN (SELECT * FROM "
-        f"unnest(%(held)s::bigint[], %(versions)s::text[])) THEN NULL ELSE {terms} END "
-        f"FROM (SELECT p.*, {live} AS live FROM {p} p) p WHERE p.live{coded}"
+        f"AND t.{channel_column} = %(channel)s))){coded}"
+        ") r ON f.v <> %(known)s"
     )
 
 
@@ -317,68 +321,82 @@ def _terms(text: str) -> tuple[dict, dict]:
     }, labels
 
 
-# The terms of the promotions this process has read, by id: (updated_at, terms, read at).
-# Kept for OMNI_CHANNEL_CACHE_SECONDS (0 in the tests: never kept); a write of the promotion
-# changes its updated_at, so the next quote reads it again at once; promotions_changed()
-# (and a save, delete or change of conditions in this process) forgets them all.
-_held: dict[int, tuple[str, tuple[dict, dict], float, Rule | None]] = {}
+# What this process holds, for OMNI_CHANNEL_CACHE_SECONDS (0 in the tests: nothing is held):
+# - the rules of each (channel, codes) with the fingerprint of the promotions' state they were
+#   read at: while the fingerprint is the same (no promotion saved, spent, used, paused, no
+#   code used), a quote reuses them and the query returns one short row;
+# - the terms of each promotion by its version (updated_at): a promotion read again (another
+#   one changed) costs its state only.
+# promotions_changed() (and a save, delete or change of conditions in this process) forgets
+# both; a change of the conditions alone made in another process is seen within the TTL.
+_rules: dict[tuple[int, tuple[str, ...]], tuple[str, list[Rule], float]] = {}
+_held: dict[int, tuple[str, tuple[dict, dict], float]] = {}
 
 
 def promotions_changed(**_signal) -> None:
-    """Forget the promotions' terms this process holds (safe anywhere, inside a transaction
-    too: the next quote reads them again). Other processes see a change of the promotion's
-    fields at once (its updated_at) and a change of its conditions alone within
-    OMNI_CHANNEL_CACHE_SECONDS."""
+    """Forget the promotions this process holds (safe anywhere, inside a transaction too: the
+    next quote reads them again). Other processes see a change of a promotion's fields at once
+    (its updated_at) and a change of its conditions alone within OMNI_CHANNEL_CACHE_SECONDS."""
+    _rules.clear()
     _held.clear()
 
 
 def promotions_load(
     *, channel, codes: Sequence[str] = (), now: datetime | None = None
 ) -> list[Rule]:
-    """The promotions that may apply on the channel now (automatic ones) and every promotion
-    behind one of `codes` whatever its state (to say why a code does not apply): one query."""
+    """The promotions that may apply on the channel (automatic ones; their window is checked
+    by the caller) and every promotion behind one of `codes` whatever its state (to say why a
+    code does not apply): one query."""
     now = now or timezone.now()
     ttl = settings.OMNI_CHANNEL_CACHE_SECONDS
     clock = time.monotonic()
+    key = (channel.pk, tuple(codes))
+    kept = _rules.get(key) if ttl else None
+    if kept is not None and clock - kept[2] >= ttl:
+        kept = None
     held = {pk: entry for pk, entry in list(_held.items()) if clock - entry[2] < ttl} if ttl else {}
     params = {
         "now": now,
         "channel": channel.pk,
         "codes": list(codes),
-        "held": list(held),
-        "versions": [entry[0] for entry in held.values()],
+        "held": ",".join(f"{pk}@{entry[0]}" for pk, entry in held.items()),
+        "known": kept[0] if kept is not None else "",
     }
     with connection.cursor() as cursor:
         cursor.execute(_promotions_sql(bool(codes)), params)
         rows = cursor.fetchall()
+    fingerprint = rows[0][0]
+    if kept is not None and fingerprint == kept[0]:
+        return kept[1]
     rules = []
     for row in rows:
-        pk, version, state, text = row[0], row[1], row[2:11], row[11]
-        entry = held.get(pk) if text is None else None
-        if entry is not None and entry[3] is not None and entry[3].state == state:
-            rules.append(entry[3])  # unchanged since the last quote: the same rule
+        if row[1] is None:  # nothing matched
             continue
-        terms = entry[1] if entry is not None else _terms(text)
-        live, is_active, starts_at, ends_at, budget, spent, usage_limit, times_used = state[:8]
-        code_rows = state[8]
-        rule = Rule(
-            pk=pk,
-            **terms[0],
-            labels=terms[1],
-            live=live,
-            is_active=True if live else is_active,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            budget=budget,
-            spent=spent or ZERO,
-            usage_limit=usage_limit,
-            times_used=times_used,
-            codes=tuple(CodeRow(*c) for c in json.loads(code_rows)) if code_rows else (),
-            state=state,
+        pk, version, is_active, starts_at, ends_at, budget, spent = row[1:8]
+        usage_limit, times_used, code_rows, text = row[8:12]
+        terms = held[pk][1] if text is None else _terms(text)
+        if ttl and text is not None:
+            _held[pk] = (version, terms, clock)
+        rules.append(
+            Rule(
+                pk=pk,
+                **terms[0],
+                labels=terms[1],
+                is_active=is_active,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                budget=budget,
+                spent=spent,
+                usage_limit=usage_limit,
+                times_used=times_used,
+                codes=tuple(CodeRow(*c) for c in json.loads(code_rows)) if code_rows else (),
+            )
         )
-        if ttl:
-            _held[pk] = (version, terms, clock if entry is None else entry[2], rule)
-        rules.append(rule)
+    rules.sort(key=_apply_order)
+    if ttl:
+        if len(_rules) > 1000:  # carts with many different codes: start again
+            _rules.clear()
+        _rules[key] = (fingerprint, rules, clock)
     return rules
 
 
@@ -470,26 +488,34 @@ def _refusal(rule: Rule, code: CodeRow | None, *, channel, now: datetime) -> str
 
 
 def _customer_refusal(
-    rule: Rule, code: CodeRow | None, customer, facts: CustomerFacts
+    rule: Rule, code: CodeRow | None, customer, facts: CustomerFacts, *, explain: bool
 ) -> str | None:
+    """Why the customer does not qualify, or None (said only when `explain`: for a code)."""
+    reason = _customer_rule(rule, code, customer, facts)
+    if reason is None:
+        return None
+    return _(reason) if explain else ""
+
+
+def _customer_rule(rule: Rule, code: CodeRow | None, customer, facts: CustomerFacts) -> str | None:
     if rule.first_order_only:
         if customer is None:
-            return _("Sign in to use this offer: it is for a first order only.")
+            return gettext_noop("Sign in to use this offer: it is for a first order only.")
         if facts.has_ordered:
-            return _("This offer is for a first order only.")
+            return gettext_noop("This offer is for a first order only.")
     if rule.segments and (customer is None or not rule.segments & facts.segments):
-        return _("This offer is not available to you.")
+        return gettext_noop("This offer is not available to you.")
     if rule.tiers and (customer is None or facts.tier not in rule.tiers):
-        return _("This offer is not available to you.")
+        return gettext_noop("This offer is not available to you.")
     if customer is not None:
         if rule.per_customer_limit is not None and facts.uses[rule.pk] >= rule.per_customer_limit:
-            return _("You have already used this offer.")
+            return gettext_noop("You have already used this offer.")
         if (
             code is not None
             and code.per_customer_limit is not None
             and facts.code_uses[code.id] >= code.per_customer_limit
         ):
-            return _("You have already used this code.")
+            return gettext_noop("You have already used this code.")
     return None
 
 
@@ -766,6 +792,10 @@ def _better(a: Outcome, b: Outcome) -> bool:
 # --- the provider -----------------------------------------------------------------------------
 
 
+def _apply_order(rule: Rule) -> tuple[int, int]:
+    return (-rule.priority, rule.pk)
+
+
 def _entries(
     rules: list[Rule], codes: Sequence[str], *, channel, now: datetime
 ) -> tuple[list[tuple[Rule, CodeRow | None]], dict[str, str]]:
@@ -775,11 +805,11 @@ def _entries(
     why: dict[str, str] = {}
     entries: list[tuple[Rule, CodeRow | None]] = []
     known: set[str] = set()
-    for rule in sorted(rules, key=lambda r: (-r.priority, r.pk)):  # the order they apply in
+    for rule in rules:  # in the order they apply in (decide sorts them)
         known.update(row.code for row in rule.codes)
         if not rule.requires_code:
             # Automatic: a code of it on the cart is credited when it applies.
-            reason = None if rule.live else _refusal(rule, None, channel=channel, now=now)
+            reason = _refusal(rule, None, channel=channel, now=now)
             if reason is None:
                 entries.append((rule, rule.codes[0] if rule.codes else None))
             for row in rule.codes:
@@ -854,13 +884,14 @@ def decide(
     codes = _codes_normalised(codes)
     result = Benefits()
     cart = _lines(lines)
+    rules = sorted(rules, key=_apply_order)
     currency = channel.currency
     entries, why = _entries(rules, codes, channel=channel, now=now)
     with_facts = [(line, variants.get(line.variant_id)) for line in cart]
     subtotal = sum((line.gross for line in cart), ZERO)
     candidates: list[Candidate] = []
     for rule, code in entries:
-        reason = _customer_refusal(rule, code, customer, known)
+        reason = _customer_refusal(rule, code, customer, known, explain=rule.requires_code)
         if reason is None:
             reason, candidate = _cart_refusal(
                 rule, with_facts, subtotal, currency, explain=rule.requires_code
