@@ -199,6 +199,17 @@ def _m2m(name: str) -> tuple[str, str]:
     return through.db_table, m2m.m2m_reverse_name()
 
 
+CONDITIONS = (
+    "channels",
+    "products",
+    "variants",
+    "brands",
+    "attribute_values",
+    "segments",
+    "loyalty_tiers",
+)
+
+
 @cache
 def _promotions_sql(with_codes: bool) -> str:
     """One statement: a fingerprint of every promotion's state (and of the cart's codes), and,
@@ -210,38 +221,40 @@ def _promotions_sql(with_codes: bool) -> str:
     names come from the models; values are parameters (hence the noqa: S608)."""
     p = Promotion._meta.db_table
     languages = [code for code, _name in settings.LANGUAGES]
-    arrays = []
-    for name in (
-        "channels",
-        "products",
-        "variants",
-        "brands",
-        "attribute_values",
-        "segments",
-        "loyalty_tiers",
-    ):
+    # The ids of every condition, as [name, id] pairs per promotion, from one grouped scan of
+    # the through tables joined by hash (not a subquery per promotion and condition: planned
+    # per row, those made PostgreSQL's estimate cross jit_above_cost, and JIT compiling cost
+    # more than the query).
+    arms = []
+    for name in CONDITIONS:
         table, column = _m2m(name)
-        arrays.append(f"ARRAY(SELECT t.{column} FROM {table} t WHERE t.promotion_id = p.id)")  # noqa: S608
+        arms.append(f"SELECT t.promotion_id, '{name}' AS k, t.{column}::text AS v FROM {table} t")  # noqa: S608
     table, column = _m2m("categories")
-    arrays.append(
-        f"ARRAY(SELECT c.path FROM {table} t JOIN {Category._meta.db_table} c "  # noqa: S608
-        f"ON c.id = t.{column} WHERE t.promotion_id = p.id)"
+    arms.append(
+        f"SELECT t.promotion_id, 'categories', c.path FROM {table} t "  # noqa: S608
+        f"JOIN {Category._meta.db_table} c ON c.id = t.{column}"
+    )
+    conditions = (
+        "LEFT JOIN (SELECT u.promotion_id, json_agg(json_build_array(u.k, u.v)) AS conds "  # noqa: S608
+        f"FROM ({' UNION ALL '.join(arms)}) u GROUP BY u.promotion_id) x "
+        "ON x.promotion_id = p.id"
     )
     labels = ", ".join(f"'{lang}', p.label_{lang}" for lang in languages)
     terms = (
         "json_build_array(p.kind, p.target, p.value::text, p.config, p.min_subtotal::text, "
         "p.min_quantity, p.first_order_only, p.stacking, p.priority, p.requires_code, "
-        f"p.per_customer_limit, json_build_object({labels}), {', '.join(arrays)})::text"
+        f"p.per_customer_limit, json_build_object({labels}), x.conds)::text"
     )
     channels, channel_column = _m2m("channels")
     code = Code._meta.db_table
-    codes = (
-        "(SELECT json_agg(json_build_array(k.id, k.code, k.is_active, k.usage_limit, "  # noqa: S608
-        f"k.times_used, k.per_customer_limit) ORDER BY k.id) FROM {code} k "
-        "WHERE k.promotion_id = p.id AND k.code = ANY(%(codes)s))::text"
-        if with_codes
-        else "NULL"
-    )
+    codes = "kc.codes::text" if with_codes else "NULL"
+    if with_codes:
+        conditions += (
+            " LEFT JOIN (SELECT k.promotion_id, json_agg(json_build_array(k.id, k.code, "  # noqa: S608
+            "k.is_active, k.usage_limit, k.times_used, k.per_customer_limit) ORDER BY k.id) "
+            f"AS codes FROM {code} k WHERE k.code = ANY(%(codes)s) GROUP BY k.promotion_id) kc "
+            "ON kc.promotion_id = p.id"
+        )
     coded = (
         f" OR p.id IN (SELECT k.promotion_id FROM {code} k WHERE k.code = ANY(%(codes)s))"  # noqa: S608
         if with_codes
@@ -265,7 +278,7 @@ def _promotions_sql(with_codes: bool) -> str:
         f"p.spent, p.usage_limit, p.times_used, {codes}, "
         "CASE WHEN p.id::text || '@' || p.updated_at::text IN "
         f"(SELECT unnest(string_to_array(%(held)s, ','))) THEN NULL ELSE {terms} END "
-        f"FROM {p} p WHERE (p.is_active AND NOT p.requires_code "
+        f"FROM {p} p {conditions} WHERE (p.is_active AND NOT p.requires_code "
         "AND (p.ends_at IS NULL OR p.ends_at > %(now)s) "
         "AND (p.budget IS NULL OR p.spent < p.budget) "
         "AND (p.usage_limit IS NULL OR p.times_used < p.usage_limit) "
@@ -296,8 +309,10 @@ def _terms(text: str) -> tuple[dict, dict]:
     (kind, target, value, config, min_subtotal, min_quantity, first_order_only, stacking) = (
         terms := json.loads(text)
     )[:8]
-    (priority, requires_code, per_customer_limit, labels) = terms[8:12]
-    (channels, products, variants, brands, values, segments, tiers, paths) = terms[12:20]
+    (priority, requires_code, per_customer_limit, labels, pairs) = terms[8:13]
+    ids: dict[str, list] = {name: [] for name in (*CONDITIONS, "categories")}
+    for name, target_id in pairs or ():
+        ids[name].append(target_id if name == "categories" else int(target_id))
     return {
         "kind": kind,
         "target": target,
@@ -310,14 +325,14 @@ def _terms(text: str) -> tuple[dict, dict]:
         "priority": priority,
         "requires_code": requires_code,
         "per_customer_limit": per_customer_limit,
-        "channels": frozenset(channels),
-        "products": frozenset(products),
-        "variants": frozenset(variants),
-        "brands": frozenset(brands),
-        "attribute_values": frozenset(values),
-        "segments": frozenset(segments),
-        "tiers": frozenset(tiers),
-        "category_paths": tuple(paths),
+        "channels": frozenset(ids["channels"]),
+        "products": frozenset(ids["products"]),
+        "variants": frozenset(ids["variants"]),
+        "brands": frozenset(ids["brands"]),
+        "attribute_values": frozenset(ids["attribute_values"]),
+        "segments": frozenset(ids["segments"]),
+        "tiers": frozenset(ids["loyalty_tiers"]),
+        "category_paths": tuple(sorted(ids["categories"])),
     }, labels
 
 
