@@ -46,6 +46,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import ManyToManyField
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
@@ -195,8 +196,8 @@ class Rule:
 def _m2m(name: str) -> tuple[str, str]:
     """The through table of Promotion.<name> and the column of its other side."""
     m2m = Promotion._meta.get_field(name)
-    through = m2m.remote_field.through._meta
-    return through.db_table, m2m.m2m_reverse_name()
+    assert isinstance(m2m, ManyToManyField)
+    return m2m.m2m_db_table(), m2m.m2m_reverse_name()
 
 
 CONDITIONS = (
@@ -419,7 +420,8 @@ def promotions_load(
 def _variants_sql() -> str:
     v, p, c = ProductVariant._meta.db_table, Product._meta.db_table, Category._meta.db_table
     m2m = ProductVariant._meta.get_field("attribute_values")
-    through = m2m.remote_field.through._meta.db_table
+    assert isinstance(m2m, ManyToManyField)
+    through = m2m.m2m_db_table()
     return (
         f"SELECT v.id, v.product_id, p.brand_id, c.path, ARRAY(SELECT t.{m2m.m2m_reverse_name()} "  # noqa: S608 (names from the models; values are parameters)
         f"FROM {through} t WHERE t.{m2m.m2m_column_name()} = v.id) "
