@@ -1,12 +1,13 @@
 """The promotions engine behind the one pricing function (OMNI_DISCOUNT_PROVIDER): what a cart
 earns on a channel, for a customer, with the codes on it.
 
-It reads what it needs in at most three queries, whatever the number of promotions or lines:
-the live promotions with the ids of all their conditions (and the cart's codes) in one; the
-lines' variant facts (product, brand, category path, attribute values) in a second, only when a
-live promotion looks at the goods; the customer's facts (a previous order, segments, loyalty
-tier, unreleased redemptions) in a third, only when a live promotion looks at the customer.
-With nothing live it is one query. Everything else is plain Python over those rows.
+It reads what it needs in at most two queries, whatever the number of promotions or lines:
+the live promotions with the ids of all their conditions (and the cart's codes) in one (a
+short fingerprint row while what this process holds is current: promotions_load); in a second,
+only when a live promotion needs them, the lines' variant facts (product, brand, category path,
+attribute values) and the customer's (a previous order, segments, loyalty tier, unreleased
+redemptions). With nothing live it is one query. Everything else is plain Python over those
+rows (decide, which the property tests drive without a database).
 
 The rules (the README's "The engine" says the same):
 - A promotion applies when it is live (active, in its window, on the channel, its budget and
@@ -279,14 +280,17 @@ def _promotions_sql(with_codes: bool) -> str:
         f"p.spent, p.usage_limit, p.times_used, {codes}, "
         "CASE WHEN p.id::text || '@' || p.updated_at::text IN "
         f"(SELECT unnest(string_to_array(%(held)s, ','))) THEN NULL ELSE {terms} END "
-        f"FROM {p} p {conditions} WHERE (p.is_active AND NOT p.requires_code "
+        # f.v refers to the outer row only: PostgreSQL makes it a one-time filter, so nothing
+        # of this is read while the fingerprint is the one this process holds.
+        f"FROM {p} p {conditions} WHERE f.v <> %(known)s AND ((p.is_active "
+        "AND NOT p.requires_code "
         "AND (p.ends_at IS NULL OR p.ends_at > %(now)s) "
         "AND (p.budget IS NULL OR p.spent < p.budget) "
         "AND (p.usage_limit IS NULL OR p.times_used < p.usage_limit) "
         f"AND (NOT EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id) "
         f"OR EXISTS (SELECT 1 FROM {channels} t WHERE t.promotion_id = p.id "
-        f"AND t.{channel_column} = %(channel)s))){coded}"
-        ") r ON f.v <> %(known)s"
+        f"AND t.{channel_column} = %(channel)s))){coded})"
+        ") r ON true"
     )
 
 
@@ -424,16 +428,16 @@ def _variants_sql() -> str:
     through = m2m.m2m_db_table()
     return (
         f"SELECT v.id, v.product_id, p.brand_id, c.path, ARRAY(SELECT t.{m2m.m2m_reverse_name()} "  # noqa: S608 (names from the models; values are parameters)
-        f"FROM {through} t WHERE t.{m2m.m2m_column_name()} = v.id) "
+        f"FROM {through} t WHERE t.{m2m.m2m_column_name()} = v.id) AS attribute_values "
         f"FROM {v} v JOIN {p} p ON p.id = v.product_id JOIN {c} c ON c.id = p.category_id "
-        "WHERE v.id = ANY(%s)"
+        "WHERE v.id = ANY(%(variants)s)"
     )
 
 
 def variant_facts(variant_ids: Iterable[int]) -> dict[int, VariantFacts]:
     """What the goods conditions look at, for each variant: one query."""
     with connection.cursor() as cursor:
-        cursor.execute(_variants_sql(), [list(variant_ids)])
+        cursor.execute(_variants_sql(), {"variants": list(variant_ids)})
         rows = cursor.fetchall()
     return {
         pk: VariantFacts(product, brand, path, frozenset(values))
@@ -447,15 +451,49 @@ def _customer_sql() -> str:
     cancelled = Order.Status.CANCELLED.value
     return (
         f"SELECT EXISTS (SELECT 1 FROM {order} o WHERE o.customer_id = %(c)s "  # noqa: S608 (names from the models; values are parameters)
-        f"AND o.status <> '{cancelled}'), "
+        f"AND o.status <> '{cancelled}') AS has_ordered, "
         f"ARRAY(SELECT s.segment_id FROM {SegmentMembership._meta.db_table} s "
-        "WHERE s.customer_id = %(c)s), "
-        f"(SELECT a.tier_id FROM {LoyaltyAccount._meta.db_table} a WHERE a.customer_id = %(c)s), "
+        "WHERE s.customer_id = %(c)s) AS segments, "
+        f"(SELECT a.tier_id FROM {LoyaltyAccount._meta.db_table} a WHERE a.customer_id = %(c)s) "
+        "AS tier, "
         f"ARRAY(SELECT r.promotion_id FROM {redemption} r WHERE r.customer_id = %(c)s "
-        "AND r.released_at IS NULL AND r.promotion_id = ANY(%(promotions)s)), "
+        "AND r.released_at IS NULL AND r.promotion_id = ANY(%(promotions)s)) AS uses, "
         f"ARRAY(SELECT r.code_id FROM {redemption} r WHERE r.customer_id = %(c)s "
-        "AND r.released_at IS NULL AND r.code_id = ANY(%(codes)s))"
+        "AND r.released_at IS NULL AND r.code_id = ANY(%(codes)s)) AS code_uses"
     )
+
+
+@cache
+def _facts_sql() -> str:
+    """The customer's facts and the variants' in one statement (one row per variant, the
+    customer's repeated; one row of the customer's when no variant is found)."""
+    return (
+        f"SELECT cf.*, vf.* FROM ({_customer_sql()}) cf "  # noqa: S608
+        f"LEFT JOIN LATERAL ({_variants_sql()}) vf ON true"
+    )
+
+
+def facts_load(
+    *, variant_ids: Iterable[int], customer, promotions: Iterable[int], codes: Iterable[int]
+) -> tuple[dict[int, VariantFacts], CustomerFacts]:
+    """variant_facts and customer_facts in one query, when a quote needs both."""
+    params = {
+        "variants": list(variant_ids),
+        "c": customer.pk,
+        "promotions": list(promotions),
+        "codes": list(codes),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql(), params)
+        rows = cursor.fetchall()
+    has_ordered, segments, tier, uses, code_uses = rows[0][:5]
+    known = CustomerFacts(has_ordered, frozenset(segments), tier, Counter(uses), Counter(code_uses))
+    facts = {
+        row[5]: VariantFacts(row[6], row[7], row[8], frozenset(row[9]))
+        for row in rows
+        if row[5] is not None
+    }
+    return facts, known
 
 
 def customer_facts(*, customer, promotions: Iterable[int], codes: Iterable[int]) -> CustomerFacts:
@@ -852,7 +890,7 @@ def benefits(
     *, channel, customer, lines: Sequence[LineInput], codes: Sequence[str] = ()
 ) -> Benefits:
     """What the lines earn (orders.pricing's discount provider): loads what the rules need
-    (at most three queries) and decides."""
+    (at most two queries) and decides."""
     codes = _codes_normalised(codes)
     cart = _lines(lines)
     if not cart:
@@ -863,16 +901,21 @@ def benefits(
     rules = promotions_load(channel=channel, codes=codes, now=now)
     entries, _why = _entries(rules, codes, channel=channel, now=now)
     facts: dict[int, VariantFacts] = {}
-    if any(rule.looks_at_goods for rule, _code in entries):
-        facts = variant_facts(line.variant_id for line in cart)
-    about_customer = [(rule, code) for rule, code in entries if rule.looks_at_customer]
     known = CustomerFacts()
-    if customer is not None and about_customer:
-        known = customer_facts(
-            customer=customer,
-            promotions=[rule.pk for rule, _code in about_customer],
-            codes=[code.id for _rule, code in about_customer if code is not None],
+    goods = any(rule.looks_at_goods for rule, _code in entries)
+    about_customer = [(rule, code) for rule, code in entries if rule.looks_at_customer]
+    who = {
+        "promotions": [rule.pk for rule, _code in about_customer],
+        "codes": [code.id for _rule, code in about_customer if code is not None],
+    }
+    if goods and customer is not None and about_customer:
+        facts, known = facts_load(
+            variant_ids=[line.variant_id for line in cart], customer=customer, **who
         )
+    elif goods:
+        facts = variant_facts(line.variant_id for line in cart)
+    elif customer is not None and about_customer:
+        known = customer_facts(customer=customer, **who)
     return decide(
         rules=rules,
         lines=lines,
