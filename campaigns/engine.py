@@ -646,11 +646,11 @@ def _cart_refusal(
             subtotal -= gift_line.unit_price * free
             if gift_line.quantity == free:
                 matching = [line for line in matching if line is not gift_line]
+    if not matching:
+        return _("This code does not apply to the items in your cart.") if explain else "", None
     units = sum(line.quantity for line in matching)
     if gift_line is not None and gift_line in matching:
         units -= min(gift_quantity, gift_line.quantity)
-    if not matching:
-        return _("This code does not apply to the items in your cart.") if explain else "", None
     if rule.min_subtotal is not None and subtotal < rule.min_subtotal:
         if not explain:
             return "", None
@@ -861,7 +861,8 @@ def _entries(
     entries: list[tuple[Rule, CodeRow | None]] = []
     known: set[str] = set()
     for rule in rules:  # in the order they apply in (decide sorts them)
-        known.update(row.code for row in rule.codes)
+        if rule.codes:
+            known.update(row.code for row in rule.codes)
         if not rule.requires_code:
             # Automatic: a code of it on the cart is credited when it applies.
             reason = _refusal(rule, None, channel=channel, now=now)
@@ -925,6 +926,7 @@ def benefits(
         variants=facts,
         known=known,
         now=now,
+        checked=(entries, _why),
     )
 
 
@@ -938,6 +940,7 @@ def decide(
     variants: dict[int, VariantFacts],
     known: CustomerFacts,
     now: datetime,
+    checked: tuple[list[tuple[Rule, CodeRow | None]], dict[str, str]] | None = None,
 ) -> Benefits:
     """The engine without the database: what `rules` grant the lines, given the facts about
     the variants and the customer."""
@@ -946,7 +949,8 @@ def decide(
     cart = _lines(lines)
     rules = sorted(rules, key=_apply_order)
     currency = channel.currency
-    entries, why = _entries(rules, codes, channel=channel, now=now)
+    # `checked`: _entries of these sorted rules, when the caller has them already.
+    entries, why = checked or _entries(rules, codes, channel=channel, now=now)
     with_facts = [(line, variants.get(line.variant_id)) for line in cart]
     subtotal = sum((line.gross for line in cart), ZERO)
     candidates: list[Candidate] = []
