@@ -191,6 +191,47 @@ class Rule:
         return not self.category_paths or facts.category_path.startswith(self.category_paths)
 
 
+class Rules(list["Rule"]):
+    """Rules in the order they apply, with an index by what their goods conditions name (built
+    once per list, which a process keeps while the promotions do not change): a quote looks at
+    the rules that may match one of its lines, not at every live promotion."""
+
+    _index: tuple[list[int], dict[tuple[str, object], list[int]], set[int]] | None = None
+
+    def may_match(self, lines: list[tuple[Line, VariantFacts | None]]) -> set[int]:
+        """The ids of the rules without goods conditions or naming something of `lines`."""
+        if self._index is None:
+            self._index = self._build()
+        anywhere, named, lengths = self._index
+        found = set(anywhere)
+        for line, facts in lines:
+            keys: list[tuple[str, object]] = [("v", line.variant_id)]
+            if facts is not None:
+                keys += [("p", facts.product_id), ("b", facts.brand_id)]
+                keys += [("a", value) for value in facts.attribute_values]
+                keys += [("c", facts.category_path[:n]) for n in lengths]
+            for key in keys:
+                found.update(named.get(key, ()))
+        return found
+
+    def _build(self) -> tuple[list[int], dict[tuple[str, object], list[int]], set[int]]:
+        anywhere: list[int] = []
+        named: dict[tuple[str, object], list[int]] = {}
+        lengths: set[int] = set()
+        for rule in self:
+            if not rule.looks_at_goods:
+                anywhere.append(rule.pk)
+                continue
+            keys: list[tuple[str, object]] = [("v", v) for v in rule.variants]
+            keys += [("p", p) for p in rule.products] + [("b", b) for b in rule.brands]
+            keys += [("a", a) for a in rule.attribute_values]
+            keys += [("c", path) for path in rule.category_paths]
+            lengths.update(len(path) for path in rule.category_paths)
+            for key in keys:
+                named.setdefault(key, []).append(rule.pk)
+        return anywhere, named, lengths
+
+
 # --- the queries ------------------------------------------------------------------------------
 
 
@@ -412,7 +453,7 @@ def promotions_load(
                 codes=tuple(CodeRow(*c) for c in json.loads(code_rows)) if code_rows else (),
             )
         )
-    rules.sort(key=_apply_order)
+    rules = Rules(sorted(rules, key=_apply_order))
     if ttl:
         if len(_rules) > 1000:  # carts with many different codes: start again
             _rules.clear()
@@ -947,14 +988,18 @@ def decide(
     codes = _codes_normalised(codes)
     result = Benefits()
     cart = _lines(lines)
-    rules = sorted(rules, key=_apply_order)
+    if not isinstance(rules, Rules):
+        rules = Rules(sorted(rules, key=_apply_order))
     currency = channel.currency
     # `checked`: _entries of these sorted rules, when the caller has them already.
     entries, why = checked or _entries(rules, codes, channel=channel, now=now)
     with_facts = [(line, variants.get(line.variant_id)) for line in cart]
     subtotal = sum((line.gross for line in cart), ZERO)
     candidates: list[Candidate] = []
+    may_match = rules.may_match(with_facts)
     for rule, code in entries:
+        if not rule.requires_code and rule.pk not in may_match:
+            continue  # names no line's goods (a rule behind a code is looked at: to say why)
         reason = _customer_refusal(rule, code, customer, known, explain=rule.requires_code)
         if reason is None:
             reason, candidate = _cart_refusal(
