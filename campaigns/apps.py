@@ -18,6 +18,13 @@ class CampaignsConfig(AppConfig):
         hooks.order_cancelled.connect(redemption.on_order_cancelled)
         hooks.refund_due.connect(redemption.on_refund_due)
 
+        # Channel sale prices: a promotion change, or a price change, re-prices the channels'
+        # sale prices (campaigns.channel_prices), read from the relay like the timeline's.
+        from campaigns.channel_prices import CONSUMED_TOPICS, channel_prices_consume
+        from sales_channels.consumers import relay_consumer_register
+
+        relay_consumer_register(topics=CONSUMED_TOPICS, consumer=channel_prices_consume)
+
         # The engine keeps the promotions it read per process (campaigns.engine): a change
         # made in this process is seen at once, in another within OMNI_CHANNEL_CACHE_SECONDS
         # (at once when the promotion itself was saved or its state changed).

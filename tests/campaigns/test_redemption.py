@@ -392,4 +392,4 @@ def test_placing_with_a_code_runs_the_same_queries_for_one_line_and_many(web, dr
 
 # order_place's own, the engine's, and the redemption's 7: the code and the promotions read,
 # the promotion's and the code's claims, the customer's lock and count, the redemption written
-QUERIES_WITH_A_CODE = 31
+QUERIES_WITH_A_CODE = 25
