@@ -305,13 +305,17 @@ def _promotions_sql(with_codes: bool) -> str:
     )
     codes_state = (
         f"|| coalesce((SELECT string_agg(concat_ws(':', k.id, k.is_active, k.usage_limit, "  # noqa: S608
-        f"k.times_used), ',' ORDER BY k.id) FROM {code} k WHERE k.code = ANY(%(codes)s)), '')"
+        "CASE WHEN k.usage_limit IS NOT NULL THEN k.times_used END), ',' ORDER BY k.id) "
+        f"FROM {code} k WHERE k.code = ANY(%(codes)s)), '')"
         if with_codes
         else ""
     )
+    # Uses and spending count only where they are limited: a redemption of a promotion without
+    # a budget or a limit leaves what this process holds current.
     fingerprint = (
         "SELECT md5(coalesce(string_agg(concat_ws(':', p.id, p.updated_at, p.is_active, "  # noqa: S608
-        "p.starts_at, p.ends_at, p.budget, p.spent, p.usage_limit, p.times_used), ',' "
+        "p.starts_at, p.ends_at, p.budget, CASE WHEN p.budget IS NOT NULL THEN p.spent END, "
+        "p.usage_limit, CASE WHEN p.usage_limit IS NOT NULL THEN p.times_used END), ',' "
         f"ORDER BY p.id), '') {codes_state}) AS v FROM {p} p"
     )
     return (
