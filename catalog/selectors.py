@@ -3,12 +3,33 @@ queries is fixed, whatever the page size and the number of variants."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import (
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
-from catalog.models import AttributeValue, Category, Product, ProductImage, ProductVariant
+from catalog.models import (
+    AttributeValue,
+    Category,
+    Product,
+    ProductImage,
+    ProductVariant,
+    VariantPriceHistory,
+)
 from omni.errors import NotFound
 from sales_channels.models import Channel
 
@@ -74,6 +95,35 @@ def variants_on_channel(*, channel: Channel) -> QuerySet[ProductVariant]:
             )
         )
         .order_by("sort_order", "id")
+    )
+
+
+def lowest_price_before(*, channel: Channel, before: datetime | Combinable) -> Subquery:
+    """The lowest price the outer query's variant (OuterRef("pk")) had on the channel in the
+    OMNI_PRICE_HISTORY_DAYS (30) days before `before` (a datetime, or an expression such as
+    OuterRef("promotion_start")): every price in effect at some moment of that window, the
+    one in effect just before `before` included. NULL when the variant was not sold there.
+
+    The reference a price reduction that starts at `before` is shown beside (Turkey's rule on
+    price reductions). A promotion's own prices are not catalog prices, so they never enter the
+    history this reads."""
+    start = before if isinstance(before, Combinable) else Value(before)
+    window = ExpressionWrapper(
+        start - Value(timedelta(days=settings.OMNI_PRICE_HISTORY_DAYS)),
+        output_field=DateTimeField(),
+    )
+    return Subquery(
+        VariantPriceHistory.objects.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=window),
+            variant=OuterRef("pk"),
+            channel=channel,
+            price__isnull=False,
+            started_at__lt=start,
+        )
+        .order_by()
+        .values("variant")
+        .annotate(lowest=Min("price"))
+        .values("lowest")
     )
 
 

@@ -16,6 +16,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaigns import selectors as campaign_selectors
 from catalog import selectors as catalog_selectors
 from catalog.filters import ProductFilter
 from catalog.models import AttributeValue, Category, Product, ProductVariant
@@ -58,7 +59,18 @@ def home_page(*, channel: Channel) -> HomePage:
     on_sale = list(
         products.filter(on_sale=True).order_by("price_from", "-id")[: HOME_PRODUCTS // 2]
     )
+    _badge(channel, [*newest, *on_sale])
     return HomePage(categories=catalog_selectors.category_tree(), newest=newest, on_sale=on_sale)
+
+
+def _badge(channel: Channel, products: list[Product]) -> None:
+    """Give each product its promotion badge (`product.badge`, None without): one query, and
+    one more while a promotion that is certain to apply is running."""
+    badges = campaign_selectors.promotion_badges(
+        channel=channel, product_ids={p.pk for p in products}
+    )
+    for product in products:
+        product.badge = badges.get(product.pk)
 
 
 # --- listing --------------------------------------------------------------------------------
@@ -156,6 +168,8 @@ def product_listing(
     if selected["store"] and any(s.code == selected["store"] for s in stores):
         products = products.filter(_at_store(selected["store"]))
     page = Paginator(products, PAGE_SIZE).get_page(page_number)
+    page.object_list = list(page.object_list)
+    _badge(channel, page.object_list)
     chosen = filters.form.cleaned_data.get("attr") or {}
     return Listing(
         page=page,
@@ -217,10 +231,18 @@ class VariantChoice:
     currency: str
     available: int
     state: str  # inventory_selectors.IN_STOCK, LOW or OUT
+    # A promotion certain to apply: the price after it, beside the lowest price of the 30 days
+    # before it began (campaigns.selectors.variant_offers).
+    offer: campaign_selectors.Offer | None = None
 
     @property
     def on_sale(self) -> bool:
         return self.compare_at_price is not None and self.compare_at_price > self.price
+
+    @property
+    def pays(self) -> Decimal:
+        """What one unit costs the shopper: the promotion's price when one applies."""
+        return self.offer.price_after if self.offer else self.price
 
 
 @dataclass
@@ -253,6 +275,9 @@ def product_page(*, channel: Channel, slug: str, sku: str = "", city: str = "") 
     available = inventory_selectors.availability_for_channel(
         channel=channel, variant_ids=[v.pk for v in variants]
     )
+    offers = campaign_selectors.variant_offers(
+        channel=channel, variant_ids=[v.pk for v in variants]
+    )
     choices = [
         VariantChoice(
             variant=v,
@@ -264,6 +289,7 @@ def product_page(*, channel: Channel, slug: str, sku: str = "", city: str = "") 
             currency=v.currency,
             available=available.get(v.pk, 0),
             state=inventory_selectors.stock_state(available.get(v.pk, 0)),
+            offer=offers.get(v.pk),
         )
         for v in variants
     ]

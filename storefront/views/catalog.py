@@ -98,7 +98,7 @@ def _product_ld(request: HttpRequest, page: selectors.ProductPage) -> str:
                 "@type": "Offer",
                 "sku": v.sku,
                 "name": v.name,
-                "price": str(v.price),
+                "price": str(v.pays),
                 "priceCurrency": v.currency,
                 "availability": availability[v.state],
                 "url": f"{url}?sku={v.sku}",
