@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
@@ -66,6 +66,20 @@ class CartLineRow:
     currency: str
     line_total: Decimal
     sellable: bool
+    discount: Decimal = Decimal(0)  # the promotions', included in line_total
+    discounts: tuple[pricing.Discount, ...] = ()  # which promotion took what, with its label
+
+
+@dataclass(frozen=True)
+class GiftOffer:
+    """A gift the cart has earned and does not hold yet: adding its SKU makes it free."""
+
+    variant_id: int
+    sku: str
+    name: str
+    quantity: int
+    label: str
+    promotion: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,7 @@ class CartSummary:
     lines: list[CartLineRow]
     quote: pricing.Quote
     changes: list[CartChange]
+    gifts: list[GiftOffer] = field(default_factory=list)
 
     @property
     def token(self):
@@ -100,6 +115,10 @@ def cart_summary(*, cart: Cart, channel: Channel, customer: Customer | None = No
     changes = cart_review(cart=cart, channel=channel, info=info) if info else []
     quote = lines_quote(info=info, channel=channel, customer=customer, codes=cart.codes)
     totals = {line.key: line.total for line in quote.lines}
+    taken = {line.key: line.discount for line in quote.lines}
+    given: dict[str, list[pricing.Discount]] = {}
+    for d in quote.discounts:
+        given.setdefault(d.key, []).append(d)
     rows = [
         CartLineRow(
             id=i.line.pk,
@@ -113,10 +132,39 @@ def cart_summary(*, cart: Cart, channel: Channel, customer: Customer | None = No
             currency=channel.currency,
             line_total=totals[str(i.variant_id)],
             sellable=i.sellable,
+            discount=taken[str(i.variant_id)],
+            discounts=tuple(given.get(str(i.variant_id), ())),
         )
         for i in info
     ]
-    return CartSummary(cart=cart, channel=channel, lines=rows, quote=quote, changes=changes)
+    return CartSummary(
+        cart=cart,
+        channel=channel,
+        lines=rows,
+        quote=quote,
+        changes=changes,
+        gifts=gift_offers(quote=quote),
+    )
+
+
+def gift_offers(*, quote: pricing.Quote) -> list[GiftOffer]:
+    """The gifts the quote offers that are not in the cart yet, with their SKU and name: one
+    query when there are any, none otherwise."""
+    wanted = {g.variant_id: g for g in quote.gifts if not g.in_cart}
+    if not wanted:
+        return []
+    variants = ProductVariant.objects.filter(pk__in=wanted).select_related("product")
+    return [
+        GiftOffer(
+            variant_id=v.pk,
+            sku=v.sku,
+            name=v.product.name,
+            quantity=wanted[v.pk].quantity,
+            label=wanted[v.pk].label,
+            promotion=wanted[v.pk].promotion,
+        )
+        for v in sorted(variants, key=lambda v: v.pk)
+    ]
 
 
 @dataclass(frozen=True)
@@ -198,6 +246,53 @@ def order_detail_queryset() -> QuerySet[Order]:
         "lines",
         Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("location")),
         Prefetch("events", queryset=OrderEvent.objects.select_related("channel")),
+    )
+
+
+@dataclass(frozen=True)
+class OrderPromotions:
+    """What the promotions took off an order, from the snapshot it keeps of its prices
+    (Order.pricing): each line's discounts by variant id (as text) with the promotion's label
+    in the language the order was placed in, each promotion with its amount and code, and the
+    shipping discount. No queries."""
+
+    lines: dict[str, list[pricing.Discount]]
+    promotions: list[pricing.Applied]
+    shipping_discount: Decimal
+    savings: Decimal
+
+    def for_line(self, variant_id: int | str) -> list[pricing.Discount]:
+        return self.lines.get(str(variant_id), [])
+
+
+def order_promotions(order: Order) -> OrderPromotions:
+    snapshot = order.pricing or {}
+    lines: dict[str, list[pricing.Discount]] = {}
+    for d in snapshot.get("discounts", []):
+        lines.setdefault(str(d.get("line", "")), []).append(
+            pricing.Discount(
+                key=str(d.get("line", "")),
+                amount=Decimal(d.get("amount", "0")),
+                label=d.get("label", ""),
+                promotion=str(d.get("promotion", "")),
+                code=d.get("code", ""),
+            )
+        )
+    promotions = [
+        pricing.Applied(
+            promotion=str(a.get("promotion", "")),
+            label=a.get("label", ""),
+            amount=Decimal(a.get("amount", "0")),
+            code=a.get("code", ""),
+        )
+        for a in snapshot.get("promotions", [])
+    ]
+    shipping_discount = Decimal(snapshot.get("shipping_discount", "0"))
+    return OrderPromotions(
+        lines=lines,
+        promotions=promotions,
+        shipping_discount=shipping_discount,
+        savings=order.discount_total + shipping_discount,
     )
 
 

@@ -19,6 +19,16 @@ class AddToCartForm(forms.Form):
     )
 
 
+class PromotionCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Discount code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+
+
 class QuantityForm(forms.Form):
     quantity = forms.IntegerField(label=_("Quantity"), min_value=0, max_value=MAX_LINE_QUANTITY)
 

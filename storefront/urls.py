@@ -30,6 +30,9 @@ urlpatterns = [
     path("cart/add/", on_web(views.cart_add), name="cart-add"),
     path("cart/lines/<int:line_id>/", on_web(views.cart_line), name="cart-line"),
     path("cart/refresh/", on_web(views.cart_refresh), name="cart-refresh"),
+    # promotion codes on the cart
+    path("cart/codes/", on_web(views.cart_code_add), name="cart-code"),
+    path("cart/codes/remove/", on_web(views.cart_code_drop), name="cart-code-remove"),
     path("saved/add/", on_web(views.saved_add), name="saved-add"),
     path("saved/<str:sku>/", on_web(views.saved_change), name="saved-change"),
     path("checkout/", on_web(views.checkout_view), name="checkout"),

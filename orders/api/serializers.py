@@ -14,6 +14,7 @@ from customers.models import Customer
 from omni.api.serializers import ModelSerializer, Serializer
 from omni.money import Money
 from orders.models import Fulfilment, Order, OrderEvent, OrderLine, ShippingMethod
+from orders.selectors import OrderPromotions, order_promotions
 from orders.services.carts import MAX_LINE_QUANTITY
 
 MONEY_SCHEMA = {
@@ -57,6 +58,55 @@ class NullableMoneyField(MoneyField):
     """Money that may be absent (a price on a channel that no longer sells the item)."""
 
 
+# --- promotions (shared by carts, quotes and orders) -----------------------------------------
+
+
+@extend_schema_field(MONEY_SCHEMA)
+class MoneyValueField(serializers.JSONField):
+    """Money already shaped as {"amount", "currency"}."""
+
+
+class PromotionOutput(Serializer):
+    """A promotion as it applied: on a line, or to the whole cart or order."""
+
+    promotion = serializers.CharField(help_text="The promotion's id.")
+    label = serializers.CharField(  # type: ignore[assignment]  # a field, not Field.label
+        help_text="In the language of the request (an order's: of when it was placed)."
+    )
+    amount = MoneyValueField(help_text="What it took off.")
+    code = serializers.CharField(help_text="The code it came through; empty when automatic.")
+
+
+class RejectedCodeOutput(Serializer):
+    code = serializers.CharField()
+    reason = serializers.CharField()
+
+
+def promotions_data(entries, currency: str) -> list[dict]:
+    """Discounts or applied promotions (orders.pricing) as PromotionOutput rows."""
+    return [
+        {
+            "promotion": e.promotion,
+            "label": e.label,
+            "amount": Money(e.amount, currency).as_dict(),
+            "code": e.code,
+        }
+        for e in entries
+    ]
+
+
+def rejected_data(rejected: Mapping[str, str]) -> list[dict]:
+    return [{"code": code, "reason": str(reason)} for code, reason in rejected.items()]
+
+
+def _order_promotions(order: Order) -> OrderPromotions:
+    """The order's promotions from its snapshot, read once per order object."""
+    cached = vars(order)
+    if "_promotions" not in cached:
+        cached["_promotions"] = order_promotions(order)
+    return cached["_promotions"]
+
+
 # --- orders (shared) ------------------------------------------------------------------------
 
 
@@ -65,6 +115,9 @@ class OrderLineOutput(ModelSerializer):
     discount = MoneyField("discount", currency="order.currency")
     line_total = MoneyField("line_total", currency="order.currency")
     tax_amount = MoneyField("tax_amount", currency="order.currency")
+    promotions = serializers.SerializerMethodField(
+        help_text="The promotions that make up `discount`, with their labels."
+    )
 
     class Meta:
         model = OrderLine
@@ -81,8 +134,14 @@ class OrderLineOutput(ModelSerializer):
             "tax_amount",
             "quantity_shipped",
             "quantity_returned",
+            "promotions",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PromotionOutput(many=True))
+    def get_promotions(self, line: OrderLine) -> list[dict]:
+        order = line.order
+        return promotions_data(_order_promotions(order).for_line(line.variant_id), order.currency)
 
 
 class OrderEventOutput(ModelSerializer):
@@ -191,6 +250,13 @@ class OrderOutput(ModelSerializer):
     fulfilments = OrderRows(child=FulfilmentOutput(), read_only=True)
     pickup = serializers.SerializerMethodField()
     events = OrderRows(child=OrderEventOutput(), read_only=True)
+    promotions = serializers.SerializerMethodField(
+        help_text="Each promotion the order used, with what it took off goods and shipping."
+    )
+    shipping_discount = serializers.SerializerMethodField()
+    savings = serializers.SerializerMethodField(
+        help_text="All the promotions took off: discount_total + shipping_discount."
+    )
 
     class Meta:
         model = Order
@@ -219,8 +285,23 @@ class OrderOutput(ModelSerializer):
             "created_at",
             "confirmed_at",
             "cancelled_at",
+            "promotions",
+            "shipping_discount",
+            "savings",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PromotionOutput(many=True))
+    def get_promotions(self, order: Order) -> list[dict]:
+        return promotions_data(_order_promotions(order).promotions, order.currency)
+
+    @extend_schema_field(MONEY_SCHEMA)
+    def get_shipping_discount(self, order: Order) -> dict:
+        return Money(_order_promotions(order).shipping_discount, order.currency).as_dict()
+
+    @extend_schema_field(MONEY_SCHEMA)
+    def get_savings(self, order: Order) -> dict:
+        return Money(_order_promotions(order).savings, order.currency).as_dict()
 
     @extend_schema_field(
         {"type": "object", "additionalProperties": MONEY_SCHEMA, "example": {"20": {}}}
@@ -269,6 +350,24 @@ class CartLineOutput(Serializer):
     price = NullableMoneyField("price", help_text="On this channel now; null: not sold here.")
     line_total = MoneyField("line_total")
     available = serializers.BooleanField(source="sellable")
+    discount = MoneyField("discount", help_text="The promotions', already in line_total.")
+    promotions = serializers.SerializerMethodField(
+        help_text="The promotions that make up `discount`, with their labels."
+    )
+
+    @extend_schema_field(PromotionOutput(many=True))
+    def get_promotions(self, line) -> list[dict]:
+        return promotions_data(line.discounts, line.currency)
+
+
+class GiftOfferOutput(Serializer):
+    """A gift the cart has earned: add its SKU to the cart and it costs nothing."""
+
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    promotion = serializers.CharField()
 
 
 @extend_schema_field({"type": "object", "additionalProperties": MONEY_SCHEMA})
@@ -303,6 +402,23 @@ class CartOutput(Serializer):
         many=True, help_text="What changed since the lines were added (prices, availability)."
     )
     reserved_until = serializers.DateTimeField(source="cart.reserved_until", allow_null=True)
+    promotions = serializers.SerializerMethodField(
+        help_text="Each promotion applied, with what it took off and the code it came through."
+    )
+    shipping_discount = MoneyField("quote.shipping_discount")
+    savings = MoneyField("quote.savings", help_text="All the promotions take off.")
+    gifts = GiftOfferOutput(many=True, help_text="Gifts earned and not in the cart yet.")
+    rejected_codes = serializers.SerializerMethodField(
+        help_text="Codes on the cart that do not apply to it, and why."
+    )
+
+    @extend_schema_field(PromotionOutput(many=True))
+    def get_promotions(self, summary) -> list[dict]:
+        return promotions_data(summary.quote.promotions, summary.currency)
+
+    @extend_schema_field(RejectedCodeOutput(many=True))
+    def get_rejected_codes(self, summary) -> list[dict]:
+        return rejected_data(summary.quote.rejected_codes)
 
 
 class CartChangesOutput(Serializer):
@@ -418,6 +534,19 @@ class QuoteOutput(Serializer):
     changes = CartChangeOutput(
         many=True, help_text="Anything here stops the order: refresh the cart and look again."
     )
+    promotions = serializers.SerializerMethodField()
+    shipping_discount = MoneyField("quote.shipping_discount", currency="quote.currency")
+    savings = MoneyField("quote.savings", currency="quote.currency")
+    rejected_codes = serializers.SerializerMethodField()
+
+    @extend_schema_field(PromotionOutput(many=True))
+    def get_promotions(self, data) -> list[dict]:
+        quote = _path(data, ["quote"])
+        return promotions_data(quote.promotions, quote.currency)
+
+    @extend_schema_field(RejectedCodeOutput(many=True))
+    def get_rejected_codes(self, data) -> list[dict]:
+        return rejected_data(_path(data, ["quote"]).rejected_codes)
 
 
 class PlaceOrderInput(Serializer):

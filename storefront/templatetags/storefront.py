@@ -30,6 +30,26 @@ def money(amount, currency: str = "TRY") -> str:
     return f"{symbol}{text}"
 
 
+@register.filter
+def plus(amount, other) -> Decimal:
+    """Two amounts added exactly (Django's `add` would go through int)."""
+    return Decimal(amount or 0) + Decimal(other or 0)
+
+
+@register.filter
+def order_promotions(order):
+    """What the promotions took off an order, from its price snapshot (no queries)."""
+    from orders.selectors import order_promotions as read
+
+    return read(order)
+
+
+@register.filter
+def for_line(promotions, line) -> list:
+    """An order line's discounts (OrderPromotions.for_line) in a template."""
+    return promotions.for_line(line.variant_id)
+
+
 @register.simple_tag
 def query(base: str, **changes) -> str:
     """The current query string with some parameters set (None or "" removes one); the page

@@ -34,6 +34,7 @@ from storefront.views.catalog import category_view, home, product_view, search
 from storefront.views.checkout import checkout_view, done, pay, pay_return
 from storefront.views.loyalty import loyalty, loyalty_card
 from storefront.views.privacy import consents, my_data, my_data_download
+from storefront.views.promotions import cart_code_add, cart_code_drop
 
 __all__ = [
     "PasswordResetCompleteView",
@@ -45,6 +46,8 @@ __all__ = [
     "account",
     "addresses",
     "cart_add",
+    "cart_code_add",
+    "cart_code_drop",
     "cart_line",
     "cart_refresh",
     "cart_view",

@@ -59,6 +59,13 @@ def _first_message(error: OmniError) -> str:
 
 @require_GET
 def cart_view(request: HttpRequest) -> HttpResponse:
+    return cart_page(request)
+
+
+def cart_page(
+    request: HttpRequest, *, code_form: forms.PromotionCodeForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The cart page; with a refused code, its form shows why (the cart is unchanged)."""
     cart = _cart(request)
     customer = _customer(request)
     summary = (
@@ -76,7 +83,13 @@ def cart_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "storefront/cart.html",
-        {"summary": summary, "saved": saved, "changes": changes},
+        {
+            "summary": summary,
+            "saved": saved,
+            "changes": changes,
+            "code_form": code_form or forms.PromotionCodeForm(),
+        },
+        status=status,
     )
 
 

@@ -60,6 +60,8 @@ def test_a_visitor_starts_a_cart_and_fills_it_by_its_token(web):
                 "price": money("249.90"),
                 "line_total": money("499.80"),
                 "available": True,
+                "discount": money("0.00"),
+                "promotions": [],
             }
         ],
         "subtotal": money("499.80"),
@@ -69,6 +71,11 @@ def test_a_visitor_starts_a_cart_and_fills_it_by_its_token(web):
         "total": money("499.80"),
         "changes": [],
         "reserved_until": None,
+        "promotions": [],
+        "shipping_discount": money("0.00"),
+        "savings": money("0.00"),
+        "gifts": [],
+        "rejected_codes": [],
     }
     assert added.json() == body
 
