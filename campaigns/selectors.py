@@ -12,7 +12,10 @@ Where several do, the badge names the first in the engine's order (priority, the
 may take more off when promotions stack, never less.
 
 Each read runs a fixed number of queries whatever the number of products and promotions: one
-for the certain promotions, and one for the variants they match when there are any.
+for the certain promotions with the ids of their conditions, and, when there are any, one for
+the facts of the variants (product, brand, category, price, attribute values); the matching is
+plain Python, as in the engine. A product page's offers read the price history once more when
+a promotion applies.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import (
+    Aggregate,
     CharField,
     Exists,
-    ExpressionWrapper,
     F,
     FilteredRelation,
     OuterRef,
@@ -33,12 +36,10 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns.models import Promotion
-from catalog.models import ProductVariant
+from catalog.models import Product, ProductVariant
 from catalog.selectors import lowest_price_before
 from omni.money import quantize
 from sales_channels.models import Channel
@@ -74,13 +75,78 @@ class Offer:
     starts_at: datetime
 
 
+class _Joined(Aggregate):
+    """The values of a group joined with commas, as text (PostgreSQL, SQLite)."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(CAST(%(expressions)s AS TEXT), ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, function="GROUP_CONCAT", template="%(function)s(%(expressions)s)"
+        )
+
+
+def _ids(field: str, column: str, outer: str = "pk") -> Subquery:
+    """The ids (or paths) of one many-to-many condition of the outer row, joined."""
+    through = (
+        getattr(Promotion, field).through if field else ProductVariant.attribute_values.through
+    )
+    owner = "promotion_id" if field else "productvariant_id"
+    return Subquery(
+        through.objects.filter(**{owner: OuterRef(outer)})
+        .order_by()
+        .values(owner)
+        .annotate(joined=_Joined(column))
+        .values("joined")
+    )
+
+
+def _split(joined: str | None, kind=int) -> frozenset:
+    return frozenset(kind(x) for x in joined.split(",")) if joined else frozenset()
+
+
+@dataclass(frozen=True)
+class _Certain:
+    promotion: Promotion
+    products: frozenset[int]
+    variants: frozenset[int]
+    category_paths: tuple[str, ...]
+    brands: frozenset[int]
+    values: frozenset[int]  # the variant must hold every one
+
+    def matches(self, v: _Variant) -> bool:
+        return (
+            (not self.products or v.product_id in self.products)
+            and (not self.variants or v.pk in self.variants)
+            and (not self.brands or v.brand_id in self.brands)
+            and (not self.category_paths or v.category_path.startswith(self.category_paths))
+            and self.values <= v.values
+        )
+
+    @property
+    def began(self) -> datetime:
+        return self.promotion.starts_at or self.promotion.created_at
+
+
+@dataclass(frozen=True)
+class _Variant:
+    pk: int
+    product_id: int
+    brand_id: int | None
+    category_path: str
+    price: Decimal
+    values: frozenset[int]
+
+
 def _through(field: str):
     return getattr(Promotion, field).through.objects
 
 
 def certain_promotions(*, channel: Channel, now: datetime | None = None) -> QuerySet[Promotion]:
     """The automatic line promotions on the channel now that ask nothing of the customer or of
-    the rest of the cart, in the engine's order."""
+    the rest of the cart, in the engine's order (priority, then age)."""
     now = now or timezone.now()
     mine = {"promotion_id": OuterRef("pk")}
     return Promotion.objects.filter(
@@ -93,7 +159,8 @@ def certain_promotions(*, channel: Channel, now: datetime | None = None) -> Quer
         & ~Exists(_through("segments").filter(**mine))
         & ~Exists(_through("loyalty_tiers").filter(**mine))
         & (Q(budget__isnull=True) | Q(spent__lt=F("budget")))
-        & (Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit"))),
+        & (Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")))
+        & (Q(kind=Promotion.Kind.PERCENT) | Q(currency=channel.currency)),
         is_active=True,
         requires_code=False,
         target=Promotion.Target.LINES,
@@ -105,89 +172,49 @@ def certain_promotions(*, channel: Channel, now: datetime | None = None) -> Quer
     ).order_by("-priority", "id")
 
 
-def _matches_variant() -> Q | Combinable:
-    """The promotion's (OuterRef: the outer variant row, annotated with product_id, brand_id
-    and category_path) line conditions hold for the variant. Each empty set means any."""
-    mine = {"promotion_id": OuterRef("pk")}
-    variant = OuterRef(OuterRef("pk"))
-
-    def either(field: str, **match) -> Q | Combinable:
-        rows = _through(field).filter(**mine)
-        return ~Exists(rows) | Exists(rows.filter(**match))
-
-    holds_value = ProductVariant.attribute_values.through.objects.filter(
-        productvariant_id=OuterRef(OuterRef(OuterRef("pk"))),
-        attributevalue_id=OuterRef("attributevalue_id"),
+def _certain(*, channel: Channel, now: datetime | None) -> list[_Certain]:
+    """The certain promotions with the ids of their line conditions: one query."""
+    rows = certain_promotions(channel=channel, now=now).annotate(
+        product_ids=_ids("products", "product_id"),
+        variant_ids=_ids("variants", "productvariant_id"),
+        category_paths=_ids("categories", "category__path"),
+        brand_ids=_ids("brands", "brand_id"),
+        value_ids=_ids("attribute_values", "attributevalue_id"),
     )
-    in_category = (
-        _through("categories")
-        .filter(**mine)
-        .annotate(
-            outer_path=ExpressionWrapper(
-                OuterRef(OuterRef("category_path")), output_field=CharField()
-            )
+    return [
+        _Certain(
+            promotion=p,
+            products=_split(p.product_ids),
+            variants=_split(p.variant_ids),
+            category_paths=tuple(_split(p.category_paths, str)),
+            brands=_split(p.brand_ids),
+            values=_split(p.value_ids),
         )
-        .filter(outer_path__startswith=F("category__path"))
-    )
-    return (
-        either("products", product_id=OuterRef(OuterRef("product_id")))
-        & either("variants", productvariant_id=variant)
-        & either("brands", brand_id=OuterRef(OuterRef("brand_id")))
-        & (~Exists(_through("categories").filter(**mine)) | Exists(in_category))
-        # the variant holds every value the promotion names
-        & ~Exists(_through("attribute_values").filter(**mine).filter(~Exists(holds_value)))
-    )
+        for p in rows
+    ]
 
 
-@dataclass(frozen=True)
-class _Row:
-    variant_id: int
-    product_id: int
-    price: Decimal
-    promotion_id: int | None
-    reference: Decimal | None
-
-
-def _variant_rows(
-    *,
-    channel: Channel,
-    promotions: list[Promotion],
-    variants: Q,
-    with_reference: bool,
-) -> list[_Row]:
-    """The variants sold on the channel, each with the first of `promotions` it matches (and,
-    asked for, the lowest price of the 30 days before that promotion began): one query."""
-    best = (
-        Promotion.objects.filter(pk__in=[p.pk for p in promotions])
-        .filter(_matches_variant())
-        .order_by("-priority", "id")
-    )
+def _variants(*, channel: Channel, which: Q) -> list[_Variant]:
+    """The facts of the variants sold on the channel that the conditions look at: one query."""
     rows = (
-        ProductVariant.objects.filter(variants)
+        ProductVariant.objects.filter(which)
         .annotate(
             on_channel=FilteredRelation(
                 "channel_prices", condition=Q(channel_prices__channel=channel)
             )
         )
         .filter(on_channel__isnull=False)
-        .annotate(
-            price=F("on_channel__price"),
-            brand_id=F("product__brand_id"),
-            category_path=F("product__category__path"),
-        )
-        .annotate(promotion=Subquery(best.values("pk")[:1]))
-    )
-    fields = ["pk", "product_id", "price", "promotion"]
-    if with_reference:
-        began = Coalesce("starts_at", "created_at")
-        rows = rows.annotate(
-            began=Subquery(best.annotate(began=began).values("began")[:1])
-        ).annotate(reference=lowest_price_before(channel=channel, before=OuterRef("began")))
-        fields.append("reference")
-    return [
-        _Row(r[0], r[1], r[2], r[3], r[4] if with_reference else None)
-        for r in rows.order_by().values_list(*fields)
-    ]
+        .annotate(price=F("on_channel__price"), value_ids=_ids("", "attributevalue_id"))
+        .order_by()
+        .values_list("pk", "product_id", "product__brand_id", "product__category__path", "price",
+                     "value_ids")
+    )  # fmt: skip
+    return [_Variant(pk, pid, brand, path, price, _split(values))
+            for pk, pid, brand, path, price, values in rows]  # fmt: skip
+
+
+def _first_match(certain: list[_Certain], variant: _Variant) -> _Certain | None:
+    return next((c for c in certain if c.matches(variant)), None)
 
 
 def _price_after(promotion: Promotion, price: Decimal, currency: str) -> Decimal:
@@ -199,48 +226,39 @@ def _price_after(promotion: Promotion, price: Decimal, currency: str) -> Decimal
     return min(promotion.value, price)  # fixed price: never above the list price
 
 
-def _usable(promotions: Iterable[Promotion], channel: Channel) -> dict[int, Promotion]:
-    return {
-        p.pk: p
-        for p in promotions
-        if p.kind == Promotion.Kind.PERCENT or p.currency == channel.currency
-    }
+def _percent(promotion: Promotion) -> Decimal | None:
+    return promotion.value if promotion.kind == Promotion.Kind.PERCENT else None
 
 
 def promotion_badges(
     *, channel: Channel, product_ids: Iterable[int], now: datetime | None = None
 ) -> dict[int, Badge]:
     """The badge of each product (by id) that a promotion is certain to reduce: every variant
-    sold on the channel matches the same certain promotion and is cheaper for it. One query,
-    and one more when any certain promotion is running."""
+    sold on the channel matches the same certain promotion first and is cheaper for it. One
+    query, and one more while any certain promotion runs."""
     ids = list(product_ids)
-    if not ids:
+    certain = _certain(channel=channel, now=now) if ids else []
+    if not certain:
         return {}
-    promotions = _usable(certain_promotions(channel=channel, now=now), channel)
-    if not promotions:
-        return {}
-    by_product: dict[int, list[_Row]] = {}
-    for row in _variant_rows(
-        channel=channel,
-        promotions=list(promotions.values()),
-        variants=Q(product_id__in=ids),
-        with_reference=False,
-    ):
-        by_product.setdefault(row.product_id, []).append(row)
+    by_product: dict[int, list[tuple[_Variant, _Certain | None]]] = {}
+    for variant in _variants(channel=channel, which=Q(product_id__in=ids)):
+        by_product.setdefault(variant.product_id, []).append(
+            (variant, _first_match(certain, variant))
+        )
     badges = {}
     for product_id, rows in by_product.items():
-        chosen = {r.promotion_id for r in rows}
-        if len(chosen) != 1 or None in chosen:
+        first = rows[0][1]
+        if first is None or any(match is not first for _v, match in rows):
             continue  # not every variant: not certain for the product
-        promotion = promotions[rows[0].promotion_id or 0]
-        afters = [(_price_after(promotion, r.price, channel.currency), r.price) for r in rows]
+        promotion = first.promotion
+        afters = [(_price_after(promotion, v.price, channel.currency), v.price) for v, _m in rows]
         if any(after >= price for after, price in afters):
             continue
         badges[product_id] = Badge(
             promotion_id=promotion.pk,
             label=promotion.label,
             kind=promotion.kind,
-            percent=promotion.value if promotion.kind == Promotion.Kind.PERCENT else None,
+            percent=_percent(promotion),
             price_after=min(after for after, _price in afters),
         )
     return badges
@@ -249,36 +267,64 @@ def promotion_badges(
 def variant_offers(
     *, channel: Channel, variant_ids: Iterable[int], now: datetime | None = None
 ) -> dict[int, Offer]:
-    """Each variant's (by id) price under the certain promotion it matches, with the lowest
-    price of the 30 days before that promotion began (the list price when the variant has no
-    history then). One query, and one more when any certain promotion is running."""
+    """Each variant's (by id) price under the first certain promotion it matches, with the
+    lowest price of the 30 days before that promotion began (never above the list price now).
+    One query; while a certain promotion runs, one for the variants and, when one applies, one
+    for their price history."""
     ids = list(variant_ids)
-    if not ids:
+    certain = _certain(channel=channel, now=now) if ids else []
+    if not certain:
         return {}
-    promotions = _usable(certain_promotions(channel=channel, now=now), channel)
-    if not promotions:
+    return _offers(channel, certain, _variants(channel=channel, which=Q(pk__in=ids)))
+
+
+def product_offers(
+    *, channel: Channel, product: Product, variants: Iterable[ProductVariant], now=None
+) -> dict[int, Offer]:
+    """variant_offers for a product page's variants, loaded with their price on the channel
+    (`price`) and attribute values (catalog.selectors.product_detail): one query, and one for
+    the price history when a promotion applies."""
+    certain = _certain(channel=channel, now=now)
+    if not certain:
         return {}
-    offers = {}
-    for row in _variant_rows(
-        channel=channel,
-        promotions=list(promotions.values()),
-        variants=Q(pk__in=ids),
-        with_reference=True,
-    ):
-        promotion = promotions.get(row.promotion_id or 0)
-        if promotion is None:
-            continue
-        after = _price_after(promotion, row.price, channel.currency)
-        if after >= row.price:
-            continue
-        offers[row.variant_id] = Offer(
-            promotion_id=promotion.pk,
-            label=promotion.label,
-            kind=promotion.kind,
-            percent=promotion.value if promotion.kind == Promotion.Kind.PERCENT else None,
-            price=row.price,
-            price_after=after,
-            reference=row.reference if row.reference is not None else row.price,
-            starts_at=promotion.starts_at or promotion.created_at,
+    facts = [
+        _Variant(
+            pk=v.pk,
+            product_id=product.pk,
+            brand_id=product.brand_id,
+            category_path=product.category.path,
+            price=v.price,  # type: ignore[attr-defined]  # annotated by variants_on_channel
+            values=frozenset(a.pk for a in v.attribute_values.all()),
         )
-    return offers
+        for v in variants
+    ]
+    return _offers(channel, certain, facts)
+
+
+def _offers(
+    channel: Channel, certain: list[_Certain], variants: list[_Variant]
+) -> dict[int, Offer]:
+    found: dict[int, tuple[_Variant, _Certain, Decimal]] = {}
+    for variant in variants:
+        match = _first_match(certain, variant)
+        if match is None:
+            continue
+        after = _price_after(match.promotion, variant.price, channel.currency)
+        if after < variant.price:
+            found[variant.pk] = (variant, match, after)
+    lowest = lowest_price_before(
+        channel=channel, before={pk: match.began for pk, (_v, match, _a) in found.items()}
+    )
+    return {
+        pk: Offer(
+            promotion_id=match.promotion.pk,
+            label=match.promotion.label,
+            kind=match.promotion.kind,
+            percent=_percent(match.promotion),
+            price=variant.price,
+            price_after=after,
+            reference=min(lowest[pk], variant.price) if pk in lowest else variant.price,
+            starts_at=match.began,
+        )
+        for pk, (variant, match, after) in found.items()
+    }

@@ -3,23 +3,12 @@ queries is fixed, whatever the page size and the number of variants."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import (
-    DateTimeField,
-    ExpressionWrapper,
-    F,
-    FilteredRelation,
-    Min,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-)
-from django.db.models.expressions import Combinable
+from django.db.models import F, FilteredRelation, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import (
@@ -98,33 +87,36 @@ def variants_on_channel(*, channel: Channel) -> QuerySet[ProductVariant]:
     )
 
 
-def lowest_price_before(*, channel: Channel, before: datetime | Combinable) -> Subquery:
-    """The lowest price the outer query's variant (OuterRef("pk")) had on the channel in the
-    OMNI_PRICE_HISTORY_DAYS (30) days before `before` (a datetime, or an expression such as
-    OuterRef("promotion_start")): every price in effect at some moment of that window, the
-    one in effect just before `before` included. NULL when the variant was not sold there.
+def lowest_price_before(*, channel: Channel, before: Mapping[int, datetime]) -> dict[int, Decimal]:
+    """Each variant's (by id) lowest price on the channel in the OMNI_PRICE_HISTORY_DAYS (30)
+    days before its own moment in `before`: every price in effect at some time in that window,
+    the one in effect just before the moment included. A variant not sold there then is left
+    out. One query, none for no variant.
 
-    The reference a price reduction that starts at `before` is shown beside (Turkey's rule on
-    price reductions). A promotion's own prices are not catalog prices, so they never enter the
-    history this reads."""
-    start = before if isinstance(before, Combinable) else Value(before)
-    window = ExpressionWrapper(
-        start - Value(timedelta(days=settings.OMNI_PRICE_HISTORY_DAYS)),
-        output_field=DateTimeField(),
-    )
-    return Subquery(
-        VariantPriceHistory.objects.filter(
-            Q(ended_at__isnull=True) | Q(ended_at__gt=window),
-            variant=OuterRef("pk"),
-            channel=channel,
-            price__isnull=False,
-            started_at__lt=start,
+    The reference a price reduction that starts at that moment is shown beside (Turkey's rule on
+    price reductions), for a promotion as for a compare-at price. A promotion's own prices are
+    not catalog prices, so they never enter the history this reads."""
+    if not before:
+        return {}
+    by_moment: dict[datetime, list[int]] = {}
+    for variant_id, moment in before.items():
+        by_moment.setdefault(moment, []).append(variant_id)
+    days = timedelta(days=settings.OMNI_PRICE_HISTORY_DAYS)
+    which = Q()
+    for moment, variant_ids in by_moment.items():
+        which |= Q(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=moment - days),
+            variant_id__in=variant_ids,
+            started_at__lt=moment,
         )
+    rows = (
+        VariantPriceHistory.objects.filter(which, channel=channel, price__isnull=False)
         .order_by()
-        .values("variant")
+        .values("variant_id")
         .annotate(lowest=Min("price"))
-        .values("lowest")
+        .values_list("variant_id", "lowest")
     )
+    return dict(rows)
 
 
 def product_detail(*, channel: Channel, slug: str) -> Product:

@@ -232,7 +232,7 @@ class VariantChoice:
     available: int
     state: str  # inventory_selectors.IN_STOCK, LOW or OUT
     # A promotion certain to apply: the price after it, beside the lowest price of the 30 days
-    # before it began (campaigns.selectors.variant_offers).
+    # before it began (campaigns.selectors.product_offers).
     offer: campaign_selectors.Offer | None = None
 
     @property
@@ -275,9 +275,7 @@ def product_page(*, channel: Channel, slug: str, sku: str = "", city: str = "") 
     available = inventory_selectors.availability_for_channel(
         channel=channel, variant_ids=[v.pk for v in variants]
     )
-    offers = campaign_selectors.variant_offers(
-        channel=channel, variant_ids=[v.pk for v in variants]
-    )
+    offers = campaign_selectors.product_offers(channel=channel, product=product, variants=variants)
     choices = [
         VariantChoice(
             variant=v,
