@@ -74,6 +74,12 @@ class Offer:
     reference: Decimal  # the lowest price of the 30 days before `starts_at`
     starts_at: datetime
 
+    @property
+    def is_reduction(self) -> bool:
+        """Whether the price may be announced as reduced: it is below the lowest price of the
+        30 days before the promotion (a list price raised just before it is not)."""
+        return self.price_after < self.reference
+
 
 class _Joined(Aggregate):
     """The values of a group joined with commas, as text (PostgreSQL, SQLite)."""
@@ -234,8 +240,11 @@ def promotion_badges(
     *, channel: Channel, product_ids: Iterable[int], now: datetime | None = None
 ) -> dict[int, Badge]:
     """The badge of each product (by id) that a promotion is certain to reduce: every variant
-    sold on the channel matches the same certain promotion first and is cheaper for it. One
-    query, and one more while any certain promotion runs."""
+    sold on the channel matches the same certain promotion first, and its price after it is
+    below the lowest price of the 30 days before the promotion began (so that the reduction
+    may be announced: a list price raised just before a promotion is not reduced by it). One
+    query; while a certain promotion runs, one for the variants and, when one applies, one for
+    their price history."""
     ids = list(product_ids)
     certain = _certain(channel=channel, now=now) if ids else []
     if not certain:
@@ -245,21 +254,22 @@ def promotion_badges(
         by_product.setdefault(variant.product_id, []).append(
             (variant, _first_match(certain, variant))
         )
-    badges = {}
+    candidates: dict[int, tuple[_Certain, list[_Variant]]] = {}
     for product_id, rows in by_product.items():
         first = rows[0][1]
-        if first is None or any(match is not first for _v, match in rows):
-            continue  # not every variant: not certain for the product
-        promotion = first.promotion
-        afters = [(_price_after(promotion, v.price, channel.currency), v.price) for v, _m in rows]
-        if any(after >= price for after, price in afters):
-            continue
+        if first is not None and all(match is first for _v, match in rows):
+            candidates[product_id] = (first, [v for v, _m in rows])
+    offers = _offers(channel, [(v, m) for m, group in candidates.values() for v in group])
+    badges = {}
+    for product_id, (match, variants) in candidates.items():
+        if not all(v.pk in offers and offers[v.pk].is_reduction for v in variants):
+            continue  # not every variant, or not a reduction: not certain for the product
         badges[product_id] = Badge(
-            promotion_id=promotion.pk,
-            label=promotion.label,
-            kind=promotion.kind,
-            percent=_percent(promotion),
-            price_after=min(after for after, _price in afters),
+            promotion_id=match.promotion.pk,
+            label=match.promotion.label,
+            kind=match.promotion.kind,
+            percent=_percent(match.promotion),
+            price_after=min(offers[v.pk].price_after for v in variants),
         )
     return badges
 
@@ -275,7 +285,8 @@ def variant_offers(
     certain = _certain(channel=channel, now=now) if ids else []
     if not certain:
         return {}
-    return _offers(channel, certain, _variants(channel=channel, which=Q(pk__in=ids)))
+    facts = _variants(channel=channel, which=Q(pk__in=ids))
+    return _offers(channel, [(v, _first_match(certain, v)) for v in facts])
 
 
 def product_offers(
@@ -298,15 +309,16 @@ def product_offers(
         )
         for v in variants
     ]
-    return _offers(channel, certain, facts)
+    return _offers(channel, [(v, _first_match(certain, v)) for v in facts])
 
 
 def _offers(
-    channel: Channel, certain: list[_Certain], variants: list[_Variant]
+    channel: Channel, pairs: Iterable[tuple[_Variant, _Certain | None]]
 ) -> dict[int, Offer]:
+    """Each variant's offer under the promotion paired with it, with the reference price: one
+    query for the price history, none when no promotion reduces any variant."""
     found: dict[int, tuple[_Variant, _Certain, Decimal]] = {}
-    for variant in variants:
-        match = _first_match(certain, variant)
+    for variant, match in pairs:
         if match is None:
             continue
         after = _price_after(match.promotion, variant.price, channel.currency)

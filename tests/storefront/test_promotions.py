@@ -95,6 +95,25 @@ def test_a_badge_only_where_the_promotion_is_certain_to_apply(shop):
     assert badges[first.pk].price_after == Decimal("80.00")
 
 
+def test_badges_are_read_in_three_queries_whatever_the_number_of_promotions(shop):
+    ids = [p.pk for p in shop.products]
+    with assert_num_queries(1):
+        assert promotion_badges(channel=shop.web, product_ids=ids) == {}
+    promotion(conditions={"categories": [shop.dresses]})
+    with assert_num_queries(3):
+        assert len(promotion_badges(channel=shop.web, product_ids=ids)) == 2
+    more_products(shop, n=10)
+    for n in range(30):
+        promotion(label=f"Ürün {n}", priority=-1, conditions={
+            "products": [shop.products[n % len(shop.products)]],
+            "brands": [], "attribute_values": list(shop.products[0].variants.first()
+                                                   .attribute_values.all()[:1]),
+        })  # fmt: skip
+    ids = [p.pk for p in shop.products]
+    with assert_num_queries(3):
+        assert len(promotion_badges(channel=shop.web, product_ids=ids)) == len(ids)
+
+
 def test_a_badge_is_not_shown_when_only_some_variants_match(shop):
     product = shop.products[0]
     one = shop.variant(product, 0)
@@ -135,7 +154,7 @@ def test_the_listing_and_the_product_page_run_the_same_queries_for_few_and_many(
     slug = shop.products[0].slug
     for grow in (0, 12):
         more_products(shop, n=grow)
-        for url, queries in (("/tr/c/kadin/", 10), (f"/tr/p/{slug}/", 12), ("/tr/", 8)):
+        for url, queries in (("/tr/c/kadin/", 11), (f"/tr/p/{slug}/", 12), ("/tr/", 9)):
             client.get(url)
             with assert_num_queries(queries):
                 response = client.get(url)
@@ -173,6 +192,31 @@ def test_the_product_page_shows_the_sale_price_beside_the_lowest_price_before_it
     assert VariantPriceHistory.objects.count() == history
     assert VariantChannelPrice.objects.filter(price=Decimal("80.00")).count() == 0
     assert '"price": "80.00"' in page  # the structured data offers what the shopper pays
+
+
+def test_a_list_price_raised_just_before_a_promotion_is_not_announced_as_reduced(client, shop):
+    product = shop.products[0]  # 100.00 for the last 5 days, 75.00 for the 40 before
+    now = timezone.now()
+    for variant in product.variants.all():
+        VariantPriceHistory.objects.filter(variant=variant).update(
+            started_at=now - timedelta(days=5)
+        )
+        VariantPriceHistory.objects.create(
+            variant=variant, channel=shop.web, price=Decimal("75.00"), currency="TRY",
+            started_at=now - timedelta(days=45), ended_at=now - timedelta(days=5),
+        )  # fmt: skip
+    promotion(conditions={"products": [product]}, starts_at=now - timedelta(days=1))
+
+    page = body(client.get(f"/tr/p/{product.slug}/"))
+
+    price = re.search(r'<p class="price" data-testid="price">(.*?)</p>', page, re.S)[1]
+    # 80.00 is what the cart charges, but not below the 30-day low of 75.00: no "was", no %
+    assert "<strong>80,00\u00a0₺</strong>" in price
+    assert "<s " not in price and "<s>" not in price and "indirim" not in price
+    # nor on the listing, where the other product keeps its badge
+    promotion(label="Öteki", conditions={"products": [shop.products[1]]})
+    badges = promotion_badges(channel=shop.web, product_ids=[p.pk for p in shop.products])
+    assert list(badges) == [shop.products[1].pk]
 
 
 def test_a_variant_without_history_before_the_promotion_shows_its_list_price_as_reference(
