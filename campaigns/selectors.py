@@ -9,13 +9,14 @@ budget or uses, of kind percent, amount or fixed price on lines, in the channel'
 line conditions (products, variants, categories with their subtree, brands, attribute values:
 the variant has every one of them) hold for every variant of the product sold on the channel.
 Where several do, the badge names the first in the engine's order (priority, then age); the cart
-may take more off when promotions stack, never less.
+may take more off when promotions stack, never less. And the price after it must be below the
+lowest price of the 30 days before the promotion began, or no reduction may be announced.
 
 Each read runs a fixed number of queries whatever the number of products and promotions: one
-for the certain promotions with the ids of their conditions, and, when there are any, one for
-the facts of the variants (product, brand, category, price, attribute values); the matching is
-plain Python, as in the engine. A product page's offers read the price history once more when
-a promotion applies.
+for the certain promotions with the ids of their conditions; when there are any, one for the
+facts of the variants (product, brand, category, price, attribute values; none for a product
+page, which has them) and, when one applies, one for their price history. The matching is plain
+Python, as in the engine.
 """
 
 from __future__ import annotations
