@@ -369,6 +369,23 @@ def test_the_cart_page_runs_the_same_queries_for_1_line_and_many(shop):
     assert counts == [20, 20]
 
 
+def test_the_checkout_page_with_promotions_runs_the_same_queries_for_1_line_and_many(shop):
+    promotion(conditions={"categories": [shop.dresses]})
+    code_promotion()
+    _user, client = customer_client()
+    add(client, shop.variant(shop.products[0]))
+    client.post("/tr/cart/codes/", {"code": "HOSGELDIN"})
+    for grow in (False, True):
+        if grow:
+            for product in shop.products:
+                for variant in product.variants.all():
+                    add(client, variant)
+        client.get("/tr/checkout/")
+        with assert_num_queries(34):
+            page = body(client.get("/tr/checkout/"))
+        assert "Hoş geldin %10" in page and 'data-testid="savings"' in page
+
+
 def test_the_order_page_with_promotions_runs_a_fixed_number_of_queries(shop):
     promotion(conditions={"categories": [shop.dresses]})
     _user, client = customer_client()
