@@ -20,6 +20,11 @@ class AddToCartForm(forms.Form):
 
 
 class PromotionCodeForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:  # a refused code: its message (cart_promotions.html) describes it
+            self.fields["code"].widget.attrs["aria-describedby"] = "code-error"
+
     code = forms.CharField(
         label=_("Discount code"),
         max_length=40,

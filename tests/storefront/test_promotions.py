@@ -281,6 +281,7 @@ def test_a_refused_code_is_a_form_error_and_the_cart_is_unchanged(client, shop, 
     page = body(response)
     assert response.status_code == 400
     assert re.search(r'data-testid="code-error">.*' + re.escape(message), page, re.S)
+    assert 'aria-invalid="true"' in page and 'aria-describedby="code-error"' in page
     assert f'value="{code}"' in page if code else True  # the input is kept
     assert Cart.objects.values("codes", "updated_at").get() == before
 
