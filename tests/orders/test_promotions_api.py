@@ -52,38 +52,37 @@ def shopper_cart(channel, variants, quantity: int = 1):
 def test_the_cart_says_what_each_promotion_took_off(web):
     dress, bag = item(web, price="200.00"), item(web, price="50.00")
     sale = promotion("Elbiselerde %20", value="20", products=[dress.product])
-    welcome = promotion("Hoş geldin %10", value="10", code="HOSGELDIN")
-    elsewhere = promotion("Sadece ayakkabı", value="5", code="AYAKKABI", products=[])
+    welcome = promotion("Hoş geldin %10", value="10", code="HOSGELDIN", products=[bag.product])
+    elsewhere = promotion("Sadece ayakkabı", value="5", code="AYAKKABI")
     elsewhere.variants.set([item(web).pk])
-    customer, cart, client = shopper_cart(web, [dress, bag])
+    customer, cart, client = shopper_cart(web, [dress, bag], quantity=2)
     for code in ("hosgeldin", "AYAKKABI"):
         cart = cart_code_apply(cart=cart, code=code, channel=web, customer=customer)
 
     body = client.get(url("cart/")).json()
 
     lines = {line["sku"]: line for line in body["lines"]}
-    assert lines[dress.sku]["discount"] == money("60.00")
-    assert lines[dress.sku]["promotions"] == [
-        {"promotion": str(sale.pk), "label": "Elbiselerde %20", "amount": money("40.00"),
-         "code": ""},
-        {"promotion": str(welcome.pk), "label": "Hoş geldin %10", "amount": money("20.00"),
-         "code": "HOSGELDIN"},
-    ]  # fmt: skip
-    assert lines[dress.sku]["line_total"] == money("140.00")
-    assert [p["label"] for p in lines[bag.sku]["promotions"]] == ["Hoş geldin %10"]
-    assert body["promotions"] == [
-        {"promotion": str(sale.pk), "label": "Elbiselerde %20", "amount": money("40.00"),
-         "code": ""},
-        {"promotion": str(welcome.pk), "label": "Hoş geldin %10", "amount": money("25.00"),
-         "code": "HOSGELDIN"},
-    ]  # fmt: skip
-    assert body["savings"] == money("65.00") and body["discount_total"] == money("65.00")
+    by_sale = {"promotion": str(sale.pk), "label": "Elbiselerde %20", "amount": money("80.00"),
+               "code": ""}  # fmt: skip
+    by_code = {"promotion": str(welcome.pk), "label": "Hoş geldin %10",
+               "amount": money("10.00"), "code": "HOSGELDIN"}  # fmt: skip
+    assert (lines[dress.sku]["discount"], lines[dress.sku]["promotions"]) == (
+        money("80.00"),
+        [by_sale],
+    )
+    assert lines[dress.sku]["line_total"] == money("320.00")
+    assert (lines[bag.sku]["discount"], lines[bag.sku]["promotions"]) == (
+        money("10.00"),
+        [by_code],
+    )
+    assert sorted(body["promotions"], key=lambda p: p["label"]) == [by_sale, by_code]
+    assert body["savings"] == money("90.00") and body["discount_total"] == money("90.00")
     assert body["shipping_discount"] == money("0.00")
     assert [r["code"] for r in body["rejected_codes"]] == ["AYAKKABI"]
-    assert body["rejected_codes"][0]["reason"] == "Bu kod bu sepete uygulanamıyor."
+    assert body["rejected_codes"][0]["reason"].startswith("Bu kod")  # the engine's, in Turkish
     with translation.override("en"):
         english = client.get(url("cart/"), HTTP_ACCEPT_LANGUAGE="en").json()
-    assert english["promotions"][0]["label"] == "EN Elbiselerde %20"
+    assert "EN Elbiselerde %20" in [p["label"] for p in english["promotions"]]
 
 
 def free_shipping_and_a_gift(*, channel, customer, lines, codes=()):
