@@ -20,11 +20,6 @@ class AddToCartForm(forms.Form):
 
 
 class PromotionCodeForm(forms.Form):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.is_bound:  # a refused code: its message (cart_promotions.html) describes it
-            self.fields["code"].widget.attrs["aria-describedby"] = "code-error"
-
     code = forms.CharField(
         label=_("Discount code"),
         max_length=40,
@@ -32,6 +27,11 @@ class PromotionCodeForm(forms.Form):
             attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:  # shown bound only when refused: its message describes the field
+            self.fields["code"].widget.attrs["aria-describedby"] = "code-error"
 
 
 class QuantityForm(forms.Form):
