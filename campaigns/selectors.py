@@ -4,10 +4,12 @@ variant's price under a promotion with the 30-day reference price beside it.
 A badge is shown only where the promotion is certain to apply to whoever buys the item, with
 whatever else is in the cart: an automatic (no code), active promotion in its window, on this
 channel (or on every channel), with no condition on the customer or the cart (no segments,
-loyalty tiers, first order only, minimum subtotal or quantity, per-customer limit), not out of
-budget or uses, of kind percent, amount or fixed price on lines, in the channel's currency, whose
-line conditions (products, variants, categories with their subtree, brands, attribute values:
-the variant has every one of them) hold for every variant of the product sold on the channel.
+loyalty tiers, first order only, minimum subtotal or a quantity above one) or on its uses (a
+budget, a total or per-customer limit: the price would outlive them), of kind percent, amount
+or fixed price on lines, in the channel's currency, whose line conditions (products, variants,
+categories with their subtree, brands, attribute values: the variant holds one of them) hold for
+every variant of the product sold on the channel. It is the rule of the channels' sale prices
+(campaigns.channel_prices), which also stack several such promotions as the engine does.
 Where several do, the badge names the first in the engine's order (priority, then age); the cart
 may take more off when promotions stack, never less. And the price after it must be below the
 lowest price of the 30 days before the promotion began, or no reduction may be announced.
@@ -121,7 +123,7 @@ class _Certain:
     variants: frozenset[int]
     category_paths: tuple[str, ...]
     brands: frozenset[int]
-    values: frozenset[int]  # the variant must hold every one
+    values: frozenset[int]  # the variant holds one of them (a collection by attribute)
 
     def matches(self, v: _Variant) -> bool:
         return (
@@ -129,7 +131,7 @@ class _Certain:
             and (not self.variants or v.pk in self.variants)
             and (not self.brands or v.brand_id in self.brands)
             and (not self.category_paths or v.category_path.startswith(self.category_paths))
-            and self.values <= v.values
+            and (not self.values or bool(self.values & v.values))
         )
 
     @property
@@ -165,16 +167,16 @@ def certain_promotions(*, channel: Channel, now: datetime | None = None) -> Quer
         )
         & ~Exists(_through("segments").filter(**mine))
         & ~Exists(_through("loyalty_tiers").filter(**mine))
-        & (Q(budget__isnull=True) | Q(spent__lt=F("budget")))
-        & (Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")))
+        & (Q(min_quantity__isnull=True) | Q(min_quantity__lte=1))
         & (Q(kind=Promotion.Kind.PERCENT) | Q(currency=channel.currency)),
         is_active=True,
         requires_code=False,
         target=Promotion.Target.LINES,
         kind__in=BADGE_KINDS,
         min_subtotal__isnull=True,
-        min_quantity__isnull=True,
         first_order_only=False,
+        budget__isnull=True,
+        usage_limit__isnull=True,
         per_customer_limit__isnull=True,
     ).order_by("-priority", "id")
 

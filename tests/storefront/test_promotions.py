@@ -62,10 +62,14 @@ def test_a_badge_only_where_the_promotion_is_certain_to_apply(shop):
     first, second = shop.products
     segment = Segment.objects.create(name="VIP", rules={"all": []})
     now = timezone.now()
-    # none of these is certain: a code, a segment, a minimum, another channel, over, paused
+    # none of these is certain: a code, a segment, a minimum, limited uses or budget, another
+    # channel, over, paused, on the order
     code_promotion(conditions={"categories": [shop.dresses]})
     promotion(label="VIP", conditions={"segments": [segment]})
     promotion(label="500 TL üstü", min_subtotal=Decimal(500))
+    promotion(label="2 adede", min_quantity=2)
+    promotion(label="Bütçeli", budget=Decimal(1000))  # the price would outlive the budget
+    promotion(label="100 kullanım", usage_limit=100)
     promotion(label="İlk sipariş", first_order_only=True)
     promotion(label="Uygulamada", conditions={"channels": [f.ChannelFactory(code="app")]})
     promotion(label="Bitti", starts_at=now - timedelta(days=9), ends_at=now - timedelta(days=1))
