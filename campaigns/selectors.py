@@ -9,10 +9,11 @@ budget, a total or per-customer limit: the price would outlive them), of kind pe
 or fixed price on lines, in the channel's currency, whose line conditions (products, variants,
 categories with their subtree, brands, attribute values: the variant holds one of them) hold for
 every variant of the product sold on the channel. It is the rule of the channels' sale prices
-(campaigns.channel_prices), which also stack several such promotions as the engine does.
-Where several do, the badge names the first in the engine's order (priority, then age); the cart
-may take more off when promotions stack, never less. And the price after it must be below the
-lowest price of the 30 days before the promotion began, or no reduction may be announced.
+(campaigns.channel_prices), and several such promotions stack as there and in the engine, so
+the price shown is the channel's sale price; the badge is named by the promotion that takes the
+most. The cart may take more off (a code, a basket promotion), never less. And the price after
+them must be below the lowest price of the 30 days before they began, or no reduction may be
+announced.
 
 Each read runs a fixed number of queries whatever the number of products and promotions: one
 for the certain promotions with the ids of their conditions; when there are any, one for the
@@ -23,10 +24,11 @@ Python, as in the engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
     Aggregate,
@@ -41,6 +43,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from campaigns import channel_prices
 from campaigns.models import Promotion
 from catalog.models import Product, ProductVariant
 from catalog.selectors import lowest_price_before
@@ -134,6 +137,10 @@ class _Certain:
             and (not self.values or bool(self.values & v.values))
         )
 
+    def discount(self, price: Decimal, currency: str) -> Decimal:
+        """What it takes off one unit at `price` (campaigns.channel_prices' stacking asks)."""
+        return price - _price_after(self.promotion, price, currency)
+
     @property
     def began(self) -> datetime:
         return self.promotion.starts_at or self.promotion.created_at
@@ -222,8 +229,37 @@ def _variants(*, channel: Channel, which: Q) -> list[_Variant]:
             for pk, pid, brand, path, price, values in rows]  # fmt: skip
 
 
-def _first_match(certain: list[_Certain], variant: _Variant) -> _Certain | None:
-    return next((c for c in certain if c.matches(variant)), None)
+# The engine's stacking, as the channels' sale prices apply it: combinable promotions in turn
+# (higher priority first), each on what is left; an exclusive one alone when it takes more.
+_stack: Callable[..., tuple[Decimal, list[Any]]] = channel_prices._best
+
+
+@dataclass(frozen=True)
+class _Sale:
+    """What the certain promotions take off one unit of a variant, stacked."""
+
+    main: _Certain  # the one that takes the most: its label names the sale
+    applied: tuple[_Certain, ...]
+    price_after: Decimal
+
+    @property
+    def began(self) -> datetime:
+        return min(c.began for c in self.applied)
+
+    @property
+    def percent(self) -> Decimal | None:
+        return _percent(self.main.promotion) if len(self.applied) == 1 else None
+
+
+def _sale(certain: list[_Certain], variant: _Variant, currency: str) -> _Sale | None:
+    matching = [c for c in certain if c.matches(variant)]
+    if not matching:
+        return None
+    off, applied = _stack(matching, variant.price, currency)
+    if off <= 0:
+        return None
+    main = max(applied, key=lambda c: (c.discount(variant.price, currency), -c.promotion.pk))
+    return _Sale(main=main, applied=tuple(applied), price_after=variant.price - off)
 
 
 def _price_after(promotion: Promotion, price: Decimal, currency: str) -> Decimal:
@@ -242,37 +278,39 @@ def _percent(promotion: Promotion) -> Decimal | None:
 def promotion_badges(
     *, channel: Channel, product_ids: Iterable[int], now: datetime | None = None
 ) -> dict[int, Badge]:
-    """The badge of each product (by id) that a promotion is certain to reduce: every variant
-    sold on the channel matches the same certain promotion first, and its price after it is
-    below the lowest price of the 30 days before the promotion began (so that the reduction
-    may be announced: a list price raised just before a promotion is not reduced by it). One
-    query; while a certain promotion runs, one for the variants and, when one applies, one for
-    their price history."""
+    """The badge of each product (by id) that certain promotions reduce: every variant sold on
+    the channel is reduced, named by the same promotion, and its price after them is below the
+    lowest price of the 30 days before they began (so that the reduction may be announced: a
+    list price raised just before a promotion is not reduced by it). One query; while a certain
+    promotion runs, one for the variants and, when one applies, one for their price history."""
     ids = list(product_ids)
     certain = _certain(channel=channel, now=now) if ids else []
     if not certain:
         return {}
-    by_product: dict[int, list[tuple[_Variant, _Certain | None]]] = {}
+    by_product: dict[int, list[tuple[_Variant, _Sale | None]]] = {}
     for variant in _variants(channel=channel, which=Q(product_id__in=ids)):
         by_product.setdefault(variant.product_id, []).append(
-            (variant, _first_match(certain, variant))
+            (variant, _sale(certain, variant, channel.currency))
         )
-    candidates: dict[int, tuple[_Certain, list[_Variant]]] = {}
-    for product_id, rows in by_product.items():
-        first = rows[0][1]
-        if first is not None and all(match is first for _v, match in rows):
-            candidates[product_id] = (first, [v for v, _m in rows])
-    offers = _offers(channel, [(v, m) for m, group in candidates.values() for v in group])
+    candidates = {
+        product_id: rows
+        for product_id, rows in by_product.items()
+        if all(sale is not None for _v, sale in rows)
+        and len({sale.main.promotion.pk for _v, sale in rows if sale}) == 1
+    }
+    offers = _offers(channel, [row for rows in candidates.values() for row in rows])
     badges = {}
-    for product_id, (match, variants) in candidates.items():
-        if not all(v.pk in offers and offers[v.pk].is_reduction for v in variants):
-            continue  # not every variant, or not a reduction: not certain for the product
+    for product_id, rows in candidates.items():
+        if not all(v.pk in offers and offers[v.pk].is_reduction for v, _s in rows):
+            continue  # not a reduction that may be announced: no badge
+        first = offers[rows[0][0].pk]
+        percents = {offers[v.pk].percent for v, _s in rows}
         badges[product_id] = Badge(
-            promotion_id=match.promotion.pk,
-            label=match.promotion.label,
-            kind=match.promotion.kind,
-            percent=_percent(match.promotion),
-            price_after=min(offers[v.pk].price_after for v in variants),
+            promotion_id=first.promotion_id,
+            label=first.label,
+            kind=first.kind,
+            percent=first.percent if len(percents) == 1 else None,
+            price_after=min(offers[v.pk].price_after for v, _s in rows),
         )
     return badges
 
@@ -280,16 +318,16 @@ def promotion_badges(
 def variant_offers(
     *, channel: Channel, variant_ids: Iterable[int], now: datetime | None = None
 ) -> dict[int, Offer]:
-    """Each variant's (by id) price under the first certain promotion it matches, with the
-    lowest price of the 30 days before that promotion began (never above the list price now).
-    One query; while a certain promotion runs, one for the variants and, when one applies, one
-    for their price history."""
+    """Each variant's (by id) price under the certain promotions it matches, stacked as the
+    engine does, with the lowest price of the 30 days before they began (never above the list
+    price now). One query; while a certain promotion runs, one for the variants and, when one
+    applies, one for their price history."""
     ids = list(variant_ids)
     certain = _certain(channel=channel, now=now) if ids else []
     if not certain:
         return {}
     facts = _variants(channel=channel, which=Q(pk__in=ids))
-    return _offers(channel, [(v, _first_match(certain, v)) for v in facts])
+    return _offers(channel, [(v, _sale(certain, v, channel.currency)) for v in facts])
 
 
 def product_offers(
@@ -312,34 +350,26 @@ def product_offers(
         )
         for v in variants
     ]
-    return _offers(channel, [(v, _first_match(certain, v)) for v in facts])
+    return _offers(channel, [(v, _sale(certain, v, channel.currency)) for v in facts])
 
 
-def _offers(
-    channel: Channel, pairs: Iterable[tuple[_Variant, _Certain | None]]
-) -> dict[int, Offer]:
-    """Each variant's offer under the promotion paired with it, with the reference price: one
-    query for the price history, none when no promotion reduces any variant."""
-    found: dict[int, tuple[_Variant, _Certain, Decimal]] = {}
-    for variant, match in pairs:
-        if match is None:
-            continue
-        after = _price_after(match.promotion, variant.price, channel.currency)
-        if after < variant.price:
-            found[variant.pk] = (variant, match, after)
+def _offers(channel: Channel, pairs: Iterable[tuple[_Variant, _Sale | None]]) -> dict[int, Offer]:
+    """Each variant's offer under its sale, with the reference price: one query for the price
+    history, none when no promotion reduces any variant."""
+    found = {variant.pk: (variant, sale) for variant, sale in pairs if sale is not None}
     lowest = lowest_price_before(
-        channel=channel, before={pk: match.began for pk, (_v, match, _a) in found.items()}
+        channel=channel, before={pk: sale.began for pk, (_v, sale) in found.items()}
     )
     return {
         pk: Offer(
-            promotion_id=match.promotion.pk,
-            label=match.promotion.label,
-            kind=match.promotion.kind,
-            percent=_percent(match.promotion),
+            promotion_id=sale.main.promotion.pk,
+            label=sale.main.promotion.label,
+            kind=sale.main.promotion.kind,
+            percent=sale.percent,
             price=variant.price,
-            price_after=after,
+            price_after=sale.price_after,
             reference=min(lowest[pk], variant.price) if pk in lowest else variant.price,
-            starts_at=match.began,
+            starts_at=sale.began,
         )
-        for pk, (variant, match, after) in found.items()
+        for pk, (variant, sale) in found.items()
     }

@@ -87,7 +87,7 @@ def test_a_badge_only_where_the_promotion_is_certain_to_apply(shop):
     assert badges[second.pk].label == "Kırmızılar %30" and badges[second.pk].percent == 30
     assert badges[second.pk].price_after == Decimal("77.00")  # 110 - 30 %
 
-    # the whole category: both products; the red one keeps its (higher-priority) promotion
+    # the whole category: both products
     red.priority = 5
     red.save(update_fields=["priority"])
     promotion(conditions={"categories": [shop.women]})  # the subtree: dresses are in it
@@ -97,6 +97,9 @@ def test_a_badge_only_where_the_promotion_is_certain_to_apply(shop):
         second.pk: "Kırmızılar %30",
     }
     assert badges[first.pk].price_after == Decimal("80.00")
+    # both reduce the red one, in turn as the engine and the channels' sale prices stack them:
+    # 110 - 30 % = 77, - 20 % = 61.60; named by the one that takes the most, with no one percent
+    assert badges[second.pk].price_after == Decimal("61.60") and badges[second.pk].percent is None
 
 
 def test_badges_are_read_in_three_queries_whatever_the_number_of_promotions(shop):
@@ -116,6 +119,26 @@ def test_badges_are_read_in_three_queries_whatever_the_number_of_promotions(shop
     ids = [p.pk for p in shop.products]
     with assert_num_queries(3):
         assert len(promotion_badges(channel=shop.web, product_ids=ids)) == len(ids)
+
+
+def test_the_shop_shows_the_sale_price_the_channels_are_sent(shop):
+    from campaigns.channel_prices import sale_prices
+
+    first, second = shop.products
+    promotion(conditions={"categories": [shop.women]}, priority=1)
+    promotion(label="50 TL", kind=Promotion.Kind.AMOUNT, value=Decimal(50),
+              conditions={"products": [second]})  # fmt: skip
+    promotion(label="Tek fiyat", kind=Promotion.Kind.FIXED_PRICE, value=Decimal(70),
+              stacking=Promotion.Stacking.EXCLUSIVE, conditions={"products": [first]})  # fmt: skip
+    ids = [v.pk for p in shop.products for v in p.variants.all()]
+
+    sent = sale_prices(channel=shop.web, variant_ids=ids)
+    shown = variant_offers(channel=shop.web, variant_ids=ids)
+
+    assert {pk: o.price_after for pk, o in shown.items()} == {
+        pk: s.sale_price for pk, s in sent.items()
+    }
+    assert {o.price_after for o in shown.values()} == {Decimal("70.00"), Decimal("38.00")}
 
 
 def test_a_badge_is_not_shown_when_only_some_variants_match(shop):
