@@ -47,7 +47,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import ManyToManyField
+from django.db.models import F, ManyToManyField, Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
@@ -413,6 +413,8 @@ def promotions_load(
     by the caller) and every promotion behind one of `codes` whatever its state (to say why a
     code does not apply): one query."""
     now = now or timezone.now()
+    if connection.vendor != "postgresql":
+        return _portable_rules(channel=channel, codes=codes, now=now)
     ttl = settings.OMNI_CHANNEL_CACHE_SECONDS
     clock = time.monotonic()
     key = (channel.pk, tuple(codes))
@@ -481,6 +483,8 @@ def _variants_sql() -> str:
 
 def variant_facts(variant_ids: Iterable[int]) -> dict[int, VariantFacts]:
     """What the goods conditions look at, for each variant: one query."""
+    if connection.vendor != "postgresql":
+        return _portable_variant_facts(variant_ids)
     with connection.cursor() as cursor:
         cursor.execute(_variants_sql(), {"variants": list(variant_ids)})
         rows = cursor.fetchall()
@@ -522,6 +526,10 @@ def facts_load(
     *, variant_ids: Iterable[int], customer, promotions: Iterable[int], codes: Iterable[int]
 ) -> tuple[dict[int, VariantFacts], CustomerFacts]:
     """variant_facts and customer_facts in one query, when a quote needs both."""
+    if connection.vendor != "postgresql":
+        return _portable_variant_facts(variant_ids), _portable_customer_facts(
+            customer=customer, promotions=promotions, codes=codes
+        )
     params = {
         "variants": list(variant_ids),
         "c": customer.pk,
@@ -543,6 +551,8 @@ def facts_load(
 
 def customer_facts(*, customer, promotions: Iterable[int], codes: Iterable[int]) -> CustomerFacts:
     """What the customer conditions look at: one query."""
+    if connection.vendor != "postgresql":
+        return _portable_customer_facts(customer=customer, promotions=promotions, codes=codes)
     with connection.cursor() as cursor:
         cursor.execute(
             _customer_sql(),
@@ -1062,3 +1072,129 @@ def decide(
         if code not in used
     }
     return result
+
+
+# --- the embedded SQLite default ------------------------------------------------------------
+# The statements above are PostgreSQL's (json_agg, LATERAL, ARRAY, = ANY). On SQLite, the
+# `make run` demo's database, the same rules and facts are read through the ORM in a few more
+# queries; the decisions are the same code. tests/campaigns/test_sqlite_engine.py runs a quote
+# on SQLite against the same expectations.
+
+
+def _portable_rules(*, channel, codes: Sequence[str], now: datetime) -> Rules:
+    live = (
+        Q(is_active=True, requires_code=False)
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        & (Q(budget__isnull=True) | Q(spent__lt=F("budget")))
+        & (Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")))
+        & (Q(channels__isnull=True) | Q(channels=channel.pk))
+    )
+    if codes:
+        live |= Q(codes__code__in=list(codes))
+    languages = [code for code, _name in settings.LANGUAGES]
+    promotions = list(Promotion.objects.filter(live).distinct())
+    pks = [p.pk for p in promotions]
+    ids: dict[int, dict[str, list]] = {
+        pk: {n: [] for n in (*CONDITIONS, "categories")} for pk in pks
+    }
+    for name in (*CONDITIONS, "categories"):
+        through = getattr(Promotion, name).through
+        column = "category__path" if name == "categories" else _m2m(name)[1]
+        for pk, target in through.objects.filter(promotion_id__in=pks).values_list(
+            "promotion_id", column
+        ):
+            ids[pk][name].append(target)
+    code_rows: dict[int, list[CodeRow]] = {}
+    if codes:
+        for row in (
+            Code.objects.filter(code__in=list(codes))
+            .order_by("id")
+            .values_list(
+                "promotion_id",
+                "id",
+                "code",
+                "is_active",
+                "usage_limit",
+                "times_used",
+                "per_customer_limit",
+            )
+        ):
+            code_rows.setdefault(row[0], []).append(CodeRow(*row[1:]))
+    rules = [
+        Rule(
+            pk=p.pk,
+            kind=p.kind,
+            target=p.target,
+            value=p.value,
+            config=p.config or {},
+            labels={lang: getattr(p, f"label_{lang}") or "" for lang in languages},
+            min_subtotal=p.min_subtotal,
+            min_quantity=p.min_quantity,
+            first_order_only=p.first_order_only,
+            starts_at=p.starts_at,
+            ends_at=p.ends_at,
+            exclusive=p.stacking == Promotion.Stacking.EXCLUSIVE,
+            priority=p.priority,
+            requires_code=p.requires_code,
+            is_active=p.is_active,
+            budget=p.budget,
+            spent=p.spent,
+            usage_limit=p.usage_limit,
+            times_used=p.times_used,
+            per_customer_limit=p.per_customer_limit,
+            channels=frozenset(ids[p.pk]["channels"]),
+            products=frozenset(ids[p.pk]["products"]),
+            variants=frozenset(ids[p.pk]["variants"]),
+            category_paths=tuple(sorted(ids[p.pk]["categories"])),
+            brands=frozenset(ids[p.pk]["brands"]),
+            attribute_values=frozenset(ids[p.pk]["attribute_values"]),
+            segments=frozenset(ids[p.pk]["segments"]),
+            tiers=frozenset(ids[p.pk]["loyalty_tiers"]),
+            codes=tuple(code_rows.get(p.pk, ())),
+        )
+        for p in promotions
+    ]
+    return Rules(sorted(rules, key=_apply_order))
+
+
+def _portable_variant_facts(variant_ids: Iterable[int]) -> dict[int, VariantFacts]:
+    ids = list(variant_ids)
+    values: dict[int, set[int]] = {pk: set() for pk in ids}
+    through = ProductVariant.attribute_values.through
+    for variant, value in through.objects.filter(productvariant_id__in=ids).values_list(
+        "productvariant_id", "attributevalue_id"
+    ):
+        values[variant].add(value)
+    return {
+        pk: VariantFacts(product, brand, path, frozenset(values[pk]))
+        for pk, product, brand, path in ProductVariant.objects.filter(pk__in=ids).values_list(
+            "pk", "product_id", "product__brand_id", "product__category__path"
+        )
+    }
+
+
+def _portable_customer_facts(
+    *, customer, promotions: Iterable[int], codes: Iterable[int]
+) -> CustomerFacts:
+    unreleased = Redemption.objects.filter(customer_id=customer.pk, released_at__isnull=True)
+    return CustomerFacts(
+        has_ordered=Order.objects.filter(customer_id=customer.pk)
+        .exclude(status=Order.Status.CANCELLED)
+        .exists(),
+        segments=frozenset(
+            SegmentMembership.objects.filter(customer_id=customer.pk).values_list(
+                "segment_id", flat=True
+            )
+        ),
+        tier=LoyaltyAccount.objects.filter(customer_id=customer.pk)
+        .values_list("tier_id", flat=True)
+        .first(),
+        uses=Counter(
+            unreleased.filter(promotion_id__in=list(promotions)).values_list(
+                "promotion_id", flat=True
+            )
+        ),
+        code_uses=Counter(
+            unreleased.filter(code_id__in=list(codes)).values_list("code_id", flat=True)
+        ),
+    )

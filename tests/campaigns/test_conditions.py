@@ -22,6 +22,18 @@ from tests import factories as f
 from tests.campaigns.promos import off, promo, quote, variant
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["postgresql", "sqlite"])
+def vendor(request, monkeypatch):
+    """Each test twice: on PostgreSQL's statements, and on the portable reads (the ORM) that
+    the embedded SQLite default of `make run` takes, with the same data and expectations."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection, "vendor", request.param)
+    return request.param
+
+
 Kind = Promotion.Kind
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
