@@ -58,6 +58,9 @@ SCOPES = {
         # carrier's shared address reaches only with many clients behind it.
         Scope("events.client", per="client", rate="60/m"),
         Scope("events.address", per="address", rate="600/m"),
+        # Gift cards' code and PIN, tried by a shopper (balance, payment) from one address: on
+        # top of each card's own lock after five wrong PINs (payments.services.gift_cards).
+        Scope("gift-card.address", per="address", rate="30/h"),
     )
 }
 
@@ -159,6 +162,12 @@ def events_attempt(request: HttpRequest, *, client: str) -> None:
         request, ["events.client", "events.address"], email="", increment=True, client=client
     )
     _refuse([u["time_left"] for u in usages if u["should_limit"]])
+
+
+def gift_card_attempt(request: HttpRequest) -> None:
+    """Count a gift card's code and PIN tried from this address; raise Throttled past the
+    limit."""
+    _attempt(request, ["gift-card.address"])
 
 
 def sign_up_attempt(request: HttpRequest) -> None:

@@ -1,5 +1,5 @@
 """The merchant admin for payments: payments with their ledger (read-only), refunds, store
-credit, the gateways each channel offers (configuration, edited here) and the webhooks
+credit, gift cards (read-only ledger, and an issue form), the gateways each channel offers (configuration, edited here) and the webhooks
 received. On the order page: its payments (read-only) and a refund action whose confirmation
 page goes through payments.services.refund_create."""
 
@@ -10,6 +10,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import Customer
 from omni.admin_tools import ReadOnlyMixin, SafeJSONMixin
 from omni.errors import OmniError
 from orders.admin import FulfilmentInline, OrderAdmin
@@ -26,6 +28,9 @@ from payments import selectors, services
 from payments.gateways.base import GATEWAYS
 from payments.models import (
     ChannelGateway,
+    GiftCard,
+    GiftCardEntry,
+    GiftCardProduct,
     Payment,
     PaymentTransaction,
     Refund,
@@ -33,6 +38,7 @@ from payments.models import (
     StoreCreditEntry,
     WebhookReceipt,
 )
+from payments.services import gift_cards
 
 
 class _ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
@@ -351,3 +357,131 @@ class OrderWithPaymentsAdmin(OrderAdmin):
 
 admin.site.unregister(Order)
 admin.site.register(Order, OrderWithPaymentsAdmin)
+
+
+# --- gift cards -----------------------------------------------------------------------------
+
+
+class GiftCardEntryInline(_ReadOnlyInline):
+    model = GiftCardEntry
+    fields = [
+        "created_at",
+        "kind",
+        "amount",
+        "balance_after",
+        "order_number",
+        "channel",
+        "payment",
+        "refund",
+        "actor",
+        "reason",
+    ]
+    readonly_fields = fields
+
+
+class GiftCardIssueForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2)
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="TRY")
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    holder = forms.ModelChoiceField(
+        label=_("Holder"),
+        queryset=Customer.objects.all(),
+        required=False,
+        widget=forms.NumberInput,
+        help_text=_("The customer's id, when the card is theirs."),
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Expires"), required=False, help_text=_("Blank: the configured validity.")
+    )
+
+
+@admin.register(GiftCard)
+class GiftCardAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Gift cards and their ledger, read-only: the balance moves only through the services.
+    "Add" issues a card (amount, reason) through gift_card_issue and shows its PIN once."""
+
+    list_display = [
+        "masked",
+        "status",
+        "balance",
+        "initial_amount",
+        "currency",
+        "source",
+        "holder",
+        "expires_at",
+        "created_at",
+    ]
+    list_filter = ["status", "source", "currency"]
+    list_select_related = ["holder"]
+    search_fields = ["code", "holder__email", "reason"]
+    fields = [
+        "grouped",
+        "status",
+        "currency",
+        "initial_amount",
+        "balance",
+        "expires_at",
+        "source",
+        "holder",
+        "buyer",
+        "order_line",
+        "issued_by",
+        "reason",
+        "pin_sent_at",
+        "locked_until",
+        "created_at",
+    ]
+    readonly_fields = fields
+    inlines = [GiftCardEntryInline]
+
+    @admin.display(description=_("code"))
+    def grouped(self, obj: GiftCard) -> str:
+        return obj.grouped
+
+    @admin.display(description=_("code"))
+    def masked(self, obj: GiftCard) -> str:
+        return obj.masked
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payments.add_giftcard")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        issued, pin = None, ""
+        form = GiftCardIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                issued, pin = gift_cards.gift_card_issue(
+                    amount=data["amount"],
+                    currency=data["currency"].strip().upper(),
+                    reason=data["reason"],
+                    actor=request.user,
+                    holder=data.get("holder"),
+                    expires_at=data.get("expires_at"),
+                )
+            except OmniError as error:
+                form.add_error(None, error.message)
+                for name, msgs in error.fields.items():
+                    for msg in msgs:
+                        form.add_error(name if name in form.fields else None, msg)
+        return render(
+            request,
+            "payments/admin/gift_card_issue.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Issue a gift card"),
+                "form": form,
+                "issued": issued,
+                "pin": pin,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(GiftCardProduct)
+class GiftCardProductAdmin(admin.ModelAdmin):
+    list_display = ["variant", "amount", "is_active"]
+    list_select_related = ["variant"]
+    raw_id_fields = ["variant"]

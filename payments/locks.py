@@ -1,8 +1,9 @@
 """Every row lock of payments: an order's payments, a refund's ledger row, a store-credit
-account.
+account, a gift card.
 
 Locks are taken in one order everywhere: the order row (orders.locks.order_lock), then its
-payments by id, then a refund's ledger row, then the customer's store-credit account, so two
+payments by id, then a refund's ledger row, then the customer's store-credit account, then a
+gift card, so two
 writers never deadlock. No provider is called while they are held. Each function must run
 inside a transaction; the lock is held until it ends.
 """
@@ -13,7 +14,7 @@ from collections.abc import Collection
 
 from django.db import connection
 
-from payments.models import Payment, PaymentTransaction, StoreCreditAccount
+from payments.models import GiftCard, Payment, PaymentTransaction, StoreCreditAccount
 
 
 def payment_lock(pk: int) -> Payment:
@@ -59,3 +60,10 @@ def customer_store_credit_lock(customer_id: int) -> StoreCreditAccount | None:
     none: a payment from it is checked against its balance under the lock."""
     assert connection.in_atomic_block, "customer_store_credit_lock() must run inside a transaction"
     return StoreCreditAccount.objects.select_for_update().filter(customer_id=customer_id).first()
+
+
+def gift_card_lock(pk: int) -> GiftCard:
+    """The gift card, read again under its lock, after the order's and its payments': its
+    balance moves by one entry at a time, and a spend is checked against it under the lock."""
+    assert connection.in_atomic_block, "gift_card_lock() must run inside a transaction"
+    return GiftCard.objects.select_for_update().get(pk=pk)

@@ -83,6 +83,7 @@ class Payment(TimeStampedModel):
         STORE_CREDIT = "store_credit", _("Store credit")
         LINK = "link", _("Payment link")
         LOYALTY = "loyalty", _("Loyalty points")
+        GIFT_CARD = "gift_card", _("Gift card")
 
     order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")
@@ -375,3 +376,25 @@ class PaymentLinkSend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.via} to {self.recipient}"
+
+
+from payments.models_gift_cards import (  # noqa: E402 (gift cards are payments' models too)
+    GiftCard,
+    GiftCardEntry,
+    GiftCardProduct,
+)
+
+__all__ = [
+    "ChannelGateway",
+    "GiftCard",
+    "GiftCardEntry",
+    "GiftCardProduct",
+    "Payment",
+    "PaymentLinkSend",
+    "PaymentTransaction",
+    "Refund",
+    "StoreCreditAccount",
+    "StoreCreditEntry",
+    "WebhookReceipt",
+    "new_reference",
+]

@@ -15,10 +15,14 @@ from customers.models import Customer
 from omni.errors import ValidationError
 from orders.models import Order, Return
 from payments.gateways.base import GATEWAYS, Gateway, gateway_class
+from payments.gateways.gift_card import CODE as GIFT_CARD
 from payments.gateways.loyalty import CODE as LOYALTY
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.models import (
     ChannelGateway,
+    GiftCard,
+    GiftCardEntry,
+    GiftCardProduct,
     Payment,
     PaymentTransaction,
     Refund,
@@ -38,6 +42,8 @@ COVERING = (
     PaymentStatus.PARTIALLY_REFUNDED,
     PaymentStatus.REFUNDED,
 )
+# Means of payment kept in Omni's own ledgers, offered on every channel without configuration.
+LEDGER_GATEWAYS = (STORE_CREDIT, LOYALTY, GIFT_CARD)
 # Payments still waiting for the shopper or the provider.
 IN_FLIGHT = (PaymentStatus.PENDING, PaymentStatus.ACTION_REQUIRED)
 
@@ -176,15 +182,16 @@ def channel_card_gateways(channel: Channel) -> list[ChannelGateway]:
     return [
         cg
         for cg in channel_gateways(channel)
-        if cg.gateway not in (STORE_CREDIT, LOYALTY) and GATEWAYS[cg.gateway].online
+        if cg.gateway not in LEDGER_GATEWAYS and GATEWAYS[cg.gateway].online
     ]
 
 
 def gateway_for(channel: Channel, code: str) -> Gateway:
     """A configured instance of gateway `code` as `channel` offers it; a gateway the channel
     does not offer is a field error on "gateway" (GatewayRefused: one this deployment must not
-    use, see gateway_build). Store credit and loyalty points are offered everywhere."""
-    if code in (STORE_CREDIT, LOYALTY):
+    use, see gateway_build). Store credit, loyalty points and gift cards are offered
+    everywhere."""
+    if code in LEDGER_GATEWAYS:
         return gateway_build(code, gateway_defaults(code))
     found = ChannelGateway.objects.filter(channel=channel, gateway=code, is_active=True).first()
     if found is None or code not in GATEWAYS:
@@ -263,5 +270,62 @@ def store_credit_entries(*, customer: Customer, limit: int = 50) -> list[StoreCr
     return list(
         StoreCreditEntry.objects.filter(account__customer=customer)
         .select_related("channel", "account")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+# --- gift cards -----------------------------------------------------------------------------
+
+
+def order_gift_card_payable(*, order: Order) -> Decimal:
+    """What gift cards may still pay of the order: its total less its gift-card lines (a gift
+    card never buys another) and less what gift cards already cover. Two queries."""
+    gift_lines = (
+        order.lines.filter(
+            variant__in=GiftCardProduct.objects.filter(is_active=True).values("variant_id")
+        ).aggregate(s=Sum("line_total"))["s"]
+        or ZERO
+    )
+    by_cards = (
+        Payment.objects.filter(order_id=order.pk, gateway=GIFT_CARD, status__in=COVERING).aggregate(
+            s=Sum("amount_authorised")
+        )["s"]
+        or ZERO
+    )
+    return max(order.total - gift_lines - by_cards, ZERO)
+
+
+def gift_cards_of_customer(*, customer: Customer) -> QuerySet[GiftCard]:
+    """The cards a customer holds or bought, newest first (one query)."""
+    return GiftCard.objects.filter(Q(holder=customer) | Q(buyer=customer)).order_by(
+        "-created_at", "-id"
+    )
+
+
+def gift_cards_query(
+    *,
+    status: str = "",
+    source: str = "",
+    holder: int | None = None,
+    code: str = "",
+) -> QuerySet[GiftCard]:
+    """Gift cards for staff, filtered (a code's last characters match its end), with who holds
+    them and who issued them: one query whatever their number."""
+    cards = GiftCard.objects.select_related("holder", "issued_by").order_by("-created_at", "-id")
+    if status:
+        cards = cards.filter(status=status)
+    if source:
+        cards = cards.filter(source=source)
+    if holder:
+        cards = cards.filter(holder_id=holder)
+    if code:
+        cards = cards.filter(code__endswith=code)
+    return cards
+
+
+def gift_card_entries(*, card: GiftCard, limit: int = 50) -> list[GiftCardEntry]:
+    return list(
+        GiftCardEntry.objects.filter(card=card)
+        .select_related("channel")
         .order_by("-created_at", "-id")[:limit]
     )

@@ -3,6 +3,7 @@ providers are called with our idempotency references, and settled rows are skipp
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
@@ -11,6 +12,8 @@ from django.utils import timezone
 from payments import links, selectors, services
 from payments.gateways.base import GatewayError
 from payments.models import Refund
+
+logger = logging.getLogger(__name__)
 
 RETRY = {
     "acks_late": True,
@@ -87,3 +90,55 @@ def link_sends_pending() -> int:
     not sent yet, their message lost after the commit (the broker down) or their retries given
     up. Once per link and recipient, as the task sends them."""
     return links.link_sends_again(before=timezone.now() - timedelta(minutes=5))
+
+
+class GiftCardPinsNotSent(RuntimeError):
+    """Some gift cards' e-mails could not be sent; the task is retried for them."""
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(GiftCardPinsNotSent,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    time_limit=120,
+)
+def gift_card_pins_send(card_ids: list[int]) -> int:
+    """E-mail sold gift cards' codes and fresh PINs, each once (gift_card_pin_send claims the
+    card). One that fails does not hold back the others, and is tried again."""
+    from payments.services.gift_cards import gift_card_pin_send
+
+    sent, failed = 0, []
+    for pk in card_ids:
+        try:
+            sent += gift_card_pin_send(card_id=pk)
+        except Exception:
+            logger.exception("gift card %s: e-mail not sent", pk)
+            failed.append(pk)
+    if failed:
+        raise GiftCardPinsNotSent(f"not sent: {failed}")
+    return sent
+
+
+@shared_task(acks_late=True, time_limit=300)
+def gift_card_pins_send_pending() -> int:
+    """Beat (every five minutes): sold cards whose e-mail a lost message or a mail server left
+    unsent two minutes on."""
+    from payments.services.gift_cards import gift_card_pin_send, gift_card_pins_unsent
+
+    sent = 0
+    for pk in gift_card_pins_unsent(before=timezone.now() - timedelta(minutes=2)):
+        try:
+            sent += gift_card_pin_send(card_id=pk)
+        except Exception:
+            logger.exception("gift card %s: e-mail not sent", pk)
+    return sent
+
+
+@shared_task(acks_late=True, time_limit=600)
+def gift_cards_expire_due() -> int:
+    """Beat (hourly): cards past their expiry have what is left written off, once."""
+    from payments.services.gift_cards import gift_cards_expire_due as expire
+
+    return expire()

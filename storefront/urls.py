@@ -49,6 +49,7 @@ urlpatterns = [
     path("account/my-data/", on_web(views.my_data), name="my-data"),
     path("account/points/", on_web(views.loyalty), name="loyalty"),
     path("account/points/card.svg", on_web(views.loyalty_card), name="loyalty-card"),
+    path("account/gift-cards/", on_web(views.gift_cards_page), name="gift-cards"),
     path(
         "account/my-data/<int:request_id>/download/",
         on_web(views.my_data_download),

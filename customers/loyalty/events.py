@@ -4,7 +4,8 @@ below both and imports neither. Whose an order is comes from the reader orders r
 the timeline (customers.timeline.order_owners_read).
 
 - payments.payment.status_changed, status captured: points on the amount paid, on any channel,
-  except a payment made with points (gateway "loyalty"). Key: the payment's reference.
+  except a payment made with points (gateway "loyalty") or a gift card (gateway "gift_card":
+  the card's sale earned already). Key: the payment's reference.
 - orders.order.placed on a marketplace channel (Trendyol): the marketplace took the money, so
   the order's total is what was paid, when the buyer is a known customer.
 - orders.refund.due: a return takes back its share of what the order earned (the refund over
@@ -36,6 +37,8 @@ TOPIC_REFUND_DUE = "orders.refund.due"
 TOPIC_ORDER_STATUS = "orders.order.status_changed"
 TOPICS = (TOPIC_PAYMENT, TOPIC_PLACED, TOPIC_REFUND_DUE, TOPIC_ORDER_STATUS)
 SPEND_GATEWAY = "loyalty"
+# Payments that earn nothing: points spent, and a gift card, whose sale earned already.
+NO_EARN_GATEWAYS = (SPEND_GATEWAY, "gift_card")
 
 
 def _money(value: object) -> Decimal | None:
@@ -47,7 +50,9 @@ def _money(value: object) -> Decimal | None:
 
 def _wanted(topic: str, payload: dict) -> bool:
     if topic == TOPIC_PAYMENT:
-        return payload.get("status") == "captured" and payload.get("gateway") != SPEND_GATEWAY
+        return (
+            payload.get("status") == "captured" and payload.get("gateway") not in NO_EARN_GATEWAYS
+        )
     if topic == TOPIC_ORDER_STATUS:
         return payload.get("status") == "cancelled"
     return True

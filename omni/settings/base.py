@@ -296,6 +296,14 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.releases_process_pending",
         "schedule": 120.0,
     },
+    "payments-gift-card-pins-send-pending": {
+        "task": "payments.tasks.gift_card_pins_send_pending",
+        "schedule": 300.0,
+    },
+    "payments-gift-cards-expire-due": {
+        "task": "payments.tasks.gift_cards_expire_due",
+        "schedule": 3600.0,
+    },
     "payments-link-sends-pending": {
         "task": "payments.tasks.link_sends_pending",
         "schedule": 300.0,
@@ -534,6 +542,14 @@ OMNI_PAYMENT_GATEWAYS["iyzico"] = {
 # Pay-by-link: how long a link can be paid, and who sends SMS ("console" prints them,
 # "memory" keeps them for tests, or the dotted path of a omni.messaging.MessageProvider).
 OMNI_PAYMENT_LINK_HOURS = env.int("OMNI_PAYMENT_LINK_HOURS", default=24)
+# Gift cards (payments.services.gift_cards). How many days a card lives from its issue (0:
+# never expires): three years by default, the conservative choice while Turkish law names no
+# period of its own (README, "Gift cards"; the merchant confirms it with counsel). A refund onto
+# an expired card opens it again for OMNI_GIFT_CARD_REFUND_DAYS.
+OMNI_GIFT_CARD_VALIDITY_DAYS = env.int("OMNI_GIFT_CARD_VALIDITY_DAYS", default=1095)
+OMNI_GIFT_CARD_REFUND_DAYS = env.int("OMNI_GIFT_CARD_REFUND_DAYS", default=90)
+OMNI_GIFT_CARD_CURRENCIES = env.list("OMNI_GIFT_CARD_CURRENCIES", default=["TRY"])
+OMNI_GIFT_CARD_MAX_AMOUNT = env.int("OMNI_GIFT_CARD_MAX_AMOUNT", default=50000)
 OMNI_SMS_PROVIDER = env("OMNI_SMS_PROVIDER", default="console")
 # IYS (İleti Yönetim Sistemi), where commercial-message consents are registered (customers.iys).
 # Off: decisions are kept and wait as pending, nothing is sent; production then refuses an empty

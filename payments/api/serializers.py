@@ -33,6 +33,11 @@ class PaymentStartInput(Serializer):
     currency = serializers.CharField(max_length=3, required=False)
     card = CardInput(required=False)
     return_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    # gateway "gift_card": the card's code (dashes and spaces allowed) and its PIN.
+    gift_card_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    gift_card_pin = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, write_only=True
+    )
 
 
 class PaymentCompleteInput(Serializer):
@@ -40,10 +45,24 @@ class PaymentCompleteInput(Serializer):
 
 
 class OfflinePaymentInput(Serializer):
-    gateway = serializers.ChoiceField(choices=["cash", "terminal"])
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    gateway = serializers.ChoiceField(choices=["cash", "terminal", "gift_card"])
+    # Required but for a gift card, which defaults to what the card and the order allow.
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
     currency = serializers.CharField(max_length=3, required=False)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    gift_card_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    gift_card_pin = serializers.CharField(
+        max_length=12, required=False, allow_blank=True, write_only=True
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["gateway"] == "gift_card":
+            for name in ("gift_card_code", "gift_card_pin"):
+                if not attrs.get(name):
+                    raise serializers.ValidationError({name: _("This field is required.")})
+        elif attrs.get("amount") is None:
+            raise serializers.ValidationError({"amount": _("This field is required.")})
+        return attrs
 
 
 class RefundInput(Serializer):

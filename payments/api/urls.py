@@ -1,7 +1,7 @@
 from django.urls import path
 
 from payments import views_links
-from payments.api import views
+from payments.api import gift_cards, views
 
 urlpatterns = [
     path("orders/<str:number>/payments/", views.OrderPaymentsApi.as_view(), name="order-payments"),
@@ -26,6 +26,9 @@ urlpatterns = [
         views.StaffStoreCreditApi.as_view(),
         name="staff-store-credit",
     ),
+    path("me/gift-cards/", gift_cards.MyGiftCardsApi.as_view(), name="me-gift-cards"),
+    path("gift-cards/balance/", gift_cards.GiftCardBalanceApi.as_view(), name="gift-card-balance"),
+    path("admin/gift-cards/", gift_cards.GiftCardAdminApi.as_view(), name="admin-gift-cards"),
     path(
         "staff/payment-links/",
         views_links.PaymentLinkCreateApi.as_view(),

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import throttle
 from accounts.models import User
 from customers.merge import customer_resolved_pk
 from customers.models import Customer
@@ -59,6 +60,14 @@ def _require_currency(order: Order, data: dict) -> None:
             % {"number": order.number, "currency": order.currency},
             code="currency_mismatch",
         )
+
+
+def _require_gift_card(data: dict) -> None:
+    for name in ("gift_card_code", "gift_card_pin"):
+        if not data.get(name):
+            raise ValidationError.for_field(
+                name, _("Enter the gift card's code and PIN."), code="required"
+            )
 
 
 def _shown(payment: Payment) -> Payment:
@@ -115,7 +124,8 @@ class OrderPaymentsApi(APIView):
         responses={201: serializers.PaymentStartOutput},
         description=(
             "Pay (part of) what is due with a gateway the channel offers (`test`, or "
-            "`store_credit` or `loyalty` points on any channel). The answer's `status`: `captured` or `authorised` "
+            "`store_credit`, `loyalty` points or a `gift_card` with `gift_card_code` and "
+            "`gift_card_pin` on any channel). The answer's `status`: `captured` or `authorised` "
             "(paid), `action_required` (send the shopper to `next_action.redirect_url`; after "
             "they come back, POST `/payments/<reference>/complete/`), `pending` (the result "
             "comes later: poll `/payments/<reference>/`), `declined` or `failed`. An amount "
@@ -132,8 +142,11 @@ class OrderPaymentsApi(APIView):
             else order.channel
         )
         card = Card(**data["card"]) if data.get("card") else None
-        if data["gateway"] not in ("store_credit", "loyalty") and card is None:
+        if data["gateway"] not in selectors.LEDGER_GATEWAYS and card is None:
             raise ValidationError.for_field("card", _("Enter the card details."), code="required")
+        if data["gateway"] == "gift_card":
+            _require_gift_card(data)
+            throttle.gift_card_attempt(request)
         payment, result = services.payment_start(
             order=order,
             gateway_code=data["gateway"],
@@ -142,6 +155,8 @@ class OrderPaymentsApi(APIView):
             return_url=data.get("return_url", ""),
             actor=request.user,
             channel=channel,
+            gift_card_code=data.get("gift_card_code", ""),
+            gift_card_pin=data.get("gift_card_pin", ""),
         )
         out = serializers.PaymentStartOutput(_shown(payment), context={"result": result})
         return Response(out.data, status=http.HTTP_201_CREATED)
@@ -225,7 +240,8 @@ class StaffOrderPaymentsApi(APIView):
         description=(
             "Record cash or a card-terminal payment taken at the counter, on the staff member's "
             "store (`?channel=` when they work at several). The same terminal `reference` again "
-            "returns the first payment (200)."
+            "returns the first payment (200). A `gift_card` with `gift_card_code` and "
+            "`gift_card_pin` pays from the card at once (`amount` optional)."
         ),
     )
     def post(self, request, number: str):
@@ -234,6 +250,19 @@ class StaffOrderPaymentsApi(APIView):
         _require_currency(order, data)
         code = request.query_params.get("channel") or request.headers.get(CHANNEL_HEADER)
         channel = staff_channel_get(user=request.user, code=code)
+        if data["gateway"] == "gift_card":
+            payment, _result = services.payment_start(
+                order=order,
+                gateway_code="gift_card",
+                amount=data.get("amount"),
+                actor=request.user,
+                channel=channel,
+                gift_card_code=data["gift_card_code"],
+                gift_card_pin=data["gift_card_pin"],
+            )
+            return Response(
+                serializers.PaymentOutput(_shown(payment)).data, status=http.HTTP_201_CREATED
+            )
         before = Payment.objects.filter(order=order).count()
         payment = services.payment_record_offline(
             order=order,

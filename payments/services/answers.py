@@ -166,6 +166,11 @@ def _after_success(order: Order) -> None:
     covered = selectors.order_amount_covered(order=order)
     if order.status == Order.Status.PENDING and covered >= order.total:
         order_confirm(order=order, message=_("Paid"))
+    if covered >= order.total and order.status != Order.Status.CANCELLED:
+        # Paid in full: the order's gift-card lines become cards (once, whatever the retries).
+        from payments.services.gift_cards import gift_cards_issue_for_order
+
+        gift_cards_issue_for_order(order=order)
     if order.status == Order.Status.CANCELLED or covered > order.total:
         from payments.tasks import order_payments_release as task
 

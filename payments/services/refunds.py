@@ -17,6 +17,7 @@ from orders.locks import order_lock
 from orders.models import Notification, Order, Return
 from orders.services.lifecycle import notify, order_event
 from payments.gateways.base import GatewayError, GatewayResult, Status
+from payments.gateways.gift_card import CODE as GIFT_CARD
 from payments.gateways.loyalty import CODE as LOYALTY
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.locks import payment_transaction_lock
@@ -33,6 +34,7 @@ from payments.services.core import (
     logger,
     payment_transition,
 )
+from payments.services.gift_cards import _gift_card_refund
 from payments.services.loyalty import _loyalty_refund
 from payments.services.store_credit import _store_credit_account, _store_credit_move
 
@@ -177,7 +179,7 @@ def _refund_spread(
     actor: User | None,
 ) -> bool:
     """Spread the refund over the payments, newest first, one pending ledger row each. A points
-    payment gives its points back, and store credit (as the destination, or a store-credit
+    payment gives its points back, a gift-card payment goes back onto its card, and store credit (as the destination, or a store-credit
     payment) moves the balance; both settle at once; the rest waits for its provider. Returns whether any part waits."""
     to = refund.destination
     remaining, queued = refund.amount, False
@@ -197,6 +199,13 @@ def _refund_spread(
             # Points go back to the points account, whatever the destination asked: points
             # never turn into store credit.
             result = _loyalty_refund(payment=payment, amount=part, key=str(txn.pk))
+            _refund_settle(order, payment, txn, result)
+        elif payment.gateway == GIFT_CARD:
+            # Back onto the card it came from, whatever the destination asked: a gift card's
+            # value never turns into store credit (or cash).
+            result = _gift_card_refund(
+                payment=payment, amount=part, key=str(txn.pk), refund=refund, actor=actor
+            )
             _refund_settle(order, payment, txn, result)
         elif to == Refund.Destination.STORE_CREDIT or payment.gateway == STORE_CREDIT:
             account = _store_credit_account(order.customer_id, order.currency)

@@ -26,6 +26,7 @@ from payments.gateways.base import (
     PaymentRequest,
     Status,
 )
+from payments.gateways.gift_card import CODE as GIFT_CARD
 from payments.gateways.loyalty import CODE as LOYALTY
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.locks import payments_lock
@@ -41,6 +42,7 @@ from payments.services.core import (
     _txn,
     payment_transition,
 )
+from payments.services.gift_cards import _gift_card_pay
 from payments.services.loyalty import _loyalty_pay
 from payments.services.store_credit import _store_credit_pay
 from sales_channels.models import Channel
@@ -91,6 +93,8 @@ def payment_start(
     return_url: str = "",
     actor: User | None = None,
     channel: Channel | None = None,
+    gift_card_code: str = "",
+    gift_card_pin: str = "",
 ) -> tuple[Payment, GatewayResult]:
     """Start an online payment for `order` with a gateway `channel` offers (default: the
     order's channel), for `amount` (default: what is still due; more than that is refused).
@@ -101,7 +105,8 @@ def payment_start(
     payment_complete finishes it), pending (a webhook brings the result), declined or failed.
     Earlier attempts of the order still waiting (3-D Secure never finished) are abandoned.
     "store_credit" pays from the customer's balance at once, on any channel; "loyalty" from
-    their points (customers.loyalty), likewise.
+    their points (customers.loyalty), likewise; "gift_card" from the card with
+    `gift_card_code` and `gift_card_pin` (payments.services.gift_cards), likewise.
     Raises ValidationError (field "gateway", "amount"), Conflict (cancelled order),
     GatewayUnavailable (the provider cannot be reached; the payment is marked failed)."""
     channel = channel or order.channel
@@ -110,6 +115,15 @@ def payment_start(
         return _store_credit_pay(order=order, amount=amount, actor=actor, channel=channel)
     if gateway_code == LOYALTY:
         return _loyalty_pay(order=order, amount=amount, actor=actor, channel=channel)
+    if gateway_code == GIFT_CARD:
+        return _gift_card_pay(
+            order=order,
+            amount=amount,
+            actor=actor,
+            channel=channel,
+            code=gift_card_code,
+            pin=gift_card_pin,
+        )
     if not gateway.online:
         raise ValidationError.for_field(
             "gateway",
@@ -223,7 +237,7 @@ def payment_record_offline(
     (`reference`: its slip number). Recording the same reference again returns the first
     payment. The order is confirmed when covered."""
     gateway = selectors.gateway_for(channel, gateway_code)
-    if gateway.online or gateway_code in (STORE_CREDIT, LOYALTY):
+    if gateway.online or gateway_code in (STORE_CREDIT, LOYALTY, GIFT_CARD):
         raise ValidationError.for_field(
             "gateway",
             _("Only cash and card-terminal payments are recorded by staff."),

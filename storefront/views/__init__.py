@@ -32,6 +32,7 @@ from storefront.views.cart import (
 )
 from storefront.views.catalog import category_view, home, product_view, search
 from storefront.views.checkout import checkout_view, done, pay, pay_return
+from storefront.views.gift_cards import gift_cards_page
 from storefront.views.loyalty import loyalty, loyalty_card
 from storefront.views.privacy import consents, my_data, my_data_download
 from storefront.views.promotions import cart_code_add, cart_code_drop
@@ -55,6 +56,7 @@ __all__ = [
     "checkout_view",
     "consents",
     "done",
+    "gift_cards_page",
     "home",
     "loyalty",
     "loyalty_card",

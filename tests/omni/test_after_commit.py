@@ -30,6 +30,7 @@ SWEEPS = {
     "payments.tasks.order_payments_release": "payments.tasks.releases_process_pending",
     "payments.tasks.return_refund": "payments.tasks.releases_process_pending",
     "payments.links.payment_link_send": "payments.tasks.link_sends_pending",
+    "payments.tasks.gift_card_pins_send": "payments.tasks.gift_card_pins_send_pending",
     "sales_channels.tasks.channel_resync": "sales_channels.tasks.channel_resyncs_pending",
     "customers.tasks.consent_push": "customers.tasks.consents_push_pending",
     "customers.tasks.data_request_process": "customers.tasks.data_requests_pending",
