@@ -22,6 +22,7 @@ from payments.services.core import (
     logger,
     payment_transition,
 )
+from payments.services.gift_card_ledger import gift_cards_issue_for_order
 
 # --- applying a provider's answer -----------------------------------------------------------
 
@@ -168,8 +169,6 @@ def _after_success(order: Order) -> None:
         order_confirm(order=order, message=_("Paid"))
     if covered >= order.total and order.status != Order.Status.CANCELLED:
         # Paid in full: the order's gift-card lines become cards (once, whatever the retries).
-        from payments.services.gift_cards import gift_cards_issue_for_order
-
         gift_cards_issue_for_order(order=order)
     if order.status == Order.Status.CANCELLED or covered > order.total:
         from payments.tasks import order_payments_release as task
