@@ -395,6 +395,42 @@ class GiftCardIssueForm(forms.Form):
     )
 
 
+class GiftCardDisableForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+@admin.action(description=_("Disable"), permissions=["disable"])
+def disable_gift_cards(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+    """A confirmation page asking why; then each selected card is stopped by gift_card_disable
+    (it pays no more, its balance stays on the ledger)."""
+    cards = list(queryset.order_by("pk"))
+    form = GiftCardDisableForm(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        for card in cards:
+            gift_cards.gift_card_disable(
+                card_id=card.pk, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        modeladmin.message_user(
+            request,
+            gettext("%(count)d gift cards disabled.") % {"count": len(cards)},
+            messages.SUCCESS,
+        )
+        return None
+    return render(
+        request,
+        "payments/admin/gift_card_disable.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Disable gift cards"),
+            "cards": cards,
+            "form": form,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
 @admin.register(GiftCard)
 class GiftCardAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Gift cards and their ledger, read-only: the balance moves only through the services.
@@ -433,6 +469,10 @@ class GiftCardAdmin(ReadOnlyMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [GiftCardEntryInline]
+    actions = [disable_gift_cards]
+
+    def has_disable_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payments.change_giftcard")
 
     @admin.display(description=_("code"))
     def grouped(self, obj: GiftCard) -> str:

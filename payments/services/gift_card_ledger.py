@@ -356,3 +356,68 @@ def gift_cards_expire_due(*, now: datetime | None = None, limit: int = 500) -> i
         gift_card_expire(card_id=pk, now=now)
         done += 1
     return done
+
+
+# --- disabling ------------------------------------------------------------------------------
+
+
+def gift_card_disable(*, card_id: int, actor: User | None, reason: str) -> GiftCard:
+    """Staff stop a card (lost, stolen, sold by mistake): it pays no more; its balance stays on
+    the ledger, and a zero `adjust` entry records who stopped it and why."""
+    if not (reason or "").strip():
+        raise ValidationError.for_field(
+            "reason", _("Say why this gift card is disabled."), code="required"
+        )
+    with transaction.atomic():
+        card = gift_card_lock(card_id)
+        if card.status == GiftCard.Status.DISABLED:
+            return card
+        card.status = GiftCard.Status.DISABLED
+        card.save(update_fields=["status", "updated_at"])
+        GiftCardEntry.objects.create(
+            card=card,
+            kind=GiftCardEntry.Kind.ADJUST,
+            amount=ZERO,
+            balance_after=card.balance,
+            key=f"disable:{card.pk}:{timezone.now().isoformat()}",
+            actor=actor if actor and actor.pk else None,
+            reason=reason.strip()[:300],
+        )
+    return card
+
+
+def gift_cards_cancel_for_order(*, order: Order) -> int:
+    """The (locked) order is cancelled, and its money goes back: the cards it sold are disabled
+    and what is left on them written off (an `adjust` entry), once. A card already partly spent
+    is logged for staff, who settle the difference with the buyer. Returns the cards stopped."""
+    stopped = 0
+    ids = list(
+        GiftCard.objects.filter(order_line__order_id=order.pk, status=GiftCard.Status.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        card = gift_card_lock(pk)
+        if card.status != GiftCard.Status.ACTIVE:
+            continue
+        if card.balance < card.initial_amount:
+            logger.warning(
+                "order %s cancelled: its gift card %s was already used (%s of %s left)",
+                order.number,
+                card.masked,
+                card.balance,
+                card.initial_amount,
+            )
+        if card.balance > 0:
+            _move(
+                card,
+                amount=-card.balance,
+                kind=GiftCardEntry.Kind.ADJUST,
+                key=f"cancel:{card.pk}",
+                order_number=order.number,
+                reason=_("Order %(number)s cancelled") % {"number": order.number},
+            )
+        card.status = GiftCard.Status.DISABLED
+        card.save(update_fields=["status", "updated_at"])
+        stopped += 1
+    return stopped

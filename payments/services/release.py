@@ -15,6 +15,7 @@ from orders.models import Order, Return
 from payments.models import Payment, PaymentTransaction, Refund
 from payments.services.capture import _void
 from payments.services.core import ZERO, _payments_locked
+from payments.services.gift_card_ledger import gift_cards_cancel_for_order
 from payments.services.refunds import _refund_create
 
 # --- handing back what an order does not need -----------------------------------------------
@@ -83,9 +84,11 @@ def order_payments_release(*, order: Order | int) -> list[Refund]:
 
 
 def on_order_cancelled(*, order: Order) -> None:
-    """orders.services.lifecycle.order_cancel: hand the money back after the commit."""
+    """orders.services.lifecycle.order_cancel: the gift cards it sold stopped at once (in the
+    cancel's transaction), the money handed back after the commit."""
     from payments.tasks import order_payments_release as task
 
+    gift_cards_cancel_for_order(order=order)
     enqueue_after_commit(task, order.pk)
 
 

@@ -103,3 +103,24 @@ def test_the_page_costs_the_same_queries_for_one_card_and_for_many():
     with assert_num_queries(QUERIES):
         page = client.get(PAGE)
     assert page.status_code == 200 and page.content.decode().count("<code>") == 6
+
+
+def test_the_admin_disables_cards_with_a_reason(admin):
+    card, pin = issued("40.00")
+    changelist = "/admin/payments/giftcard/"
+    action = {"action": "disable_gift_cards", "_selected_action": [card.pk]}
+
+    asked = admin.post(changelist, action)
+    assert asked.status_code == 200 and card.masked in asked.content.decode()
+    admin.post(changelist, {**action, "apply": "1", "reason": ""})
+    card.refresh_from_db()
+    assert card.status == "active"  # no reason, nothing done
+    admin.post(changelist, {**action, "apply": "1", "reason": "kayıp kart"})
+
+    card.refresh_from_db()
+    assert (card.status, card.balance) == ("disabled", Decimal("40.00"))
+    entry = GiftCardEntry.objects.filter(card=card, kind="adjust").get()
+    assert (entry.amount, entry.reason) == (Decimal("0.00"), "kayıp kart")
+    with pytest.raises(gift_cards.ValidationError):
+        gift_cards._require_usable(card, currency="TRY")
+    assert pin  # the PIN still authenticates, but the card pays no more

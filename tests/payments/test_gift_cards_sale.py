@@ -93,3 +93,30 @@ def test_an_e_mail_lost_after_the_commit_is_sent_by_the_sweep():
     assert len(_gift_card_mails()) == 1
     card.refresh_from_db()
     assert card.pin_sent_at is not None
+
+
+def test_cancelling_the_order_stops_its_cards_and_writes_off_their_balance(
+    django_capture_on_commit_callbacks,
+):
+    from orders.services.lifecycle import order_cancel
+
+    store = support.store_channel()
+    order = place_lines(store, f.CustomerFactory(), [(gift_card_variant(store), 1)])
+    services.payment_record_offline(
+        order=order, gateway_code="cash", amount=Decimal("250.00"), actor=None, channel=store
+    )
+    card = GiftCard.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, reason="müşteri vazgeçti")
+
+    card.refresh_from_db()
+    assert (card.status, card.balance) == ("disabled", Decimal("0.00"))
+    entry = GiftCardEntry.objects.filter(card=card).order_by("id").last()
+    assert (entry.kind, entry.amount, entry.key) == (
+        "adjust",
+        Decimal("-250.00"),
+        f"cancel:{card.pk}",
+    )
+    order.refresh_from_db()
+    assert order.refunds.get().amount == Decimal("250.00")  # the cash goes back
