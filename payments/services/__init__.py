@@ -1,11 +1,13 @@
 """Payments: every write about money goes through here. A package by topic, whose public names
 are re-exported here (`from payments import services; services.payment_start(...)`):
 core (states, locks, ledger rows), answers (a provider's answer applied), start (start,
-complete, offline), capture (capture, void), store_credit, webhooks, refunds, release.
+complete, offline), capture (capture, void), store_credit, loyalty, gift_cards (and its
+gift_card_ledger), webhooks, refunds, release.
 
 Public services (keyword-only; pay-by-link and the API call these):
 
-- payment_start(order, gateway_code, ...)      an online payment (or store credit) for an order
+- payment_start(order, gateway_code, ...)      an online payment (or store credit, points, a
+                                               gift card with its code and PIN) for an order
 - payment_complete(payment, params)            after the shopper came back from 3-D Secure
 - payment_capture(payment, amount)             capture what was only authorised
 - payment_record_offline(order, "cash"|"terminal", amount, ...)   staff at the counter
@@ -30,7 +32,7 @@ Rules
   about to do (a pending ledger row, which counts against the totals under the lock), calls the
   provider, then records the answer in a short transaction.
 - Locks, always in this order: the order row (orders.locks.order_lock), its
-  payments by id, a refund's ledger row, the customer's store-credit account.
+  payments by id, a refund's ledger row, the customer's store-credit account, a gift card.
 - The order is confirmed (lifecycle.order_confirm) in the transaction that makes its payments
   cover its total; a payment that succeeds for a cancelled or already covered order is handed
   back after commit (order_payments_release).
