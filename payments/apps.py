@@ -30,6 +30,9 @@ class PaymentsConfig(AppConfig):
         from payments.services.store_credit import store_credit_merge
 
         customer_merge_mover_register(name="store_credit", mover=store_credit_merge)
+        from payments.services.gift_card_ledger import gift_cards_merge
+
+        customer_merge_mover_register(name="gift_cards", mover=gift_cards_merge)
 
         # KVKK erasure (customers.data_requests): payments forgets the person's link sends and
         # takes their contact text out of the providers' answers it keeps.

@@ -2,13 +2,22 @@
 PaymentsConfig.ready()): a payment link still to be sent to their e-mail or phone is forgotten,
 and the provider's answers kept with their payments (which may echo the buyer's contact
 details) lose the text that names them; amounts, states and the provider's ids stay for the
-accounting records."""
+accounting records. The gift cards they bought forget the address their e-mail went to (the
+cards stay spendable by whoever holds the code and PIN)."""
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from customers.data_requests import data_subject_needles, json_scrub
 from customers.models import Customer
-from payments.models import Payment, PaymentLinkSend, PaymentTransaction, WebhookReceipt
+from payments.models import (
+    GiftCard,
+    Payment,
+    PaymentLinkSend,
+    PaymentTransaction,
+    WebhookReceipt,
+)
 
 
 def _digits(value: str) -> str:
@@ -16,6 +25,9 @@ def _digits(value: str) -> str:
 
 
 def payments_erase(customer: Customer) -> None:
+    GiftCard.objects.filter(Q(buyer=customer) | Q(holder=customer)).exclude(
+        recipient_email=""
+    ).update(recipient_email="")
     needles = data_subject_needles(customer=customer)
     if not needles:
         return

@@ -421,3 +421,11 @@ def gift_cards_cancel_for_order(*, order: Order) -> int:
         card.save(update_fields=["status", "updated_at"])
         stopped += 1
     return stopped
+
+
+def gift_cards_merge(source: Customer, target: Customer) -> int:
+    """Two profiles merged into one (customers.merge, registered in PaymentsConfig.ready()):
+    the cards the source holds or bought become the target's. Returns the cards moved."""
+    held = GiftCard.objects.filter(holder=source).update(holder=target)
+    bought = GiftCard.objects.filter(buyer=source).update(buyer=target)
+    return max(held, bought)

@@ -120,3 +120,24 @@ def test_cancelling_the_order_stops_its_cards_and_writes_off_their_balance(
     )
     order.refresh_from_db()
     assert order.refunds.get().amount == Decimal("250.00")  # the cash goes back
+
+
+def test_a_merge_moves_the_cards_and_an_erasure_forgets_the_address():
+    from customers.merge import customer_merge
+    from payments.personal_data import payments_erase
+
+    store = support.store_channel()
+    source, target = f.CustomerFactory(email="eski@example.com"), f.CustomerFactory()
+    order = place_lines(store, source, [(gift_card_variant(store), 1)])
+    services.payment_record_offline(
+        order=order, gateway_code="cash", amount=Decimal("250.00"), actor=None, channel=store
+    )
+
+    merge = customer_merge(source=source, target=target, actor=f.UserFactory(role="merchant_staff"))
+
+    card = GiftCard.objects.get()
+    assert (card.holder, card.buyer, merge.moved["gift_cards"]) == (target, target, 1)
+    assert card.recipient_email == "eski@example.com"
+    payments_erase(target)
+    card.refresh_from_db()
+    assert card.recipient_email == "" and card.status == "active"
