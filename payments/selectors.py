@@ -295,6 +295,24 @@ def order_gift_card_payable(*, order: Order) -> Decimal:
     return max(order.total - gift_lines - by_cards, ZERO)
 
 
+def order_gift_card_paid(*, order: Order) -> Decimal:
+    """What gift cards cover of the order (one query)."""
+    return order_gift_card_totals(order=order)[1]
+
+
+def order_gift_card_totals(*, order: Order) -> tuple[Decimal, Decimal]:
+    """What is still due on the order, and what gift cards cover of it, in one query (the
+    payment step shows both)."""
+    covering = Payment.objects.filter(order_id=order.pk, status__in=COVERING)
+    sums = covering.aggregate(
+        covered=Sum("amount_authorised"),
+        by_cards=Sum("amount_authorised", filter=Q(gateway=GIFT_CARD)),
+    )
+    covered, by_cards = sums["covered"] or ZERO, sums["by_cards"] or ZERO
+    due = ZERO if order.status == Order.Status.CANCELLED else max(order.total - covered, ZERO)
+    return due, by_cards
+
+
 def gift_cards_of_customer(*, customer: Customer) -> QuerySet[GiftCard]:
     """The cards a customer holds or bought, newest first (one query)."""
     return GiftCard.objects.filter(Q(holder=customer) | Q(buyer=customer)).order_by(

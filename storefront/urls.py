@@ -38,6 +38,11 @@ urlpatterns = [
     path("checkout/", on_web(views.checkout_view), name="checkout"),
     path("checkout/<str:number>/pay/", on_web(views.pay), name="pay"),
     path("checkout/<str:number>/pay/return/", on_web(views.pay_return), name="pay-return"),
+    path(
+        "checkout/<str:number>/pay/gift-card/",
+        on_web(views.pay_gift_card),
+        name="pay-gift-card",
+    ),
     path("checkout/<str:number>/done/", on_web(views.done), name="done"),
     path("account/", on_web(views.account), name="account"),
     path("account/orders/<str:number>/", on_web(views.order_detail), name="order"),

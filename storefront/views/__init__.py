@@ -32,7 +32,7 @@ from storefront.views.cart import (
 )
 from storefront.views.catalog import category_view, home, product_view, search
 from storefront.views.checkout import checkout_view, done, pay, pay_return
-from storefront.views.gift_cards import gift_cards_page
+from storefront.views.gift_cards import gift_cards_page, pay_gift_card
 from storefront.views.loyalty import loyalty, loyalty_card
 from storefront.views.privacy import consents, my_data, my_data_download
 from storefront.views.promotions import cart_code_add, cart_code_drop
@@ -65,6 +65,7 @@ __all__ = [
     "order_detail",
     "order_return",
     "pay",
+    "pay_gift_card",
     "pay_return",
     "product_view",
     "profile",

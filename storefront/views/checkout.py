@@ -23,6 +23,7 @@ from orders.services import checkout as checkout_services
 from payments.forms import GatewayCardForm
 from payments.pages import provider_page
 from storefront import forms, selectors, services
+from storefront.views.gift_cards import gift_card_pay_context
 from storefront.views.shopper import (
     CART_SESSION_KEY,
     LAST_CART_SESSION_KEY,
@@ -245,7 +246,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "storefront/pay.html",
-        {"order": order, "form": form},
+        {"order": order, "form": form, **gift_card_pay_context(order)},
         status=400 if form is not None and form.errors else 200,
     )
 

@@ -17,6 +17,7 @@ from payments.models import GiftCard, GiftCardEntry
 from payments.services import gift_cards
 from tests import factories as f
 from tests.payments.gift_card_support import issued
+from tests.payments.support import provider  # noqa: F401 (a fixture)
 from tests.queries import assert_num_queries
 from tests.storefront.support import build_shop
 
@@ -124,3 +125,34 @@ def test_the_admin_disables_cards_with_a_reason(admin):
     with pytest.raises(gift_cards.ValidationError):
         gift_cards._require_usable(card, currency="TRY")
     assert pin  # the PIN still authenticates, but the card pays no more
+
+
+# --- the payment step -----------------------------------------------------------------------
+
+
+def test_a_gift_card_pays_part_of_a_web_order_and_the_card_the_rest(client, provider):  # noqa: F811
+    from orders.models import Order
+    from tests.payments.support import APPROVE
+    from tests.storefront.test_payment import card as card_form
+    from tests.storefront.test_payment import placed
+
+    shop = build_shop()
+    order = placed(client, shop)
+    gift, pin = issued("10.00")
+    url = f"/tr/checkout/{order.number}/pay/gift-card/"
+
+    wrong = client.post(url, {"gift_card_code": gift.code, "gift_card_pin": "x"})
+    assert wrong.status_code == 400
+    assert "kilitlenmeden önce 4 deneme" in wrong.content.decode()
+    paid = client.post(url, {"gift_card_code": gift.grouped, "gift_card_pin": pin})
+    assert paid.headers["Location"] == f"/tr/checkout/{order.number}/pay/"
+    page = client.get(f"/tr/checkout/{order.number}/pay/").content.decode()
+    assert "10,00 TRY hediye kartıyla ödendi" in page
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+    rest = client.post(f"/tr/checkout/{order.number}/pay/", card_form(APPROVE))
+    assert rest.headers["Location"] == f"/tr/checkout/{order.number}/done/"
+    order.refresh_from_db()
+    assert order.status == Order.Status.CONFIRMED
+    assert sorted(p.gateway for p in order.payments.all()) == ["gift_card", "test"]
+    assert order.payments.get(gateway="test").amount == order.total - Decimal("10.00")
