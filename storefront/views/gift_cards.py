@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -119,7 +120,7 @@ def pay_gift_card(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(
                 request,
                 gettext("%(amount)s %(currency)s paid with your gift card.")
-                % {"amount": payment.amount, "currency": payment.currency},
+                % {"amount": formats.localize(payment.amount), "currency": payment.currency},
             )
             return redirect("storefront:pay", number=order.number)
     except Throttled as error:

@@ -147,6 +147,7 @@ def test_a_gift_card_pays_part_of_a_web_order_and_the_card_the_rest(client, prov
     paid = client.post(url, {"gift_card_code": gift.grouped, "gift_card_pin": pin})
     assert paid.headers["Location"] == f"/tr/checkout/{order.number}/pay/"
     page = client.get(f"/tr/checkout/{order.number}/pay/").content.decode()
+    assert "Hediye kartınızla 10,00 TRY ödendi." in page  # in Turkish, with its comma
     assert "10,00 TRY hediye kartıyla ödendi" in page
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
