@@ -67,3 +67,16 @@ def gift_card_lock(pk: int) -> GiftCard:
     balance moves by one entry at a time, and a spend is checked against it under the lock."""
     assert connection.in_atomic_block, "gift_card_lock() must run inside a transaction"
     return GiftCard.objects.select_for_update().get(pk=pk)
+
+
+def gift_card_claim_unsent(pk: int) -> GiftCard | None:
+    """A sold card whose code and PIN are still to be e-mailed, claimed under its lock, or None
+    when it was sent, has no address, or another worker holds it (SKIP LOCKED): each card's
+    e-mail is made and sent once."""
+    assert connection.in_atomic_block, "gift_card_claim_unsent() must run inside a transaction"
+    return (
+        GiftCard.objects.select_for_update(skip_locked=True)
+        .filter(pk=pk, pin_sent_at__isnull=True)
+        .exclude(recipient_email="")
+        .first()
+    )

@@ -28,7 +28,7 @@ from omni.errors import ValidationError
 from omni.money import CURRENCIES, quantize
 from omni.tasks import enqueue_after_commit
 from orders.models import Order, OrderLine
-from payments.locks import gift_card_lock
+from payments.locks import gift_card_claim_unsent, gift_card_lock
 from payments.models import GiftCard, GiftCardEntry, GiftCardProduct, Payment, Refund
 from sales_channels.models import Channel
 
@@ -285,12 +285,7 @@ def gift_card_pin_send(*, card_id: int) -> bool:
     only in this function and the e-mail. False: sent already, taken by another worker, or no
     address to send to."""
     with transaction.atomic():
-        card = (
-            GiftCard.objects.select_for_update(skip_locked=True)
-            .filter(pk=card_id, pin_sent_at__isnull=True)
-            .exclude(recipient_email="")
-            .first()
-        )
+        card = gift_card_claim_unsent(card_id)
         if card is None:
             return False
         pin = gift_card_pin_new()
