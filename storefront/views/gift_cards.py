@@ -22,6 +22,7 @@ from payments import selectors as payment_selectors
 from payments import services as payment_services
 from payments.forms import GatewayCardForm
 from payments.services import gift_cards
+from sales_channels.models import Channel
 from storefront import services as storefront_services
 from storefront.views.account import _signed_in
 from storefront.views.privacy import _me
@@ -104,6 +105,7 @@ def pay_gift_card(request: HttpRequest, number: str) -> HttpResponse:
     order = _shopper_order(request, number)
     if order.status != Order.Status.PENDING:
         return redirect("storefront:done", number=order.number)
+    channel: Channel = request.channel  # type: ignore[attr-defined]  # set by on_web
     gift_form = GiftCardPayForm(request.POST)
     refused = None
     try:
@@ -113,7 +115,7 @@ def pay_gift_card(request: HttpRequest, number: str) -> HttpResponse:
                 order=order,
                 gateway_code="gift_card",
                 actor=request.user if request.user.is_authenticated else None,
-                channel=request.channel,
+                channel=channel,
                 gift_card_code=gift_form.cleaned_data["gift_card_code"],
                 gift_card_pin=gift_form.cleaned_data["gift_card_pin"],
             )
@@ -133,7 +135,7 @@ def pay_gift_card(request: HttpRequest, number: str) -> HttpResponse:
             )
         else:
             gift_form.add_error(None, error.message)
-    gateways = storefront_services.online_gateways(channel=request.channel)
+    gateways = storefront_services.online_gateways(channel=channel)
     response = render(
         request,
         "storefront/pay.html",
