@@ -20,34 +20,51 @@ for the certain promotions with the ids of their conditions; when there are any,
 facts of the variants (product, brand, category, price, attribute values; none for a product
 page, which has them) and, when one applies, one for their price history. The matching is plain
 Python, as in the engine.
+
+The merchant's reads (below): a promotion's status, the admin's and the API's lists with their
+uses and spending, and "try a cart": what a cart of given SKUs would pay on a channel, and why,
+priced by the one pricing function without a cart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import (
     Aggregate,
     CharField,
+    Count,
+    DecimalField,
     Exists,
     F,
     FilteredRelation,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
+    Value,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns import channel_prices
-from campaigns.models import Promotion
-from catalog.models import Product, ProductVariant
+from campaigns.models import Code, Promotion, Redemption
+from catalog.models import Product, ProductVariant, VariantChannelPrice
 from catalog.selectors import lowest_price_before
+from customers.models import Customer
+from omni.errors import ValidationError
 from omni.money import quantize
+from orders import pricing
+from orders.models import ShippingMethod
 from sales_channels.models import Channel
 
 ZERO = Decimal(0)
@@ -373,3 +390,300 @@ def _offers(channel: Channel, pairs: Iterable[tuple[_Variant, _Sale | None]]) ->
         )
         for pk, (variant, sale) in found.items()
     }
+
+
+# --- the merchant's promotions -------------------------------------------------------------
+
+CONDITION_FIELDS = (
+    "channels",
+    "products",
+    "variants",
+    "categories",
+    "brands",
+    "attribute_values",
+    "segments",
+    "loyalty_tiers",
+)
+
+
+class Status(models.TextChoices):
+    SCHEDULED = "scheduled", gettext_lazy("Scheduled")
+    ACTIVE = "active", gettext_lazy("Active")
+    PAUSED = "paused", gettext_lazy("Paused")
+    ENDED = "ended", gettext_lazy("Ended")
+    SPENT = "spent", gettext_lazy("Budget or uses spent")
+
+
+def promotion_status(promotion: Promotion, *, now: datetime | None = None) -> Status:
+    """Paused, else ended, else spent (budget or uses), else scheduled, else active."""
+    now = now or timezone.now()
+    if not promotion.is_active:
+        return Status.PAUSED
+    if promotion.ends_at is not None and promotion.ends_at <= now:
+        return Status.ENDED
+    if (promotion.budget is not None and promotion.spent >= promotion.budget) or (
+        promotion.usage_limit is not None and promotion.times_used >= promotion.usage_limit
+    ):
+        return Status.SPENT
+    if promotion.starts_at is not None and promotion.starts_at > now:
+        return Status.SCHEDULED
+    return Status.ACTIVE
+
+
+def status_q(status: str, now: datetime) -> Q:
+    ended = Q(ends_at__isnull=False, ends_at__lte=now)
+    spent = Q(budget__isnull=False, spent__gte=F("budget")) | Q(
+        usage_limit__isnull=False, times_used__gte=F("usage_limit")
+    )
+    scheduled = Q(starts_at__isnull=False, starts_at__gt=now)
+    if status == Status.PAUSED:
+        return Q(is_active=False)
+    live = Q(is_active=True)
+    if status == Status.ENDED:
+        return live & ended
+    if status == Status.SPENT:
+        return live & ~ended & spent
+    if status == Status.SCHEDULED:
+        return live & ~ended & ~spent & scheduled
+    return live & ~ended & ~spent & ~scheduled
+
+
+def promotions_list(
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    channel_id: int | None = None,
+    search: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Promotion]:
+    """The merchant's promotions, newest first, with their conditions' ids prefetched: a
+    constant number of queries whatever the number of rows. A channel filter includes the
+    promotions on every channel (no channel chosen)."""
+    now = now or timezone.now()
+    found = Promotion.objects.order_by("-created_at", "-id")
+    if status:
+        found = found.filter(status_q(status, now))
+    if kind:
+        found = found.filter(kind=kind)
+    if channel_id:
+        on_all = ~Q(pk__in=Promotion.channels.through.objects.values("promotion_id"))
+        found = found.filter(
+            Q(
+                pk__in=Promotion.channels.through.objects.filter(channel_id=channel_id).values(
+                    "promotion_id"
+                )
+            )
+            | on_all
+        )
+    if search:
+        found = found.filter(Q(name__icontains=search) | Q(codes__code=search.upper())).distinct()
+    return with_totals(found).prefetch_related(*condition_ids())
+
+
+def condition_ids() -> list[Prefetch]:
+    """The conditions' ids alone (what a list shows of them)."""
+    return [
+        Prefetch(name, queryset=getattr(Promotion, name).field.related_model.objects.only("pk"))
+        for name in CONDITION_FIELDS
+    ]
+
+
+def with_totals(promotions: QuerySet[Promotion]) -> QuerySet[Promotion]:
+    """Annotated with `uses_total` and `given_total`: its unreleased redemptions' count and
+    amount (in the same query). The row counts them only when it has a limit or a budget
+    (campaigns.services.redemption); the redemptions are the truth for every promotion."""
+    live = Redemption.objects.filter(promotion_id=OuterRef("pk"), released_at__isnull=True).values(
+        "promotion_id"
+    )
+    return promotions.annotate(
+        uses_total=Coalesce(Subquery(live.annotate(n=Count("pk")).values("n")[:1]), Value(0)),
+        given_total=Coalesce(
+            Subquery(live.annotate(s=Sum("amount")).values("s")[:1]),
+            Value(Decimal(0)),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
+        ),
+    )
+
+
+def promotion_codes(*, promotion: Promotion) -> QuerySet[Code]:
+    """The promotion's named codes (those of a generated batch are downloaded as CSV)."""
+    return Code.objects.filter(promotion=promotion, batch__isnull=True).order_by("id")
+
+
+# --- try a cart ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewLineInput:
+    sku: str
+    quantity: int
+
+
+@dataclass
+class Reason:
+    promotion: str  # the promotion's id, as text
+    label: str
+    amount: Decimal
+    code: str = ""
+
+
+@dataclass
+class PreviewLine:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    gross: Decimal
+    discount: Decimal
+    total: Decimal
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass
+class PreviewGift:
+    variant_id: int
+    sku: str
+    quantity: int
+    label: str
+    promotion: str
+    in_cart: bool
+
+
+@dataclass
+class CartPreview:
+    channel: Channel
+    customer: Customer | None
+    quote: pricing.Quote
+    lines: list[PreviewLine]
+    names: dict[str, str]  # promotion id -> its name (the merchant's)
+    gifts: list[PreviewGift] = field(default_factory=list)
+
+    @property
+    def promotions(self) -> list[pricing.Applied]:
+        return self.quote.promotions
+
+
+def _variants_on(
+    *, channel: Channel, skus: Sequence[str]
+) -> tuple[dict[str, ProductVariant], dict[int, Decimal]]:
+    variants = {
+        v.sku: v
+        for v in ProductVariant.objects.filter(sku__in=skus).select_related(
+            "product", "product__tax_class"
+        )
+    }
+    prices = dict(
+        VariantChannelPrice.objects.filter(
+            channel=channel, variant_id__in=[v.pk for v in variants.values()]
+        ).values_list("variant_id", "price")
+    )
+    return variants, prices
+
+
+def cart_preview(
+    *,
+    channel: Channel,
+    lines: Sequence[PreviewLineInput],
+    customer: Customer | None = None,
+    codes: Sequence[str] = (),
+    shipping_method: ShippingMethod | None = None,
+) -> CartPreview:
+    """What a cart of these SKUs and quantities would pay on the channel now, for the customer
+    (or a guest), with the codes: each line's price, its discount and the promotions that gave
+    it, the shipping discount, and why a code was refused. Nothing is written. A SKU unknown or
+    not sold on the channel is an error on its line ("lines.<i>.sku")."""
+    if not lines:
+        raise ValidationError.for_field("lines", _("Enter at least one line."), code="required")
+    skus = [line.sku.strip() for line in lines]
+    variants, prices = _variants_on(channel=channel, skus=skus)
+    errors: dict[str, list[str]] = {}
+    inputs: list[pricing.LineInput] = []
+    seen: set[int] = set()
+    for index, (line, sku) in enumerate(zip(lines, skus, strict=True)):
+        variant = variants.get(sku)
+        if variant is None:
+            errors[f"lines.{index}.sku"] = [_("Unknown SKU: %(sku)s.") % {"sku": sku}]
+        elif variant.pk not in prices:
+            errors[f"lines.{index}.sku"] = [
+                _("%(sku)s is not sold on %(channel)s.") % {"sku": sku, "channel": channel.code}
+            ]
+        elif variant.pk in seen:
+            errors[f"lines.{index}.sku"] = [_("This SKU is on another line already.")]
+        if line.quantity < 1:
+            errors[f"lines.{index}.quantity"] = [_("Enter a whole number above 0.")]
+        if f"lines.{index}.sku" in errors or f"lines.{index}.quantity" in errors:
+            continue
+        assert variant is not None
+        seen.add(variant.pk)
+        inputs.append(
+            pricing.LineInput(
+                str(variant.pk),
+                variant.sku,
+                line.quantity,
+                prices[variant.pk],
+                variant.product.tax_class.rate,
+            )
+        )
+    if errors:
+        raise ValidationError(_("Some lines are not valid."), fields=errors)
+    codes = [c.strip().upper() for c in codes if c and c.strip()]
+    benefits = pricing.benefits_for(channel=channel, customer=customer, lines=inputs, codes=codes)
+    goods = sum((i.unit_price * i.quantity for i in inputs), Decimal(0)) - sum(
+        (d.amount for d in benefits.discounts), Decimal(0)
+    )
+    quote = pricing.price(
+        currency=channel.currency,
+        lines=inputs,
+        shipping=pricing.shipping_cost(method=shipping_method, goods_total=goods),
+        shipping_tax_rate=shipping_method.tax_rate if shipping_method else Decimal(20),
+        benefits=benefits,
+    )
+    by_line: dict[str, list[Reason]] = {}
+    for d in quote.discounts:
+        by_line.setdefault(d.key, []).append(Reason(d.promotion, d.label, d.amount, d.code))
+    names_of = {str(v.pk): str(v.product) for v in variants.values()}
+    preview_lines = [
+        PreviewLine(
+            sku=priced.sku,
+            name=names_of.get(priced.key, ""),
+            quantity=priced.quantity,
+            unit_price=priced.unit_price,
+            gross=priced.gross,
+            discount=priced.discount,
+            total=priced.total,
+            reasons=by_line.get(priced.key, []),
+        )
+        for priced in quote.lines
+    ]
+    ids = {a.promotion for a in quote.promotions if a.promotion.isdigit()}
+    names = {
+        str(pk): name for pk, name in Promotion.objects.filter(pk__in=ids).values_list("pk", "name")
+    }
+    gift_skus = (
+        dict(
+            ProductVariant.objects.filter(pk__in=[g.variant_id for g in quote.gifts]).values_list(
+                "pk", "sku"
+            )
+        )
+        if quote.gifts
+        else {}
+    )
+    gifts = [
+        PreviewGift(
+            g.variant_id,
+            gift_skus.get(g.variant_id, ""),
+            g.quantity,
+            g.label,
+            g.promotion,
+            g.in_cart,
+        )
+        for g in quote.gifts
+    ]
+    return CartPreview(
+        channel=channel,
+        customer=customer,
+        quote=quote,
+        lines=preview_lines,
+        names=names,
+        gifts=gifts,
+    )
