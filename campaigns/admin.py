@@ -83,6 +83,11 @@ def _tiers_parse(text: str) -> list[dict[str, str]] | None:
     return tiers
 
 
+# The promotion's own fields that the form edits (what promotion_clean takes).
+FORM_FIELDS = [*services.SCALARS, *selectors.CONDITION_FIELDS]
+FORM_FIELDS.remove("config")
+
+
 class PromotionForm(forms.ModelForm):
     buy = forms.IntegerField(label=_("buy"), required=False)
     get = forms.IntegerField(label=_("get"), required=False)
@@ -116,28 +121,7 @@ class PromotionForm(forms.ModelForm):
 
     class Meta:
         model = Promotion
-        fields = [
-            "name",
-            "label_tr",
-            "label_en",
-            "kind",
-            "target",
-            "value",
-            "currency",
-            *selectors.CONDITION_FIELDS,
-            "min_subtotal",
-            "min_quantity",
-            "first_order_only",
-            "starts_at",
-            "ends_at",
-            "stacking",
-            "priority",
-            "requires_code",
-            "is_active",
-            "budget",
-            "usage_limit",
-            "per_customer_limit",
-        ]
+        fields = FORM_FIELDS
         help_texts = {"kind": KIND_HELP, "starts_at": WINDOW_HELP, "ends_at": WINDOW_HELP}
 
     def __init__(self, *args, **kwargs) -> None:
@@ -155,7 +139,7 @@ class PromotionForm(forms.ModelForm):
             if value in (None, ""):
                 continue
             if key == "tiers":
-                value = _tiers_parse(value)
+                value = _tiers_parse(str(value))
                 if value is None:
                     self.add_error("tiers", gettext("Write each tier as amount: percent."))
                     return None
@@ -169,7 +153,7 @@ class PromotionForm(forms.ModelForm):
         config = self._config(data)
         if config is None:
             return data
-        fields: dict[str, Any] = {name: data.get(name) for name in self._meta.fields or ()}
+        fields: dict[str, Any] = {name: data.get(name) for name in FORM_FIELDS if name in data}
         fields.update(config=config, code=data.get("code") or "")
         fields["code_usage_limit"] = data.get("code_usage_limit")
         try:
@@ -206,8 +190,9 @@ class StatusFilter(admin.SimpleListFilter):
         return selectors.Status.choices
 
     def queryset(self, request, queryset):
-        if self.value() in selectors.Status.values:
-            return queryset.filter(selectors.status_q(self.value(), timezone.now()))
+        value = self.value()
+        if value in selectors.Status.values:
+            return queryset.filter(selectors.status_q(str(value), timezone.now()))
         return queryset
 
 
@@ -216,8 +201,14 @@ class CodeInline(ReadOnlyMixin, admin.TabularInline):
 
     model = Code
     extra = 0
-    fields = ["code", "usage_limit", "per_customer_limit", "times_used", "is_active", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "code",
+        "usage_limit",
+        "per_customer_limit",
+        "times_used",
+        "is_active",
+        "created_at",
+    )
     verbose_name_plural = _("named codes")
 
     def get_queryset(self, request):
@@ -227,8 +218,7 @@ class CodeInline(ReadOnlyMixin, admin.TabularInline):
 class CodeBatchInline(ReadOnlyMixin, admin.TabularInline):
     model = CodeBatch
     extra = 0
-    fields = ["created_at", "prefix", "count", "download"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "prefix", "count", "download")
 
     @admin.display(description=_("CSV"))
     def download(self, batch: CodeBatch) -> str:
@@ -321,7 +311,7 @@ class PromotionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"))
     def status(self, obj: Promotion) -> str:
-        return selectors.promotion_status(obj).label if obj.pk else "-"
+        return str(selectors.promotion_status(obj).label) if obj.pk else "-"
 
     @admin.display(description=_("window"), ordering="starts_at")
     def window(self, obj: Promotion) -> str:
@@ -354,7 +344,10 @@ class PromotionAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
-        pass  # the conditions were set by the service; the codes are read-only here
+        # The conditions were set by the service; the codes are read-only here. The change
+        # message reads what the formsets saved: nothing.
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     # --- actions ---
 
@@ -492,7 +485,7 @@ class PreviewForm(forms.Form):
     codes = forms.CharField(
         label=_("codes"), required=False, help_text=_("Separated by spaces or commas.")
     )
-    shipping_method = forms.ModelChoiceField(
+    shipping_method: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("shipping method"),
         required=False,
         queryset=ShippingMethod.objects.select_related("channel"),

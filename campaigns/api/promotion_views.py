@@ -42,7 +42,7 @@ CHANGE = merchant_perms("campaigns.change_promotion")
 def _promotion(promotion_id: int) -> Promotion:
     found = (
         Promotion.objects.filter(pk=promotion_id)
-        .prefetch_related(*selectors.CONDITION_FIELDS)
+        .prefetch_related(*selectors.condition_ids())
         .first()
     )
     if found is None:

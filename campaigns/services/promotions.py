@@ -297,7 +297,7 @@ def _clean_numbers(data: dict[str, Any], errors: _Errors) -> None:
         elif _positive_int(value) is None:
             errors.add(name, _("Enter a whole number above 0."))
         else:
-            data[name] = int(value)
+            data[name] = _positive_int(value)
     try:
         data["priority"] = int(data.get("priority") or 0)
     except (TypeError, ValueError):

@@ -34,6 +34,11 @@ def eur():
     return f.ChannelFactory(code="eu-web", currency="EUR")
 
 
+def _naive(text: str) -> datetime:
+    """A moment as the merchant types it: no offset."""
+    return datetime.fromisoformat(text)
+
+
 def _create(**fields):
     base = {"name": "Yaz", "label_tr": "Yaz indirimi", "kind": "percent", "value": "10"}
     return services.promotion_create(**{**base, **fields})
@@ -61,7 +66,7 @@ def _events():
 
 
 def test_a_percent_promotion_on_one_channel_records_one_event_for_it(web, eur):
-    start = datetime(2026, 6, 1, 9, 0)  # naive: the merchant's Istanbul time
+    start = _naive("2026-06-01T09:00")  # naive: the merchant's Istanbul time
 
     promotion = _create(channels=[web.pk], starts_at=start)
 
@@ -98,7 +103,10 @@ def test_a_promotion_on_every_channel_tells_each_channel(web, eur):
         ({"value": "100.01"}, "value"),
         ({"value": "-1"}, "value"),
         ({"kind": "shipping", "value": "101"}, "value"),
-        ({"ends_at": datetime(2026, 1, 1, 10), "starts_at": datetime(2026, 1, 2, 10)}, "ends_at"),
+        (
+            {"ends_at": _naive("2026-01-01T10:00"), "starts_at": _naive("2026-01-02T10:00")},
+            "ends_at",
+        ),
         ({"products": [999_999]}, "products"),
         ({"variants": [999_999]}, "variants"),
         ({"categories": [999_999]}, "categories"),
@@ -226,11 +234,15 @@ def test_a_schedule_sets_the_window_in_istanbul_time(web):
     promotion = _create(channels=[web.pk])
 
     services.promotion_schedule(
-        promotion=promotion, starts_at=datetime(2026, 7, 1), ends_at=datetime(2026, 7, 31, 23, 59)
+        promotion=promotion,
+        starts_at=_naive("2026-07-01T00:00"),
+        ends_at=_naive("2026-07-31T23:59"),
     )
     refused = _refused(
         lambda: services.promotion_schedule(
-            promotion=promotion, starts_at=datetime(2026, 8, 1), ends_at=datetime(2026, 7, 1)
+            promotion=promotion,
+            starts_at=_naive("2026-08-01T00:00"),
+            ends_at=_naive("2026-07-01T00:00"),
         )
     )
 
