@@ -20,7 +20,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -239,7 +239,14 @@ class PromotionAdmin(admin.ModelAdmin):
     search_help_text = _("Name, label or an exact code")
     autocomplete_fields = ["products", "variants", "categories", "brands"]
     filter_horizontal = ["channels", "attribute_values", "segments", "loyalty_tiers"]
-    readonly_fields = ["status", "times_used", "spent", "created_by", "try_a_cart"]
+    readonly_fields = [
+        "status",
+        "times_used",
+        "spent",
+        "created_by",
+        "generate_codes",
+        "try_a_cart",
+    ]
     fieldsets = [
         (None, {"fields": ["name", "label_tr", "label_en", "status"]}),
         (
@@ -293,6 +300,7 @@ class PromotionAdmin(admin.ModelAdmin):
                     "usage_limit",
                     "per_customer_limit",
                     "budget",
+                    "generate_codes",
                 ]
             },
         ),
@@ -324,6 +332,16 @@ class PromotionAdmin(admin.ModelAdmin):
         if obj.budget is not None:
             return f"{obj.spent} / {obj.budget} {obj.currency}"
         return f"{obj.spent} {obj.currency}"
+
+    @admin.display(description=_("generate codes"))
+    def generate_codes(self, obj: Promotion) -> str:
+        if obj.pk is None or _batch_generate() is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:campaigns_promotion_generate", args=[obj.pk]),
+            gettext("Generate a batch of codes"),
+        )
 
     @admin.display(description=_("try a cart"))
     def try_a_cart(self, obj: Promotion) -> str:
@@ -400,7 +418,17 @@ class PromotionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
+        generate = []
+        if _batch_generate() is not None:
+            generate = [
+                path(
+                    "<int:promotion_id>/generate/",
+                    view(self.generate_view),
+                    name="campaigns_promotion_generate",
+                )
+            ]
         return [
+            *generate,
             path("preview/", view(self.preview_view), name="campaigns_promotion_preview"),
             path(
                 "<int:promotion_id>/batches/<int:batch_id>/codes.csv",
@@ -440,6 +468,43 @@ class PromotionAdmin(admin.ModelAdmin):
         )
         return response
 
+    def generate_view(self, request: HttpRequest, promotion_id: int) -> HttpResponse:
+        """Generate a batch of codes (campaigns.services.codes.code_batch_generate)."""
+        promotion = get_object_or_404(Promotion, pk=promotion_id)
+        if not self.has_change_permission(request, promotion):
+            raise PermissionDenied
+        form = GenerateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            generate = _batch_generate()
+            assert generate is not None
+            try:
+                data = dict(form.cleaned_data)
+                data["prefix"] = data.pop("code_prefix")
+                batch = generate(promotion=promotion, actor=request.user, **data)
+            except ValidationError as error:
+                for name, messages_ in error.fields.items():
+                    name = "code_prefix" if name == "prefix" else name
+                    form.add_error(name if name in form.fields else None, messages_)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(count)d codes generated.") % {"count": batch.count},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:campaigns_promotion_change", promotion.pk)
+        return render(
+            request,
+            "admin/campaigns/promotion_generate.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Generate codes for %(name)s") % {"name": promotion.name},
+                "form": form,
+                "promotion": promotion,
+                "opts": self.model._meta,
+                "has_view_permission": True,
+            },
+        )
+
     def preview_view(self, request: HttpRequest) -> HttpResponse:
         """Try a cart: what it would pay on a channel, and why. Nothing is saved."""
         if not self.has_view_permission(request):
@@ -470,6 +535,28 @@ class PromotionAdmin(admin.ModelAdmin):
                 "has_view_permission": True,
             },
         )
+
+
+def _batch_generate() -> Callable[..., CodeBatch] | None:
+    """campaigns.services.codes.code_batch_generate, where it is installed."""
+    from campaigns.services import codes
+
+    return getattr(codes, "code_batch_generate", None)
+
+
+class GenerateForm(forms.Form):
+    count = forms.IntegerField(label=_("how many codes"), min_value=1, max_value=10_000)
+    code_prefix = forms.CharField(label=_("prefix"), required=False, max_length=12)
+    usage_limit = forms.IntegerField(
+        label=_("uses per code"),
+        required=False,
+        min_value=1,
+        initial=1,
+        help_text=_("1: single use. Empty: no limit."),
+    )
+    per_customer_limit = forms.IntegerField(
+        label=_("uses per customer"), required=False, min_value=1
+    )
 
 
 class PreviewForm(forms.Form):

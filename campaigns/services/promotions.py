@@ -493,9 +493,12 @@ def _clean_currency(data: dict[str, Any], errors: _Errors) -> None:
 def sets_prices(promotion: Promotion | Mapping[str, Any], conditions: Mapping[str, Any]) -> bool:
     """Whether the promotion changes what its channels sell at, for everyone: automatic (no
     code), a line discount of percent, amount or fixed price, and conditional on neither the
-    customer (segments, tiers, first order, a per-customer limit) nor the cart (a minimum
-    subtotal or quantity). Only such a promotion can be a channel's sale price."""
+    customer (segments, tiers, first order), the cart (a minimum subtotal, a minimum quantity
+    above 1) nor its uses (a budget, a total or per-customer limit: the sale price would outlive
+    them). Only such a promotion can be a channel's sale price (campaigns.channel_prices keeps
+    the same rule)."""
     get = promotion.get if isinstance(promotion, Mapping) else lambda n: getattr(promotion, n)
+    min_quantity = get("min_quantity")
     return (
         not get("requires_code")
         and get("kind") in LINE_PRICE_KINDS
@@ -503,9 +506,11 @@ def sets_prices(promotion: Promotion | Mapping[str, Any], conditions: Mapping[st
         and not conditions.get("segments")
         and not conditions.get("loyalty_tiers")
         and not get("first_order_only")
-        and get("per_customer_limit") is None
         and get("min_subtotal") is None
-        and get("min_quantity") is None
+        and (min_quantity is None or min_quantity <= 1)
+        and get("budget") is None
+        and get("usage_limit") is None
+        and get("per_customer_limit") is None
     )
 
 

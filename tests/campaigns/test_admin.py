@@ -12,6 +12,7 @@ from django.utils.timezone import localtime
 
 from accounts.models import User
 from campaigns.models import Code, CodeBatch, Promotion
+from campaigns.services import codes as codes_services
 from campaigns.services import promotions as services
 from omni.models import OutboxEvent
 from tests import factories as f
@@ -229,3 +230,24 @@ def test_the_changelist_in_the_same_queries_for_1_and_many(admin_client, web):
         # session and user; the count (filtered, all); the page; the channel filter's choices
         with assert_num_queries(6):
             assert admin_client.get(f"{ADMIN}?status=active").status_code == 200
+
+
+@pytest.mark.skipif(
+    not hasattr(codes_services, "code_batch_generate"), reason="code batches not installed"
+)
+def test_generate_a_batch_of_codes_and_download_it(admin_client, web):
+    promotion = services.promotion_create(
+        name="Yaz", label_tr="Yaz", kind="percent", value="5", code="YAZ5"
+    )
+    url = f"{ADMIN}{promotion.pk}/generate/"
+
+    refused = admin_client.post(url, {"count": "0", "code_prefix": "", "usage_limit": "1"})
+    made = admin_client.post(url, {"count": "25", "code_prefix": "YAZ", "usage_limit": "1"})
+
+    assert refused.status_code == 200 and "count" in refused.context["form"].errors
+    assert made.status_code == 302
+    batch = promotion.batches.get()
+    csv = admin_client.get(f"{ADMIN}{promotion.pk}/batches/{batch.pk}/codes.csv")
+    rows = b"".join(csv.streaming_content).decode().splitlines()[1:]
+    assert len(rows) == 25 == batch.codes.count()
+    assert all(row.startswith("YAZ") for row in rows)

@@ -273,7 +273,7 @@ def test_a_copy_starts_paused_without_codes_or_uses(web):
     assert copy.requires_code and copy.budget == Decimal("1000.00")
 
 
-def test_no_event_for_a_code_promotion_nor_a_customer_or_cart_condition(web):
+def test_no_event_for_a_code_promotion_nor_a_customer_cart_or_uses_condition(web):
     segment = Segment.objects.create(
         name="VIP", rules={"field": "is_guest", "op": "eq", "value": False}
     )
@@ -281,6 +281,9 @@ def test_no_event_for_a_code_promotion_nor_a_customer_or_cart_condition(web):
     _create(channels=[web.pk], requires_code=True)
     _create(channels=[web.pk], segments=[segment.pk])
     _create(channels=[web.pk], min_subtotal="500")
+    _create(channels=[web.pk], min_quantity=2)
+    _create(channels=[web.pk], budget="1000")
+    _create(channels=[web.pk], usage_limit=100)
     _create(channels=[web.pk], kind="shipping", value="100")
     _create(channels=[web.pk], kind="percent", target="order")
     _create(channels=[web.pk], is_active=False)
