@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from campaigns.models import Code, CodeBatch, Promotion
+from campaigns.models import Code, Promotion
 from campaigns.selectors import Status, promotion_status
 from omni.api.serializers import DateTimeField, ModelSerializer, Serializer
 
@@ -156,18 +156,18 @@ class PromotionFilterInput(Serializer):
     channel = serializers.IntegerField(min_value=1, required=False)
 
 
-class ScheduleInput(Serializer):
+class PromotionScheduleInput(Serializer):
     starts_at = DateTimeField(allow_null=True)
     ends_at = DateTimeField(allow_null=True)
 
 
-class CodeInput(Serializer):
+class PromotionCodeInput(Serializer):
     code = serializers.CharField(max_length=40)
     usage_limit = serializers.IntegerField(required=False, allow_null=True)
     per_customer_limit = serializers.IntegerField(required=False, allow_null=True)
 
 
-class CodeOutput(ModelSerializer):
+class PromotionCodeOutput(ModelSerializer):
     class Meta:
         model = Code
         fields = [
@@ -182,29 +182,22 @@ class CodeOutput(ModelSerializer):
         read_only_fields = fields
 
 
-class BatchOutput(ModelSerializer):
-    class Meta:
-        model = CodeBatch
-        fields = ["id", "prefix", "count", "created_at"]
-        read_only_fields = fields
-
-
-class PreviewLineInput(Serializer):
+class PromotionPreviewLineInput(Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=999)
 
 
-class PreviewInput(Serializer):
+class PromotionPreviewInput(Serializer):
     channel = serializers.CharField(help_text="The channel's code.")
     customer = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     shipping_method = serializers.CharField(
         required=False, allow_blank=True, help_text="A shipping method's code on the channel."
     )
-    lines = PreviewLineInput(many=True, allow_empty=False)
+    lines = PromotionPreviewLineInput(many=True, allow_empty=False)
     codes = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
 
 
-class ReasonOutput(Serializer):
+class PromotionReasonOutput(Serializer):
     promotion = serializers.CharField()
     name = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # the wire name shadows a Field attribute
@@ -212,7 +205,7 @@ class ReasonOutput(Serializer):
     code = serializers.CharField()
 
 
-class PreviewLineOutput(Serializer):
+class PromotionPreviewLineOutput(Serializer):
     sku = serializers.CharField()
     name = serializers.CharField()
     quantity = serializers.IntegerField()
@@ -220,18 +213,18 @@ class PreviewLineOutput(Serializer):
     gross = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount = serializers.DecimalField(max_digits=12, decimal_places=2)
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    reasons = ReasonOutput(many=True)
+    reasons = PromotionReasonOutput(many=True)
 
 
-class PreviewOutput(Serializer):
+class PromotionPreviewOutput(Serializer):
     channel = serializers.CharField()
     currency = serializers.CharField()
-    lines = PreviewLineOutput(many=True)
+    lines = PromotionPreviewLineOutput(many=True)
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     shipping = serializers.DecimalField(max_digits=12, decimal_places=2)
     shipping_discount = serializers.DecimalField(max_digits=12, decimal_places=2)
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
     savings = serializers.DecimalField(max_digits=12, decimal_places=2)
-    promotions = ReasonOutput(many=True)
+    promotions = PromotionReasonOutput(many=True)
     rejected_codes = serializers.DictField(child=serializers.CharField())

@@ -5,30 +5,31 @@ campaigns.selectors."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns import selectors
 from campaigns.api.promotion_serializers import (
-    CodeInput,
-    CodeOutput,
-    PreviewInput,
-    PreviewOutput,
+    PromotionCodeInput,
+    PromotionCodeOutput,
     PromotionFilterInput,
     PromotionInput,
     PromotionOutput,
-    ScheduleInput,
+    PromotionPreviewInput,
+    PromotionPreviewOutput,
+    PromotionScheduleInput,
 )
-from campaigns.models import Promotion
+from campaigns.models import Code, Promotion
 from campaigns.services import promotions as services
 from customers.api.segment_views import merchant_perms
 from customers.models import Customer
-from omni.api.pagination import PageNumberPagination
 from omni.errors import NotFound, ValidationError
 from orders.models import ShippingMethod
 from sales_channels.models import Channel
@@ -54,33 +55,39 @@ def _output(promotion: Promotion) -> dict[str, Any]:
     return PromotionOutput(_promotion(promotion.pk)).data
 
 
-class PromotionListApi(APIView):
+class PromotionListApi(ListAPIView):
+    """The promotions, newest first, paginated (`page`, `page_size`); filtered by status, kind,
+    channel (those on every channel included) and `search` (a name or an exact code)."""
+
+    serializer_class = PromotionOutput
+
     def get_permissions(self):
         return [(VIEW if self.request.method == "GET" else ADD)()]
 
-    @extend_schema(
-        tags=TAGS,
-        parameters=[PromotionFilterInput, OpenApiParameter("search", str)],
-        responses=PromotionOutput(many=True),
-    )
-    def get(self, request):
-        """The promotions, newest first, paginated (`page`, `page_size`)."""
-        filters = PromotionFilterInput(data=request.query_params)
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Promotion.objects.none()
+        filters = PromotionFilterInput(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
-        now = timezone.now()
-        found = selectors.promotions_list(
+        return selectors.promotions_list(
             status=data.get("status"),
             kind=data.get("kind"),
             channel_id=data.get("channel"),
-            search=request.query_params.get("search", "").strip(),
-            now=now,
+            search=self.request.query_params.get("search", "").strip(),
+            now=self._now,
         )
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(found, request, view=self)
-        return paginator.get_paginated_response(
-            PromotionOutput(page, many=True, context={"now": now}).data
-        )
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": self._now}
+
+    @cached_property
+    def _now(self):
+        return timezone.now()
+
+    @extend_schema(tags=TAGS, parameters=[PromotionFilterInput, OpenApiParameter("search", str)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(tags=TAGS, request=PromotionInput, responses={201: PromotionOutput})
     def post(self, request):
@@ -126,10 +133,10 @@ class PromotionResumeApi(_PromotionAction):
 
 
 class PromotionScheduleApi(_PromotionAction):
-    @extend_schema(tags=TAGS, request=ScheduleInput, responses=PromotionOutput)
+    @extend_schema(tags=TAGS, request=PromotionScheduleInput, responses=PromotionOutput)
     def post(self, request, promotion_id: int):
         promotion = _promotion(promotion_id)
-        data = ScheduleInput(data=request.data)
+        data = PromotionScheduleInput(data=request.data)
         data.is_valid(raise_exception=True)
         promotion = services.promotion_schedule(promotion=promotion, **data.validated_data)
         return Response(_output(promotion))
@@ -144,25 +151,30 @@ class PromotionCopyApi(APIView):
         return Response(_output(copy), status=status.HTTP_201_CREATED)
 
 
-class PromotionCodesApi(APIView):
+class PromotionCodesApi(ListAPIView):
+    """The promotion's named codes, paginated; a generated batch is downloaded as CSV."""
+
+    serializer_class = PromotionCodeOutput
+
     def get_permissions(self):
         return [(VIEW if self.request.method == "GET" else CHANGE)()]
 
-    @extend_schema(tags=TAGS, responses=CodeOutput(many=True))
-    def get(self, request, promotion_id: int):
-        """The promotion's named codes, paginated; a generated batch is downloaded as CSV."""
-        codes = selectors.promotion_codes(promotion=_promotion(promotion_id))
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(codes, request, view=self)
-        return paginator.get_paginated_response(CodeOutput(page, many=True).data)
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Code.objects.none()
+        return selectors.promotion_codes(promotion=_promotion(self.kwargs["promotion_id"]))
 
-    @extend_schema(tags=TAGS, request=CodeInput, responses={201: CodeOutput})
+    @extend_schema(tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=TAGS, request=PromotionCodeInput, responses={201: PromotionCodeOutput})
     def post(self, request, promotion_id: int):
         promotion = _promotion(promotion_id)
-        data = CodeInput(data=request.data)
+        data = PromotionCodeInput(data=request.data)
         data.is_valid(raise_exception=True)
         code = services.code_create(promotion=promotion, **data.validated_data)
-        return Response(CodeOutput(code).data, status=status.HTTP_201_CREATED)
+        return Response(PromotionCodeOutput(code).data, status=status.HTTP_201_CREATED)
 
 
 def preview_as_dict(preview: selectors.CartPreview) -> dict[str, Any]:
@@ -210,9 +222,9 @@ class PromotionPreviewApi(APIView):
 
     permission_classes = [VIEW]
 
-    @extend_schema(tags=TAGS, request=PreviewInput, responses=PreviewOutput)
+    @extend_schema(tags=TAGS, request=PromotionPreviewInput, responses=PromotionPreviewOutput)
     def post(self, request):
-        data = PreviewInput(data=request.data)
+        data = PromotionPreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         channel = Channel.objects.filter(code=values["channel"]).first()
@@ -239,4 +251,4 @@ class PromotionPreviewApi(APIView):
             codes=values.get("codes") or (),
             shipping_method=method,
         )
-        return Response(PreviewOutput(preview_as_dict(preview)).data)
+        return Response(PromotionPreviewOutput(preview_as_dict(preview)).data)

@@ -439,6 +439,10 @@ SPECTACULAR_SETTINGS = {
         "IdentityClaimKindEnum": "customers.models.CLAIM_KINDS",
         "IdentityKindEnum": "customers.models.IdentityKind",
         "DataRequestStatusEnum": "customers.models.DataRequestStatus",
+        "PromotionKindEnum": "campaigns.models.Promotion.Kind",
+        "PromotionTargetEnum": "campaigns.models.Promotion.Target",
+        "PromotionStackingEnum": "campaigns.models.Promotion.Stacking",
+        "PromotionStatusEnum": "campaigns.selectors.Status",
     },
 }
 
