@@ -9,8 +9,10 @@ the order's redemptions, so that it gives each use back once.
 Order inside order placement: the cart (orders.locks), then this customer lock, then the
 promotion rows by id, then the code rows by id, then stock (inventory.locks). A release (on
 cancel or refund) takes the order, the order's redemptions, then promotions and codes in the
-same order, before any stock. Each function must run inside a transaction; the lock is held
-until it ends.
+same order, before any stock. A change of a promotion by the merchant (campaigns.services.
+promotions) locks its row alone, so two changes at once (an admin save and an API pause) apply
+one after the other and each records the event of what it changed from. Each function must run
+inside a transaction; the lock is held until it ends.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from campaigns.models import Redemption
+from campaigns.models import Promotion, Redemption
 
 # pg_advisory_xact_lock(space, customer id): one claim under a per-customer limit at a time.
 _CUSTOMER_CLAIM_SPACE = 0xCA3
@@ -48,3 +50,9 @@ def redemptions_unreleased_lock(*, order_id: int) -> list[tuple[int, int, int | 
         .order_by("pk")
         .values_list("pk", "promotion_id", "code_id", "amount")
     )
+
+
+def promotion_lock(*, promotion_id: int) -> Promotion:
+    """The promotion, locked for a change by the merchant."""
+    assert connection.in_atomic_block, "promotion_lock() must run inside a transaction"
+    return Promotion.objects.select_for_update().get(pk=promotion_id)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from campaigns.locks import promotion_lock
 from campaigns.models import Code, Promotion
 from campaigns.services.codes import code_normalise
 from catalog.models import AttributeValue, Brand, Category, Product, ProductVariant
@@ -191,7 +192,7 @@ def _ids(values: Iterable[Any]) -> list[int]:
 def _current(promotion: Promotion) -> dict[str, Any]:
     data = {name: getattr(promotion, name) for name in SCALARS}
     for name in CONDITIONS:
-        data[name] = [row.pk for row in getattr(promotion, name).all()]
+        data[name] = sorted(row.pk for row in getattr(promotion, name).all())
     return data
 
 
@@ -217,9 +218,17 @@ def promotion_clean(
     changed), checked as a whole: every scalar and condition, normalised (ids sorted, amounts
     quantised, the window aware), or a ValidationError naming each bad field. The one set of
     rules of every surface (admin, API, services)."""
-    data = _current(promotion) if promotion is not None else dict(DEFAULTS)
-    if promotion is None:
-        data.update({name: [] for name in CONDITIONS})
+    if promotion is not None:
+        base = _current(promotion)
+    else:
+        base = {**DEFAULTS, **{name: [] for name in CONDITIONS}}
+    return _clean(fields=fields, base=base, promotion=promotion)
+
+
+def _clean(
+    *, fields: Mapping[str, Any], base: dict[str, Any], promotion: Promotion | None
+) -> dict[str, Any]:
+    data = dict(base)
     unknown = set(fields) - set(SCALARS) - set(CONDITIONS) - {"code", "code_usage_limit"}
     if unknown:
         raise TypeError(f"unknown promotion fields: {sorted(unknown)}")
@@ -564,12 +573,13 @@ def _record_changed(
 
 
 def _engine_changed() -> None:
-    """Tell the engine its promotions changed (it may keep them cached), after the commit."""
+    """Tell the engine its promotions changed (it may keep them cached; safe inside the
+    transaction: it forgets them and the next quote reads them again)."""
     from campaigns import engine
 
     changed = getattr(engine, "promotions_changed", None)
     if changed is not None:
-        transaction.on_commit(changed)
+        changed()
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -625,18 +635,22 @@ def promotion_create(*, actor: User | None = None, **fields: Unpack[PromotionFie
         return _write(promotion=promotion, data=data, before=set(), creating=True)
 
 
-def _locked(promotion: Promotion) -> tuple[Promotion, set[int] | None]:
-    """The promotion locked for the change, and the channels whose prices it set before."""
-    locked = Promotion.objects.select_for_update().get(pk=promotion.pk)
+def _locked(promotion: Promotion) -> tuple[Promotion, dict[str, Any], set[int] | None]:
+    """The promotion locked for the change, what it is now, and the channels whose prices it
+    set before."""
+    locked = promotion_lock(promotion_id=promotion.pk)
     current = _current(locked)
-    return locked, _live_channels(current, current)
+    return locked, current, _live_channels(current, current)
 
 
 def promotion_update(*, promotion: Promotion, **fields: Unpack[PromotionFields]) -> Promotion:
-    """Change what is given of a promotion (the rest stays), checked as a whole."""
+    """Change what is given of a promotion (the rest stays), checked as a whole. A change to
+    what it already is writes and records nothing."""
     with transaction.atomic():
-        locked, before = _locked(promotion)
-        data = promotion_clean(fields=fields, promotion=locked)
+        locked, current, before = _locked(promotion)
+        data = _clean(fields=fields, base=current, promotion=locked)
+        if not data["code"] and all(data[name] == current[name] for name in current):
+            return locked
         return _write(promotion=locked, data=data, before=before, creating=False)
 
 
@@ -685,7 +699,7 @@ def code_create(
     if errors:
         raise ValidationError(_("The code is not valid: see the fields."), fields=errors)
     with transaction.atomic():
-        locked, before = _locked(promotion)
+        locked, current, before = _locked(promotion)
         created = _code_insert(
             promotion=locked,
             code=code_normalise(code),
@@ -695,6 +709,8 @@ def code_create(
         if not locked.requires_code:
             locked.requires_code = True
             locked.save(update_fields=["requires_code", "updated_at"])
-            _record_changed(promotion=locked, before=before, data=_current(locked))
+            _record_changed(
+                promotion=locked, before=before, data={**current, "requires_code": True}
+            )
             _engine_changed()
     return created

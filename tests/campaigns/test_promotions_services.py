@@ -312,3 +312,14 @@ def test_moving_a_promotion_to_another_channel_tells_both(web):
     last = _events()[1:]
     assert sorted(e.channel_id for e in last) == sorted([web.pk, store.pk])
     assert {e.payload["channels"][0] for e in last} == {store.pk}
+
+
+def test_a_change_to_what_it_already_is_records_nothing(web):
+    promotion = _create(channels=[web.pk], starts_at=_naive("2027-01-01T10:00"))
+
+    services.promotion_update(
+        promotion=promotion, name="Yaz", value="10.00", starts_at=_naive("2027-01-01T10:00")
+    )
+    services.promotion_resume(promotion=promotion)
+
+    assert len(_events()) == 1
