@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from campaigns.models import Code, Promotion
+from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.selectors import Status, promotion_status
 from omni.api.serializers import DateTimeField, ModelSerializer, Serializer
 
@@ -179,6 +179,13 @@ class PromotionCodeOutput(ModelSerializer):
             "is_active",
             "created_at",
         ]
+        read_only_fields = fields
+
+
+class PromotionBatchOutput(ModelSerializer):
+    class Meta:
+        model = CodeBatch
+        fields = ["id", "prefix", "count", "created_at"]
         read_only_fields = fields
 
 

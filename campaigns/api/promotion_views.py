@@ -8,7 +8,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -17,6 +19,7 @@ from rest_framework.views import APIView
 
 from campaigns import selectors
 from campaigns.api.promotion_serializers import (
+    PromotionBatchOutput,
     PromotionCodeInput,
     PromotionCodeOutput,
     PromotionFilterInput,
@@ -26,7 +29,7 @@ from campaigns.api.promotion_serializers import (
     PromotionPreviewOutput,
     PromotionScheduleInput,
 )
-from campaigns.models import Code, Promotion
+from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.services import promotions as services
 from customers.api.segment_views import merchant_perms
 from customers.models import Customer
@@ -47,7 +50,7 @@ def _promotion(promotion_id: int) -> Promotion:
         .first()
     )
     if found is None:
-        raise NotFound("No such promotion.")
+        raise NotFound(_("No such promotion."))
     return found
 
 
@@ -177,6 +180,42 @@ class PromotionCodesApi(ListAPIView):
         return Response(PromotionCodeOutput(code).data, status=status.HTTP_201_CREATED)
 
 
+class PromotionBatchesApi(ListAPIView):
+    """The promotion's generated batches of codes, newest first, paginated."""
+
+    serializer_class = PromotionBatchOutput
+    permission_classes = [VIEW]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return CodeBatch.objects.none()
+        promotion = _promotion(self.kwargs["promotion_id"])
+        return CodeBatch.objects.filter(promotion=promotion).order_by("-created_at", "-id")
+
+    @extend_schema(tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class PromotionBatchCsvApi(APIView):
+    """A batch's codes as CSV (code, usage_limit, per_customer_limit, times_used), streamed."""
+
+    permission_classes = [VIEW]
+
+    @extend_schema(tags=TAGS, responses={(200, "text/csv"): bytes})
+    def get(self, request, promotion_id: int, batch_id: int):
+        batch = CodeBatch.objects.filter(pk=batch_id, promotion_id=promotion_id).first()
+        if batch is None:
+            raise NotFound(_("No such batch of codes."))
+        response = StreamingHttpResponse(
+            selectors.batch_codes_csv(batch=batch), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="promotion-{promotion_id}-batch-{batch_id}.csv"'
+        )
+        return response
+
+
 def preview_as_dict(preview: selectors.CartPreview) -> dict[str, Any]:
     def reason(promotion: str, label: str, amount, code: str) -> dict[str, Any]:
         return {
@@ -229,12 +268,12 @@ class PromotionPreviewApi(APIView):
         values = data.validated_data
         channel = Channel.objects.filter(code=values["channel"]).first()
         if channel is None:
-            raise ValidationError.for_field("channel", "No such channel.", code="unknown")
+            raise ValidationError.for_field("channel", _("No such channel."), code="unknown")
         customer = None
         if values.get("customer"):
             customer = Customer.objects.filter(pk=values["customer"]).first()
             if customer is None:
-                raise ValidationError.for_field("customer", "No such customer.", code="unknown")
+                raise ValidationError.for_field("customer", _("No such customer."), code="unknown")
         method = None
         if values.get("shipping_method"):
             method = ShippingMethod.objects.filter(
@@ -242,7 +281,7 @@ class PromotionPreviewApi(APIView):
             ).first()
             if method is None:
                 raise ValidationError.for_field(
-                    "shipping_method", "No such shipping method on this channel.", code="unknown"
+                    "shipping_method", _("No such shipping method on this channel."), code="unknown"
                 )
         preview = selectors.cart_preview(
             channel=channel,

@@ -54,4 +54,14 @@ urlpatterns = [
         promotion_views.PromotionCodesApi.as_view(),
         name="promotion-codes",
     ),
+    path(
+        "admin/promotions/<int:promotion_id>/batches/",
+        promotion_views.PromotionBatchesApi.as_view(),
+        name="promotion-batches",
+    ),
+    path(
+        "admin/promotions/<int:promotion_id>/batches/<int:batch_id>/codes.csv",
+        promotion_views.PromotionBatchCsvApi.as_view(),
+        name="promotion-batch-csv",
+    ),
 ]

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from accounts.models import User
-from campaigns.models import Code, Promotion
+from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.services import promotions as services
 from omni.models import OutboxEvent
 from tests import factories as f
@@ -221,11 +221,10 @@ def test_a_merchant_without_the_permission_is_refused(api, web):
 
     assert api.get(URL).status_code == 200
     assert api.post(URL, _body(), format="json").status_code == 403
-    assert api.get(URL.replace("/admin/", "/admin/") + "?status=nope").status_code == 400
+    assert api.get(URL, {"status": "nope"}).status_code == 400
 
 
 def test_the_list_in_the_same_queries_for_1_and_many(merchant, web):
-    segment_ids = []
     merchant.get(URL)  # the token's user, cached content types
     for new in (1, 20):
         for _ in range(new):
@@ -235,7 +234,6 @@ def test_the_list_in_the_same_queries_for_1_and_many(merchant, web):
                 kind="percent",
                 value="5",
                 channels=[web.pk],
-                segments=segment_ids,
             )
         # token and user, the user's and the groups' permissions; the count; the page; the
         # ids of the eight conditions
@@ -243,3 +241,28 @@ def test_the_list_in_the_same_queries_for_1_and_many(merchant, web):
             answer = merchant.get(URL, {"status": "active", "channel": web.pk})
         assert answer.status_code == 200
     assert answer.json()["count"] == 21
+
+
+def test_batches_and_a_batchs_csv(merchant, web):
+    promotion = services.promotion_create(
+        name="Yaz", label_tr="Yaz", kind="percent", value="5", code="YAZ5"
+    )
+    batch = CodeBatch.objects.create(promotion=promotion, prefix="B", count=2)
+    Code.objects.bulk_create(
+        [Code(promotion=promotion, batch=batch, code=c, usage_limit=1) for c in ("BAAA", "BBBB")]
+    )
+
+    listed = merchant.get(f"{URL}{promotion.pk}/batches/")
+    csv = merchant.get(f"{URL}{promotion.pk}/batches/{batch.pk}/codes.csv")
+    other = merchant.get(f"{URL}999999/batches/{batch.pk}/codes.csv")
+    named = merchant.get(f"{URL}{promotion.pk}/codes/")
+
+    assert [(b["id"], b["count"]) for b in listed.json()["results"]] == [(batch.pk, 2)]
+    assert csv["Content-Type"].startswith("text/csv")
+    assert b"".join(csv.streaming_content).decode().splitlines() == [
+        "code,usage_limit,per_customer_limit,times_used",
+        "BAAA,1,,0",
+        "BBBB,1,,0",
+    ]
+    assert other.status_code == 404
+    assert [c["code"] for c in named.json()["results"]] == ["YAZ5"]  # a batch's are in its CSV
