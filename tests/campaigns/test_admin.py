@@ -251,3 +251,18 @@ def test_generate_a_batch_of_codes_and_download_it(admin_client, web):
     rows = b"".join(csv.streaming_content).decode().splitlines()[1:]
     assert len(rows) == 25 == batch.codes.count()
     assert all(row.startswith("YAZ") for row in rows)
+
+
+def test_the_change_page_in_the_same_queries_for_1_and_many_codes(admin_client, web):
+    promotion = services.promotion_create(
+        name="Yaz", label_tr="Yaz", kind="percent", value="5", channels=[web.pk], code="YAZ0"
+    )
+    admin_client.get("/admin/")
+    url = f"{ADMIN}{promotion.pk}/change/"
+    for n in (1, 20):
+        for i in range(n):
+            services.code_create(promotion=promotion, code=f"YAZ{n}X{i}")
+        # session and user; the promotion and its eight conditions; the named codes; the
+        # batches; a content type; the choices of the four two-list pickers
+        with assert_num_queries(18):
+            assert admin_client.get(url).status_code == 200
