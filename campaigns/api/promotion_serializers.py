@@ -223,6 +223,14 @@ class PromotionPreviewLineOutput(Serializer):
     reasons = PromotionReasonOutput(many=True)
 
 
+class PromotionGiftOutput(Serializer):
+    variant_id = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the wire name shadows a Field attribute
+    promotion = serializers.CharField()
+    in_cart = serializers.BooleanField()
+
+
 class PromotionPreviewOutput(Serializer):
     channel = serializers.CharField()
     currency = serializers.CharField()
@@ -234,4 +242,5 @@ class PromotionPreviewOutput(Serializer):
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
     savings = serializers.DecimalField(max_digits=12, decimal_places=2)
     promotions = PromotionReasonOutput(many=True)
+    gifts = PromotionGiftOutput(many=True)
     rejected_codes = serializers.DictField(child=serializers.CharField())

@@ -250,6 +250,16 @@ def preview_as_dict(preview: selectors.CartPreview) -> dict[str, Any]:
         "total": quote.total,
         "savings": quote.savings,
         "promotions": [reason(a.promotion, a.label, a.amount, a.code) for a in quote.promotions],
+        "gifts": [
+            {
+                "variant_id": g.variant_id,
+                "quantity": g.quantity,
+                "label": g.label,
+                "promotion": g.promotion,
+                "in_cart": g.in_cart,
+            }
+            for g in quote.gifts
+        ],
         "rejected_codes": quote.rejected_codes,
     }
 
