@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from campaigns import selectors
 from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.services import promotions as services
+from campaigns.services.codes import code_batch_csv, code_batch_generate
 from customers.models import Customer
 from omni.admin_tools import ReadOnlyMixin
 from omni.errors import OmniError, ValidationError
@@ -334,7 +335,7 @@ class PromotionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("generate codes"))
     def generate_codes(self, obj: Promotion) -> str:
-        if obj.pk is None or _batch_generate() is None:
+        if obj.pk is None:
             return "-"
         return format_html(
             '<a href="{}">{}</a>',
@@ -417,17 +418,12 @@ class PromotionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        generate = []
-        if _batch_generate() is not None:
-            generate = [
-                path(
-                    "<int:promotion_id>/generate/",
-                    view(self.generate_view),
-                    name="campaigns_promotion_generate",
-                )
-            ]
         return [
-            *generate,
+            path(
+                "<int:promotion_id>/generate/",
+                view(self.generate_view),
+                name="campaigns_promotion_generate",
+            ),
             path("preview/", view(self.preview_view), name="campaigns_promotion_preview"),
             path(
                 "<int:promotion_id>/batches/<int:batch_id>/codes.csv",
@@ -451,12 +447,10 @@ class PromotionAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = GenerateForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            generate = _batch_generate()
-            assert generate is not None
             try:
                 data = dict(form.cleaned_data)
                 data["prefix"] = data.pop("code_prefix")
-                batch = generate(promotion=promotion, actor=request.user, **data)
+                batch = code_batch_generate(promotion=promotion, actor=request.user, **data)
             except ValidationError as error:
                 for name, messages_ in error.fields.items():
                     name = "code_prefix" if name == "prefix" else name
@@ -514,20 +508,11 @@ class PromotionAdmin(admin.ModelAdmin):
 
 
 def batch_csv_response(batch: CodeBatch) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        selectors.batch_codes_csv(batch=batch), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(code_batch_csv(batch), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="promotion-{batch.promotion_id}-batch-{batch.pk}.csv"'
     )
     return response
-
-
-def _batch_generate() -> Callable[..., CodeBatch] | None:
-    """campaigns.services.codes.code_batch_generate, where it is installed."""
-    from campaigns.services import codes
-
-    return getattr(codes, "code_batch_generate", None)
 
 
 class GenerateForm(forms.Form):

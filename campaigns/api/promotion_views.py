@@ -31,6 +31,7 @@ from campaigns.api.promotion_serializers import (
 )
 from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.services import promotions as services
+from campaigns.services.codes import code_batch_csv
 from customers.api.segment_views import merchant_perms
 from customers.models import Customer
 from omni.errors import NotFound, ValidationError
@@ -198,7 +199,7 @@ class PromotionBatchesApi(ListAPIView):
 
 
 class PromotionBatchCsvApi(APIView):
-    """A batch's codes as CSV (code, usage_limit, per_customer_limit, times_used), streamed."""
+    """A batch's codes as CSV (code, uses, used), streamed."""
 
     permission_classes = [VIEW]
 
@@ -208,7 +209,7 @@ class PromotionBatchCsvApi(APIView):
         if batch is None:
             raise NotFound(_("No such batch of codes."))
         response = StreamingHttpResponse(
-            selectors.batch_codes_csv(batch=batch), content_type="text/csv; charset=utf-8"
+            code_batch_csv(batch), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = (
             f'attachment; filename="promotion-{promotion_id}-batch-{batch_id}.csv"'
