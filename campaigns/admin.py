@@ -28,6 +28,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from campaigns import selectors
 from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.services import promotions as services
@@ -450,7 +451,8 @@ class PromotionAdmin(admin.ModelAdmin):
             try:
                 data = dict(form.cleaned_data)
                 data["prefix"] = data.pop("code_prefix")
-                batch = code_batch_generate(promotion=promotion, actor=request.user, **data)
+                actor = request.user if isinstance(request.user, User) else None
+                batch = code_batch_generate(promotion=promotion, actor=actor, **data)
             except ValidationError as error:
                 for name, messages_ in error.fields.items():
                     name = "code_prefix" if name == "prefix" else name
