@@ -234,7 +234,7 @@ def _when(value) -> str:
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
     form = PromotionForm
-    list_display = ["name", "kind", "status", "window", "times_used", "spent_amount"]
+    list_display = ["name", "kind", "status", "window", "uses", "spent_amount"]
     list_filter = [StatusFilter, "kind", "requires_code", "stacking", "channels"]
     search_fields = ["name", "label_tr", "label_en", "=codes__code"]
     search_help_text = _("Name, label or an exact code")
@@ -242,8 +242,8 @@ class PromotionAdmin(admin.ModelAdmin):
     filter_horizontal = ["channels", "attribute_values", "segments", "loyalty_tiers"]
     readonly_fields = [
         "status",
-        "times_used",
-        "spent",
+        "uses",
+        "spent_amount",
         "created_by",
         "generate_codes",
         "try_a_cart",
@@ -305,13 +305,13 @@ class PromotionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Use"), {"fields": ["times_used", "spent", "created_by", "try_a_cart"]}),
+        (_("Use"), {"fields": ["uses", "spent_amount", "created_by", "try_a_cart"]}),
     ]
     inlines = [CodeInline, CodeBatchInline]
     actions = ["pause", "resume", "copy"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
+        return selectors.with_totals(super().get_queryset(request).select_related("created_by"))
 
     # A promotion is paused, not deleted: its redemptions keep it, and a deletion would not
     # tell the channels.
@@ -328,11 +328,18 @@ class PromotionAdmin(admin.ModelAdmin):
             return "-"
         return f"{_when(obj.starts_at)} - {_when(obj.ends_at)}"
 
-    @admin.display(description=_("spent"), ordering="spent")
+    # What its redemptions say (selectors.with_totals): the row counts only under a limit.
+    @admin.display(description=_("uses"), ordering="uses_total")
+    def uses(self, obj: Promotion) -> str:
+        used = getattr(obj, "uses_total", obj.times_used)
+        return f"{used} / {obj.usage_limit}" if obj.usage_limit is not None else str(used)
+
+    @admin.display(description=_("spent"), ordering="given_total")
     def spent_amount(self, obj: Promotion) -> str:
+        given = getattr(obj, "given_total", obj.spent)
         if obj.budget is not None:
-            return f"{obj.spent} / {obj.budget} {obj.currency}"
-        return f"{obj.spent} {obj.currency}"
+            return f"{given} / {obj.budget} {obj.currency}"
+        return f"{given} {obj.currency}"
 
     @admin.display(description=_("generate codes"))
     def generate_codes(self, obj: Promotion) -> str:

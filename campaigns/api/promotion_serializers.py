@@ -69,6 +69,11 @@ class PromotionInput(Serializer):
 
 class PromotionOutput(ModelSerializer):
     status = serializers.SerializerMethodField()
+    # Its unreleased redemptions (selectors.with_totals): the truth whether the row counts or not.
+    times_used = serializers.IntegerField(source="uses_total", read_only=True)
+    spent = serializers.DecimalField(
+        max_digits=12, decimal_places=2, source="given_total", read_only=True
+    )
     channels = serializers.SerializerMethodField()
     products = serializers.SerializerMethodField()
     variants = serializers.SerializerMethodField()

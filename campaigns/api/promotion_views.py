@@ -46,7 +46,7 @@ CHANGE = merchant_perms("campaigns.change_promotion")
 
 def _promotion(promotion_id: int) -> Promotion:
     found = (
-        Promotion.objects.filter(pk=promotion_id)
+        selectors.with_totals(Promotion.objects.filter(pk=promotion_id))
         .prefetch_related(*selectors.condition_ids())
         .first()
     )

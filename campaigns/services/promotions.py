@@ -25,6 +25,7 @@ from accounts.models import User
 from campaigns.locks import promotion_lock
 from campaigns.models import Code, Promotion
 from campaigns.services.codes import code_normalise
+from campaigns.services.redemption import promotion_counters_recount, redemption_totals
 from catalog.models import AttributeValue, Brand, Category, Product, ProductVariant
 from customers.models import LoyaltyTier, Segment
 from omni.errors import ValidationError
@@ -240,8 +241,12 @@ def _clean(
     _clean_conditions(data, errors)
     _clean_kind(data, errors)
     _clean_currency(data, errors)
-    if promotion is not None and data["budget"] is not None and data["budget"] < promotion.spent:
-        errors.add("budget", _("The budget is below what the promotion has already given."))
+    if promotion is not None and (data["budget"] is not None or data["usage_limit"] is not None):
+        uses, given = _used(promotion)
+        if data["budget"] is not None and data["budget"] < given:
+            errors.add("budget", _("The budget is below what the promotion has already given."))
+        if data["usage_limit"] is not None and data["usage_limit"] < uses:
+            errors.add("usage_limit", _("The limit is below the uses so far."))
     code = code_normalise(fields.get("code") or "")
     if code:
         for message in code_errors(code):
@@ -257,6 +262,19 @@ def _clean(
     data["code"] = code
     data["code_usage_limit"] = _positive_int(usage) if usage not in (None, "") else None
     return data
+
+
+def _counted(promotion: Promotion) -> bool:
+    """Whether the promotion's row counts its uses and what it gave (it has a limit or a
+    budget); otherwise its redemptions are the count (campaigns.services.redemption)."""
+    return promotion.budget is not None or promotion.usage_limit is not None
+
+
+def _used(promotion: Promotion) -> tuple[int, Decimal]:
+    """The promotion's uses and what it gave so far."""
+    if _counted(promotion):
+        return promotion.times_used, promotion.spent
+    return redemption_totals(promotion_ids=[promotion.pk]).get(promotion.pk, (0, Decimal(0)))
 
 
 def _clean_text(data: dict[str, Any], errors: _Errors) -> None:
@@ -651,7 +669,13 @@ def promotion_update(*, promotion: Promotion, **fields: Unpack[PromotionFields])
         data = _clean(fields=fields, base=current, promotion=locked)
         if not data["code"] and all(data[name] == current[name] for name in current):
             return locked
-        return _write(promotion=locked, data=data, before=before, creating=False)
+        counted = _counted(locked)
+        _write(promotion=locked, data=data, before=before, creating=False)
+        if not counted and _counted(locked):
+            # A limit or a budget set now: the row starts counting from the redemptions.
+            promotion_counters_recount(promotion_id=locked.pk)
+            locked.refresh_from_db(fields=["times_used", "spent"])
+        return locked
 
 
 def promotion_schedule(

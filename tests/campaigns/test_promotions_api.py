@@ -12,6 +12,7 @@ from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.services import promotions as services
 from omni.models import OutboxEvent
 from tests import factories as f
+from tests.campaigns import redeem_world
 from tests.queries import assert_num_queries
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +267,19 @@ def test_batches_and_a_batchs_csv(merchant, web):
     ]
     assert other.status_code == 404
     assert [c["code"] for c in named.json()["results"]] == ["YAZ5"]  # a batch's are in its CSV
+
+
+def test_uses_and_spent_come_from_the_redemptions(merchant, web):
+    item = f.product(channels=[web], price="100.00")
+    variant = item.variants.get()
+    f.stocked(web, variant)
+    promotion = services.promotion_create(
+        name="Yaz", label_tr="Yaz", kind="percent", value="10", products=[item.pk]
+    )
+    redeem_world.place(web, f.CustomerFactory(), {variant: 2})
+
+    read = merchant.get(f"{URL}{promotion.pk}/").json()
+    listed = merchant.get(URL).json()["results"][0]
+
+    assert (read["times_used"], read["spent"]) == (1, "20.00")
+    assert (listed["times_used"], listed["spent"]) == (1, "20.00")

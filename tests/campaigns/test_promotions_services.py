@@ -17,6 +17,7 @@ from customers.models import Segment
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
 from tests import factories as f
+from tests.campaigns import redeem_world
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +324,25 @@ def test_a_change_to_what_it_already_is_records_nothing(web):
     services.promotion_resume(promotion=promotion)
 
     assert len(_events()) == 1
+
+
+def test_a_budget_or_limit_set_later_counts_what_was_already_given(web):
+    item = f.product(channels=[web], price="100.00")
+    variant = item.variants.get()
+    f.stocked(web, variant)
+    promotion = _create(products=[item.pk])  # 10 % off, no limit: its row does not count
+    customer = f.CustomerFactory()
+    redeem_world.place(web, customer, {variant: 1})
+    redeem_world.place(web, customer, {variant: 1})
+
+    too_low = _refused(
+        lambda: services.promotion_update(promotion=promotion, budget="15", usage_limit=1)
+    )
+    services.promotion_update(promotion=promotion, budget="500")
+
+    assert too_low == {
+        "budget": ["The budget is below what the promotion has already given."],
+        "usage_limit": ["The limit is below the uses so far."],
+    }
+    promotion.refresh_from_db()
+    assert (promotion.times_used, promotion.spent) == (2, Decimal("20.00"))
