@@ -187,6 +187,15 @@ class PromotionCodeOutput(ModelSerializer):
         read_only_fields = fields
 
 
+class PromotionBatchInput(Serializer):
+    count = serializers.IntegerField(help_text="At most 10,000.")
+    prefix = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+    usage_limit = serializers.IntegerField(
+        required=False, allow_null=True, default=1, help_text="Uses per code; null: no limit."
+    )
+    per_customer_limit = serializers.IntegerField(required=False, allow_null=True)
+
+
 class PromotionBatchOutput(ModelSerializer):
     class Meta:
         model = CodeBatch

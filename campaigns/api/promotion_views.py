@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from campaigns import selectors
 from campaigns.api.promotion_serializers import (
+    PromotionBatchInput,
     PromotionBatchOutput,
     PromotionCodeInput,
     PromotionCodeOutput,
@@ -31,7 +32,7 @@ from campaigns.api.promotion_serializers import (
 )
 from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.services import promotions as services
-from campaigns.services.codes import code_batch_csv
+from campaigns.services.codes import code_batch_csv, code_batch_generate
 from customers.api.segment_views import merchant_perms
 from customers.models import Customer
 from omni.errors import NotFound, ValidationError
@@ -182,10 +183,13 @@ class PromotionCodesApi(ListAPIView):
 
 
 class PromotionBatchesApi(ListAPIView):
-    """The promotion's generated batches of codes, newest first, paginated."""
+    """The promotion's generated batches of codes, newest first, paginated; POST generates one
+    (campaigns.services.codes.code_batch_generate: unique, unguessable codes)."""
 
     serializer_class = PromotionBatchOutput
-    permission_classes = [VIEW]
+
+    def get_permissions(self):
+        return [(VIEW if self.request.method == "GET" else CHANGE)()]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
@@ -196,6 +200,14 @@ class PromotionBatchesApi(ListAPIView):
     @extend_schema(tags=TAGS)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(tags=TAGS, request=PromotionBatchInput, responses={201: PromotionBatchOutput})
+    def post(self, request, promotion_id: int):
+        promotion = _promotion(promotion_id)
+        data = PromotionBatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = code_batch_generate(promotion=promotion, actor=request.user, **data.validated_data)
+        return Response(PromotionBatchOutput(batch).data, status=status.HTTP_201_CREATED)
 
 
 class PromotionBatchCsvApi(APIView):

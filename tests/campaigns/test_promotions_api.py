@@ -283,3 +283,20 @@ def test_uses_and_spent_come_from_the_redemptions(merchant, web):
 
     assert (read["times_used"], read["spent"]) == (1, "20.00")
     assert (listed["times_used"], listed["spent"]) == (1, "20.00")
+
+
+def test_generate_a_batch(merchant, web):
+    promotion = services.promotion_create(
+        name="Yaz", label_tr="Yaz", kind="percent", value="5", code="YAZ5"
+    )
+    url = f"{URL}{promotion.pk}/batches/"
+
+    refused = merchant.post(url, {"count": 0}, format="json")
+    made = merchant.post(url, {"count": 30, "prefix": "yaz"}, format="json")
+
+    assert refused.status_code == 400 and "count" in refused.json()["fields"]
+    assert made.status_code == 201 and made.json()["count"] == 30
+    batch = CodeBatch.objects.get(pk=made.json()["id"])
+    assert batch.codes.count() == 30 and set(batch.codes.values_list("usage_limit", flat=True)) == {
+        1
+    }
