@@ -239,6 +239,7 @@ class PromotionPreviewLineOutput(Serializer):
 
 class PromotionGiftOutput(Serializer):
     variant_id = serializers.IntegerField()
+    sku = serializers.CharField()
     quantity = serializers.IntegerField()
     label = serializers.CharField()  # type: ignore[assignment]  # the wire name shadows a Field attribute
     promotion = serializers.CharField()

@@ -266,12 +266,13 @@ def preview_as_dict(preview: selectors.CartPreview) -> dict[str, Any]:
         "gifts": [
             {
                 "variant_id": g.variant_id,
+                "sku": g.sku,
                 "quantity": g.quantity,
                 "label": g.label,
                 "promotion": g.promotion,
                 "in_cart": g.in_cart,
             }
-            for g in quote.gifts
+            for g in preview.gifts
         ],
         "rejected_codes": quote.rejected_codes,
     }
