@@ -13,9 +13,11 @@ from django.utils import translation
 
 from campaigns.models import Code, Promotion
 from campaigns.services import promotions as services
+from catalog.models import VariantChannelPrice
 from customers.models import Segment
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
+from sales_channels import services as relay
 from tests import factories as f
 from tests.campaigns import redeem_world
 
@@ -346,3 +348,19 @@ def test_a_budget_or_limit_set_later_counts_what_was_already_given(web):
     }
     promotion.refresh_from_db()
     assert (promotion.times_used, promotion.spent) == (2, Decimal("20.00"))
+
+
+def test_the_event_reaches_the_channel_sale_prices(web):
+    store = f.ChannelFactory(code="store-kadikoy")
+    variant = f.product(channels=[web, store], price="100.00").variants.get()
+    promotion = _create(value="20", channels=[web.pk], products=[variant.product_id])
+
+    relay.outbox_relay_batch()
+    on_sale = [
+        VariantChannelPrice.objects.get(variant=variant, channel=c).sale_price for c in (web, store)
+    ]
+    services.promotion_pause(promotion=promotion)
+    relay.outbox_relay_batch()
+
+    assert on_sale == [Decimal("80.00"), None]
+    assert VariantChannelPrice.objects.get(variant=variant, channel=web).sale_price is None
