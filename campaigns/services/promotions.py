@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from campaigns.engine import promotions_changed
 from campaigns.locks import promotion_lock
 from campaigns.models import Code, Promotion
 from campaigns.services.codes import code_normalise
@@ -591,13 +592,9 @@ def _record_changed(
 
 
 def _engine_changed() -> None:
-    """Tell the engine its promotions changed (it may keep them cached; safe inside the
-    transaction: it forgets them and the next quote reads them again)."""
-    from campaigns import engine
-
-    changed = getattr(engine, "promotions_changed", None)
-    if changed is not None:
-        changed()
+    """Tell the engine its promotions changed: it forgets what this process holds (safe inside
+    the transaction; its signals do the same on a save, this says it for every write)."""
+    promotions_changed()
 
 
 # --- writes -------------------------------------------------------------------------------------

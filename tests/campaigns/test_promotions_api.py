@@ -300,3 +300,38 @@ def test_generate_a_batch(merchant, web):
     assert batch.codes.count() == 30 and set(batch.codes.values_list("usage_limit", flat=True)) == {
         1
     }
+
+
+def test_the_preview_shows_a_gift_and_free_shipping(merchant, web):
+    item = f.product(channels=[web], price="200.00")
+    gift = f.product(channels=[web], price="50.00").variants.get()
+    f.ShippingMethodFactory(channel=web, price="49.90")
+    services.promotion_create(
+        name="Hediye", label_tr="Hediye çanta", kind="gift", config={"variant": gift.pk}
+    )
+    services.promotion_create(
+        name="Kargo", label_tr="Kargo bedava", kind="shipping", value="100", target="order"
+    )
+    body = {
+        "channel": "web",
+        "shipping_method": "standart",
+        "lines": [{"sku": item.variants.get().sku, "quantity": 1}],
+    }
+
+    data = merchant.post(f"{URL}preview/", body, format="json").json()
+
+    assert data["gifts"] == [
+        {
+            "variant_id": gift.pk,
+            "sku": gift.sku,
+            "quantity": 1,
+            "label": "Hediye çanta",
+            "promotion": data["gifts"][0]["promotion"],
+            "in_cart": False,
+        }
+    ]
+    assert (data["shipping"], data["shipping_discount"], data["total"]) == (
+        "0.00",
+        "49.90",
+        "200.00",
+    )
