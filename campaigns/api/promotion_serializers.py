@@ -19,7 +19,7 @@ def _ids(**kwargs) -> serializers.ListField:
     )
 
 
-class PromotionInput(Serializer):
+class MerchantPromotionInput(Serializer):
     """Every field of a promotion that the merchant sets. On create, name, label_tr and kind
     are needed; on PATCH only what changes is sent."""
 
@@ -67,7 +67,7 @@ class PromotionInput(Serializer):
     code_usage_limit = serializers.IntegerField(required=False, allow_null=True)
 
 
-class PromotionOutput(ModelSerializer):
+class MerchantPromotionOutput(ModelSerializer):
     status = serializers.SerializerMethodField()
     # Its unreleased redemptions (selectors.with_totals): the truth whether the row counts or not.
     times_used = serializers.IntegerField(source="uses_total", read_only=True)
@@ -155,24 +155,24 @@ class PromotionOutput(ModelSerializer):
         return self._pks(promotion, "loyalty_tiers")
 
 
-class PromotionFilterInput(Serializer):
+class MerchantPromotionFilterInput(Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     kind = serializers.ChoiceField(choices=Promotion.Kind.choices, required=False)
     channel = serializers.IntegerField(min_value=1, required=False)
 
 
-class PromotionScheduleInput(Serializer):
+class MerchantPromotionScheduleInput(Serializer):
     starts_at = DateTimeField(allow_null=True)
     ends_at = DateTimeField(allow_null=True)
 
 
-class PromotionCodeInput(Serializer):
+class MerchantPromotionCodeInput(Serializer):
     code = serializers.CharField(max_length=40)
     usage_limit = serializers.IntegerField(required=False, allow_null=True)
     per_customer_limit = serializers.IntegerField(required=False, allow_null=True)
 
 
-class PromotionCodeOutput(ModelSerializer):
+class MerchantPromotionCodeOutput(ModelSerializer):
     class Meta:
         model = Code
         fields = [
@@ -187,7 +187,7 @@ class PromotionCodeOutput(ModelSerializer):
         read_only_fields = fields
 
 
-class PromotionBatchInput(Serializer):
+class MerchantPromotionBatchInput(Serializer):
     count = serializers.IntegerField(help_text="At most 10,000.")
     prefix = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
     usage_limit = serializers.IntegerField(
@@ -196,29 +196,29 @@ class PromotionBatchInput(Serializer):
     per_customer_limit = serializers.IntegerField(required=False, allow_null=True)
 
 
-class PromotionBatchOutput(ModelSerializer):
+class MerchantPromotionBatchOutput(ModelSerializer):
     class Meta:
         model = CodeBatch
         fields = ["id", "prefix", "count", "created_at"]
         read_only_fields = fields
 
 
-class PromotionPreviewLineInput(Serializer):
+class MerchantPromotionPreviewLineInput(Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=999)
 
 
-class PromotionPreviewInput(Serializer):
+class MerchantPromotionPreviewInput(Serializer):
     channel = serializers.CharField(help_text="The channel's code.")
     customer = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     shipping_method = serializers.CharField(
         required=False, allow_blank=True, help_text="A shipping method's code on the channel."
     )
-    lines = PromotionPreviewLineInput(many=True, allow_empty=False)
+    lines = MerchantPromotionPreviewLineInput(many=True, allow_empty=False)
     codes = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
 
 
-class PromotionReasonOutput(Serializer):
+class MerchantPromotionReasonOutput(Serializer):
     promotion = serializers.CharField()
     name = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # the wire name shadows a Field attribute
@@ -226,7 +226,7 @@ class PromotionReasonOutput(Serializer):
     code = serializers.CharField()
 
 
-class PromotionPreviewLineOutput(Serializer):
+class MerchantPromotionPreviewLineOutput(Serializer):
     sku = serializers.CharField()
     name = serializers.CharField()
     quantity = serializers.IntegerField()
@@ -234,10 +234,10 @@ class PromotionPreviewLineOutput(Serializer):
     gross = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount = serializers.DecimalField(max_digits=12, decimal_places=2)
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    reasons = PromotionReasonOutput(many=True)
+    reasons = MerchantPromotionReasonOutput(many=True)
 
 
-class PromotionGiftOutput(Serializer):
+class MerchantPromotionGiftOutput(Serializer):
     variant_id = serializers.IntegerField()
     sku = serializers.CharField()
     quantity = serializers.IntegerField()
@@ -246,16 +246,16 @@ class PromotionGiftOutput(Serializer):
     in_cart = serializers.BooleanField()
 
 
-class PromotionPreviewOutput(Serializer):
+class MerchantPromotionPreviewOutput(Serializer):
     channel = serializers.CharField()
     currency = serializers.CharField()
-    lines = PromotionPreviewLineOutput(many=True)
+    lines = MerchantPromotionPreviewLineOutput(many=True)
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     shipping = serializers.DecimalField(max_digits=12, decimal_places=2)
     shipping_discount = serializers.DecimalField(max_digits=12, decimal_places=2)
     total = serializers.DecimalField(max_digits=12, decimal_places=2)
     savings = serializers.DecimalField(max_digits=12, decimal_places=2)
-    promotions = PromotionReasonOutput(many=True)
-    gifts = PromotionGiftOutput(many=True)
+    promotions = MerchantPromotionReasonOutput(many=True)
+    gifts = MerchantPromotionGiftOutput(many=True)
     rejected_codes = serializers.DictField(child=serializers.CharField())

@@ -19,16 +19,16 @@ from rest_framework.views import APIView
 
 from campaigns import selectors
 from campaigns.api.promotion_serializers import (
-    PromotionBatchInput,
-    PromotionBatchOutput,
-    PromotionCodeInput,
-    PromotionCodeOutput,
-    PromotionFilterInput,
-    PromotionInput,
-    PromotionOutput,
-    PromotionPreviewInput,
-    PromotionPreviewOutput,
-    PromotionScheduleInput,
+    MerchantPromotionBatchInput,
+    MerchantPromotionBatchOutput,
+    MerchantPromotionCodeInput,
+    MerchantPromotionCodeOutput,
+    MerchantPromotionFilterInput,
+    MerchantPromotionInput,
+    MerchantPromotionOutput,
+    MerchantPromotionPreviewInput,
+    MerchantPromotionPreviewOutput,
+    MerchantPromotionScheduleInput,
 )
 from campaigns.models import Code, CodeBatch, Promotion
 from campaigns.services import promotions as services
@@ -57,14 +57,14 @@ def _promotion(promotion_id: int) -> Promotion:
 
 
 def _output(promotion: Promotion) -> dict[str, Any]:
-    return PromotionOutput(_promotion(promotion.pk)).data
+    return MerchantPromotionOutput(_promotion(promotion.pk)).data
 
 
 class PromotionListApi(ListAPIView):
     """The promotions, newest first, paginated (`page`, `page_size`); filtered by status, kind,
     channel (those on every channel included) and `search` (a name or an exact code)."""
 
-    serializer_class = PromotionOutput
+    serializer_class = MerchantPromotionOutput
 
     def get_permissions(self):
         return [(VIEW if self.request.method == "GET" else ADD)()]
@@ -72,7 +72,7 @@ class PromotionListApi(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Promotion.objects.none()
-        filters = PromotionFilterInput(data=self.request.query_params)
+        filters = MerchantPromotionFilterInput(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         return selectors.promotions_list(
@@ -90,13 +90,17 @@ class PromotionListApi(ListAPIView):
     def _now(self):
         return timezone.now()
 
-    @extend_schema(tags=TAGS, parameters=[PromotionFilterInput, OpenApiParameter("search", str)])
+    @extend_schema(
+        tags=TAGS, parameters=[MerchantPromotionFilterInput, OpenApiParameter("search", str)]
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(tags=TAGS, request=PromotionInput, responses={201: PromotionOutput})
+    @extend_schema(
+        tags=TAGS, request=MerchantPromotionInput, responses={201: MerchantPromotionOutput}
+    )
     def post(self, request):
-        data = PromotionInput(data=request.data)
+        data = MerchantPromotionInput(data=request.data)
         data.is_valid(raise_exception=True)
         promotion = services.promotion_create(actor=request.user, **data.validated_data)
         return Response(_output(promotion), status=status.HTTP_201_CREATED)
@@ -106,14 +110,14 @@ class PromotionDetailApi(APIView):
     def get_permissions(self):
         return [(VIEW if self.request.method == "GET" else CHANGE)()]
 
-    @extend_schema(tags=TAGS, responses=PromotionOutput)
+    @extend_schema(tags=TAGS, responses=MerchantPromotionOutput)
     def get(self, request, promotion_id: int):
-        return Response(PromotionOutput(_promotion(promotion_id)).data)
+        return Response(MerchantPromotionOutput(_promotion(promotion_id)).data)
 
-    @extend_schema(tags=TAGS, request=PromotionInput, responses=PromotionOutput)
+    @extend_schema(tags=TAGS, request=MerchantPromotionInput, responses=MerchantPromotionOutput)
     def patch(self, request, promotion_id: int):
         promotion = _promotion(promotion_id)
-        data = PromotionInput(data=request.data)
+        data = MerchantPromotionInput(data=request.data)
         data.is_valid(raise_exception=True)
         promotion = services.promotion_update(promotion=promotion, **data.validated_data)
         return Response(_output(promotion))
@@ -124,24 +128,26 @@ class _PromotionAction(APIView):
 
 
 class PromotionPauseApi(_PromotionAction):
-    @extend_schema(tags=TAGS, request=None, responses=PromotionOutput)
+    @extend_schema(tags=TAGS, request=None, responses=MerchantPromotionOutput)
     def post(self, request, promotion_id: int):
         promotion = services.promotion_pause(promotion=_promotion(promotion_id))
         return Response(_output(promotion))
 
 
 class PromotionResumeApi(_PromotionAction):
-    @extend_schema(tags=TAGS, request=None, responses=PromotionOutput)
+    @extend_schema(tags=TAGS, request=None, responses=MerchantPromotionOutput)
     def post(self, request, promotion_id: int):
         promotion = services.promotion_resume(promotion=_promotion(promotion_id))
         return Response(_output(promotion))
 
 
 class PromotionScheduleApi(_PromotionAction):
-    @extend_schema(tags=TAGS, request=PromotionScheduleInput, responses=PromotionOutput)
+    @extend_schema(
+        tags=TAGS, request=MerchantPromotionScheduleInput, responses=MerchantPromotionOutput
+    )
     def post(self, request, promotion_id: int):
         promotion = _promotion(promotion_id)
-        data = PromotionScheduleInput(data=request.data)
+        data = MerchantPromotionScheduleInput(data=request.data)
         data.is_valid(raise_exception=True)
         promotion = services.promotion_schedule(promotion=promotion, **data.validated_data)
         return Response(_output(promotion))
@@ -150,7 +156,7 @@ class PromotionScheduleApi(_PromotionAction):
 class PromotionCopyApi(APIView):
     permission_classes = [ADD]
 
-    @extend_schema(tags=TAGS, request=None, responses={201: PromotionOutput})
+    @extend_schema(tags=TAGS, request=None, responses={201: MerchantPromotionOutput})
     def post(self, request, promotion_id: int):
         copy = services.promotion_copy(promotion=_promotion(promotion_id), actor=request.user)
         return Response(_output(copy), status=status.HTTP_201_CREATED)
@@ -159,7 +165,7 @@ class PromotionCopyApi(APIView):
 class PromotionCodesApi(ListAPIView):
     """The promotion's named codes, paginated; a generated batch is downloaded as CSV."""
 
-    serializer_class = PromotionCodeOutput
+    serializer_class = MerchantPromotionCodeOutput
 
     def get_permissions(self):
         return [(VIEW if self.request.method == "GET" else CHANGE)()]
@@ -173,20 +179,22 @@ class PromotionCodesApi(ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(tags=TAGS, request=PromotionCodeInput, responses={201: PromotionCodeOutput})
+    @extend_schema(
+        tags=TAGS, request=MerchantPromotionCodeInput, responses={201: MerchantPromotionCodeOutput}
+    )
     def post(self, request, promotion_id: int):
         promotion = _promotion(promotion_id)
-        data = PromotionCodeInput(data=request.data)
+        data = MerchantPromotionCodeInput(data=request.data)
         data.is_valid(raise_exception=True)
         code = services.code_create(promotion=promotion, **data.validated_data)
-        return Response(PromotionCodeOutput(code).data, status=status.HTTP_201_CREATED)
+        return Response(MerchantPromotionCodeOutput(code).data, status=status.HTTP_201_CREATED)
 
 
 class PromotionBatchesApi(ListAPIView):
     """The promotion's generated batches of codes, newest first, paginated; POST generates one
     (campaigns.services.codes.code_batch_generate: unique, unguessable codes)."""
 
-    serializer_class = PromotionBatchOutput
+    serializer_class = MerchantPromotionBatchOutput
 
     def get_permissions(self):
         return [(VIEW if self.request.method == "GET" else CHANGE)()]
@@ -201,13 +209,17 @@ class PromotionBatchesApi(ListAPIView):
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(tags=TAGS, request=PromotionBatchInput, responses={201: PromotionBatchOutput})
+    @extend_schema(
+        tags=TAGS,
+        request=MerchantPromotionBatchInput,
+        responses={201: MerchantPromotionBatchOutput},
+    )
     def post(self, request, promotion_id: int):
         promotion = _promotion(promotion_id)
-        data = PromotionBatchInput(data=request.data)
+        data = MerchantPromotionBatchInput(data=request.data)
         data.is_valid(raise_exception=True)
         batch = code_batch_generate(promotion=promotion, actor=request.user, **data.validated_data)
-        return Response(PromotionBatchOutput(batch).data, status=status.HTTP_201_CREATED)
+        return Response(MerchantPromotionBatchOutput(batch).data, status=status.HTTP_201_CREATED)
 
 
 class PromotionBatchCsvApi(APIView):
@@ -285,9 +297,11 @@ class PromotionPreviewApi(APIView):
 
     permission_classes = [VIEW]
 
-    @extend_schema(tags=TAGS, request=PromotionPreviewInput, responses=PromotionPreviewOutput)
+    @extend_schema(
+        tags=TAGS, request=MerchantPromotionPreviewInput, responses=MerchantPromotionPreviewOutput
+    )
     def post(self, request):
-        data = PromotionPreviewInput(data=request.data)
+        data = MerchantPromotionPreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         channel = Channel.objects.filter(code=values["channel"]).first()
@@ -314,4 +328,4 @@ class PromotionPreviewApi(APIView):
             codes=values.get("codes") or (),
             shipping_method=method,
         )
-        return Response(PromotionPreviewOutput(preview_as_dict(preview)).data)
+        return Response(MerchantPromotionPreviewOutput(preview_as_dict(preview)).data)
