@@ -545,7 +545,7 @@ class PreviewForm(forms.Form):
         label=_("customer id"), required=False, help_text=_("Empty: a guest.")
     )
     lines = forms.CharField(
-        label=_("lines"),
+        label=_("items (SKU and quantity)"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One line per SKU: the SKU and the quantity, such as DRESS-RED-M 2."),
     )
