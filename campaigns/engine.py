@@ -319,15 +319,17 @@ def _promotions_sql(with_codes: bool) -> str:
         f"ORDER BY p.id), '') {codes_state}) AS v FROM {p} p"
     )
     return (
-        f"WITH f AS ({fingerprint}) "  # noqa: S608
-        "SELECT f.v, r.* FROM f LEFT JOIN LATERAL ("
+        f"WITH f AS MATERIALIZED ({fingerprint}) "  # noqa: S608
+        "SELECT f.v, r.* FROM f LEFT JOIN ("
         "SELECT p.id, p.updated_at::text, p.is_active, p.starts_at, p.ends_at, p.budget, "
         f"p.spent, p.usage_limit, p.times_used, {codes}, "
         "CASE WHEN p.id::text || '@' || p.updated_at::text IN "
         f"(SELECT unnest(string_to_array(%(held)s, ','))) THEN NULL ELSE {terms} END "
-        # f.v refers to the outer row only: PostgreSQL makes it a one-time filter, so nothing
-        # of this is read while the fingerprint is the one this process holds.
-        f"FROM {p} p {conditions} WHERE f.v <> %(known)s AND ((p.is_active "
+        # An uncorrelated subquery of the fingerprint: PostgreSQL computes it once (an
+        # InitPlan) and makes the comparison a one-time filter, so nothing of this is read
+        # while the fingerprint is the one this process holds. (f.v of an outer row was a join
+        # filter: every row was read and built, then dropped.)
+        f"FROM {p} p {conditions} WHERE (SELECT f.v FROM f) <> %(known)s AND ((p.is_active "
         "AND NOT p.requires_code "
         "AND (p.ends_at IS NULL OR p.ends_at > %(now)s) "
         "AND (p.budget IS NULL OR p.spent < p.budget) "
@@ -394,7 +396,7 @@ def _terms(text: str) -> tuple[dict, dict]:
 #   one changed) costs its state only.
 # promotions_changed() (and a save, delete or change of conditions in this process) forgets
 # both; a change of the conditions alone made in another process is seen within the TTL.
-_rules: dict[tuple[int, tuple[str, ...]], tuple[str, list[Rule], float]] = {}
+_rules: dict[tuple[int, tuple[str, ...]], tuple[str, Rules, float]] = {}
 _held: dict[int, tuple[str, tuple[dict, dict], float]] = {}
 
 
@@ -406,9 +408,7 @@ def promotions_changed(**_signal) -> None:
     _held.clear()
 
 
-def promotions_load(
-    *, channel, codes: Sequence[str] = (), now: datetime | None = None
-) -> list[Rule]:
+def promotions_load(*, channel, codes: Sequence[str] = (), now: datetime | None = None) -> Rules:
     """The promotions that may apply on the channel (automatic ones; their window is checked
     by the caller) and every promotion behind one of `codes` whatever its state (to say why a
     code does not apply): one query."""
@@ -435,7 +435,7 @@ def promotions_load(
     fingerprint = rows[0][0]
     if kept is not None and fingerprint == kept[0]:
         return kept[1]
-    rules = []
+    found = []
     for row in rows:
         if row[1] is None:  # nothing matched
             continue
@@ -444,7 +444,7 @@ def promotions_load(
         terms = held[pk][1] if text is None else _terms(text)
         if ttl and text is not None:
             _held[pk] = (version, terms, clock)
-        rules.append(
+        found.append(
             Rule(
                 pk=pk,
                 **terms[0],
@@ -459,7 +459,7 @@ def promotions_load(
                 codes=tuple(CodeRow(*c) for c in json.loads(code_rows)) if code_rows else (),
             )
         )
-    rules = Rules(sorted(rules, key=_apply_order))
+    rules = Rules(sorted(found, key=_apply_order))
     if ttl:
         if len(_rules) > 1000:  # carts with many different codes: start again
             _rules.clear()
@@ -938,6 +938,26 @@ def _entries(
     return entries, why
 
 
+def _given_facts(lines: Sequence[LineInput]) -> dict[int, VariantFacts] | None:
+    """The goods facts the caller gave with every line (LineInput.product_id and the rest, as
+    the cart's lines statement reads them), by variant id; None when a line has none."""
+    facts: dict[int, VariantFacts] = {}
+    for line in lines:
+        if line.quantity <= 0:
+            continue
+        if line.product_id is None:
+            return None
+        try:
+            variant_id = int(line.key)
+        except ValueError:
+            continue  # not a variant: nothing to match (as the query would find nothing)
+        if line.category_path is not None:
+            facts[variant_id] = VariantFacts(
+                line.product_id, line.brand_id, line.category_path, line.attribute_values
+            )
+    return facts
+
+
 def _codes_normalised(codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys("".join(str(c).split()).upper() for c in codes if str(c).strip()))
 
@@ -958,8 +978,19 @@ def benefits(
     entries, _why = _entries(rules, codes, channel=channel, now=now)
     facts: dict[int, VariantFacts] = {}
     known = CustomerFacts()
-    goods = any(rule.looks_at_goods for rule, _code in entries)
+    given = _given_facts(lines)
+    goods = given is None and any(rule.looks_at_goods for rule, _code in entries)
     about_customer = [(rule, code) for rule, code in entries if rule.looks_at_customer]
+    if given is not None:
+        # The caller read the goods facts (the cart's lines statement): only the rules that may
+        # match a line (and those behind a code, to say why) can need the customer's.
+        facts = given
+        may_match = rules.may_match([(line, facts.get(line.variant_id)) for line in cart])
+        about_customer = [
+            (rule, code)
+            for rule, code in about_customer
+            if rule.requires_code or rule.pk in may_match
+        ]
     who = {
         "promotions": [rule.pk for rule, _code in about_customer],
         "codes": [code.id for _rule, code in about_customer if code is not None],

@@ -37,6 +37,14 @@ class LineInput:
     quantity: int
     unit_price: Decimal
     tax_rate: Decimal  # percent, e.g. Decimal("20")
+    # What the goods conditions of promotions look at, when the caller has loaded them already
+    # (the cart's lines statement does): the discount provider then need not read them again.
+    # product_id None: not given (the provider reads them itself); category_path None with a
+    # product: a product without a category.
+    product_id: int | None = None
+    brand_id: int | None = None
+    category_path: str | None = None
+    attribute_values: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,11 @@ class LineInfo:
     price: Decimal | None  # on the channel now; None: not sold there
     tax_rate: Decimal
     published: bool
+    # What promotions' goods conditions look at (read by the same statement; see LineInput).
+    product_id: int | None = None
+    brand_id: int | None = None
+    category_path: str | None = None
+    attribute_values: frozenset[int] = frozenset()
 
     @property
     def sellable(self) -> bool:
@@ -93,6 +98,7 @@ def _lines_statement() -> _LinesStatement:
     price = ProductVariant.channel_prices.rel.related_model
     listing = product.channel_listings.rel.related_model
     tax = product.tax_class.field.related_model
+    category = product.category.field.related_model
     through = ProductVariant.attribute_values.through
     attribute = AttributeValue.attribute.field.related_model
     languages = [code for code, _name in settings.LANGUAGES]
@@ -106,6 +112,13 @@ def _lines_statement() -> _LinesStatement:
     ]
     columns += [("pl.is_published", listing._meta.get_field("is_published"))]
     columns += [("pl.published_at", listing._meta.get_field("published_at"))]
+    # The facts promotions' goods conditions look at (the discount provider then reads none).
+    columns += [
+        ("v.product_id", ProductVariant._meta.get_field("product")),
+        ("p.brand_id", product._meta.get_field("brand")),
+        ("pc.path", category._meta.get_field("path")),
+        ("av.id", AttributeValue._meta.get_field("id")),
+    ]
     columns += [(f"av.name_{c}", AttributeValue._meta.get_field(f"name_{c}")) for c in languages]
     sql = f"""
         SELECT {", ".join(column for column, _field in columns)}
@@ -113,6 +126,7 @@ def _lines_statement() -> _LinesStatement:
         JOIN {ProductVariant._meta.db_table} v ON v.id = cl.variant_id
         JOIN {product._meta.db_table} p ON p.id = v.product_id
         JOIN {tax._meta.db_table} t ON t.id = p.tax_class_id
+        JOIN {category._meta.db_table} pc ON pc.id = p.category_id
         LEFT JOIN {price._meta.db_table} cp ON cp.variant_id = v.id AND cp.channel_id = %s
         LEFT JOIN {listing._meta.db_table} pl ON pl.product_id = p.id AND pl.channel_id = %s
         LEFT JOIN {through._meta.db_table} va ON va.productvariant_id = v.id
@@ -144,20 +158,23 @@ def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, [channel.pk, channel.pk, cart.pk])
         rows = cursor.fetchall()
-    grouped: dict[int, tuple[list, list[str]]] = {}
+    grouped: dict[int, tuple[list, list[str], set[int]]] = {}
     for raw in rows:
         row = converted(raw, fields)
         value = _translated(dict(zip(languages, row[-k:], strict=True)))
+        value_id = row[n + 9 + k]
         if row[0] in grouped:
             grouped[row[0]][1].append(value)
+            grouped[row[0]][2].add(value_id)
         else:
-            grouped[row[0]] = (row, [value] if value else [])
+            grouped[row[0]] = (row, [value] if value else [], {value_id} if value_id else set())
     result = []
-    for row, value_names in grouped.values():
+    for row, value_names, value_ids in grouped.values():
         line = CartLine.from_db(connection.alias, statement.line_fields, row[:n])
         sku, is_active = row[n], row[n + 1]
         name = _translated(dict(zip(languages, row[n + 2 : n + 2 + k], strict=True)))
         rate, price, listed, listed_from = row[n + 2 + k : n + 6 + k]
+        product_id, brand_id, category_path = row[n + 6 + k : n + 9 + k]
         result.append(
             LineInfo(
                 line=line,
@@ -172,6 +189,10 @@ def lines_info(*, cart: Cart, channel: Channel) -> list[LineInfo]:
                 published=_on_sale(
                     is_active=is_active, listed=listed, listed_from=listed_from, now=now
                 ),
+                product_id=product_id,
+                brand_id=brand_id,
+                category_path=category_path,
+                attribute_values=frozenset(value_ids),
             )
         )
     return result

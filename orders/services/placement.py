@@ -128,6 +128,10 @@ def lines_quote(
             i.quantity,
             i.price if i.price is not None else i.seen_price,
             i.tax_rate,
+            product_id=i.product_id,
+            brand_id=i.brand_id,
+            category_path=i.category_path,
+            attribute_values=i.attribute_values,
         )
         for i in info
     ]
