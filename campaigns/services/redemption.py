@@ -150,6 +150,12 @@ def redemptions_claim(
     limit applies, one INSERT."""
     assert connection.in_atomic_block, "redemptions_claim() must run inside a transaction"
     wanted = [c.code for c in claims if c.code]
+    if not wanted:
+        recorded = _redemptions_record_unlimited(
+            order=order, claims=claims, customer=customer, channel=channel, currency=currency
+        )
+        if recorded is not None:
+            return recorded
     codes = (
         {
             c.code: c
@@ -205,6 +211,69 @@ def redemptions_claim(
         )
         for claim in claims
     )
+
+
+def _redemptions_record_unlimited(
+    *,
+    order: Order,
+    claims: Sequence[Claim],
+    customer: Customer | None,
+    channel: Channel,
+    currency: str,
+) -> list[Redemption] | None:
+    """The common placement in one statement: when no claim has a code and every promotion
+    exists without a total limit or a budget (nothing to count on its row) and, for a known
+    customer, without a per-customer limit (nothing to count under their lock), the
+    redemptions are written by the same statement that checks it. None (nothing written):
+    the claims need the full path (redemptions_claim's reads, UPDATEs and locks)."""
+    if connection.vendor != "postgresql" or not claims:
+        return None
+    now = timezone.now()
+    redemption, promotion = Redemption._meta.db_table, Promotion._meta.db_table
+    sql = (
+        "WITH c AS (SELECT * FROM unnest(%s::bigint[], %s::numeric[]) AS c(promotion_id, amount)), "  # noqa: S608 (names from the models; values are parameters)
+        f"ok AS (SELECT count(*) = %s AS ok FROM {promotion} p JOIN c ON c.promotion_id = p.id "
+        "WHERE p.usage_limit IS NULL AND p.budget IS NULL "
+        "AND (p.per_customer_limit IS NULL OR %s)) "
+        f"INSERT INTO {redemption} (promotion_id, code_id, order_id, customer_id, channel_id, "
+        "amount, currency, created_at, released_at) "
+        "SELECT c.promotion_id, NULL, %s, %s, %s, c.amount, %s, %s, NULL FROM c "
+        "WHERE (SELECT ok FROM ok) ORDER BY c.promotion_id RETURNING id, promotion_id"
+    )
+    params = [
+        [c.promotion_id for c in claims],
+        [c.amount for c in claims],
+        len(claims),
+        customer is None,
+        order.pk,
+        customer.pk if customer is not None else None,
+        channel.pk,
+        currency,
+        now,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    ids = dict((promotion_id, pk) for pk, promotion_id in rows)
+    recorded = [
+        Redemption(
+            pk=ids[claim.promotion_id],
+            promotion_id=claim.promotion_id,
+            code=None,
+            order=order,
+            customer=customer,
+            channel=channel,
+            amount=claim.amount,
+            currency=currency,
+            created_at=now,
+        )
+        for claim in claims
+    ]
+    for row in recorded:  # as read from the database: saved
+        row._state.adding, row._state.db = False, connection.alias
+    return recorded
 
 
 def _promotion_claim(claim: Claim) -> None:
