@@ -254,7 +254,7 @@ CONDITIONS = (
 
 
 @cache
-def _promotions_sql(with_codes: bool) -> str:
+def _promotions_sql(with_codes: bool, with_customer: bool = False) -> str:
     """One statement: a fingerprint of every promotion's state (and of the cart's codes), and,
     unless it is the one this process holds (%(known)s), the promotions that may apply on the
     channel (automatic, active, not ended, budget and uses not spent, on the channel; the
@@ -318,9 +318,14 @@ def _promotions_sql(with_codes: bool) -> str:
         "p.usage_limit, CASE WHEN p.usage_limit IS NOT NULL THEN p.times_used END), ',' "
         f"ORDER BY p.id), '') {codes_state}) AS v FROM {p} p"
     )
+    # with_customer: the customer's facts (_customer_sql) ride along in the first columns.
+    # (Its code ids are %(code_ids)s here: %(codes)s are the cart's codes.)
+    customer_sql = _customer_sql().replace("%(codes)s", "%(code_ids)s")
+    customer = f", cf AS ({customer_sql})" if with_customer else ""
     return (
-        f"WITH f AS MATERIALIZED ({fingerprint}) "  # noqa: S608
-        "SELECT f.v, r.* FROM f LEFT JOIN ("
+        f"WITH f AS MATERIALIZED ({fingerprint}){customer} "  # noqa: S608
+        f"SELECT f.v, {'cf.*' if with_customer else ''}{', ' if with_customer else ''}r.* "
+        f"FROM f {'CROSS JOIN cf ' if with_customer else ''}LEFT JOIN ("
         "SELECT p.id, p.updated_at::text, p.is_active, p.starts_at, p.ends_at, p.budget, "
         f"p.spent, p.usage_limit, p.times_used, {codes}, "
         "CASE WHEN p.id::text || '@' || p.updated_at::text IN "
@@ -412,6 +417,16 @@ def promotions_load(*, channel, codes: Sequence[str] = (), now: datetime | None 
     """The promotions that may apply on the channel (automatic ones; their window is checked
     by the caller) and every promotion behind one of `codes` whatever its state (to say why a
     code does not apply): one query."""
+    return _promotions_read(channel=channel, codes=codes, now=now, customer=None)[0]
+
+
+def _promotions_read(
+    *, channel, codes: Sequence[str], now: datetime | None, customer
+) -> tuple[Rules, CustomerFacts | None]:
+    """promotions_load, and the customer's facts in the same query when the rules this
+    process holds look at customers (they are the rules while the fingerprint holds): the
+    facts cover every held promotion and code with a per-customer limit. None when not read,
+    or read for rules that changed since (the caller then asks customer_facts)."""
     now = now or timezone.now()
     if connection.vendor != "postgresql":
         return _portable_rules(channel=channel, codes=codes, now=now)
@@ -422,6 +437,11 @@ def promotions_load(*, channel, codes: Sequence[str] = (), now: datetime | None 
     if kept is not None and clock - kept[2] >= ttl:
         kept = None
     held = {pk: entry for pk, entry in list(_held.items()) if clock - entry[2] < ttl} if ttl else {}
+    about = (
+        [rule for rule in kept[1] if rule.looks_at_customer]
+        if kept is not None and customer is not None
+        else []
+    )
     params = {
         "now": now,
         "channel": channel.pk,
@@ -429,12 +449,25 @@ def promotions_load(*, channel, codes: Sequence[str] = (), now: datetime | None 
         "held": ",".join(f"{pk}@{entry[0]}" for pk, entry in held.items()),
         "known": kept[0] if kept is not None else "",
     }
+    if about:
+        params["c"] = customer.pk
+        params["promotions"] = [r.pk for r in about if r.per_customer_limit is not None]
+        params["code_ids"] = [
+            c.id for r in about for c in r.codes if c.per_customer_limit is not None
+        ]
     with connection.cursor() as cursor:
-        cursor.execute(_promotions_sql(bool(codes)), params)
+        cursor.execute(_promotions_sql(bool(codes), bool(about)), params)
         rows = cursor.fetchall()
     fingerprint = rows[0][0]
+    known = None
+    if about:
+        has_ordered, segments, tier, uses, code_uses = rows[0][1:6]
+        known = CustomerFacts(
+            has_ordered, frozenset(segments), tier, Counter(uses), Counter(code_uses)
+        )
+        rows = [(row[0], *row[6:]) for row in rows]
     if kept is not None and fingerprint == kept[0]:
-        return kept[1]
+        return kept[1], known
     found = []
     for row in rows:
         if row[1] is None:  # nothing matched
@@ -464,7 +497,7 @@ def promotions_load(*, channel, codes: Sequence[str] = (), now: datetime | None 
         if len(_rules) > 1000:  # carts with many different codes: start again
             _rules.clear()
         _rules[key] = (fingerprint, rules, clock)
-    return rules
+    return rules, None
 
 
 @cache
@@ -974,7 +1007,7 @@ def benefits(
             rejected_codes={code: _("Add items to the cart to use this code.") for code in codes}
         )
     now = timezone.now()
-    rules = promotions_load(channel=channel, codes=codes, now=now)
+    rules, read = _promotions_read(channel=channel, codes=codes, now=now, customer=customer)
     entries, _why = _entries(rules, codes, channel=channel, now=now)
     facts: dict[int, VariantFacts] = {}
     known = CustomerFacts()
@@ -995,6 +1028,9 @@ def benefits(
         "promotions": [rule.pk for rule, _code in about_customer],
         "codes": [code.id for _rule, code in about_customer if code is not None],
     }
+    if read is not None:
+        known = read  # came with the promotions (every held rule's per-customer uses)
+        about_customer = []
     if goods and customer is not None and about_customer:
         facts, known = facts_load(
             variant_ids=[line.variant_id for line in cart], customer=customer, **who

@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Value
@@ -240,7 +241,7 @@ def _redemptions_record_unlimited(
         "SELECT c.promotion_id, NULL, %s, %s, %s, c.amount, %s, %s, NULL FROM c "
         "WHERE (SELECT ok FROM ok) ORDER BY c.promotion_id RETURNING id, promotion_id"
     )
-    params = [
+    params: list[Any] = [
         [c.promotion_id for c in claims],
         [c.amount for c in claims],
         len(claims),

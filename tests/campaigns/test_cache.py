@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns import engine
-from campaigns.models import Promotion
+from campaigns.models import Promotion, Redemption
 from tests.campaigns.promos import promo, quote, variant
 from tests.queries import assert_num_queries
 
@@ -53,3 +53,27 @@ def test_conditions_changed_in_this_process_are_seen_at_once_and_others_after_fo
     assert quote(web, [(a, 1)]).discount_total == 0
     engine.promotions_changed()
     assert quote(web, [(a, 1)]).discount_total == D("10.00")
+
+
+def test_held_rules_read_the_customers_facts_with_the_promotions_and_see_a_new_use(web):
+    from orders.models import Order
+    from tests import factories as f
+
+    a = variant(web, "100.00")
+    p = promo(kind=Promotion.Kind.AMOUNT, value=D("10"), per_customer_limit=1)
+    customer = f.CustomerFactory()
+    assert quote(web, [(a, 1)], customer=customer).discount_total == D("10.00")
+
+    # Held: the customer's uses come in the promotions' query (the helper's prices + 1).
+    with assert_num_queries(2):
+        assert quote(web, [(a, 1)], customer=customer).discount_total == D("10.00")
+
+    order = Order.objects.create(
+        number="C-1", channel=web, origin_channel=web, customer=customer,
+        delivery=Order.Delivery.HOME, currency="TRY", subtotal=D("1"), total=D("1"),
+    )  # fmt: skip
+    Redemption.objects.create(
+        promotion=p, order=order, customer=customer, channel=web, amount=D("10"), currency="TRY"
+    )
+    with assert_num_queries(2):
+        assert quote(web, [(a, 1)], customer=customer).discount_total == 0

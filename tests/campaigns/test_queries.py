@@ -86,3 +86,27 @@ def test_promotions_without_goods_or_customer_conditions_need_one_query(web):
         granted = pricing.benefits_for(channel=web, customer=customer, lines=lines(variants))
 
     assert len(granted.discounts) == 3
+
+
+def test_goods_facts_given_with_the_lines_spare_the_facts_query(web):
+    """The cart's lines statement reads the goods facts (LineInput.product_id and the rest):
+    the engine then reads only the promotions, and matches on what it was given."""
+    brand = f.BrandFactory()
+    branded, other = f.product(channels=[web], brand=brand), f.product(channels=[web])
+    promo(name="brand", value=D("10"), brands=[brand])
+
+    def given(product) -> pricing.LineInput:
+        v = product.variants.get()
+        return pricing.LineInput(
+            str(v.pk), v.sku, 1, D("100.00"), D(20), product_id=product.pk,
+            brand_id=product.brand_id, category_path=product.category.path,
+        )  # fmt: skip
+
+    branded_line, other_line = given(branded), given(other)
+    with assert_num_queries(1):
+        granted = pricing.benefits_for(channel=web, customer=None, lines=[branded_line])
+    assert [d.amount for d in granted.discounts] == [D("10.00")]
+
+    with assert_num_queries(1):
+        granted = pricing.benefits_for(channel=web, customer=None, lines=[other_line])
+    assert granted.discounts == []
