@@ -146,6 +146,7 @@ class Rule:
         return str(self.pk)
 
     looks_at_goods: bool = field(init=False)
+    looks_at_customer: bool = field(init=False)  # read for every rule of every quote: once
 
     def __post_init__(self) -> None:
         self.looks_at_goods = bool(
@@ -155,21 +156,18 @@ class Rule:
             or self.brands
             or self.attribute_values
         )
-
-    @property
-    def label(self) -> str:
-        """In the active language (as modeltranslation reads it)."""
-        return _label(self.labels)
-
-    @property
-    def looks_at_customer(self) -> bool:
-        return bool(
+        self.looks_at_customer = bool(
             self.first_order_only
             or self.segments
             or self.tiers
             or self.per_customer_limit
             or any(c.per_customer_limit for c in self.codes)
         )
+
+    @property
+    def label(self) -> str:
+        """In the active language (as modeltranslation reads it)."""
+        return _label(self.labels)
 
     @property
     def budget_left(self) -> Decimal | None:
@@ -197,6 +195,11 @@ class Rules(list["Rule"]):
     the rules that may match one of its lines, not at every live promotion."""
 
     _index: tuple[list[int], dict[tuple[str, object], list[int]], set[int]] | None = None
+    # _entries of these rules by (channel, codes, language), with the span of time between
+    # two promotions' window edges in which it holds: (since, until, entries, why).
+    _checked: dict[tuple, tuple[datetime | None, datetime | None, list, dict[str, str]]] | None = (
+        None
+    )
 
     def may_match(self, lines: list[tuple[Line, VariantFacts | None]]) -> set[int]:
         """The ids of the rules without goods conditions or naming something of `lines`."""
@@ -971,6 +974,31 @@ def _entries(
     return entries, why
 
 
+def _entries_held(
+    rules: Rules, codes: Sequence[str], *, channel, now: datetime
+) -> tuple[list[tuple[Rule, CodeRow | None]], dict[str, str]]:
+    """_entries, worked out once per list of rules a process holds (their state does not
+    change while held) and kept until the next start or end of a promotion's window: between
+    two such edges every rule is live or not alike (checking ~200 rules' state was a quarter
+    of a quote's Python)."""
+    key = (channel.pk, tuple(codes), get_language())
+    if rules._checked is None:
+        rules._checked = {}
+    held = rules._checked.get(key)
+    if (
+        held is not None
+        and (held[0] is None or held[0] <= now)
+        and (held[1] is None or now < held[1])
+    ):
+        return list(held[2]), dict(held[3])
+    entries, why = _entries(rules, codes, channel=channel, now=now)
+    edges = [t for rule in rules for t in (rule.starts_at, rule.ends_at) if t is not None]
+    since = max((t for t in edges if t <= now), default=None)
+    until = min((t for t in edges if t > now), default=None)
+    rules._checked[key] = (since, until, entries, why)
+    return list(entries), dict(why)
+
+
 def _given_facts(lines: Sequence[LineInput]) -> dict[int, VariantFacts] | None:
     """The goods facts the caller gave with every line (LineInput.product_id and the rest, as
     the cart's lines statement reads them), by variant id; None when a line has none."""
@@ -1008,7 +1036,7 @@ def benefits(
         )
     now = timezone.now()
     rules, read = _promotions_read(channel=channel, codes=codes, now=now, customer=customer)
-    entries, _why = _entries(rules, codes, channel=channel, now=now)
+    entries, _why = _entries_held(rules, codes, channel=channel, now=now)
     facts: dict[int, VariantFacts] = {}
     known = CustomerFacts()
     given = _given_facts(lines)

@@ -77,3 +77,17 @@ def test_held_rules_read_the_customers_facts_with_the_promotions_and_see_a_new_u
     )
     with assert_num_queries(2):
         assert quote(web, [(a, 1)], customer=customer).discount_total == 0
+
+
+def test_held_rules_see_a_window_open_without_reading_the_promotion_again(web):
+    import time
+    from datetime import timedelta
+
+    a = variant(web, "100.00")
+    opens = timezone.now() + timedelta(seconds=1)
+    promo(kind=Promotion.Kind.PERCENT, value=D("10"), starts_at=opens)
+    assert quote(web, [(a, 1)]).discount_total == 0
+    assert quote(web, [(a, 1)]).discount_total == 0  # held, checked before the start
+
+    time.sleep(max((opens - timezone.now()).total_seconds(), 0) + 0.05)
+    assert quote(web, [(a, 1)]).discount_total == D("10.00")
