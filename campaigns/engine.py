@@ -201,6 +201,23 @@ class Rules(list["Rule"]):
         None
     )
 
+    _about: tuple[tuple[list[int], list[int]] | None] | None = None
+
+    def about_customer(self) -> tuple[list[int], list[int]] | None:
+        """The ids of the promotions and codes with a per-customer limit, when some rule looks
+        at the customer (else None): what the customer's facts must cover. Worked out once."""
+        if self._about is None:
+            about = [rule for rule in self if rule.looks_at_customer]
+            self._about = (
+                (
+                    [r.pk for r in about if r.per_customer_limit is not None],
+                    [c.id for r in about for c in r.codes if c.per_customer_limit is not None],
+                )
+                if about
+                else None,
+            )
+        return self._about[0]
+
     def may_match(self, lines: list[tuple[Line, VariantFacts | None]]) -> set[int]:
         """The ids of the rules without goods conditions or naming something of `lines`."""
         if self._index is None:
@@ -406,6 +423,23 @@ def _terms(text: str) -> tuple[dict, dict]:
 # both; a change of the conditions alone made in another process is seen within the TTL.
 _rules: dict[tuple[int, tuple[str, ...]], tuple[str, Rules, float]] = {}
 _held: dict[int, tuple[str, tuple[dict, dict], float]] = {}
+# (the oldest entry's clock, "pk@version,...") of _held while it is unchanged: sent with every
+# quote, it was rebuilt from ~200 entries each time.
+_held_view: list[tuple[float, str] | None] = [None]
+
+
+def _held_now(
+    clock: float, ttl: float
+) -> tuple[dict[int, tuple[str, tuple[dict, dict], float]], str]:
+    """The terms held (none older than the TTL) and their "pk@version" list."""
+    view = _held_view[0]
+    if view is not None and clock - view[0] < ttl:
+        return _held, view[1]
+    for pk in [pk for pk, entry in _held.items() if clock - entry[2] >= ttl]:
+        del _held[pk]
+    oldest = min((entry[2] for entry in _held.values()), default=clock)
+    view = _held_view[0] = (oldest, ",".join(f"{pk}@{entry[0]}" for pk, entry in _held.items()))
+    return _held, view[1]
 
 
 def promotions_changed(**_signal) -> None:
@@ -414,6 +448,7 @@ def promotions_changed(**_signal) -> None:
     (its updated_at) and a change of its conditions alone within OMNI_CHANNEL_CACHE_SECONDS."""
     _rules.clear()
     _held.clear()
+    _held_view[0] = None
 
 
 def promotions_load(*, channel, codes: Sequence[str] = (), now: datetime | None = None) -> Rules:
@@ -439,25 +474,18 @@ def _promotions_read(
     kept = _rules.get(key) if ttl else None
     if kept is not None and clock - kept[2] >= ttl:
         kept = None
-    held = {pk: entry for pk, entry in list(_held.items()) if clock - entry[2] < ttl} if ttl else {}
-    about = (
-        [rule for rule in kept[1] if rule.looks_at_customer]
-        if kept is not None and customer is not None
-        else []
-    )
+    held, held_text = _held_now(clock, ttl) if ttl else ({}, "")
+    about = kept[1].about_customer() if kept is not None and customer is not None else None
     params = {
         "now": now,
         "channel": channel.pk,
         "codes": list(codes),
-        "held": ",".join(f"{pk}@{entry[0]}" for pk, entry in held.items()),
+        "held": held_text,
         "known": kept[0] if kept is not None else "",
     }
     if about:
         params["c"] = customer.pk
-        params["promotions"] = [r.pk for r in about if r.per_customer_limit is not None]
-        params["code_ids"] = [
-            c.id for r in about for c in r.codes if c.per_customer_limit is not None
-        ]
+        params["promotions"], params["code_ids"] = about
     with connection.cursor() as cursor:
         cursor.execute(_promotions_sql(bool(codes), bool(about)), params)
         rows = cursor.fetchall()
@@ -480,6 +508,7 @@ def _promotions_read(
         terms = held[pk][1] if text is None else _terms(text)
         if ttl and text is not None:
             _held[pk] = (version, terms, clock)
+            _held_view[0] = None
         found.append(
             Rule(
                 pk=pk,
