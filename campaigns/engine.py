@@ -467,7 +467,7 @@ def _promotions_read(
     or read for rules that changed since (the caller then asks customer_facts)."""
     now = now or timezone.now()
     if connection.vendor != "postgresql":
-        return _portable_rules(channel=channel, codes=codes, now=now)
+        return _portable_rules(channel=channel, codes=codes, now=now), None
     ttl = settings.OMNI_CHANNEL_CACHE_SECONDS
     clock = time.monotonic()
     key = (channel.pk, tuple(codes))
