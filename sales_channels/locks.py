@@ -105,8 +105,8 @@ def deliveries_claim(*, endpoint: ChannelEndpoint, limit: int, lease: float) -> 
             cursor.execute(
                 _claim_sql(),
                 [
-                    Delivery.Status.SUPERSEDED.value, until, endpoint.pk,
-                    Delivery.Status.PENDING.value, now, limit,
+                    endpoint.pk, Delivery.Status.PENDING.value, now, limit,
+                    Delivery.Status.SUPERSEDED.value, until,
                 ],
             )  # fmt: skip
             rows = cursor.fetchall()
@@ -142,21 +142,27 @@ def deliveries_claim(*, endpoint: ChannelEndpoint, limit: int, lease: float) -> 
 def _claim_sql() -> str:
     """The claim on PostgreSQL: a superseded row changes only its status; each row comes back
     with whether it was superseded and when it fell due. The table's own name and columns,
-    never input."""
+    never input.
+
+    The rows to take are chosen once, in a MATERIALIZED CTE: as a subquery of UPDATE ... FROM,
+    the planner may rescan it once per row it joins (a nested loop), and each rescan with SKIP
+    LOCKED skips the rows the earlier ones locked and takes the next ones, so the claim took
+    far more than `limit` (all 20 due deliveries for a limit of 5, a whole backlog past the
+    endpoint's rate limit) once the table's statistics made that plan the cheaper one."""
     table = Delivery._meta.db_table
     return (
-        f"UPDATE {table} AS d SET"  # noqa: S608
-        " status = CASE WHEN due.superseded THEN %s ELSE d.status END,"
-        " attempts = CASE WHEN due.superseded THEN d.attempts ELSE d.attempts + 1 END,"
-        " next_attempt_at = CASE WHEN due.superseded THEN d.next_attempt_at ELSE %s END"
-        " FROM (SELECT c.id, c.next_attempt_at AS was_due, EXISTS ("
+        "WITH due AS MATERIALIZED (SELECT c.id, c.next_attempt_at AS was_due, EXISTS ("  # noqa: S608
         f"SELECT 1 FROM {table} AS n WHERE n.endpoint_id = c.endpoint_id"
         " AND n.topic = c.topic AND n.key = c.key"
         " AND (n.version, n.id) > (c.version, c.id)) AS superseded"
         f" FROM {table} AS c WHERE c.endpoint_id = %s AND c.status = %s"
         " AND c.next_attempt_at <= %s ORDER BY c.next_attempt_at, c.id LIMIT %s"
-        " FOR UPDATE OF c SKIP LOCKED) AS due"
-        f" WHERE d.id = due.id RETURNING {columns(Delivery, 'd')}, due.superseded,"
+        " FOR UPDATE OF c SKIP LOCKED) "
+        f"UPDATE {table} AS d SET"
+        " status = CASE WHEN due.superseded THEN %s ELSE d.status END,"
+        " attempts = CASE WHEN due.superseded THEN d.attempts ELSE d.attempts + 1 END,"
+        " next_attempt_at = CASE WHEN due.superseded THEN d.next_attempt_at ELSE %s END"
+        f" FROM due WHERE d.id = due.id RETURNING {columns(Delivery, 'd')}, due.superseded,"
         " due.was_due, d.id"
     )
 
