@@ -125,8 +125,12 @@ def segment_pending_take(*, limit: int) -> list[int]:
     table = SegmentPending._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table} WHERE customer_id IN (SELECT customer_id FROM {table}"  # noqa: S608
-            " ORDER BY marked_at FOR UPDATE SKIP LOCKED LIMIT %s) RETURNING customer_id",
+            # Chosen once (MATERIALIZED): a LIMIT ... SKIP LOCKED subquery the planner rescans
+            # takes the next rows on each rescan (sales_channels.locks._claim_sql).
+            f"WITH taken AS MATERIALIZED (SELECT customer_id FROM {table}"  # noqa: S608
+            " ORDER BY marked_at FOR UPDATE SKIP LOCKED LIMIT %s)"
+            f" DELETE FROM {table} WHERE customer_id IN (SELECT customer_id FROM taken)"
+            " RETURNING customer_id",
             [limit],
         )
         return [row[0] for row in cursor.fetchall()]
