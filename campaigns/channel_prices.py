@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from campaigns.models import Promotion, PromotionWindowSweep
@@ -93,32 +93,42 @@ def _live_window(now: datetime) -> Q:
     )
 
 
+def _through(field: str):
+    return getattr(Promotion, field).through.objects
+
+
+def certain_promotions(*, channel: Channel, now: datetime | None = None) -> QuerySet[Promotion]:
+    """The automatic line promotions on the channel now that ask nothing of the customer or of
+    the rest of the cart, in the engine's order (priority, then age)."""
+    now = now or timezone.now()
+    mine = {"promotion_id": OuterRef("pk")}
+    return Promotion.objects.filter(
+        _live_window(now)
+        & (
+            ~Exists(_through("channels").filter(**mine))
+            | Exists(_through("channels").filter(**mine, channel_id=channel.pk))
+        )
+        & ~Exists(_through("segments").filter(**mine))
+        & ~Exists(_through("loyalty_tiers").filter(**mine))
+        & (Q(min_quantity__isnull=True) | Q(min_quantity__lte=1))
+        & (Q(kind=Promotion.Kind.PERCENT) | Q(currency=channel.currency)),
+        is_active=True,
+        requires_code=False,
+        target=Promotion.Target.LINES,
+        kind__in=UNIT_PRICE_KINDS,
+        min_subtotal__isnull=True,
+        first_order_only=False,
+        budget__isnull=True,
+        usage_limit__isnull=True,
+        per_customer_limit__isnull=True,
+    ).order_by("-priority", "id")
+
+
 def _certain_promotions(*, channel: Channel, now: datetime) -> list[_Certain]:
-    """The promotions certain to apply on the channel now (the module's rule), with the ids of
+    """The promotions certain to apply on the channel now (certain_promotions), with the ids of
     their line conditions; a fixed number of queries."""
-    through = Promotion.segments.through
-    tiers = Promotion.loyalty_tiers.through
-    promotions = (
-        Promotion.objects.filter(
-            _live_window(now),
-            Q(channels__isnull=True) | Q(channels=channel),
-            Q(min_quantity__isnull=True) | Q(min_quantity__lte=1),
-            is_active=True,
-            requires_code=False,
-            target=Promotion.Target.LINES,
-            kind__in=UNIT_PRICE_KINDS,
-            min_subtotal__isnull=True,
-            first_order_only=False,
-            budget__isnull=True,
-            usage_limit__isnull=True,
-            per_customer_limit__isnull=True,
-        )
-        .filter(~Exists(through.objects.filter(promotion_id=OuterRef("pk"))))
-        .filter(~Exists(tiers.objects.filter(promotion_id=OuterRef("pk"))))
-        .distinct()
-        .prefetch_related(
-            "channels", "products", "variants", "categories", "brands", "attribute_values"
-        )
+    promotions = certain_promotions(channel=channel, now=now).prefetch_related(
+        "channels", "products", "variants", "categories", "brands", "attribute_values"
     )
     return [
         _Certain(
@@ -131,8 +141,6 @@ def _certain_promotions(*, channel: Channel, now: datetime) -> list[_Certain]:
             attribute_values=frozenset(x.pk for x in p.attribute_values.all()),
         )
         for p in promotions
-        # An amount or a price in another currency than the channel's is not the channel's.
-        if p.kind == Promotion.Kind.PERCENT or p.currency == channel.currency
     ]
 
 

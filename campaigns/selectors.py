@@ -40,7 +40,6 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
-    Exists,
     F,
     FilteredRelation,
     OuterRef,
@@ -68,7 +67,7 @@ from orders.models import ShippingMethod
 from sales_channels.models import Channel
 
 ZERO = Decimal(0)
-BADGE_KINDS = (Promotion.Kind.PERCENT, Promotion.Kind.AMOUNT, Promotion.Kind.FIXED_PRICE)
+BADGE_KINDS = channel_prices.UNIT_PRICE_KINDS
 
 
 @dataclass(frozen=True)
@@ -173,36 +172,8 @@ class _Variant:
     values: frozenset[int]
 
 
-def _through(field: str):
-    return getattr(Promotion, field).through.objects
-
-
-def certain_promotions(*, channel: Channel, now: datetime | None = None) -> QuerySet[Promotion]:
-    """The automatic line promotions on the channel now that ask nothing of the customer or of
-    the rest of the cart, in the engine's order (priority, then age)."""
-    now = now or timezone.now()
-    mine = {"promotion_id": OuterRef("pk")}
-    return Promotion.objects.filter(
-        (Q(starts_at__isnull=True) | Q(starts_at__lte=now))
-        & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        & (
-            ~Exists(_through("channels").filter(**mine))
-            | Exists(_through("channels").filter(**mine, channel_id=channel.pk))
-        )
-        & ~Exists(_through("segments").filter(**mine))
-        & ~Exists(_through("loyalty_tiers").filter(**mine))
-        & (Q(min_quantity__isnull=True) | Q(min_quantity__lte=1))
-        & (Q(kind=Promotion.Kind.PERCENT) | Q(currency=channel.currency)),
-        is_active=True,
-        requires_code=False,
-        target=Promotion.Target.LINES,
-        kind__in=BADGE_KINDS,
-        min_subtotal__isnull=True,
-        first_order_only=False,
-        budget__isnull=True,
-        usage_limit__isnull=True,
-        per_customer_limit__isnull=True,
-    ).order_by("-priority", "id")
+# The one rule of what is certain to apply, shared with the channels' sale prices.
+certain_promotions = channel_prices.certain_promotions
 
 
 def _certain(*, channel: Channel, now: datetime | None) -> list[_Certain]:
