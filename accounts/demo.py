@@ -13,6 +13,14 @@ DEMO_PASSWORD = "omni-demo-2026"  # noqa: S105 (a demo login, printed on purpose
 USERS = [
     ("merchant@omni.test", "Merve", "Yılmaz", User.Role.MERCHANT_STAFF, True, []),
     ("kasa.kadikoy@omni.test", "Kerem", "Demir", User.Role.STORE_STAFF, False, ["store-kadikoy"]),
+    (
+        "mudur.istanbul@omni.test",
+        "Selin",
+        "Aydın",
+        User.Role.STORE_STAFF,
+        False,
+        ["store-kadikoy", "store-kizilay"],
+    ),
     ("musteri@omni.test", "Ayşe", "Kaya", User.Role.CUSTOMER, False, []),
 ]
 

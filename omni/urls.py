@@ -27,6 +27,7 @@ urlpatterns = [
     # The split view serves Swagger UI's set-up script as a file (?script): no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("accounts.urls")),
+    path("staff/", include("staff.urls")),  # the store staff's screens
     path("payments/", include("payments.urls")),
     path("", include("payments.urls_links")),  # /pay/<token>/: pay-by-link
     path("i18n/", include("django.conf.urls.i18n")),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "payments",
     "campaigns",
     "storefront",
+    "staff",
     "marketplaces",
 ]
 
