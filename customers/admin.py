@@ -25,6 +25,7 @@ from customers import (  # noqa: F401  (register their admins)
 from customers.admin_consents import ConsentHistoryMixin
 from customers.admin_data_requests import DataRequestOpenMixin  # and registers its admins
 from customers.models import Address, Customer, TimelineKind
+from customers.notes import staff_notes_of
 from customers.sections import customer_360_sections
 from customers.selectors import CUSTOMER_360_TIMELINE, customer_360
 from omni.errors import ValidationError
@@ -83,6 +84,7 @@ class CustomerAdmin(DataRequestOpenMixin, ConsentHistoryMixin, admin.ModelAdmin)
         "first_channel",
         ("created_at", "updated_at"),
         "consent_history",
+        "staff_notes",
     ]
     readonly_fields = [
         "identities",
@@ -91,6 +93,7 @@ class CustomerAdmin(DataRequestOpenMixin, ConsentHistoryMixin, admin.ModelAdmin)
         "created_at",
         "updated_at",
         "consent_history",
+        "staff_notes",
     ]
     inlines = [AddressInline]
     actions = ["open_data_request"]
@@ -163,6 +166,24 @@ class CustomerAdmin(DataRequestOpenMixin, ConsentHistoryMixin, admin.ModelAdmin)
     @admin.display(description=_("account"), boolean=True, ordering="user")
     def has_account(self, obj: Customer) -> bool:
         return obj.user_id is not None
+
+    @admin.display(description=_("staff notes"))
+    def staff_notes(self, obj: Customer) -> str:
+        """What store staff wrote (customers.notes), newest first, read-only: one query."""
+        if obj is None or obj.pk is None:
+            return "-"
+        rows = [
+            (
+                date_format(localtime(note.created_at), "SHORT_DATETIME_FORMAT"),
+                note.author.get_full_name() if note.author else "-",
+                f" · {note.store.name}" if note.store else "",
+                note.text,
+            )
+            for note in staff_notes_of(customer=obj)
+        ]
+        if not rows:
+            return "-"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{} · {}{}: {}</li>", rows))
 
     @admin.display(description=_("identities"))
     def identities(self, obj: Customer) -> str:

@@ -42,6 +42,7 @@ from customers.models import (
     DataRequestStatus,
     IdentityClaim,
     IdentityKind,
+    StaffNote,
     TimelineEvent,
 )
 from omni.errors import Conflict, NotFound, ValidationError
@@ -411,6 +412,8 @@ def customer_erase(*, customer: Customer, scrub_outbox: bool = True) -> None:
         recipient=ERASED, ip_address=None, push_error=""
     )
     TimelineEvent.objects.filter(customer=customer).update(data={}, visitor_id=None)
+    # What staff wrote of the person is about them: it goes with the rest.
+    StaffNote.objects.filter(customer=customer).delete()
     if customer.user_id is not None:
         User.objects.filter(pk=customer.user_id).update(
             email=f"erased-{customer.user_id}@erased.invalid",

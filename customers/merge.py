@@ -38,6 +38,7 @@ from customers.models import (
     DataRequestStatus,
     IdentityClaim,
     IdentityKind,
+    StaffNote,
     TimelineEvent,
 )
 from customers.tasks import metrics_recompute_soon
@@ -142,6 +143,7 @@ def _move_own(source: Customer, target: Customer) -> dict[str, int]:
         # type is the one in force (selectors.consents_current).
         "consents": ConsentDecision.objects.filter(customer=source).update(customer=target),
         "timeline_events": TimelineEvent.objects.filter(customer=source).update(customer=target),
+        "staff_notes": StaffNote.objects.filter(customer=source).update(customer=target),
     }
     # At most one open request of each kind per person: the merged profile's duplicate of one
     # the survivor has open is closed, the rest move.

@@ -436,6 +436,45 @@ class TimelineEvent(models.Model):
         return f"{self.kind} {self.customer_id or self.visitor_id} {self.occurred_at:%Y-%m-%d}"
 
 
+class StaffNote(models.Model):
+    """What a staff member wrote about a customer (the size they wear, what they asked for),
+    at which store. Written through customers.notes.staff_note_add, which also puts it on the
+    timeline; shown newest first on the staff profile and the admin's customer page."""
+
+    id = models.BigAutoField(primary_key=True)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="staff_notes", verbose_name=_("customer")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    # The store channel the note was written at (none: from the admin or the API).
+    store = models.ForeignKey(
+        "sales_channels.Channel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("store"),
+    )
+    text = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer", "-created_at", "-id"], name="staff_note_recent"),
+        ]
+        verbose_name = _("staff note")
+        verbose_name_plural = _("staff notes")
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on {self.customer_id}"
+
+
 # --- KVKK data-subject requests ----------------------------------------------------------------
 
 

@@ -215,9 +215,8 @@ def _when(text: str | None) -> dt.datetime | None:
 NOTE_MAX_CHARS = 2000
 
 
-def timeline_note_add(*, customer: Customer, author: User, text: str) -> TimelineEvent:
-    """A staff member's note on a customer's timeline (what they asked for at the counter, a
-    size they wear), signed with who wrote it."""
+def note_text_clean(text: str) -> str:
+    """A staff note's text as kept: trimmed, not empty, at most NOTE_MAX_CHARS."""
     text = (text or "").strip()
     if not text:
         raise ValidationError.for_field("text", _("Write the note."), code="required")
@@ -227,13 +226,28 @@ def timeline_note_add(*, customer: Customer, author: User, text: str) -> Timelin
             _("Keep the note under %(max)d characters.") % {"max": NOTE_MAX_CHARS},
             code="max_length",
         )
+    return text
+
+
+def timeline_note_add(
+    *,
+    customer: Customer,
+    author: User,
+    text: str,
+    channel: Channel | None = None,
+    event_id: str | None = None,
+) -> TimelineEvent:
+    """A staff member's note on a customer's timeline (what they asked for at the counter, a
+    size they wear), signed with who wrote it, at the store `channel` when given."""
+    text = note_text_clean(text)
     return TimelineEvent.objects.create(
         customer=customer,
         kind=TimelineKind.STAFF_NOTE,
+        channel=channel,
         occurred_at=timezone.now(),
         data={"text": text, "author_id": author.pk, "author": author.get_full_name() or ""},
         source="staff_note",
-        event_id=uuid4().hex,
+        event_id=event_id or uuid4().hex,
     )
 
 
