@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
 
@@ -93,7 +94,9 @@ def customer_profile(
         cart = cart_find_for_customer(customer=customer)
         if cart is not None:
             summary = cart_summary(cart=cart, channel=store, customer=customer)
-    together, in_size, size_name = [], [], ""
+    together: list[Recommendation] = []
+    in_size: list[Recommendation] = []
+    size_name = ""
     if location is not None:
         together = bought_together(customer=customer, store=store, location=location)
         in_size, size_name = in_their_size(customer=customer, store=store, location=location)
@@ -126,14 +129,14 @@ def _bought(customer: Customer) -> QuerySet[OrderLine]:
     )
 
 
-def _in_cart(customer: Customer) -> QuerySet[CartLine]:
+def _in_cart(customer: Customer) -> QuerySet[CartLine, Any]:
     """The products in the customer's live cart: already on their way to being bought."""
     return CartLine.objects.filter(cart__customer=customer, cart__status=Cart.Status.ACTIVE).values(
         "variant__product_id"
     )
 
 
-def _sellable_here(store: Channel, location: StockLocation) -> QuerySet[Stock]:
+def _sellable_here(store: Channel, location: StockLocation) -> QuerySet[Stock, Any]:
     """Variants with free stock at the location that the store sells now."""
     return Stock.objects.filter(
         location=location,
@@ -219,7 +222,7 @@ def _recommendations(
         return []
     price = VariantChannelPrice.objects.filter(variant_id=OuterRef("pk"), channel=store)
     free = Stock.objects.filter(variant_id=OuterRef("pk"), location=location).annotate(
-        free=F("on_hand") - F("allocated")
+        free_now=F("on_hand") - F("allocated")
     )
     variants = {
         v.pk: v
@@ -228,7 +231,7 @@ def _recommendations(
         .prefetch_related("attribute_values")
         .annotate(
             price_here=Subquery(price.values("price")[:1]),
-            free_here=Subquery(free.values("free")[:1]),
+            free_here=Subquery(free.values("free_now")[:1]),
         )
     }
     result: list[Recommendation] = []
