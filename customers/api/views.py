@@ -34,6 +34,7 @@ from customers.api.serializers import (
 from customers.duplicates import duplicate_pairs
 from customers.merge import customer_merge, customer_resolve
 from customers.models import Customer
+from customers.notes import staff_note_add
 from omni.api.exceptions import flatten_errors
 from omni.api.permissions import require_perms
 from omni.client_address import client_address
@@ -221,10 +222,10 @@ class StaffCustomerNotesApi(APIView):
         customer = customer_resolve(customer_id)  # a merged-away id: the survivor
         data = StaffNoteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        note = timeline.timeline_note_add(
+        added = staff_note_add(
             customer=customer, author=request.user, text=data.validated_data["text"]
         )
-        return Response(TimelineEventOutput(note).data, status=status.HTTP_201_CREATED)
+        return Response(TimelineEventOutput(added.event).data, status=status.HTTP_201_CREATED)
 
 
 class StaffCustomer360Api(APIView):
