@@ -10,16 +10,19 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import (
+    CharField,
     Count,
+    Exists,
     F,
     FilteredRelation,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -29,11 +32,22 @@ from customers.models import Customer
 from customers.sections import CartBrief, CustomerOrders, OrderBrief
 from customers.selectors import customers_matching
 from customers.timeline import OrderOwner
+from inventory.models import StockLocation, Transfer
 from omni.errors import NotFound, ValidationError
 from orders import pricing
-from orders.models import Cart, Fulfilment, Order, OrderEvent, Return, SavedItem
+from orders.models import (
+    Cart,
+    Fulfilment,
+    FulfilmentLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Return,
+    SavedItem,
+)
 from orders.services.carts import CartChange, LineInfo, cart_review, lines_info
 from orders.services.checkout import Checkout, lines_quote
+from orders.services.fulfilment import OPEN_STATUSES, WORKABLE_ORDER_STATUSES
 from orders.services.returns import PERM_CHANGE_RETURN, returns_query
 from sales_channels.models import Channel
 
@@ -246,6 +260,66 @@ def order_detail_queryset() -> QuerySet[Order]:
         "lines",
         Prefetch("fulfilments", queryset=Fulfilment.objects.select_related("location")),
         Prefetch("events", queryset=OrderEvent.objects.select_related("channel")),
+    )
+
+
+# --- fulfilment at a location: the pick list and click and collect ---------------------------
+
+
+def fulfilments_read() -> QuerySet[Fulfilment]:
+    """Fulfilments with their location, order and lines, in a fixed number of queries."""
+    return Fulfilment.objects.select_related(
+        "location", "order__channel", "order__shipping_method"
+    ).prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=FulfilmentLine.objects.select_related("order_line").order_by("id"),
+        )
+    )
+
+
+def fulfilments_to_work(
+    *, location: StockLocation, statuses: Iterable[str] = OPEN_STATUSES
+) -> QuerySet[Fulfilment]:
+    """A location's fulfilments of orders that leave it with a carrier (not collected at the
+    counter), in `statuses`, oldest first. Open ones (to pick, picking, packed) only while
+    their order's goods may leave (confirmed or partly shipped)."""
+    statuses = list(statuses)
+    queryset = (
+        fulfilments_read()
+        .filter(location=location, status__in=statuses)
+        .exclude(order__delivery=Order.Delivery.PICKUP)
+    )
+    if set(statuses) <= set(OPEN_STATUSES):
+        queryset = queryset.filter(order__status__in=WORKABLE_ORDER_STATUSES)
+    return queryset.order_by("created_at", "id")
+
+
+def pickup_orders() -> QuerySet[Order]:
+    """Click-and-collect orders with their lines and whether every unit is at the store
+    (`items_arrived`: no transfer for the order still requested or on the road)."""
+    on_the_way = Transfer.objects.filter(
+        order_reference=Concat(Value("order:"), Cast(OuterRef("pk"), output_field=CharField())),
+        status__in=[Transfer.Status.REQUESTED, Transfer.Status.SHIPPED],
+    )
+    return (
+        Order.objects.filter(delivery=Order.Delivery.PICKUP)
+        .select_related("pickup_location", "customer")
+        .annotate(items_arrived=~Exists(on_the_way))
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+    )
+
+
+PICKUP_QUEUE_STATUSES = (Order.Status.CONFIRMED, Order.Status.READY_FOR_PICKUP)
+
+
+def pickup_queue(*, location: StockLocation) -> QuerySet[Order]:
+    """A store's click-and-collect queue: orders to be made ready (confirmed) and those waiting
+    for the customer (ready for pickup), oldest first."""
+    return (
+        pickup_orders()
+        .filter(pickup_location=location, status__in=PICKUP_QUEUE_STATUSES)
+        .order_by("created_at", "id")
     )
 
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -25,10 +24,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from inventory.models import StockLocation, Transfer
+from inventory.models import StockLocation
 from omni.errors import NotFound, PermissionDenied
 from orders.api import fulfilment_serializers
-from orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
+from orders.models import Fulfilment, Order
+from orders.selectors import fulfilments_read, pickup_orders
 from orders.services import fulfilment as services
 from sales_channels.models import Channel
 
@@ -103,18 +103,6 @@ def _in_scope(queryset: QuerySet, scope: StaffScope, field: str) -> QuerySet:
 # --- reads ----------------------------------------------------------------------------------
 
 
-def fulfilments_read() -> QuerySet[Fulfilment]:
-    """Fulfilments with everything the output shows, in a fixed number of queries."""
-    return Fulfilment.objects.select_related(
-        "location", "order__channel", "order__shipping_method"
-    ).prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=FulfilmentLine.objects.select_related("order_line").order_by("id"),
-        )
-    )
-
-
 def pick_list(
     *, scope: StaffScope, location: StockLocation | None = None, status: str | None = None
 ) -> QuerySet[Fulfilment]:
@@ -127,20 +115,6 @@ def pick_list(
     if location is not None:
         queryset = queryset.filter(location=location)
     return _in_scope(queryset, scope, "location_id").order_by("created_at", "id")
-
-
-def pickup_orders() -> QuerySet[Order]:
-    """Click-and-collect orders with their lines and whether every unit is at the store."""
-    on_the_way = Transfer.objects.filter(
-        order_reference=Concat(Value("order:"), Cast(OuterRef("pk"), output_field=CharField())),
-        status__in=[Transfer.Status.REQUESTED, Transfer.Status.SHIPPED],
-    )
-    return (
-        Order.objects.filter(delivery=Order.Delivery.PICKUP)
-        .select_related("pickup_location", "customer")
-        .annotate(items_arrived=~Exists(on_the_way))
-        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
-    )
 
 
 def pickups_waiting(
