@@ -5,6 +5,7 @@ a printable pick list. Every step is the fulfilment service the staff API calls.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
@@ -28,9 +29,12 @@ from staff.selectors.pickups import (
     shipping_list,
 )
 
+if TYPE_CHECKING:  # django-stubs is a development dependency
+    from django_stubs_ext import StrOrPromise
+
 CARRIERS = ("Yurtiçi Kargo", "Aras Kargo", "MNG Kargo", "Sürat Kargo", "PTT Kargo", "UPS")
 # Where a fulfilment is listed once a step has moved it.
-SECTION_OF = {
+SECTION_OF: dict[str, str] = {
     Fulfilment.Status.PENDING: "pick",
     Fulfilment.Status.PICKING: "picking",
     Fulfilment.Status.PACKED: "packed",
@@ -66,7 +70,7 @@ def index(request: StaffRequest) -> HttpResponse:
 
 
 def _step_view(
-    step: Callable[..., Fulfilment], done: str
+    step: Callable[..., Fulfilment], done: StrOrPromise
 ) -> Callable[[StaffRequest, int], HttpResponse]:
     @staff_view
     @require_POST
@@ -78,7 +82,7 @@ def _step_view(
         except OmniError as error:
             messages.error(request, error.message)
             return HttpResponseRedirect(_list_url(section))
-        messages.success(request, done % {"number": fulfilment.order.number})
+        messages.success(request, str(done) % {"number": fulfilment.order.number})
         return HttpResponseRedirect(_list_url(section))
 
     return view
