@@ -45,7 +45,11 @@ def ship_from_store_order(
 ) -> Fulfilment:
     """A web order shipped from the Kadıköy store: its fulfilment there, to pick."""
     method = f.ShippingMethodFactory(
-        channel=retailer.web, code="magazadan", kind="ship_from_store", name_en="Ship from store"
+        channel=retailer.web,
+        code="magazadan",
+        kind="ship_from_store",
+        name_tr="Mağazadan Kargo",
+        name_en="Ship from store",
     )
     delivery = checkout.delivery_build(
         channel=retailer.web,
