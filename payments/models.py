@@ -164,8 +164,8 @@ class Payment(TimeStampedModel):
 
 
 class Refund(TimeStampedModel):
-    """Money handed back for an order, to the original payments or as store credit, once per
-    idempotency key whatever the retries."""
+    """Money handed back for an order, to the original payments, as store credit or in cash at a
+    store's till, once per idempotency key whatever the retries."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -175,6 +175,8 @@ class Refund(TimeStampedModel):
     class Destination(models.TextChoices):
         ORIGINAL = "original", _("Original payment method")
         STORE_CREDIT = "store_credit", _("Store credit")
+        # Handed back from a store's till, whatever the order was paid with.
+        CASH = "cash", _("Cash")
 
     order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order")
@@ -204,6 +206,15 @@ class Refund(TimeStampedModel):
         blank=True,
         related_name="+",
         verbose_name=_("refunded by"),
+    )
+    # Where it was made: the store whose till handed cash back (the end of day counts it).
+    channel = models.ForeignKey(
+        "sales_channels.Channel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("made at"),
     )
 
     class Meta:

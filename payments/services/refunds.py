@@ -1,5 +1,5 @@
-"""Refunds: to the original payments or to store credit, once per idempotency key; sending
-them to the providers; and the refund of a received return."""
+"""Refunds: to the original payments, to store credit or in cash at a store's till, once per
+idempotency key; sending them to the providers; and the refund of a received return."""
 
 from __future__ import annotations
 
@@ -19,9 +19,16 @@ from orders.services.lifecycle import notify, order_event
 from payments.gateways.base import GatewayError, GatewayResult, Status
 from payments.gateways.gift_card import CODE as GIFT_CARD
 from payments.gateways.loyalty import CODE as LOYALTY
+from payments.gateways.offline import CashGateway
 from payments.gateways.store_credit import CODE as STORE_CREDIT
 from payments.locks import payment_transaction_lock
-from payments.models import Payment, PaymentTransaction, Refund, StoreCreditEntry
+from payments.models import (
+    ChannelGateway,
+    Payment,
+    PaymentTransaction,
+    Refund,
+    StoreCreditEntry,
+)
 from payments.services.core import (
     ZERO,
     _gateway,
@@ -37,6 +44,9 @@ from payments.services.core import (
 from payments.services.gift_cards import _gift_card_refund
 from payments.services.loyalty import _loyalty_refund
 from payments.services.store_credit import _store_credit_account, _store_credit_move
+from sales_channels.models import Channel
+
+CASH = CashGateway.code
 
 # --- refunds --------------------------------------------------------------------------------
 
@@ -50,10 +60,13 @@ def refund_create(
     idempotency_key: str,
     actor: User | None = None,
     return_request: Return | None = None,
+    channel: Channel | None = None,
 ) -> Refund:
     """Refund `amount` of what was captured for `order`: to the original payments (newest
     first; a store-credit payment goes back to the balance at once, the others through their
-    provider after commit) or, `to="store_credit"`, to the customer's balance at once.
+    provider after commit), `to="store_credit"` to the customer's balance at once, or
+    `to="cash"` handed back from the till of `channel` (a store that takes cash), recorded as
+    refunded at once (points and gift cards still go back where they came from).
 
     Idempotent: the same `idempotency_key` returns the first refund and moves nothing (another
     order, amount or destination under a used key is Unprocessable). More than is left to
@@ -67,6 +80,7 @@ def refund_create(
         idempotency_key=idempotency_key,
         actor=actor,
         return_request=return_request,
+        channel=channel,
         tell_customer=return_request is None,
     )
 
@@ -80,6 +94,7 @@ def _refund_create(
     idempotency_key: str,
     actor: User | None = None,
     return_request: Return | None = None,
+    channel: Channel | None = None,
     only: list[int] | None = None,
     tell_customer: bool = False,
 ) -> Refund:
@@ -90,6 +105,8 @@ def _refund_create(
     replay = _refund_replay(key, order=order, amount=amount, to=to)
     if replay is not None:
         return replay
+    if to == Refund.Destination.CASH:
+        _require_cash_till(channel)
     try:
         with transaction.atomic():
             order = order_lock(order)
@@ -113,6 +130,7 @@ def _refund_create(
                 destination=to,
                 reason=(reason or "")[:300],
                 created_by=actor if actor and actor.pk else None,
+                channel=channel,
             )
             queued = _refund_spread(order, refund, payments, left, actor=actor)
             _refund_record(
@@ -145,9 +163,25 @@ def _refund_key(idempotency_key: str, to: str) -> str:
         )
     if to not in Refund.Destination.values:
         raise ValidationError.for_field(
-            "to", _("Refund to the original payment or to store credit."), code="invalid_choice"
+            "to",
+            _("Refund to the original payment, to store credit or in cash."),
+            code="invalid_choice",
         )
     return key
+
+
+def _require_cash_till(channel: Channel | None) -> None:
+    """Cash is handed back only from the till of a store that takes cash."""
+    if channel is None or channel.kind != Channel.Kind.STORE:
+        raise ValidationError.for_field(
+            "to", _("Cash is handed back only at a store's till."), code="cash_not_here"
+        )
+    if not ChannelGateway.objects.filter(channel=channel, gateway=CASH, is_active=True).exists():
+        raise ValidationError.for_field(
+            "to",
+            _("%(store)s does not take cash.") % {"store": channel.name},
+            code="cash_not_taken",
+        )
 
 
 def _refundable(
@@ -207,6 +241,16 @@ def _refund_spread(
                 payment=payment, amount=part, key=str(txn.pk), refund=refund, actor=actor
             )
             _refund_settle(order, payment, txn, result)
+        elif to == Refund.Destination.CASH:
+            # Handed back from the till now: the payment counts it refunded at once, as a
+            # cash payment's refund to the original payment does.
+            result = GatewayResult(
+                status=Status.REFUNDED,
+                provider_reference=f"cash:{refund.pk}",
+                amount=part,
+                raw={"recorded": True, "handed_back": True, "cash": True},
+            )
+            _refund_settle(order, payment, txn, result)
         elif to == Refund.Destination.STORE_CREDIT or payment.gateway == STORE_CREDIT:
             account = _store_credit_account(order.customer_id, order.currency)
             entry = _store_credit_move(
@@ -259,6 +303,7 @@ def _refund_record(
             "amount": str(refund.amount),
             "to": refund.destination,
             "return": return_request.pk if return_request else None,
+            "channel": refund.channel.code if refund.channel else None,
         },
     )
     if tell_customer:
@@ -345,21 +390,38 @@ def refund_process(*, refund: Refund | int) -> Refund:
     return Refund.objects.get(pk=refund_id)
 
 
-def return_refund_create(*, return_request: Return | int) -> Refund | None:
-    """The refund of a received return, to the original payments, once (key "return:<id>").
-    Nothing when it refunds nothing or the order was never paid through Omni."""
+def return_refund_create(
+    *,
+    return_request: Return | int,
+    to: str = Refund.Destination.ORIGINAL,
+    channel: Channel | None = None,
+    actor: User | None = None,
+) -> Refund | None:
+    """The refund of a received return, once (key "return:<id>"): to the original payments
+    (the task after orders.refund.due), or where the clerk chose at the counter (store credit,
+    cash from `channel`'s till). A return already refunded keeps its refund, wherever it went.
+    Nothing when it refunds nothing or, to the original payments, when the order was never
+    paid through Omni."""
     pk = return_request if isinstance(return_request, int) else return_request.pk
     found = Return.objects.select_related("order").get(pk=pk)
     if found.refund_amount <= 0:
         return None
-    if not Payment.objects.filter(order_id=found.order_id, amount_captured__gt=0).exists():
+    made = Refund.objects.filter(return_request_id=pk).first()
+    if made is not None:
+        return made
+    if (
+        to == Refund.Destination.ORIGINAL
+        and not Payment.objects.filter(order_id=found.order_id, amount_captured__gt=0).exists()
+    ):
         logger.info("return %s: order %s has no payment to refund", pk, found.order_id)
         return None
     return refund_create(
         order=found.order,
         amount=found.refund_amount,
         reason=_("Return %(id)s") % {"id": found.pk},
-        to=Refund.Destination.ORIGINAL,
+        to=to,
         idempotency_key=f"return:{found.pk}",
+        actor=actor,
         return_request=found,
+        channel=channel,
     )
