@@ -20,6 +20,7 @@ from inventory.models import Stock, StockLocation
 from orders.models import Order, OrderLine, Return, ReturnLine
 from orders.selectors import customer_search, returns_for_staff
 from orders.services.returns import return_window_open, returns_query
+from payments.gateways.base import GATEWAYS
 from payments.models import Payment
 from sales_channels.models import Channel
 
@@ -62,8 +63,9 @@ def customers_with_orders(*, q: str) -> list[CustomerOrders]:
         .select_related("channel")
         .order_by("-created_at", "-id")
     ):
-        if len(orders[order.customer_id]) < ORDERS_PER_CUSTOMER:
-            orders[order.customer_id].append(order)
+        customer_id = order.customer_id or 0
+        if len(orders[customer_id]) < ORDERS_PER_CUSTOMER:
+            orders[customer_id].append(order)
     return [CustomerOrders(customer=c, orders=orders[c.pk]) for c in customers]
 
 
@@ -122,6 +124,11 @@ class OrderForReturn:
     window_open: bool
     refundable: Decimal  # captured less refunded, over the order's payments
     paid_with: list[str]  # the payments' gateways, as shown to the clerk
+
+
+def _gateway_label(code: str) -> str:
+    gateway = GATEWAYS.get(code)
+    return str(gateway.label) if gateway is not None else code
 
 
 def _label(variant) -> str:
@@ -200,7 +207,7 @@ def order_for_return(*, order: Order, location: StockLocation | None) -> OrderFo
         returns=list(returns_query().filter(order=order).order_by("-id")),
         window_open=return_window_open(order=order),
         refundable=sum((captured - refunded for _g, captured, refunded in payments), ZERO),
-        paid_with=sorted({gateway for gateway, _c, _r in payments}),
+        paid_with=sorted({_gateway_label(gateway) for gateway, _c, _r in payments}),
     )
 
 

@@ -97,7 +97,7 @@ def _order_page(
 ) -> HttpResponse:
     data = selectors.order_for_return(order=order, location=request.location)
     # Errors on lines that are not on this order (a line of another order) show on top.
-    foreign = []
+    foreign: list[str] = []
     if form is not None:
         ids = {item.line.pk for item in data.lines}
         for pk, fields in form.line_errors.items():
@@ -132,7 +132,7 @@ def order_page(request: StaffRequest, number: str) -> HttpResponse:
     if not form.is_valid:
         return _order_page(request, order, form, status=400)
     assert request.location is not None
-    arguments = {
+    arguments: dict[str, Any] = {
         "order": order,
         "lines": form.lines,
         "store": request.store,
@@ -153,7 +153,7 @@ def order_page(request: StaffRequest, number: str) -> HttpResponse:
         request,
         _("Return %(id)s of order %(number)s is done.") % {"id": done.pk, "number": order.number},
     )
-    return HttpResponseRedirect(reverse("staff:return", args=[done.pk]))
+    return HttpResponseRedirect(reverse("staff:returns-detail", args=[done.pk]))
 
 
 def _return_page(
@@ -205,11 +205,11 @@ def return_page(request: StaffRequest, pk: int) -> HttpResponse:
     if errors:
         return _return_page(request, pk, errors=list(dict.fromkeys(errors)), status=400)
     messages.success(request, _("Return %(id)s is received.") % {"id": found.pk})
-    return HttpResponseRedirect(reverse("staff:return", args=[found.pk]))
+    return HttpResponseRedirect(reverse("staff:returns-detail", args=[found.pk]))
 
 
 urlpatterns = [
     path("", index, name="returns"),
     path("orders/<str:number>/", order_page, name="return-order"),
-    path("<int:pk>/", return_page, name="return"),
+    path("<int:pk>/", return_page, name="returns-detail"),
 ]

@@ -335,3 +335,34 @@ def test_beat_runs_the_release_sweep(settings):
     schedule = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
     assert schedule["payments.tasks.releases_process_pending"] == 120.0
     assert "payments.tasks.releases_process_pending" in app.tasks
+
+
+def test_a_refund_in_cash_is_handed_back_from_the_till_at_once(provider):
+    order, payment = paid()
+    store = support.store_channel()
+
+    made = refund(order, "40.00", to="cash", channel=store)
+
+    payment.refresh_from_db()
+    assert (made.destination, made.status, made.channel) == ("cash", "succeeded", store)
+    assert (payment.status, payment.amount_refunded) == ("partially_refunded", Decimal("40.00"))
+    assert len(provider.state.refunds) == 0  # nothing went to the card's provider
+
+
+def test_cash_is_refused_away_from_a_till_that_takes_it(provider):
+    order, payment = paid()
+    store = support.store_channel()
+    ChannelGateway.objects.filter(channel=store, gateway="cash").update(is_active=False)
+
+    for channel, message in [
+        (None, "only at a store's till"),
+        (support.web_channel("app", "app"), "only at a store's till"),
+        (store, "does not take cash"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            refund(order, "40.00", to="cash", channel=channel)
+        assert message in str(refused.value.fields["to"])
+
+    payment.refresh_from_db()
+    assert not Refund.objects.exists()
+    assert payment.amount_refunded == 0
