@@ -421,3 +421,19 @@ def test_the_order_page_runs_the_same_queries_with_one_or_many_lines(shop):
         assert client.get(page(one)).status_code == 200
     with assert_num_queries(len(counted.captured_queries)):
         assert client.get(page(many)).status_code == 200
+
+
+def test_the_customer_search_runs_the_same_queries_with_one_or_many_customers(shop):
+    from tests import factories as f
+
+    client = english(shop.clerk, shop.kadikoy)
+    delivered_web_order(shop)
+    client.get("/staff/returns/")  # the session and the store warmed up
+    with assert_num_queries(9) as counted:
+        assert "Ayşe" in client.get("/staff/returns/", {"q": "Kaya"}).text
+    for _n in range(3):
+        f.CustomerFactory(phone="")
+
+    with assert_num_queries(len(counted.captured_queries)):
+        answer = client.get("/staff/returns/", {"q": "Kaya"})
+    assert answer.text.count("musteri") == 3
