@@ -30,18 +30,18 @@ ORDERS_PER_CUSTOMER = 10
 RETURNS_SHOWN = 30
 
 
-def scanned_number(text: str) -> str:
-    """What a keyboard-wedge scanner or a clerk typed: the receipt's Code 128 holds the order
-    number as it is; spaces and a lower-case prefix are forgiven."""
-    return "".join((text or "").split()).upper()
-
-
 def order_by_number(*, number: str) -> Order | None:
-    """An order of any channel, by its number (the staff API finds it the same way)."""
-    number = scanned_number(number)
-    if not number:
+    """An order of any channel, by its number (the staff API finds it the same way), as a
+    keyboard-wedge scanner types the receipt's Code 128 (the number, then Enter) or a clerk
+    types it: spaces and a lower-case prefix are forgiven."""
+    typed = "".join((number or "").split())
+    if not typed:
         return None
-    return Order.objects.select_related("channel", "customer").filter(number=number).first()
+    return (
+        Order.objects.select_related("channel", "customer")
+        .filter(number__in={typed, typed.upper()})
+        .first()
+    )
 
 
 @dataclass

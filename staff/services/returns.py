@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import User
@@ -126,9 +127,12 @@ def counter_return(
         created = returns.return_request(
             order=order, channel=store, lines=asked, actor=user, note=note
         )
-        # The return's lines were created in the order asked (one bulk insert, ids ascending).
-        made = list(created.lines.order_by("id").values_list("pk", flat=True))
-        conditions = {pk: line.condition for pk, line in zip(made, lines, strict=True)}
+        # One row per order line on the form: each return line's condition is its order line's.
+        by_line = {line.order_line_id: line.condition for line in lines}
+        conditions = {
+            pk: by_line[order_line_id]
+            for pk, order_line_id in created.lines.values_list("pk", "order_line_id")
+        }
         return _receive_and_refund(
             return_request=created,
             conditions=conditions,
@@ -139,6 +143,33 @@ def counter_return(
             difference_by=difference_by,
             take_difference=True,
         )
+
+
+class AlreadyDone(Exception):
+    """The form was completed already (a double click, a resent POST): `return_id` is the return
+    it made, or None while the first submission is still running."""
+
+    def __init__(self, return_id: int | None) -> None:
+        self.return_id = return_id
+
+
+_ONCE_SECONDS = 24 * 3600
+
+
+def counter_return_once(*, token: str, **arguments) -> Return:
+    """counter_return once per form (`token`, made when the page was shown): a second submission
+    of the same form raises AlreadyDone instead of taking the goods back twice. The claim is
+    in the shared cache; a refused return frees it for another try."""
+    key = f"staff:return-form:{token}"
+    if not token or not cache.add(key, 0, _ONCE_SECONDS):
+        raise AlreadyDone(cache.get(key) or None)
+    try:
+        done = counter_return(**arguments)
+    except BaseException:
+        cache.delete(key)
+        raise
+    cache.set(key, done.pk, _ONCE_SECONDS)
+    return done
 
 
 def counter_return_preview(

@@ -12,6 +12,7 @@ a marketplace) at this store.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -114,6 +115,8 @@ def _order_page(
         "chosen_difference": form.difference_by if form else "cash",
         "note": form.note if form else "",
         "preview": preview,
+        # One submission per form: a double click on "Complete" takes the goods back once.
+        "token": (form.token if form and form.token else uuid.uuid4().hex),
         **_choices(),
     }
     return render(request, "staff/returns/order.html", context, status=status)
@@ -145,7 +148,12 @@ def order_page(request: StaffRequest, number: str) -> HttpResponse:
         if request.POST.get("action") != "complete":
             preview = services.counter_return_preview(**arguments)
             return _order_page(request, order, form, preview=preview)
-        done = services.counter_return(**arguments, note=form.note)
+        done = services.counter_return_once(token=form.token, **arguments, note=form.note)
+    except services.AlreadyDone as again:
+        if again.return_id:
+            return HttpResponseRedirect(reverse("staff:returns-detail", args=[again.return_id]))
+        form.errors.append(_("This return is being completed already; wait a moment."))
+        return _order_page(request, order, form, status=409)
     except OmniError as error:
         form.refused(error)
         return _order_page(request, order, form, status=400)

@@ -29,6 +29,7 @@ class ReturnForm:
     destination: str = Refund.Destination.ORIGINAL
     difference_by: str = "cash"
     note: str = ""
+    token: str = ""  # the form's own id (counter_return_once)
     line_errors: dict[int, dict[str, list[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
@@ -135,6 +136,8 @@ def read_return_form(data: QueryDict) -> ReturnForm:
     if form.difference_by not in DIFFERENCE_BY:
         form.field_errors["difference_by"].append(_("Choose cash or the card terminal."))
     form.note = (data.get("note") or "").strip()[:300]
+    token = (data.get("token") or "").strip()
+    form.token = token if len(token) == 32 and token.isalnum() else ""
     return form
 
 

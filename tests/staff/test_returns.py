@@ -5,6 +5,7 @@ nothing written; another store's return is a 404; the pages' query counts."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -47,7 +48,12 @@ def on_hand(variant, location):
 
 def form(order, *rows, destination="original", action="complete", difference_by="cash"):
     """(order line, units, reason[, condition[, exchange variant]]) rows as the page posts."""
-    data = {"action": action, "destination": destination, "difference_by": difference_by}
+    data = {
+        "action": action,
+        "destination": destination,
+        "difference_by": difference_by,
+        "token": uuid.uuid4().hex,
+    }
     for line in order.lines.all():
         data[f"quantity-{line.pk}"] = "0"
     for line, units, reason, *rest in rows:
@@ -170,6 +176,20 @@ def test_a_damaged_line_is_written_off_and_refunded_in_cash(
     payment = Payment.objects.get(order=order)
     assert payment.amount_refunded == refund.amount
     assert len(provider.state.refunds) == 0  # nothing sent to the card
+
+
+def test_the_same_form_completed_twice_takes_the_goods_back_once(shop):
+    order = delivered_web_order(shop, {shop.variant(0, 0): 2})
+    line = order.lines.get()
+    client = english(shop.clerk, shop.kadikoy)
+    posted = form(order, (line, 1, "size"), destination="store_credit")
+
+    first = client.post(page(order), posted)
+    again = client.post(page(order), posted)  # a double click
+
+    made = Return.objects.get(order=order)
+    assert first["Location"] == again["Location"] == f"/staff/returns/{made.pk}/"
+    assert Refund.objects.count() == 1
 
 
 def test_a_refund_as_store_credit(shop):
