@@ -27,6 +27,7 @@ from orders.models import Order
 from payments import selectors, services
 from payments.gateways.base import GATEWAYS
 from payments.models import (
+    REMOTE_REFUND_DESTINATIONS,
     ChannelGateway,
     GiftCard,
     GiftCardEntry,
@@ -268,7 +269,7 @@ class OrderPaymentInline(_ReadOnlyInline):
 
 class RefundForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=0.01)
-    to = forms.ChoiceField(label=_("Refund to"), choices=Refund.Destination.choices)
+    to = forms.ChoiceField(label=_("Refund to"), choices=REMOTE_REFUND_DESTINATIONS)
     reason = forms.CharField(label=_("Reason"), max_length=300)
     key = forms.CharField(widget=forms.HiddenInput)
 

@@ -229,6 +229,14 @@ class Refund(TimeStampedModel):
         return f"refund {self.pk} of {self.order_id}"
 
 
+# Where a refund can be sent from anywhere (the API, the admin); cash needs a store's till.
+REMOTE_REFUND_DESTINATIONS = [
+    (value, label)
+    for value, label in Refund.Destination.choices
+    if value != Refund.Destination.CASH
+]
+
+
 class PaymentTransaction(models.Model):
     """The ledger of a payment: every authorise, capture, void and refund, with what the
     provider answered (secrets and card data removed). Pending rows hold their amount against

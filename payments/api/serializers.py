@@ -10,7 +10,13 @@ from rest_framework import serializers
 
 from omni.api.serializers import ModelSerializer, Serializer
 from orders.api.serializers import MoneyField
-from payments.models import Payment, PaymentTransaction, Refund, StoreCreditEntry
+from payments.models import (
+    REMOTE_REFUND_DESTINATIONS,
+    Payment,
+    PaymentTransaction,
+    Refund,
+    StoreCreditEntry,
+)
 
 
 class CardInput(Serializer):
@@ -69,7 +75,8 @@ class RefundInput(Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField(max_length=3, required=False)
     reason = serializers.CharField(max_length=300)
-    to = serializers.ChoiceField(choices=Refund.Destination.choices, default="original")
+    # Cash is handed back at a store's till (the staff returns screen), never through the API.
+    to = serializers.ChoiceField(choices=REMOTE_REFUND_DESTINATIONS, default="original")
     idempotency_key = serializers.CharField(
         max_length=120,
         required=False,

@@ -231,6 +231,11 @@ def test_merchant_refunds_to_store_credit_once_and_reads_the_balance(
     credit = client.get(f"/api/v1/staff/customers/{customer.pk}/store-credit/").json()
     assert credit["balance"] == {"amount": "25.00", "currency": "TRY"}
     assert [e["kind"] for e in credit["entries"]] == ["refund"]
+    # Cash is handed back at a store's till (the staff returns screen), not through the API.
+    cash = client.post(
+        url, {**body, "to": "cash"}, format="json", headers={"Idempotency-Key": "r3"}
+    )
+    assert cash.status_code == 400 and "to" in cash.json()["fields"]
 
 
 def test_merchant_without_the_permission_is_refused(provider):
