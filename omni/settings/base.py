@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response (see below).
     "omni.csp.CSPMiddleware",
+    # Before the policy's middleware, so it sees the header: the camera under /staff/ only.
+    "staff.middleware.StaffCameraPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "omni.guard.RequestGuardMiddleware",  # NUL refused; every error under /api/ is JSON
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -316,7 +316,14 @@ def _order_place_check(
     shopper saw it, and a hand-over only at the store's own counter. The Checkout every later
     step reads."""
     email, phone = contact.email, contact.phone
-    if not (email or (customer and customer.email) or phone or (customer and customer.phone)):
+    # A sale at the store's own counter needs no way to reach the buyer: they stand at the
+    # counter and take the receipt (an anonymous till sale).
+    at_counter = bool(
+        delivery.pickup_location and delivery.pickup_location.channel_id == channel.pk
+    )
+    if not at_counter and not (
+        email or (customer and customer.email) or phone or (customer and customer.phone)
+    ):
         raise ValidationError.for_field(
             "email", _("An e-mail address or a phone number is required."), code="required"
         )
