@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
@@ -259,7 +260,18 @@ def order_barcode_svg(number: str) -> str:
     barcode.get("code128", number, writer=SVGWriter()).write(
         out, options={"module_height": 12.0, "module_width": 0.25, "font_size": 8, "quiet_zone": 2}
     )
-    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
+    # Chromium applies the page's Content-Security-Policy to a data: SVG image, which forbids
+    # style attributes: the writer's styles become presentation attributes.
+    svg = _STYLE.sub(_as_attributes, out.getvalue().decode())
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+_STYLE = re.compile(r'style="([^"]*)"')
+
+
+def _as_attributes(match: re.Match) -> str:
+    pairs = (item.split(":", 1) for item in match.group(1).split(";") if ":" in item)
+    return " ".join(f'{key.strip()}="{value.strip()}"' for key, value in pairs)
 
 
 def _receipt_context(request: StaffRequest, number: str) -> dict:

@@ -5,6 +5,10 @@
 (function () {
   "use strict";
 
+  // htmx copies a settled element's old style attribute onto the new one, which the
+  // Content-Security-Policy forbids (style-src 'self'): settle classes and sizes only.
+  if (window.htmx) htmx.config.attributesToSettle = ["class", "width", "height"];
+
   var scanField = function () { return document.querySelector("[data-scan-field]"); };
   var queue = Promise.resolve();
 
@@ -44,8 +48,9 @@
   function postScan(code) {
     var form = document.getElementById("scan-form");
     queue = queue.then(function () {
+      var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
       return htmx.ajax("POST", form.dataset.scanUrl, {
-        source: form, target: "#sale", swap: "outerHTML", values: { code: code }
+        target: "#sale", swap: "outerHTML", values: { code: code }, headers: { "X-CSRFToken": csrf }
       });
     }).catch(function () {});
     return queue;
