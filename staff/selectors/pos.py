@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from catalog.models import ProductVariant
+from catalog.models import ProductVariant, VariantChannelPrice
 from customers.models import Customer
 from inventory.models import Stock, StockLocation
 from omni.errors import NotFound
@@ -145,10 +145,9 @@ def product_search(*, q: str, store: Channel) -> list[Found]:
         .select_related("product")
         .order_by("product__name", "sort_order", "id")[:SEARCH_LIMIT]
     )
-    price_model = ProductVariant.channel_prices.rel.related_model
     found = list(variants)
     prices = dict(
-        price_model.objects.filter(variant__in=found, channel=store).values_list(
+        VariantChannelPrice.objects.filter(variant__in=found, channel=store).values_list(
             "variant_id", "price"
         )
     )
