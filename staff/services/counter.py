@@ -98,6 +98,43 @@ def sale_delivery(
     return checkout.Delivery(method="pickup", pickup_location=location)
 
 
+def sale_due_before_placing(
+    *,
+    store: Channel,
+    location: StockLocation | None,
+    cart: Cart,
+    customer: Customer | None,
+    home: HomeDelivery | None,
+) -> Decimal:
+    """What the sale will cost as placed: the cart's total at the counter, or with the
+    shipping of a home delivery (checkout's quote, which changes nothing)."""
+    delivery = sale_delivery(store=store, location=location, home=home)
+    prepared = checkout.checkout_prepare(
+        cart=cart, channel=store, delivery=delivery, customer=customer
+    )
+    return prepared.quote.total
+
+
+def home_delivery_check(*, store: Channel, customer: Customer | None, home: HomeDelivery) -> None:
+    """Endless aisle: a known customer, and a shipping method and address the store channel
+    takes (checkout.delivery_build's field errors)."""
+    if customer is None:
+        raise ValidationError.for_field(
+            "delivery", _("Home delivery needs the sale's customer."), code="no_customer"
+        )
+    checkout.delivery_build(
+        channel=store,
+        method="home",
+        shipping_method=home.shipping_method,
+        address=home.address,
+    )
+
+
+def home_methods(store: Channel) -> list:
+    """The store channel's home delivery methods (endless aisle)."""
+    return [m for m in checkout.shipping_methods_active(store) if m.kind == "home"]
+
+
 def sale_place(
     *,
     sale_id: str,

@@ -78,6 +78,16 @@ def _pay_context(request: StaffRequest, till: Till, **extra) -> dict:
             store=request.store, location=request.location, cart=cart, customer=customer
         )
         due, payments, total, currency = sale.total, [], sale.total, sale.currency
+        home = _home(till)
+        if home is not None and cart is not None and sale.can_pay:
+            try:
+                due = total = counter.sale_due_before_placing(
+                    store=request.store, location=request.location, cart=cart,
+                    customer=customer, home=home,
+                )  # fmt: skip
+            except OmniError as error:  # the address or method no longer holds
+                till.home = {}
+                extra.setdefault("error", _message(error))
     method = request.GET.get("method") or extra.pop("method", "")
     link_qr = ""
     if till.link and order is not None and due > 0:
@@ -96,8 +106,35 @@ def _pay_context(request: StaffRequest, till: Till, **extra) -> dict:
         "key": uuid.uuid4().hex,
         "link_qr": link_qr,
         "change": Decimal(till.change) if till.change else None,
+        "home": till.home,
+        "home_methods": counter.home_methods(request.store) if order is None and customer else [],
+        "address": _address_initial(till, customer),
         **extra,
     }
+
+
+def _home(till: Till) -> counter.HomeDelivery | None:
+    if not till.home:
+        return None
+    return counter.HomeDelivery(
+        shipping_method=till.home.get("shipping_method", ""),
+        address=dict(till.home.get("address") or {}),
+    )
+
+
+ADDRESS_FIELDS = ("full_name", "phone", "line1", "district", "city", "postal_code")
+
+
+def _address_initial(till: Till, customer) -> dict:
+    if till.home:
+        return dict(till.home.get("address") or {})
+    if customer is None:
+        return {}
+    saved = customer.addresses.first()
+    if saved is not None:
+        return {name: getattr(saved, name) for name in ADDRESS_FIELDS}
+    name = f"{customer.first_name} {customer.last_name}".strip()
+    return {"full_name": name, "phone": customer.phone}
 
 
 @staff_view
@@ -132,17 +169,17 @@ def _check_before_placing(
         links.online_gateway_code(request.store)
         return
     customer = till.get_customer()
-    sale = pos_selectors.sale_read(
-        store=request.store, location=request.location, cart=till.get_cart(request, customer),
-        customer=customer,
-    )  # fmt: skip
-    if not sale.can_pay:
+    context = _pay_context(request, till)
+    sale = context["sale"]
+    if sale is None or not sale.can_pay:
         raise ValidationError.for_field("cart", _("Add an item first."), code="empty_cart")
-    if amount > sale.total:
+    if context.get("error"):
+        raise ValidationError.for_field("delivery", context["error"], code="invalid")
+    if amount > context["due"]:
         raise ValidationError.for_field(
             "amount",
             _("Only %(due)s %(currency)s is still due.")
-            % {"due": sale.total, "currency": sale.currency},
+            % {"due": context["due"], "currency": sale.currency},
             code="above_due",
         )
     if method == counter.CASH and (received is None or received < amount):
@@ -194,7 +231,7 @@ def pay_take(request: StaffRequest) -> HttpResponse:
                 raise ValidationError.for_field("cart", _("Add an item first."), code="empty")
             order = counter.sale_place(
                 sale_id=sale_id, store=request.store, location=request.location, cart=cart,
-                customer=customer, actor=request.user,
+                customer=customer, actor=request.user, home=_home(till),
                 language=getattr(request, "LANGUAGE_CODE", None),
             )  # fmt: skip
             till.order = order.number
@@ -248,6 +285,33 @@ def pay_complete(request: StaffRequest) -> HttpResponse:
         context = _pay_context(request, till, error=_("The sale is not paid in full yet."))
         return render(request, "staff/pos/pay.html", context, status=400)
     return _finish(request, till, order)
+
+
+@staff_view
+@require_POST
+def pay_delivery(request: StaffRequest) -> HttpResponse:
+    """Endless aisle: POST deliver=home with shipping_method and the address ships the sale to
+    the customer's home from wherever routing says; deliver=counter sells it here again."""
+    till = Till.load(request)
+    if till.order:
+        return HttpResponseRedirect(reverse("staff:pos-pay"))
+    if request.POST.get("deliver") != "home":
+        till.home = {}
+        till.save(request)
+        return HttpResponseRedirect(reverse("staff:pos-pay"))
+    address = {name: request.POST.get(name, "").strip() for name in ADDRESS_FIELDS}
+    address["country"] = "TR"
+    home = counter.HomeDelivery(
+        shipping_method=request.POST.get("shipping_method", ""), address=address
+    )
+    try:
+        counter.home_delivery_check(store=request.store, customer=till.get_customer(), home=home)
+    except OmniError as error:
+        context = _pay_context(request, till, error=_message(error), address=address)
+        return render(request, "staff/pos/pay.html", context, status=400)
+    till.home = {"shipping_method": home.shipping_method, "address": address}
+    till.save(request)
+    return HttpResponseRedirect(reverse("staff:pos-pay"))
 
 
 # --- the receipt ----------------------------------------------------------------------------
@@ -328,6 +392,7 @@ urlpatterns = [
     path("pay/take/", pay_take, name="pos-pay-take"),
     path("pay/due/", pay_due, name="pos-pay-due"),
     path("pay/complete/", pay_complete, name="pos-pay-complete"),
+    path("pay/delivery/", pay_delivery, name="pos-pay-delivery"),
     path("receipt/<str:number>/", receipt, name="pos-receipt"),
     path("receipt/<str:number>/send/", receipt_send, name="pos-receipt-send"),
 ]

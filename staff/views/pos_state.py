@@ -5,7 +5,7 @@ order is placed under, and the order once placed (while it is being paid)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from customers.models import Customer
 from omni.errors import NotFound
@@ -23,6 +23,8 @@ class Till:
     order: str = ""  # the order's number, once placed
     link: str = ""  # the payment link shown as a QR code
     change: str = ""  # the change handed back on the last cash payment
+    # Endless aisle: {"shipping_method": code, "address": {...}} to ship the sale home.
+    home: dict = field(default_factory=dict)
 
     @classmethod
     def key(cls, request: StaffRequest) -> str:

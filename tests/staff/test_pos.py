@@ -257,3 +257,49 @@ def test_the_pos_page_and_the_scan_take_the_same_queries_for_one_line_and_five(r
 
 PAGE_QUERIES = 9
 SCAN_QUERIES = 18
+
+
+def test_endless_aisle_ships_the_sale_home_from_where_routing_says(retailer, till):
+    from inventory.models import Allocation
+    from tests import factories as f
+
+    f.ShippingMethodFactory(channel=retailer.kadikoy, code="standart", name_en="Standard")
+    f.sells_from(retailer.kadikoy, retailer.kadikoy.store_location, retailer.dc)
+    variant = retailer.variant(0, 0)
+    Stock.objects.filter(variant=variant, location__code="kadikoy").update(on_hand=0)
+    till.get(f"/staff/pos/?customer={retailer.customer.pk}")
+    till.get(f"/staff/pos/?add={variant.sku}")
+
+    chosen = till.post(
+        "/staff/pos/pay/delivery/",
+        {"deliver": "home", "shipping_method": "standart", **f.ADDRESS},
+    )
+    assert chosen.status_code == 302
+    page = till.get("/staff/pos/pay/?method=terminal", HTTP_ACCEPT_LANGUAGE="en")
+    due = page.context["due"]
+    answer = till.post(
+        "/staff/pos/pay/take/", {"method": "terminal", "amount": str(due), "reference": "AISLE"}
+    )
+
+    order = Order.objects.get()
+    assert answer.status_code == 302
+    assert (order.delivery, order.customer, order.status) == (
+        "home",
+        retailer.customer,
+        Order.Status.CONFIRMED,
+    )
+    assert Allocation.objects.get(reference=order.reference).location == retailer.dc
+
+
+def test_home_delivery_without_an_address_is_refused(retailer, till):
+    from tests import factories as f
+
+    f.ShippingMethodFactory(channel=retailer.kadikoy, code="standart", name_en="Standard")
+    till.get(f"/staff/pos/?customer={retailer.customer.pk}")
+    till.get(f"/staff/pos/?add={retailer.variant(0, 0).sku}")
+    answer = till.post(
+        "/staff/pos/pay/delivery/", {"deliver": "home", "shipping_method": "standart"}
+    )
+    assert answer.status_code == 400
+    session = till.session[f"pos:{retailer.kadikoy.code}"]
+    assert session["home"] == {}
