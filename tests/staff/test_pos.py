@@ -303,3 +303,58 @@ def test_home_delivery_without_an_address_is_refused(retailer, till):
     assert answer.status_code == 400
     session = till.session[f"pos:{retailer.kadikoy.code}"]
     assert session["home"] == {}
+
+
+def test_a_split_of_store_credit_and_the_card_terminal(retailer, till):
+    from payments.models import StoreCreditAccount
+
+    StoreCreditAccount.objects.create(
+        customer=retailer.customer, currency="TRY", balance=Decimal("30.00")
+    )
+    till.get(f"/staff/pos/?customer={retailer.customer.pk}")
+    _scan(till, retailer.variant(0, 0).barcode)
+    credit = _pay(till, method="store_credit", amount="30.00")
+    assert credit.status_code == 302 and credit["Location"] == "/staff/pos/pay/"
+    page = till.get("/staff/pos/pay/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.context["due"] == Decimal("70.00")
+    card = _pay(till, method="terminal", amount="70.00", reference="SLIP-7")
+    order = Order.objects.get()
+    assert card["Location"] == f"/staff/pos/receipt/{order.number}/"
+    assert order.status == Order.Status.COLLECTED
+    assert sorted(p.gateway for p in order.payments.all()) == ["store_credit", "terminal"]
+    assert StoreCreditAccount.objects.get(customer=retailer.customer).balance == 0
+
+
+def test_the_receipt_is_sent_by_sms_to_the_number_given(
+    retailer, till, settings, django_capture_on_commit_callbacks
+):
+    from omni.messaging import MemoryProvider
+
+    settings.OMNI_SMS_PROVIDER = "memory"
+    MemoryProvider.clear()
+    _scan(till, retailer.variant(0, 0).barcode)
+    _pay(till, method="cash", amount="100.00", received="100.00")
+    order = Order.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        till.post(f"/staff/pos/receipt/{order.number}/send/", {"via": "sms", "to": "+905559998877"})
+    assert [(s.to, order.number in s.text) for s in MemoryProvider.sent] == [
+        ("+905559998877", True)
+    ]
+
+
+def test_a_receipt_without_an_address_is_refused(retailer, till):
+    _scan(till, retailer.variant(0, 0).barcode)
+    _pay(till, method="cash", amount="100.00", received="100.00")
+    order = Order.objects.get()
+    answer = till.post(f"/staff/pos/receipt/{order.number}/send/", {"via": "email", "to": ""})
+    assert answer.status_code == 400
+    assert not mail.outbox
+
+
+def test_the_policy_rewrite_allows_only_the_camera():
+    from staff.middleware import staff_camera_allowed
+
+    assert staff_camera_allowed("autoplay=(), camera=(), microphone=()") == (
+        "autoplay=(), camera=(self), microphone=()"
+    )
+    assert staff_camera_allowed("autoplay=()") == "autoplay=(), camera=(self)"
