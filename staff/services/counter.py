@@ -31,7 +31,9 @@ from omni.messaging import message_provider
 from orders.models import Cart, CartLine, Order
 from orders.services import carts, checkout
 from orders.services.fulfilment import order_hand_over
+from orders.services.lifecycle import order_cancel
 from payments import links
+from payments import selectors as payment_selectors
 from payments.services.start import payment_record_offline, payment_start
 from sales_channels.models import Channel
 from staff.selectors import pos as pos_selectors
@@ -278,6 +280,25 @@ def sale_finish_if_paid(*, order: Order, store: Channel, actor: User) -> Decimal
     if counter and order.status == Order.Status.CONFIRMED:
         order_hand_over(order=order, actor=actor, channel=store)
     return due
+
+
+def sale_cancel(*, order: Order, store: Channel, actor: User) -> Order:
+    """Call off a sale placed but not paid at all (the customer walked away, the link was not
+    paid): the order is cancelled and its stock released. A sale with money taken is finished
+    or returned through the returns screen, never cancelled here."""
+    if payment_selectors.order_amount_covered(order=order) > 0:
+        raise ValidationError.for_field(
+            "order",
+            _("Money was taken for this sale: finish it, or refund it through Returns."),
+            code="paid_in_part",
+        )
+    return order_cancel(
+        order=order,
+        actor=actor,
+        channel=store,
+        reason=_("Cancelled at the counter"),
+        only_from=(Order.Status.PENDING, Order.Status.CONFIRMED),
+    )
 
 
 # --- the receipt, sent ----------------------------------------------------------------------

@@ -289,6 +289,25 @@ def pay_complete(request: StaffRequest) -> HttpResponse:
 
 @staff_view
 @require_POST
+def pay_cancel(request: StaffRequest) -> HttpResponse:
+    """Call off the sale: before it is placed, back to the sale; once placed and not paid at
+    all, the order is cancelled and the till starts a new sale."""
+    till = Till.load(request)
+    order = till.get_order(request)
+    if order is None:
+        return HttpResponseRedirect(reverse("staff:pos"))
+    try:
+        counter.sale_cancel(order=order, store=request.store, actor=request.user)
+    except OmniError as error:
+        context = _pay_context(request, till, error=_message(error))
+        return render(request, "staff/pos/pay.html", context, status=400)
+    till.reset(request)
+    messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
+    return HttpResponseRedirect(reverse("staff:pos"))
+
+
+@staff_view
+@require_POST
 def pay_delivery(request: StaffRequest) -> HttpResponse:
     """Endless aisle: POST deliver=home with shipping_method and the address ships the sale to
     the customer's home from wherever routing says; deliver=counter sells it here again."""
@@ -393,6 +412,7 @@ urlpatterns = [
     path("pay/due/", pay_due, name="pos-pay-due"),
     path("pay/complete/", pay_complete, name="pos-pay-complete"),
     path("pay/delivery/", pay_delivery, name="pos-pay-delivery"),
+    path("pay/cancel/", pay_cancel, name="pos-pay-cancel"),
     path("receipt/<str:number>/", receipt, name="pos-receipt"),
     path("receipt/<str:number>/send/", receipt_send, name="pos-receipt-send"),
 ]

@@ -18,6 +18,8 @@ def test_a_counter_sale_with_a_scanned_barcode_paid_in_cash(page):
     retailer = build_retailer(products=2, variants=1)
     variant = retailer.variant(0, 0)
     staff_sign_in(page, "kasa@example.com", next_path="/staff/pos/")
+    page.wait_for_url("**/staff/pos/")
+    page.wait_for_load_state()  # htmx and pos.js are deferred scripts
     scan = page.get_by_label("Barcode or SKU")
     expect(scan).to_be_focused()
     page.shot("empty-sale")
@@ -67,6 +69,8 @@ def test_a_split_payment_with_pay_by_link(page, browser, provider):  # noqa: F81
     retailer = build_retailer(products=2, variants=1)
     ChannelGateway.objects.get_or_create(channel=retailer.kadikoy, gateway="test")
     staff_sign_in(page, "kasa@example.com", next_path="/staff/pos/")
+    page.wait_for_url("**/staff/pos/")
+    page.wait_for_load_state()  # htmx and pos.js are deferred scripts
 
     # Search by name and pick with the keyboard.
     page.get_by_label("Search by name or SKU").fill("Gömlek 1")

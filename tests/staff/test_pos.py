@@ -358,3 +358,24 @@ def test_the_policy_rewrite_allows_only_the_camera():
         "autoplay=(), camera=(self), microphone=()"
     )
     assert staff_camera_allowed("autoplay=()") == "autoplay=(), camera=(self)"
+
+
+def test_a_placed_sale_with_nothing_paid_can_be_cancelled(retailer, till):
+    ChannelGateway.objects.create(channel=retailer.kadikoy, gateway="test")
+    _scan(till, retailer.variant(0, 0).barcode)
+    _pay(till, method="link")
+    order = Order.objects.get()
+    answer = till.post("/staff/pos/pay/cancel/")
+    assert answer["Location"] == "/staff/pos/"
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    stock = Stock.objects.get(variant=retailer.variant(0, 0), location__code="kadikoy")
+    assert (stock.on_hand, stock.allocated) == (3, 0)
+
+
+def test_a_sale_with_money_taken_is_not_cancelled(retailer, till):
+    _scan(till, retailer.variant(0, 0).barcode)
+    _pay(till, method="cash", amount="40.00", received="40.00")
+    answer = till.post("/staff/pos/pay/cancel/", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 400
+    assert Order.objects.get().status == Order.Status.CONFIRMED
