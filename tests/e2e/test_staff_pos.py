@@ -24,6 +24,16 @@ def test_a_counter_sale_with_a_scanned_barcode_paid_in_cash(page):
     expect(scan).to_be_focused()
     page.shot("empty-sale")
 
+    # The camera: the vendored scanner loads under the Content-Security-Policy (the headless
+    # browser has no camera, so it says why it cannot read), and closing it gives the focus back.
+    page.get_by_role("button", name="Scan with camera").click()
+    expect(page.locator("#camera")).to_be_visible()
+    page.wait_for_function("() => window.ZXing !== undefined")
+    page.shot("camera")
+    page.get_by_role("button", name="Close camera").click()
+    expect(page.locator("#camera")).to_be_hidden()
+    expect(scan).to_be_focused()
+
     # A keyboard-wedge scanner: a burst of digits and Enter, into the field that has focus.
     page.keyboard.type(variant.barcode, delay=5)
     page.keyboard.press("Enter")

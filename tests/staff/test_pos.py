@@ -379,3 +379,12 @@ def test_a_sale_with_money_taken_is_not_cancelled(retailer, till):
     answer = till.post("/staff/pos/pay/cancel/", HTTP_ACCEPT_LANGUAGE="en")
     assert answer.status_code == 400
     assert Order.objects.get().status == Order.Status.CONFIRMED
+
+
+def test_cash_without_an_amount_pays_all_that_is_due(retailer, till):
+    _scan(till, retailer.variant(1, 0).barcode)
+    answer = till.post("/staff/pos/pay/take/", {"method": "cash", "received": "200"})
+    order = Order.objects.get()
+    assert answer["Location"] == f"/staff/pos/receipt/{order.number}/"
+    assert order.payments.get().amount == Decimal("150.00")
+    assert order.status == Order.Status.COLLECTED
