@@ -330,6 +330,6 @@ def receipt_send(
                 "to", _("This customer cannot be sent messages this way."), code="not_allowed"
             )
     if via == "email":
-        transaction.on_commit(lambda: send_mail(subject, text, None, [to]))
+        transaction.on_commit(lambda: send_mail(subject, text, None, [to]), robust=True)
     else:
-        transaction.on_commit(lambda: message_provider().send_sms(to, text))
+        transaction.on_commit(lambda: message_provider().send_sms(to, text), robust=True)
