@@ -28,6 +28,7 @@ from customers.selectors import message_allowed
 from inventory.models import StockLocation
 from omni.errors import ValidationError
 from omni.messaging import message_provider
+from orders import pricing
 from orders.models import Cart, CartLine, Order
 from orders.services import carts, checkout
 from orders.services.fulfilment import order_hand_over
@@ -107,14 +108,14 @@ def sale_due_before_placing(
     cart: Cart,
     customer: Customer | None,
     home: HomeDelivery | None,
-) -> Decimal:
-    """What the sale will cost as placed: the cart's total at the counter, or with the
-    shipping of a home delivery (checkout's quote, which changes nothing)."""
+) -> pricing.Quote:
+    """The sale priced as it will be placed: at the counter, or with the shipping of a home
+    delivery (checkout's quote, which changes nothing)."""
     delivery = sale_delivery(store=store, location=location, home=home)
     prepared = checkout.checkout_prepare(
         cart=cart, channel=store, delivery=delivery, customer=customer
     )
-    return prepared.quote.total
+    return prepared.quote
 
 
 def home_delivery_check(*, store: Channel, customer: Customer | None, home: HomeDelivery) -> None:

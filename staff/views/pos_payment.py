@@ -81,10 +81,12 @@ def _pay_context(request: StaffRequest, till: Till, **extra) -> dict:
         home = _home(till)
         if home is not None and cart is not None and sale.can_pay:
             try:
-                due = total = counter.sale_due_before_placing(
+                quote = counter.sale_due_before_placing(
                     store=request.store, location=request.location, cart=cart,
                     customer=customer, home=home,
                 )  # fmt: skip
+                due = total = quote.total
+                extra.setdefault("shipping", quote.shipping)
             except OmniError as error:  # the address or method no longer holds
                 till.home = {}
                 extra.setdefault("error", _message(error))
@@ -107,6 +109,7 @@ def _pay_context(request: StaffRequest, till: Till, **extra) -> dict:
         "link_qr": link_qr,
         "change": Decimal(till.change) if till.change else None,
         "home": till.home,
+        "shipping": None,  # a home delivery's, when chosen
         "home_methods": counter.home_methods(request.store) if order is None and customer else [],
         "address": _address_initial(till, customer),
         **extra,
