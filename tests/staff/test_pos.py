@@ -388,3 +388,32 @@ def test_cash_without_an_amount_pays_all_that_is_due(retailer, till):
     assert answer["Location"] == f"/staff/pos/receipt/{order.number}/"
     assert order.payments.get().amount == Decimal("150.00")
     assert order.status == Order.Status.COLLECTED
+
+
+def test_the_customer_lookup_takes_the_same_queries_for_one_match_and_many(retailer, till):
+    from tests import factories as f
+
+    with assert_num_queries(LOOKUP_QUERIES):
+        answer = till.get("/staff/pos/customers/", {"q": "ayse@"})
+    assert answer.content.decode().count('name="customer"') == 1
+    for n in range(5):
+        f.CustomerFactory(email=f"ayse{n}@example.com")
+    with assert_num_queries(LOOKUP_QUERIES):
+        answer = till.get("/staff/pos/customers/", {"q": "ayse"})
+    assert answer.content.decode().count('name="customer"') == 6
+
+
+def test_the_payment_step_takes_the_same_queries_for_one_line_and_five(retailer, till):
+    codes = [retailer.variant(p, v).barcode for p in range(3) for v in range(2)]
+    _scan(till, codes[0])
+    till.get("/staff/pos/pay/")
+    with assert_num_queries(PAY_QUERIES):
+        till.get("/staff/pos/pay/?method=cash")
+    for code in codes[1:5]:
+        _scan(till, code)
+    with assert_num_queries(PAY_QUERIES):
+        till.get("/staff/pos/pay/?method=cash")
+
+
+LOOKUP_QUERIES = 4
+PAY_QUERIES = 9
