@@ -107,7 +107,9 @@
     var a = parseFloat(amount.value.replace(",", "."));
     if (isNaN(r) || isNaN(a)) { out.textContent = "—"; return; }
     var change = Math.round((r - a) * 100) / 100;
-    out.textContent = change < 0 ? "−" + (-change).toFixed(2) : change.toFixed(2);
+    var text = Math.abs(change).toFixed(2);
+    if ((document.documentElement.lang || "tr").indexOf("tr") === 0) text = text.replace(".", ",");
+    out.textContent = change < 0 ? "−" + text : text;
     out.classList.toggle("error", change < 0);
   });
 
