@@ -377,3 +377,54 @@ class AvailabilityRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"availability refresh {self.pk} (channels {self.channel_ids})"
+
+
+class StockDiscrepancy(models.Model):
+    """Units a location handed over that its stock did not hold: a till's sale recorded after
+    the stock had gone (sold online meanwhile, miscounted). The sale stands (the goods left the
+    store); the manager finds out why and resolves it (a count, a transfer, a write-off)."""
+
+    location = models.ForeignKey(
+        StockLocation, on_delete=models.PROTECT, related_name="discrepancies"
+    )
+    variant = models.ForeignKey(
+        "catalog.ProductVariant", on_delete=models.PROTECT, related_name="+"
+    )
+    quantity_short = models.PositiveIntegerField(_("quantity short"))
+    # What handed the goods over, e.g. "till:<sale id>" (unique with the variant: a replay
+    # raises nothing twice).
+    reference = models.CharField(_("reference"), max_length=120)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("resolved by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference", "variant"], name="stock_discrepancy_unique_reference"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_short__gt=0), name="stock_discrepancy_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["location", "created_at"],
+                name="stock_discrepancy_open",
+                condition=Q(resolved_at=None),
+            )
+        ]
+        verbose_name = _("stock discrepancy")
+        verbose_name_plural = _("stock discrepancies")
+
+    def __str__(self) -> str:
+        return f"{self.quantity_short} short of {self.variant_id} at {self.location_id}"

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from catalog.models import ProductVariant
 from inventory import channel_stock, routing
 from inventory.geo import city_key, distance_km
-from inventory.models import Stock, StockLocation, Transfer, TransferLine
+from inventory.models import Stock, StockDiscrepancy, StockLocation, Transfer, TransferLine
 from omni.errors import ValidationError
 from sales_channels.models import Channel
 
@@ -240,3 +240,14 @@ def transfer_list(
     if location_id is not None:
         transfers = transfers.filter(Q(source_id=location_id) | Q(destination_id=location_id))
     return transfers.order_by("-id")
+
+
+def stock_discrepancies(
+    *, location: StockLocation, since: datetime | None = None
+) -> QuerySet[StockDiscrepancy]:
+    """The location's open discrepancies (units handed over that its stock did not hold),
+    oldest first, each with its variant (`variant.sku`): one query. `since`: raised from then."""
+    rows = StockDiscrepancy.objects.filter(location=location, resolved_at=None)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    return rows.select_related("variant").order_by("created_at", "id")

@@ -10,6 +10,6 @@ reservations, allocations and alerts are read-only.
 One module per topic; Django finds the registrations through the imports below.
 """
 
-from inventory.admin import holds, locations, stock, transfers
+from inventory.admin import discrepancies, holds, locations, stock, transfers
 
-__all__ = ["holds", "locations", "stock", "transfers"]
+__all__ = ["discrepancies", "holds", "locations", "stock", "transfers"]

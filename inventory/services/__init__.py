@@ -47,6 +47,11 @@ from inventory.services.availability import (
     availability_refresh_step,
     channel_availability_refresh,
 )
+from inventory.services.discrepancies import (
+    HandedOver,
+    discrepancy_resolve,
+    handed_over_record,
+)
 from inventory.services.reservations import (
     reservations_expire,
     reservations_extend,
@@ -82,6 +87,7 @@ __all__ = [
     "ChannelConfig",
     "ChannelSource",
     "Drift",
+    "HandedOver",
     "LineRequest",
     "StockLevels",
     "allocations_consume",
@@ -92,7 +98,9 @@ __all__ = [
     "channel_config",
     "channel_config_changed",
     "channel_sources",
+    "discrepancy_resolve",
     "external_movement_record",
+    "handed_over_record",
     "live_reserved",
     "reservations_expire",
     "reservations_extend",

@@ -93,6 +93,34 @@ def order_allocate(
     return fulfilments, event
 
 
+def order_fulfil_unallocated(
+    *,
+    order: Order,
+    lines: list[OrderLine],
+    channel: Channel,
+    delivery: Delivery,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> tuple[list[Fulfilment], OrderEvent]:
+    """A till's sale recorded later (order_place with allocate=False): one fulfilment at the
+    store for every unit, no stock held (the goods were handed over; the caller records their
+    movements). Returns the fulfilments and the event, as order_allocate does."""
+    store = delivery.pickup_location
+    assert store is not None, "a till sale is collected at the store"
+    fulfilments = [Fulfilment(order=order, location=store)]
+    parts = [[(line, line.quantity) for line in lines]]
+    event = order_event_build(
+        order,
+        "allocated",
+        actor=actor,
+        channel=channel,
+        data={"plan": "sold at the till; stock recorded as moved outside Omni"},
+        at=now or timezone.now(),
+    )
+    _fulfilments_write(fulfilments, parts, event)
+    return fulfilments, event
+
+
 def _stock_allocate_for_pickup(
     *,
     order: Order,

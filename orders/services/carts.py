@@ -231,6 +231,29 @@ def _cart_create_for_customer(*, customer: Customer, channel: Channel) -> Cart:
         return Cart.objects.get(customer=customer, status=Cart.Status.ACTIVE)
 
 
+def cart_create_as_sold(*, channel: Channel, lines: list[tuple[int, int, Decimal]]) -> Cart:
+    """An anonymous cart holding a sale already made at a store's till while the server was
+    unreachable: each line (variant id, quantity, unit price the till charged) as it was sold,
+    its price as the price seen, whatever the stock says now (the goods were handed over).
+    Only the till's sync places it (order_place with as_sold=True, allocate=False)."""
+    with transaction.atomic():
+        cart = create(Cart, origin_channel=channel, last_channel=channel)
+        CartLine.objects.bulk_create(
+            [
+                CartLine(
+                    cart=cart,
+                    variant_id=variant_id,
+                    quantity=quantity,
+                    seen_price=price,
+                    seen_currency=channel.currency,
+                    seen_channel=channel,
+                )
+                for variant_id, quantity, price in lines
+            ],
+        )
+    return cart
+
+
 _TOKEN = Cart._meta.get_field("token")
 
 

@@ -455,14 +455,21 @@ def order_collect(
 
 
 def order_hand_over(
-    *, order: Order, actor: User | None = None, channel: Channel | None = None, locked: bool = False
+    *,
+    order: Order,
+    actor: User | None = None,
+    channel: Channel | None = None,
+    locked: bool = False,
+    allocated: bool = True,
 ) -> Order:
     """A counter sale: paid, and handed over at the store at once. The stock leaves the store
-    (a sale in the ledger) and the order is collected."""
+    (a sale in the ledger) and the order is collected. `allocated=False`: a till's sale whose
+    stock its caller moves (placed without allocation)."""
     with transaction.atomic():
         if not locked:
             order = order_lock(order)
-        inventory.allocations_consume(reference=order.reference, actor=actor)
+        if allocated:
+            inventory.allocations_consume(reference=order.reference, actor=actor)
         now = timezone.now()
         Fulfilment.objects.filter(order=order).update(
             status=Fulfilment.Status.HANDED_OVER, shipped_at=now, delivered_at=now, updated_at=now

@@ -42,7 +42,7 @@ from orders.models import (
     OrderLine,
     ShippingMethod,
 )
-from orders.services.allocation import order_allocate
+from orders.services.allocation import order_allocate, order_fulfil_unallocated
 from orders.services.carts import CartChange, LineInfo, lines_info
 from orders.services.delivery import Delivery, address_clean
 from orders.services.fulfilment import order_hand_over
@@ -116,11 +116,13 @@ def lines_quote(
     customer: Customer | None = None,
     shipping_method: ShippingMethod | None = None,
     codes: Sequence[str] = (),
+    promotions: bool = True,
 ) -> pricing.Quote:
     """Price loaded cart lines on the channel (its price now; the price seen for a line no
     longer sold there), with the promotions they earn (and the cart's `codes`) and, given a
     method, shipping. The cart shows this without shipping; checkout with the chosen method.
-    No queries of its own (the discount provider's are constant in the lines)."""
+    No queries of its own (the discount provider's are constant in the lines). Without
+    `promotions` (a sale already made, at the prices it was made at) none is asked for."""
     inputs = [
         pricing.LineInput(
             str(i.variant_id),
@@ -135,7 +137,11 @@ def lines_quote(
         )
         for i in info
     ]
-    benefits = pricing.benefits_for(channel=channel, customer=customer, lines=inputs, codes=codes)
+    benefits = (
+        pricing.benefits_for(channel=channel, customer=customer, lines=inputs, codes=codes)
+        if promotions
+        else pricing.Benefits()
+    )
     goods = sum((line.unit_price * line.quantity for line in inputs), Decimal(0)) - sum(
         (d.amount for d in benefits.discounts), Decimal(0)
     )
@@ -149,11 +155,21 @@ def lines_quote(
 
 
 def checkout_prepare(
-    *, cart: Cart, channel: Channel, delivery: Delivery, customer: Customer | None = None
+    *,
+    cart: Cart,
+    channel: Channel,
+    delivery: Delivery,
+    customer: Customer | None = None,
+    as_sold: bool = False,
 ) -> Checkout:
     """Price the cart on the channel for this delivery (shipping, discounts, VAT) and say
-    what changed since the lines were added."""
+    what changed since the lines were added. `as_sold`: a sale already made (a till's, kept
+    while offline): each line at the price seen, whatever the channel's price is now, and
+    nothing has changed; no promotion applies again (the till's prices had them)."""
     info = lines_info(cart=cart, channel=channel)
+    if as_sold:
+        for i in info:
+            i.price, i.published = i.seen_price, True
     if not info:
         raise ValidationError.for_field("cart", _("The cart is empty."), code="empty_cart")
     changes = [
@@ -177,6 +193,7 @@ def checkout_prepare(
         customer=customer,
         shipping_method=delivery.shipping_method,
         codes=cart.codes,
+        promotions=not as_sold,
     )
     return Checkout(
         cart=cart, channel=channel, lines=info, delivery=delivery, quote=quote, changes=changes
@@ -233,6 +250,8 @@ def order_place(
     pay_later: bool | None = None,
     handed_over: bool = False,
     language: str | None = None,
+    as_sold: bool = False,
+    allocate: bool = True,
 ) -> Order:
     """Place the order for a cart on a channel, all or nothing.
 
@@ -242,12 +261,19 @@ def order_place(
       shortage is InsufficientStock naming the variant and nothing is placed.
     - A channel that is paid later (a store counter, pay at pickup) confirms the order at once;
       others wait for the payment (payments confirm it).
-    - `handed_over`: a counter sale, paid and handed over at once at the staff's store.
+    - `handed_over`: a counter sale, paid and handed over at once at the staff's store. It needs
+      no e-mail or phone (the customer leaves with the goods).
+    - `as_sold` and `allocate=False`, only for a till's sale kept while the server was
+      unreachable (staff.services.till_sync), handed over at once: the lines at the prices the
+      till charged, and no stock allocated (the goods left already: the caller records them
+      through inventory's movements made outside Omni, raising any shortfall).
     - `idempotency`: the client's claimed key, marked done with the order in its transaction,
       with the answer `respond` gives for the order (the body of the 201, a JSON value; it is
       given a PlacedOrder, the rows just written), so that a replay returns the answer first
       given (the record in hand is updated too).
     """
+    if not allocate and not handed_over:
+        raise ValueError("Only an order handed over at once is placed without stock allocated.")
     customer = customer or cart.customer
     contact = _Contact(email, phone, language, billing_address)
     checkout = _order_place_check(
@@ -257,6 +283,7 @@ def order_place(
         customer=customer,
         contact=contact,
         handed_over=handed_over,
+        as_sold=as_sold,
     )
     pay_later = channel.pay_later if pay_later is None else pay_later
     now = timezone.now()
@@ -278,20 +305,27 @@ def order_place(
             order=order, quote=checkout.quote, customer=customer, channel=channel
         )
         # Last of the writes that need no stock: the variants stay locked from here to commit.
-        fulfilments, allocated = order_allocate(
-            order=order,
-            lines=lines,
-            channel=channel,
-            delivery=delivery,
-            reservation_reference=cart.reservation_reference if holds_stock else None,
-            actor=actor,
-            now=now,
-        )
+        if allocate:
+            fulfilments, allocated = order_allocate(
+                order=order,
+                lines=lines,
+                channel=channel,
+                delivery=delivery,
+                reservation_reference=cart.reservation_reference if holds_stock else None,
+                actor=actor,
+                now=now,
+            )
+        else:
+            fulfilments, allocated = order_fulfil_unallocated(
+                order=order, lines=lines, channel=channel, delivery=delivery, actor=actor, now=now
+            )
         events = [placed, allocated]
         if pay_later or order.total == 0:
             events.append(_order_confirm(order, channel=channel, actor=actor, pay_later=pay_later))
         if handed_over:
-            order_hand_over(order=order, actor=actor, channel=channel, locked=True)
+            order_hand_over(
+                order=order, actor=actor, channel=channel, locked=True, allocated=allocate
+            )
         elif order.origin_channel_id == channel.pk:
             order.origin_channel = channel  # as the answer shows it, without a query
         if idempotency is not None:
@@ -311,6 +345,7 @@ def _order_place_check(
     customer: Customer | None,
     contact: _Contact,
     handed_over: bool,
+    as_sold: bool = False,
 ) -> Checkout:
     """What must hold before anything is written: a way to reach the customer, the cart as the
     shopper saw it, and a hand-over only at the store's own counter. The Checkout every later
@@ -327,7 +362,9 @@ def _order_place_check(
         raise ValidationError.for_field(
             "email", _("An e-mail address or a phone number is required."), code="required"
         )
-    checkout = checkout_prepare(cart=cart, channel=channel, delivery=delivery, customer=customer)
+    checkout = checkout_prepare(
+        cart=cart, channel=channel, delivery=delivery, customer=customer, as_sold=as_sold
+    )
     if checkout.changes:
         raise CartChanged(checkout.changes)
     if handed_over and not (
