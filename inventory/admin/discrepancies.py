@@ -4,7 +4,6 @@ recorded after the stock had gone). Listed read-only; the manager resolves them.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import F
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +29,7 @@ class StockDiscrepancyAdmin(_ReadOnlyAdmin):
     list_select_related = ["variant", "location", "resolved_by"]
     search_fields = ["reference", "variant__sku", "location__code"]
     search_help_text = _("Reference, SKU or location code")
-    ordering = [F("resolved_at").desc(nulls_first=True), "-created_at"]
+    ordering = ["-created_at"]
     actions = ["resolve"]
 
     sku = _sku_column()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ class TillItem:
     price: Decimal  # what the counter charges now: the sale price while a sale runs
 
 
-def _charged(row: dict, now: datetime) -> Decimal:
+def _charged(row: Mapping[str, Any], now: datetime) -> Decimal:
     """The price itself, or the automatic promotion's sale price while its window is open
     (campaigns keeps it on the price row): what the online counter charges too."""
     sale = row["sale_price"]

@@ -173,16 +173,12 @@ def till_sale_clean(*, sale_id: object, payload: object, store: Channel) -> Till
             price_changes[sku] = [str(price), str(item.price)]
     goods = sum((line.unit_price * line.quantity for line in lines.values()), Decimal(0))
     total = _amount(payload.get("total"), currency, "total", errors)
-    if (
-        total is not None
-        and "lines" not in errors
-        and not any(k.startswith("lines.") for k in errors)
-    ):
-        if total != goods:
-            errors["total"] = [
-                _("The total %(total)s does not match the lines (%(goods)s).")
-                % {"total": total, "goods": goods}
-            ]
+    lines_bad = any(k == "lines" or k.startswith("lines.") for k in errors)
+    if total is not None and not lines_bad and total != goods:
+        errors["total"] = [
+            _("The total %(total)s does not match the lines (%(goods)s).")
+            % {"total": total, "goods": goods}
+        ]
     raw_payments = payload.get("payments")
     sale_payments: list[SalePayment] = []
     if not isinstance(raw_payments, list) or not raw_payments:

@@ -11,7 +11,7 @@
   const store = msg.store;
   const currency = msg.currency;
   const $ = (id) => document.getElementById(id);
-  const format = new Intl.NumberFormat(document.documentElement.lang || "tr", { style: "currency", currency });
+  const format = new Intl.NumberFormat(document.documentElement.lang || "tr", { style: "currency", currency, currencyDisplay: "narrowSymbol" });
   let items = new Map(); // barcode or SKU -> {barcode, sku, name, price (minor units)}
   let lines = []; // {sku, name, price, quantity}
   let done = false;

@@ -1,0 +1,122 @@
+"""The offline sale: the counter keeps selling with the network cut, the sale survives a
+reload, and once the network is back it becomes exactly one order."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.signals import request_started
+from playwright.sync_api import expect
+
+from inventory.models import StockMovement
+from orders.models import Order
+from payments.models import Payment
+from staff.models import TillSale
+from tests.e2e.staff_support import TABLET, TILL, staff_sign_in
+from tests.staff.support import build_retailer
+
+
+@pytest.fixture
+def server_requests():
+    """Every path the live server was asked for (it runs in this process): proof of what
+    reached the network and what did not."""
+    seen: list[str] = []
+
+    def record(sender, environ=None, **kwargs) -> None:
+        if environ is not None:
+            seen.append(environ.get("PATH_INFO", ""))
+
+    request_started.connect(record, weak=False)
+    yield seen
+    request_started.disconnect(record)
+
+
+def test_a_sale_made_offline_is_kept_and_sent_once(page, server_requests):
+    retailer = build_retailer(products=2, variants=2, in_store=3)
+    variant = retailer.variant(0, 0)
+    staff_sign_in(page, "kasa@example.com", next_path="/staff/offline/till/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Offline till")
+    # Online once: the service worker keeps the page and its files, the price list is stored.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    expect(page.locator("#till-catalog")).to_contain_text("4 items")
+    expect(page.locator("#till-network")).to_have_text("Online")
+    page.shot("online")
+
+    page.context.set_offline(True)
+    server_requests.clear()
+    expect(page.locator("#till-network")).to_contain_text("Offline")
+    scan = page.get_by_label("Barcode or SKU")
+    expect(scan).to_be_focused()
+    scan.fill("0000000000000")
+    scan.press("Enter")
+    expect(page.locator("#till-message")).to_contain_text("Not on this store's price list")
+    scan.fill(variant.barcode)
+    scan.press("Enter")
+    scan.fill(variant.sku)
+    scan.press("Enter")
+    expect(page.get_by_test_id("sale-line")).to_have_count(1)
+    expect(page.get_by_test_id("sale-line")).to_contain_text("2")
+    expect(page.get_by_test_id("sale-total")).to_contain_text("200.00")
+    page.get_by_label("Cash received").fill("250")
+    expect(page.get_by_test_id("change-due")).to_contain_text("50.00")
+    page.shot("offline-sale")
+    page.get_by_role("button", name="Complete sale").click()
+    receipt = page.get_by_test_id("till-receipt")
+    expect(receipt).to_be_visible()
+    expect(receipt).to_contain_text("To be confirmed")
+    expect(page.locator("#waiting-sales [data-waiting-count]")).to_have_text("1")
+    page.shot("offline-receipt")
+
+    # The tab reloaded with no network: the service worker serves the till, the sale waits.
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    expect(page.get_by_role("heading", level=1)).to_have_text("Offline till")
+    expect(page.locator("#waiting-sales")).to_be_visible()
+    expect(page.locator("#waiting-sales [data-waiting-count]")).to_have_text("1")
+    expect(page.get_by_test_id("waiting-sale")).to_have_count(1)
+    page.shot("offline-reloaded")
+    assert server_requests == [], "the network was used while offline"
+    assert Order.objects.count() == 0
+
+    # The network is back: the queue sends the sale, and it is one order.
+    page.context.set_offline(False)
+    expect(page.locator("#waiting-sales")).to_be_hidden(timeout=15_000)
+    expect(page.locator("#waiting-sales")).to_have_class("waiting zero")
+    expect(page.get_by_test_id("waiting-sale")).to_have_count(0)
+    page.shot("sent")
+    order = Order.objects.get()
+    assert (order.status, order.total, order.channel) == (
+        Order.Status.COLLECTED,
+        200,
+        retailer.kadikoy,
+    )
+    assert Payment.objects.get().amount == 200
+    assert TillSale.objects.get().order == order
+    assert StockMovement.objects.filter(external_ref__startswith="till:").count() == 1
+
+    # Reopened: nothing more is sent.
+    sent = len(server_requests)
+    page.reload()
+    expect(page.locator("#waiting-sales [data-waiting-count]")).to_have_text("0")
+    page.wait_for_timeout(500)
+    assert "/staff/offline/sales/" not in server_requests[sent:]
+    assert server_requests.count("/staff/offline/sales/") == 1
+    assert (Order.objects.count(), TillSale.objects.count()) == (1, 1)
+
+
+def test_the_offline_till_at_the_till_and_tablet_sizes(page):
+    build_retailer(products=2, variants=2)
+    staff_sign_in(page, "kasa@example.com", next_path="/staff/offline/till/")
+    expect(page.locator("#till-catalog")).to_contain_text("4 items")
+    for name, size in (("till", TILL), ("tablet", TABLET)):
+        page.set_viewport_size(size)
+        page.shot(f"{name}-online")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.context.set_offline(True)
+    page.reload()
+    scan = page.get_by_label("Barcode or SKU")
+    scan.fill("SKU-0-0")
+    scan.press("Enter")
+    for name, size in (("till", TILL), ("tablet", TABLET)):
+        page.set_viewport_size(size)
+        page.shot(f"{name}-offline")
+    page.context.set_offline(False)
