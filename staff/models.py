@@ -39,6 +39,9 @@ class TillSale(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     # What the till charged; the order is placed at these prices (orders' as_sold).
     total = AmountField(_("total"))
+    # {SKU: [the till's price, the channel's price when received]} where they differed: the
+    # order keeps the till's price (what the customer paid); the manager sees the difference.
+    price_changes = models.JSONField(_("price changes"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from catalog.models import VariantChannelPrice
+from catalog.models import ProductVariant, VariantChannelPrice
 from sales_channels.models import Channel
 
 
@@ -74,3 +74,12 @@ def till_price_list(*, store: Channel) -> dict:
         "fields": ["barcode", "sku", "name", "price"],
         "items": [[i.barcode, i.sku, i.name, str(i.price)] for i in till_items(store=store)],
     }
+
+
+def till_variants(*, store: Channel, skus: Iterable[str]) -> dict[str, tuple[int, Decimal | None]]:
+    """{SKU: (variant id, price charged on the store's channel now, or None)} for the SKUs a
+    till sold: every variant that exists, priced there still or not (a sale made from the
+    till's list stands even if the item left the list since). Two queries."""
+    ids = dict(ProductVariant.objects.filter(sku__in=list(skus)).values_list("sku", "id"))
+    prices = {item.variant_id: item.price for item in till_items(store=store, skus=ids)}
+    return {sku: (vid, prices.get(vid)) for sku, vid in ids.items()}

@@ -13,7 +13,7 @@ until the server answers 2xx. Here a sale is recorded once:
 - Prices: the till sold at its local price list and the customer paid that; the order is
   recorded at the till's prices (order_place's as_sold: no price change refuses it, and no
   promotion applies twice), so the money taken matches the order. A price that differs from
-  the channel's price now is kept in the answer (`price_changes`) for the record.
+  the channel's price now is kept with the sale (TillSale.price_changes) for the manager.
 - Stock: the goods left the store already, so the order is placed without allocation
   (allocate=False) and the stock leaves through inventory's movements made outside Omni (kind
   sale, reference "till:<sale id>"), as much as the store still has; what it lacked is a
@@ -47,7 +47,7 @@ from orders.services.checkout import Delivery, order_place
 from payments import services as payments
 from sales_channels.models import Channel
 from staff.models import TillSale
-from staff.selectors.offline import till_items
+from staff.selectors.offline import till_variants
 
 METHODS = ("cash", "terminal")
 MAX_LINES = 200
@@ -134,7 +134,7 @@ def till_sale_clean(*, sale_id: object, payload: object, store: Channel) -> Till
         errors["lines"] = [_("At most %(n)d lines.") % {"n": MAX_LINES}]
         raw_lines = []
     skus = {str(line.get("sku", "")) for line in raw_lines if isinstance(line, dict)}
-    known = {item.sku: item for item in till_items(store=store, skus=skus)} if skus else {}
+    known = till_variants(store=store, skus=skus) if skus else {}
     lines: dict[int, SaleLine] = {}
     price_changes: dict[str, list[str]] = {}
     for n, line in enumerate(raw_lines):
@@ -142,11 +142,9 @@ def till_sale_clean(*, sale_id: object, payload: object, store: Channel) -> Till
             errors[f"lines.{n}"] = [_("A line is an object with sku, quantity and unit_price.")]
             continue
         sku = str(line.get("sku", ""))
-        item = known.get(sku)
-        if item is None:
-            errors[f"lines.{n}.sku"] = [
-                _("%(sku)s is not sold at this store.") % {"sku": sku or "—"}
-            ]
+        found = known.get(sku)
+        if found is None:
+            errors[f"lines.{n}.sku"] = [_("Unknown SKU: %(sku)s.") % {"sku": sku or "—"}]
             continue
         quantity = line.get("quantity")
         if (
@@ -158,19 +156,20 @@ def till_sale_clean(*, sale_id: object, payload: object, store: Channel) -> Till
                 _("Enter a quantity from 1 to %(max)d.") % {"max": MAX_LINE_QUANTITY}
             ]
             continue
+        variant_id, price_now = found
         price = _amount(line.get("unit_price"), currency, f"lines.{n}.unit_price", errors)
         if price is None:
             continue
-        if item.variant_id in lines:  # the same item scanned on two lines: one line
-            if lines[item.variant_id].unit_price != price:
+        if variant_id in lines:  # the same item scanned on two lines: one line
+            if lines[variant_id].unit_price != price:
                 errors[f"lines.{n}.unit_price"] = [
                     _("%(sku)s is on the sale twice at two prices.") % {"sku": sku}
                 ]
                 continue
-            quantity += lines[item.variant_id].quantity
-        lines[item.variant_id] = SaleLine(item.variant_id, sku, quantity, price)
-        if price != item.price:
-            price_changes[sku] = [str(price), str(item.price)]
+            quantity += lines[variant_id].quantity
+        lines[variant_id] = SaleLine(variant_id, sku, quantity, price)
+        if price != price_now:
+            price_changes[sku] = [str(price), str(price_now or "")]
     goods = sum((line.unit_price * line.quantity for line in lines.values()), Decimal(0))
     total = _amount(payload.get("total"), currency, "total", errors)
     lines_bad = any(k == "lines" or k.startswith("lines.") for k in errors)
@@ -289,6 +288,7 @@ def _record(
         fingerprint=fingerprint,
         status=TillSale.Status.RECORDED,
         total=sale.total,
+        price_changes=sale.price_changes,
     )
     cart = cart_create_as_sold(
         channel=store,

@@ -12,6 +12,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from omni.errors import OmniError, ValidationError
@@ -87,13 +88,13 @@ def sales(request: StaffRequest) -> HttpResponse:
     try:
         payload = json.loads(request.body or b"null")
     except ValueError:
-        return _error(ValidationError("Send the sale as JSON.", code="invalid_json"))
+        return _error(ValidationError(_("Send the sale as JSON."), code="invalid_json"))
     sale_id = payload.get("id") if isinstance(payload, dict) else None
     key = request.headers.get("Idempotency-Key")
     if key and str(key) != str(sale_id):
         return _error(
             ValidationError.for_field(
-                "id", "The Idempotency-Key must be the sale's id.", code="key_mismatch"
+                "id", _("The Idempotency-Key must be the sale's id."), code="key_mismatch"
             )
         )
     store_code = payload.get("store") if isinstance(payload, dict) else None
@@ -101,14 +102,14 @@ def sales(request: StaffRequest) -> HttpResponse:
     if store is None:
         return _error(
             ValidationError.for_field(
-                "store", "The sale's store is not one you work at.", code="invalid_store"
+                "store", _("The sale's store is not one you work at."), code="invalid_store"
             )
         )
     location = getattr(store, "store_location", None)
     if location is None:
         return _error(
             ValidationError.for_field(
-                "store", "This store has no stock location.", code="invalid_store"
+                "store", _("This store has no stock location."), code="invalid_store"
             )
         )
     try:
@@ -123,6 +124,7 @@ def sales(request: StaffRequest) -> HttpResponse:
             "order": result.order.number,
             "status": result.sale.status,
             "replayed": result.replayed,
+            "price_changes": result.sale.price_changes,
         },
         status=200 if result.replayed else 201,
     )

@@ -54,7 +54,7 @@
       if (item.barcode) items.set(item.barcode, item);
     }
     const when = new Date(catalog.generated_at).toLocaleString(document.documentElement.lang || "tr");
-    $("till-catalog").textContent = msg.msgCatalog.replace("%(count)s", catalog.items.length).replace("%(when)s", when);
+    $("till-catalog").textContent = msg.msgCatalog.replace("{count}", catalog.items.length).replace("{when}", when);
   }
 
   function catalogRefresh() {
@@ -87,7 +87,6 @@
     body.replaceChildren();
     lines.forEach((line, index) => {
       const tr = document.createElement("tr");
-      tr.dataset.testid = "sale-line";
       tr.setAttribute("data-testid", "sale-line");
       const name = document.createElement("td");
       name.textContent = line.name;
@@ -103,11 +102,14 @@
       const count = document.createElement("span");
       count.textContent = String(line.quantity);
       count.className = "count";
-      qty.append(
+      const controls = document.createElement("span");
+      controls.className = "qty-controls";
+      controls.append(
         button(msg.msgLess + " " + line.sku, "−", () => { if (line.quantity > 1) { line.quantity -= 1; render(); } }),
         count,
         button(msg.msgMore + " " + line.sku, "+", () => { if (line.quantity < 99) { line.quantity += 1; render(); } }),
       );
+      qty.append(controls);
       const amount = document.createElement("td");
       amount.className = "num";
       amount.textContent = money(line.price * line.quantity);

@@ -19,6 +19,7 @@ from inventory.models import Stock, StockDiscrepancy, StockMovement
 from orders.models import Order
 from payments.models import Payment
 from staff.models import TillSale
+from tests import factories as f
 from tests.queries import assert_num_queries
 from tests.staff.support import build_retailer, staff_client
 
@@ -88,6 +89,7 @@ def test_a_till_sale_becomes_one_collected_order_paid_in_cash(retailer):
         "order": order.number,
         "status": "recorded",
         "replayed": False,
+        "price_changes": {},
     }
     assert (order.channel, order.status, order.customer) == (
         retailer.kadikoy,
@@ -187,8 +189,42 @@ def test_a_price_changed_since_the_till_took_its_list_is_recorded_at_the_till_pr
     answer = post(staff_client(retailer.clerk), payload)
 
     assert answer.status_code == 201, answer.content
+    assert answer.json()["price_changes"] == {retailer.variant(0, 0).sku: ["100.00", "120.00"]}
     order = Order.objects.get()
     assert order.total == Decimal("100.00") == Payment.objects.get().amount
+    assert TillSale.objects.get().price_changes == answer.json()["price_changes"]
+
+
+def test_an_item_taken_off_the_store_list_since_is_still_recorded(retailer):
+    payload = sale(retailer)
+    VariantChannelPrice.objects.filter(
+        variant=retailer.variant(0, 0), channel=retailer.kadikoy
+    ).delete()
+
+    answer = post(staff_client(retailer.clerk), payload)
+
+    assert answer.status_code == 201, answer.content
+    assert Order.objects.get().total == Decimal("100.00")
+
+
+def test_the_manager_sees_and_resolves_discrepancies_in_the_admin(retailer, client):
+    post(staff_client(retailer.clerk), sale(retailer, quantity=4))
+    discrepancy = StockDiscrepancy.objects.get()
+    admin = f.UserFactory(role="merchant_staff", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+
+    listed = client.get("/admin/inventory/stockdiscrepancy/")
+    assert listed.status_code == 200 and discrepancy.reference in listed.content.decode()
+    assert client.get("/admin/staff/tillsale/").status_code == 200
+    client.post(
+        "/admin/inventory/stockdiscrepancy/",
+        {"action": "resolve", "_selected_action": [discrepancy.pk]},
+    )
+
+    discrepancy.refresh_from_db()
+    assert discrepancy.resolved_by == admin and discrepancy.resolved_at is not None
+    location = retailer.kadikoy.store_location
+    assert list(inventory_selectors.stock_discrepancies(location=location)) == []
 
 
 # --- bad input: refused field by field, nothing written ---------------------------------------
@@ -264,8 +300,6 @@ def test_the_price_list_is_lean_and_its_query_count_does_not_grow(retailer):
 
 
 def build_retailer_more(retailer) -> None:
-    from tests import factories as f
-
     for n in range(10):
         f.product(channels=[retailer.kadikoy], price="10.00", variants=2, name=f"Çorap {n}")
 

@@ -7,9 +7,14 @@ const PRECACHE = {{ precache|safe }};
 const TILL = "{{ till|escapejs }}";
 
 self.addEventListener("install", (event) => {
+  // Each kept if it comes (a visitor not signed in, or not at a store yet, is sent elsewhere:
+  // that page is not the till, and the till is kept on its first visit instead).
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { credentials: "same-origin", cache: "reload" }))))
+      .then((cache) => Promise.all(PRECACHE.map((url) =>
+        fetch(new Request(url, { credentials: "same-origin", cache: "reload" }))
+          .then((response) => (response.ok && !response.redirected ? cache.put(url, response) : null))
+          .catch(() => null))))
       .then(() => self.skipWaiting())
   );
 });
