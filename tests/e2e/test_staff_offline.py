@@ -104,7 +104,7 @@ def test_a_sale_made_offline_is_kept_and_sent_once(page, server_requests):
 
 
 def test_the_offline_till_at_the_till_and_tablet_sizes(page):
-    build_retailer(products=2, variants=2)
+    retailer = build_retailer(products=2, variants=2)
     staff_sign_in(page, "kasa@example.com", next_path="/staff/offline/till/")
     expect(page.locator("#till-catalog")).to_contain_text("4 items")
     for name, size in (("till", TILL), ("tablet", TABLET)):
@@ -114,8 +114,11 @@ def test_the_offline_till_at_the_till_and_tablet_sizes(page):
     page.context.set_offline(True)
     page.reload()
     scan = page.get_by_label("Barcode or SKU")
-    scan.fill("SKU-0-0")
-    scan.press("Enter")
+    for product in (0, 1):
+        scan.fill(retailer.variant(product, 0).sku)
+        scan.press("Enter")
+    expect(page.get_by_test_id("sale-line")).to_have_count(2)
+    page.get_by_label("Cash received").fill("300")
     for name, size in (("till", TILL), ("tablet", TABLET)):
         page.set_viewport_size(size)
         page.shot(f"{name}-offline")
