@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from catalog.models import VariantChannelPrice
 from inventory import selectors as inventory_selectors
@@ -364,3 +365,27 @@ def test_the_same_sale_sent_twice_at_once_is_one_order():
     assert len({o.json()["order"] for o in outcomes}) == 1
     assert (Order.objects.count(), Payment.objects.count(), TillSale.objects.count()) == (1, 1, 1)
     assert on_hand(retailer) == 2
+
+
+def test_the_till_page_runs_the_same_queries_whatever_the_catalogue(retailer):
+    client = staff_client(retailer.clerk)
+    client.get("/staff/offline/till/")
+    with assert_num_queries(3):  # session, user, stores: the price list comes from the browser
+        client.get("/staff/offline/till/")
+    build_retailer_more(retailer)
+    with assert_num_queries(3):
+        client.get("/staff/offline/till/")
+
+
+def test_a_sale_sent_signed_out_is_not_taken_and_stays_with_the_till(retailer):
+    answer = post(Client(HTTP_HOST="127.0.0.1"), sale(retailer))
+    assert answer.status_code == 302  # the queue sends with redirect "manual": not a 2xx, kept
+    nothing_written()
+
+
+def test_another_store_s_clerk_cannot_send_a_sale_for_this_store(retailer):
+    other = f.UserFactory(email="kizilay@example.com", role="store_staff")
+    other.stores.set([retailer.kizilay])
+    answer = post(staff_client(other), sale(retailer))
+    assert (answer.status_code, list(answer.json()["fields"])) == (400, ["store"])
+    nothing_written()
