@@ -87,6 +87,20 @@
     return tx(CATALOGS, "readwrite", (store) => req(store.put(catalog)));
   }
 
+  // The last sales sent from this browser with the order each became, so that the clerk can
+  // write the order number on a receipt printed "to be confirmed" (a convenience only).
+  const SENT = "omni-staff-sent";
+
+  function sentList() {
+    try { return JSON.parse(localStorage.getItem(SENT) || "[]"); } catch (error) { return []; }
+  }
+
+  function sentRemember(sale, order) {
+    const list = [{ id: sale.id, order: order || "", made_at: sale.made_at, total: sale.payload.total }]
+      .concat(sentList().filter((s) => s.id !== sale.id)).slice(0, 20);
+    try { localStorage.setItem(SENT, JSON.stringify(list)); } catch (error) { /* full: skip */ }
+  }
+
   function countShow(count) {
     const bar = document.getElementById("waiting-sales");
     if (!bar) return;
@@ -126,7 +140,12 @@
       },
       body: JSON.stringify(sale.payload),
     }).then((response) => {
-      if (response.ok) return saleForget(sale.id).then(() => true);
+      if (response.ok) {
+        return response.json().catch(() => ({})).then((body) => {
+          sentRemember(sale, body.order);
+          return saleForget(sale.id).then(() => true);
+        });
+      }
       if (response.status === 400 || response.status === 409) {
         // The server will not take it as it is: kept, shown with the reason, for the manager.
         return response.json().catch(() => ({})).then((body) => {
@@ -165,12 +184,30 @@
   }
 
   window.OmniOffline = {
-    saleKeep, salesWaiting, catalogGet, catalogPut, flush, persist,
+    saleKeep, salesWaiting, catalogGet, catalogPut, flush, persist, sentList,
     onChange(listener) { listeners.push(listener); },
   };
 
+  // Registered from every staff page; once active it is asked to keep the till (it answers
+  // whether the till can open offline: <html data-offline-ready>, and an "omni:offline-ready"
+  // event for the till page).
+  function keepTill(registration) {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => resolve(event.data === true);
+      registration.active.postMessage("keep", [channel.port2]);
+    });
+  }
+
   if ("serviceWorker" in navigator && urls.sw && window.isSecureContext) {
-    navigator.serviceWorker.register(urls.sw, { scope: "/staff/" }).catch(() => null);
+    navigator.serviceWorker.register(urls.sw, { scope: "/staff/" })
+      .then(() => navigator.serviceWorker.ready)
+      .then(keepTill)
+      .then((ready) => {
+        if (ready) document.documentElement.dataset.offlineReady = "true";
+        document.dispatchEvent(new CustomEvent("omni:offline-ready", { detail: ready }));
+      })
+      .catch(() => null);
   }
   if (document.getElementById("waiting-sales")) {
     flush();

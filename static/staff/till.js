@@ -270,10 +270,33 @@
     }
   }
 
+  function sentShow() {
+    const list = $("till-sent");
+    list.replaceChildren();
+    for (const sent of offline.sentList()) {
+      const li = document.createElement("li");
+      li.setAttribute("data-testid", "sent-sale");
+      const when = new Date(sent.made_at).toLocaleString(document.documentElement.lang || "tr");
+      li.textContent = `${when} · ${money(minor(sent.total))} · ${sent.id.slice(0, 8)} → `;
+      const order = document.createElement("strong");
+      order.textContent = sent.order;
+      li.append(order);
+      list.append(li);
+    }
+    $("till-sent-section").hidden = !list.children.length;
+  }
+
   function network() {
     const badge = $("till-network");
     badge.textContent = navigator.onLine ? msg.msgOnline : msg.msgOffline;
     badge.className = navigator.onLine ? "badge good" : "badge warn";
+  }
+
+  function offlineReady(ready) {
+    const badge = $("till-ready");
+    badge.textContent = ready ? msg.msgReady : msg.msgNotReady;
+    badge.className = ready ? "badge good" : "badge warn";
+    badge.hidden = false;
   }
 
   $("till-scan").addEventListener("submit", scan);
@@ -285,10 +308,13 @@
   $("till-catalog-refresh").addEventListener("click", catalogRefresh);
   window.addEventListener("online", () => { network(); catalogRefresh(); });
   window.addEventListener("offline", network);
-  offline.onChange(waitingShow);
+  offline.onChange((sales) => { waitingShow(sales); sentShow(); });
+  sentShow();
   offline.salesWaiting().then(waitingShow);
   offline.persist().then((kept) => { $("till-storage").textContent = kept ? msg.msgPersisted : msg.msgNotPersisted; });
   network();
+  if (document.documentElement.dataset.offlineReady) offlineReady(true);
+  document.addEventListener("omni:offline-ready", (event) => offlineReady(event.detail));
   methodShown();
   render();
   (navigator.onLine ? catalogRefresh() : offline.catalogGet(store).then(catalogUse));

@@ -6,17 +6,31 @@ const CACHE = "omni-staff-{{ version }}";
 const PRECACHE = {{ precache|safe }};
 const TILL = "{{ till|escapejs }}";
 
+// Keep what the till needs that is not kept yet; true when all of it is. A page that is not
+// the till (a visitor not signed in, or not at a store yet, is sent elsewhere) is not kept:
+// offline.js asks again from every staff page ("keep"), so the till is kept on the first
+// page opened signed in at a store.
+async function keep() {
+  const cache = await caches.open(CACHE);
+  await Promise.all(PRECACHE.map(async (url) => {
+    if (await cache.match(url)) return;
+    try {
+      const response = await fetch(new Request(url, { credentials: "same-origin", cache: "reload" }));
+      if (response.ok && !response.redirected) await cache.put(url, response);
+    } catch (error) { /* no network: kept another time */ }
+  }));
+  const found = await Promise.all(PRECACHE.map((url) => cache.match(url)));
+  return found.every(Boolean);
+}
+
 self.addEventListener("install", (event) => {
-  // Each kept if it comes (a visitor not signed in, or not at a store yet, is sent elsewhere:
-  // that page is not the till, and the till is kept on its first visit instead).
-  event.waitUntil(
-    caches.open(CACHE)
-      .then((cache) => Promise.all(PRECACHE.map((url) =>
-        fetch(new Request(url, { credentials: "same-origin", cache: "reload" }))
-          .then((response) => (response.ok && !response.redirected ? cache.put(url, response) : null))
-          .catch(() => null))))
-      .then(() => self.skipWaiting())
-  );
+  event.waitUntil(keep().then(() => self.skipWaiting()));
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data !== "keep") return;
+  const port = event.ports && event.ports[0];
+  event.waitUntil(keep().then((ready) => { if (port) port.postMessage(ready); }));
 });
 
 self.addEventListener("activate", (event) => {
@@ -32,26 +46,34 @@ function kept(url) {
 }
 
 // The network first (always the newest page and files when online), the copy kept when not.
+// Whatever fails on the way (no network, a network error answer, a cache that cannot be
+// written) ends in the kept copy, and for a page in the till itself.
 async function networkFirst(request, fallback) {
-  const cache = await caches.open(CACHE);
+  const url = new URL(request.url);
+  let response = null;
   try {
-    const response = await fetch(request);
-    const url = new URL(request.url);
+    response = await fetch(request);
+    if (response.type === "error") response = null;
+  } catch (error) {
+    response = null;
+  }
+  if (response) {
     // Keep a fresh copy of what the till needs (a sign-in redirect is not the till page).
     if (kept(url) && response.ok && !response.redirected) {
-      await cache.put(url.pathname, response.clone());
+      try {
+        const cache = await caches.open(CACHE);
+        await cache.put(url.pathname, response.clone());
+      } catch (error) { /* the copy kept stays */ }
     }
     return response;
-  } catch (error) {
-    const url = new URL(request.url);
-    const copy = await cache.match(url.pathname);
-    if (copy) return copy;
-    if (fallback) {
-      const till = await cache.match(TILL);
-      if (till) return till;
-    }
-    throw error;
   }
+  const copy = await caches.match(url.pathname, { cacheName: CACHE });
+  if (copy) return copy;
+  if (fallback) {
+    const till = await caches.match(TILL, { cacheName: CACHE });
+    if (till) return till;
+  }
+  return Response.error();
 }
 
 self.addEventListener("fetch", (event) => {
@@ -63,5 +85,9 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request, true));
   } else if (kept(url)) {
     event.respondWith(networkFirst(request, false));
+  } else if (url.pathname.startsWith("/staff/")) {
+    // The screens' own requests (the price list, htmx) go to the network from here too, so
+    // that they meet the same network as the worker (and fail alike when there is none).
+    event.respondWith(fetch(request));
   }
 });
