@@ -37,6 +37,7 @@ from payments.models import (
     Refund,
     StoreCreditAccount,
     StoreCreditEntry,
+    TillCount,
     WebhookReceipt,
 )
 from payments.services import gift_cards
@@ -229,6 +230,26 @@ class WebhookReceiptAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "raw",
         "received_at",
     ]
+    readonly_fields = fields
+
+
+@admin.register(TillCount)
+class TillCountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The end-of-day cash counts (entered on the staff screens, append-only)."""
+
+    list_display = [
+        "business_date",
+        "channel",
+        "staff",
+        "counted",
+        "expected",
+        "difference",
+        "currency",
+        "created_at",
+    ]
+    list_filter = ["channel", "business_date"]
+    list_select_related = ["channel", "staff"]
+    fields = [*list_display, "note"]
     readonly_fields = fields
 
 

@@ -397,6 +397,55 @@ class PaymentLinkSend(models.Model):
         return f"{self.via} to {self.recipient}"
 
 
+class TillCount(models.Model):
+    """The cash a staff member counted in their till at the end of a business day at a store,
+    beside the cash the till should hold then (payments.selectors.till_cash_expected).
+
+    Append-only: a recount or a typing mistake is corrected by a new entry. The newest entry of
+    a (store, staff member, business day) is the count in force; the earlier ones stay as its
+    history, so a difference can never be quietly rewritten."""
+
+    channel = models.ForeignKey(
+        "sales_channels.Channel",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "store"},
+        verbose_name=_("store"),
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    business_date = models.DateField(_("business day"))
+    currency = CurrencyField(_("currency"))
+    counted = AmountField(_("cash counted"))
+    expected = AmountField(_("cash expected"))  # when counted
+    difference = AmountField(_("difference"))  # counted less expected: negative is short
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("counted at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["channel", "business_date"], name="till_count_store_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(counted__gte=0), name="till_count_not_negative"),
+            models.CheckConstraint(
+                condition=Q(difference=F("counted") - F("expected")),
+                name="till_count_difference",
+            ),
+        ]
+        verbose_name = _("till count")
+        verbose_name_plural = _("till counts")
+
+    def __str__(self) -> str:
+        return f"till {self.channel_id} {self.business_date} by {self.staff_id}: {self.counted}"
+
+
 from payments.models_gift_cards import (  # noqa: E402 (gift cards are payments' models too)
     GiftCard,
     GiftCardEntry,
@@ -414,6 +463,7 @@ __all__ = [
     "Refund",
     "StoreCreditAccount",
     "StoreCreditEntry",
+    "TillCount",
     "WebhookReceipt",
     "new_reference",
 ]

@@ -4,13 +4,18 @@ credit as shown by the API and the admin. Each runs a fixed number of queries.""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from customers.models import Customer
 from omni.errors import ValidationError
 from orders.models import Order, Return
@@ -28,6 +33,7 @@ from payments.models import (
     Refund,
     StoreCreditAccount,
     StoreCreditEntry,
+    TillCount,
 )
 from sales_channels.models import Channel
 
@@ -347,3 +353,164 @@ def gift_card_entries(*, card: GiftCard, limit: int = 50) -> list[GiftCardEntry]
         .select_related("channel")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+# --- a store's tills at the end of a business day (the staff end-of-day report) ---------------
+
+# A refund handed back in cash at the counter (Refund.Destination.CASH, added by the staff
+# returns screen): the string, so this reads the same before and after that choice exists.
+CASH = "cash"
+
+
+def business_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The aware start and end of a business day in the merchant's time zone (settings
+    TIME_ZONE, Europe/Istanbul): [start, end)."""
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def _store_refunds(*, channel: Channel, day: date) -> QuerySet[Refund]:
+    """Refunds given at the store that day: of a return handed in at its location (or asked
+    for on its channel without a location), or, without a return, of the store's own sale.
+    A failed refund handed nothing back."""
+    start, end = business_day_bounds(day)
+    location_id = getattr(getattr(channel, "store_location", None), "pk", None)
+    at_store = Q(return_request__isnull=True, order__channel=channel) | Q(
+        return_request__location__isnull=True, return_request__channel=channel
+    )
+    if location_id is not None:
+        at_store |= Q(return_request__location_id=location_id)
+    return (
+        Refund.objects.filter(at_store, created_at__gte=start, created_at__lt=end)
+        .exclude(status=Refund.Status.FAILED)
+        .order_by()
+    )
+
+
+@dataclass
+class TillTotals:
+    """One staff member's till (or the store's, summed) for a business day."""
+
+    staff_id: int | None
+    # {payment kind: [count, amount]} of the payments taken; {destination: [count, amount]}
+    sales: dict[str, list] = field(default_factory=dict)
+    refunds: dict[str, list] = field(default_factory=dict)
+    cash_in: Decimal = ZERO
+    cash_out: Decimal = ZERO  # refunds handed back in cash
+    count: Any = None  # the TillCount in force, None before a count
+    corrections: int = 0  # earlier counts it replaced
+
+    @property
+    def sales_count(self) -> int:
+        return sum(count for count, _amount in self.sales.values())
+
+    @property
+    def sales_total(self) -> Decimal:
+        return sum((amount for _count, amount in self.sales.values()), ZERO)
+
+    @property
+    def refunds_count(self) -> int:
+        return sum(count for count, _amount in self.refunds.values())
+
+    @property
+    def refunds_total(self) -> Decimal:
+        return sum((amount for _count, amount in self.refunds.values()), ZERO)
+
+    @property
+    def cash_expected(self) -> Decimal:
+        return self.cash_in - self.cash_out
+
+    @property
+    def cash_counted(self) -> Decimal | None:
+        return None if self.count is None else self.count.counted
+
+    @property
+    def cash_difference(self) -> Decimal | None:
+        """Counted less expected now (a sale after the count shows here, not on the count)."""
+        return None if self.count is None else self.count.counted - self.cash_expected
+
+    def add(self, other: TillTotals) -> None:
+        for mine, theirs in ((self.sales, other.sales), (self.refunds, other.refunds)):
+            for key, (count, amount) in theirs.items():
+                row = mine.setdefault(key, [0, ZERO])
+                row[0] += count
+                row[1] += amount
+        self.cash_in += other.cash_in
+        self.cash_out += other.cash_out
+
+
+def till_totals(*, channel: Channel, day: date) -> dict[int | None, TillTotals]:
+    """{staff member's id: their till} at a store on a business day, four queries whatever the
+    number of payments, refunds and staff:
+
+    - sales: the payments taken on the store's channel that day (authorised or captured, even
+      if refunded since: a refund is shown as a refund), by the staff member who recorded them
+      or, for one the customer paid themselves (pay-by-link), who placed the order; the amount
+      is what was authorised (for the counter's cash and terminal, what was taken);
+    - refunds: given at the store that day (see _store_refunds), by who gave them, by
+      destination;
+    - cash out: refunds handed back in cash, and the parts of refunds to the original payment
+      that went back to a cash payment;
+    - the count in force of each staff member, and how many earlier counts it replaced.
+    A staff member with none of these is absent; payments of no known staff member are under
+    None."""
+    start, end = business_day_bounds(day)
+    tills: dict[int | None, TillTotals] = {}
+
+    def till(staff_id: int | None) -> TillTotals:
+        return tills.setdefault(staff_id, TillTotals(staff_id))
+
+    sales = (
+        Payment.objects.filter(
+            channel=channel, status__in=COVERING, created_at__gte=start, created_at__lt=end
+        )
+        .annotate(staff=Coalesce("created_by_id", "order__placed_by_id"))
+        .order_by()
+        .values_list("staff", "kind")
+        .annotate(count=Count("id"), amount=Sum("amount_authorised"))
+    )
+    for staff_id, kind, count, amount in sales:
+        totals = till(staff_id)
+        totals.sales[kind] = [count, amount]
+        if kind == Payment.Kind.CASH:
+            totals.cash_in += amount
+    refunds = _store_refunds(channel=channel, day=day)
+    for staff_id, destination, count, amount in (
+        refunds.values_list("created_by_id", "destination")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by()
+    ):
+        totals = till(staff_id)
+        totals.refunds[destination] = [count, amount]
+        if destination == CASH:
+            totals.cash_out += amount
+    handed_back = (
+        PaymentTransaction.objects.filter(
+            refund__in=refunds.filter(destination=Refund.Destination.ORIGINAL),
+            kind=PaymentTransaction.Kind.REFUND,
+            payment__kind=Payment.Kind.CASH,
+        )
+        .exclude(status=PaymentTransaction.Status.FAILED)
+        .order_by()
+        .values_list("refund__created_by_id")
+        .annotate(amount=Sum("amount"))
+    )
+    for staff_id, amount in handed_back:
+        till(staff_id).cash_out += amount
+    for count in TillCount.objects.filter(channel=channel, business_date=day).order_by(
+        "staff_id", "-created_at", "-id"
+    ):
+        totals = till(count.staff_id)
+        if totals.count is None:
+            totals.count = count
+        else:
+            totals.corrections += 1
+    return tills
+
+
+def till_cash_expected(*, channel: Channel, staff: User | None, day: date) -> Decimal:
+    """The cash a staff member's till should hold at the end of a business day: cash taken
+    less cash handed back (see till_totals)."""
+    totals = till_totals(channel=channel, day=day).get(staff.pk if staff else None)
+    return totals.cash_expected if totals else ZERO

@@ -2,7 +2,7 @@
 are re-exported here (`from payments import services; services.payment_start(...)`):
 core (states, locks, ledger rows), answers (a provider's answer applied), start (start,
 complete, offline), capture (capture, void), store_credit, loyalty, gift_cards (and its
-gift_card_ledger), webhooks, refunds, release.
+gift_card_ledger), webhooks, refunds, release, till.
 
 Public services (keyword-only; pay-by-link and the API call these):
 
@@ -16,6 +16,8 @@ Public services (keyword-only; pay-by-link and the API call these):
   as store credit; once per idempotency key
 - order_payments_release(order)                give back what a cancelled (or overpaid) order
   holds: void what is only authorised, refund what was captured
+- till_count_record(channel, staff, business_date, counted)   the cash in a staff member's
+                                               till at the end of a day (till: append-only)
 
 A payment's states (TRANSITIONS, applied by PAYMENT_MACHINE; a provider's answer that is not an
 allowed step is ignored, so a notification that arrives late or out of order never moves a
@@ -57,6 +59,7 @@ from payments.services.start import (
     return_url_for,
 )
 from payments.services.store_credit import store_credit_customer
+from payments.services.till import till_count_clean, till_count_record
 from payments.services.webhooks import WebhookOutcome, webhook_handle
 
 __all__ = [
@@ -79,5 +82,7 @@ __all__ = [
     "return_refund_create",
     "return_url_for",
     "store_credit_customer",
+    "till_count_clean",
+    "till_count_record",
     "webhook_handle",
 ]
