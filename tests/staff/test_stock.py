@@ -65,9 +65,8 @@ def test_a_scanned_barcode_shows_stock_here_in_the_other_stores_and_the_warehous
         "dc-gebze": ("40 km", 20, 18),
     }
     # The scanned variant is marked; its sibling is listed too.
-    assert 'class="variant scanned" data-testid="variant" data-sku="%s"' % variant.sku in (
-        answer.content.decode()
-    )
+    scanned = f'class="variant scanned" data-testid="variant" data-sku="{variant.sku}"'
+    assert scanned in answer.content.decode()
     assert retailer.variant(0, 1).sku in text
     assert f"/staff/pos/?add={variant.sku}" in answer.content.decode()
 
@@ -116,7 +115,7 @@ def test_a_transfer_to_this_store_is_requested_and_listed(retailer):
     text = _text(page)
     assert f"Transfer {transfer.pk} requested: 2 from Gebze DC." in text
     assert f"Incoming · T{transfer.pk} Requested from Gebze DC" in text
-    assert f"2 × Keten Gömlek 0 {variant.sku}" in text
+    assert f"2 \u00d7 Keten Gömlek 0 {variant.sku}" in text
     assert _rows(page, variant.sku)["dc-gebze"] == ("40 km", 20, 18)
 
 
