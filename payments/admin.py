@@ -237,7 +237,7 @@ class WebhookReceiptAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class TillCountAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """The end-of-day cash counts (entered on the staff screens, append-only)."""
 
-    list_display = [
+    fields = [
         "business_date",
         "channel",
         "staff",
@@ -246,10 +246,11 @@ class TillCountAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "difference",
         "currency",
         "created_at",
+        "note",
     ]
+    list_display = fields[:-1]
     list_filter = ["channel", "business_date"]
     list_select_related = ["channel", "staff"]
-    fields = [*list_display, "note"]
     readonly_fields = fields
 
 

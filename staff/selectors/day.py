@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -94,14 +95,16 @@ def day_report(*, store: Channel, day: date, user: User) -> DayReport:
     ids = [pk for pk in tills if pk is not None]
     users = User.objects.in_bulk(ids) if ids else {}
     total = payments.TillTotals(None)
-    counted, difference, uncounted = None, None, 0
+    counted: Decimal | None = None
+    difference: Decimal | None = None
+    uncounted = 0
     for totals in tills.values():
         total.add(totals)
         if totals.count is None:
             uncounted += 1 if totals.cash_expected else 0
             continue
-        counted = (counted or payments.ZERO) + totals.cash_counted
-        difference = (difference or payments.ZERO) + totals.cash_difference
+        counted = (counted or payments.ZERO) + totals.count.counted
+        difference = (difference or payments.ZERO) + (totals.count.counted - totals.cash_expected)
     kinds = {kind for totals in tills.values() for kind in totals.sales}
     methods = [Column(k, method_label(k)) for k in METHODS if k in kinds or k == "cash"]
     methods += [Column(k, method_label(k)) for k in sorted(kinds - set(METHODS))]

@@ -116,7 +116,7 @@ def test_the_clerk_counts_their_cash_and_sees_the_difference(day):
     )
     text = _text(client.get(answer["Location"], HTTP_ACCEPT_LANGUAGE="en"))
     assert "Kerem Demir ₺200.00 ₺40.00 ₺160.00 ₺150.00" in text
-    assert "Short ₺-10.00" in text
+    assert "Short ₺10.00" in text
 
     # A recount replaces it in the report; the first is kept.
     client.post("/staff/day/count/", {"date": today.isoformat(), "counted": "160"})
