@@ -67,3 +67,7 @@ def test_the_end_of_day_report(page):
     page.shot("print-view")
     page.emulate_media(media="print")
     page.shot("print-media")
+    # Printed on A4 (the sheet's @page), kept beside the screenshots.
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    assert pdf.startswith(b"%PDF")
+    page.shots[-1].with_suffix(".pdf").write_bytes(pdf)

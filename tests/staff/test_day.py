@@ -205,3 +205,23 @@ def test_the_day_page_runs_a_fixed_number_of_queries(retailer):
         assert client.get("/staff/day/").status_code == 200
     with assert_num_queries(8):
         assert client.get("/staff/day/print/").status_code == 200
+
+
+def test_a_business_day_is_istanbuls(retailer):
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from payments.models import Payment
+
+    late, early = (
+        counter_sale(retailer.kadikoy, retailer.clerk, retailer.variant(n).pk) for n in (0, 1)
+    )
+    istanbul = ZoneInfo("Europe/Istanbul")
+    day = timezone.localdate() - timedelta(days=3)
+    at = datetime.combine(day, time(23, 30), tzinfo=istanbul)  # 20:30 UTC: still that day
+    Payment.objects.filter(order=late).update(created_at=at)
+    Payment.objects.filter(order=early).update(created_at=at + timedelta(hours=1))  # the next
+
+    report = day_report(store=retailer.kadikoy, day=day, user=retailer.clerk)
+
+    assert report.total.totals.sales_total == D("100.00")

@@ -96,6 +96,7 @@ def test_a_transfer_to_this_store_is_requested_and_listed(retailer):
             "source": "dc-gebze",
             "quantity": "2",
         },
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert answer.status_code == 302
