@@ -371,9 +371,10 @@ def business_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def _store_refunds(*, channel: Channel, day: date) -> QuerySet[Refund]:
-    """Refunds given at the store that day: of a return handed in at its location (or asked
-    for on its channel without a location), or, without a return, of the store's own sale.
-    A failed refund handed nothing back."""
+    """Refunds given at the store that day: made at its till (Refund.channel, which the staff
+    returns screen records); or, for one that does not say where it was made, of a return
+    handed in at the store's location (or asked for on its channel without a location), or,
+    without a return, of the store's own sale. A failed refund handed nothing back."""
     start, end = business_day_bounds(day)
     location_id = getattr(getattr(channel, "store_location", None), "pk", None)
     at_store = Q(return_request__isnull=True, order__channel=channel) | Q(
@@ -382,7 +383,8 @@ def _store_refunds(*, channel: Channel, day: date) -> QuerySet[Refund]:
     if location_id is not None:
         at_store |= Q(return_request__location_id=location_id)
     return (
-        Refund.objects.filter(at_store, created_at__gte=start, created_at__lt=end)
+        Refund.objects.filter(Q(channel=channel) | Q(channel__isnull=True) & at_store)
+        .filter(created_at__gte=start, created_at__lt=end)
         .exclude(status=Refund.Status.FAILED)
         .order_by()
     )
@@ -450,8 +452,9 @@ def till_totals(*, channel: Channel, day: date) -> dict[int | None, TillTotals]:
       is what was authorised (for the counter's cash and terminal, what was taken);
     - refunds: given at the store that day (see _store_refunds), by who gave them, by
       destination;
-    - cash out: refunds handed back in cash, and the parts of refunds to the original payment
-      that went back to a cash payment;
+    - cash out: the parts of refunds handed back in cash (not those that went back to points
+      or a gift card), and the parts of refunds to the original payment that went back to a
+      cash payment;
     - the count in force of each staff member, and how many earlier counts it replaced.
     A staff member with none of these is absent; payments of no known staff member are under
     None."""
@@ -481,15 +484,15 @@ def till_totals(*, channel: Channel, day: date) -> dict[int | None, TillTotals]:
         .annotate(count=Count("id"), amount=Sum("amount"))
         .order_by()
     ):
-        totals = till(staff_id)
-        totals.refunds[destination] = [count, amount]
-        if destination == CASH:
-            totals.cash_out += amount
+        till(staff_id).refunds[destination] = [count, amount]
+    # Cash out of the till: the parts of a refund "in cash" (points and gift cards still go
+    # back where they came from), and the parts of a refund to the original payment that went
+    # back to a cash payment.
     handed_back = (
-        PaymentTransaction.objects.filter(
-            refund__in=refunds.filter(destination=Refund.Destination.ORIGINAL),
-            kind=PaymentTransaction.Kind.REFUND,
-            payment__kind=Payment.Kind.CASH,
+        PaymentTransaction.objects.filter(refund__in=refunds, kind=PaymentTransaction.Kind.REFUND)
+        .filter(
+            Q(refund__destination=CASH) & ~Q(payment__gateway__in=(LOYALTY, GIFT_CARD))
+            | Q(refund__destination=Refund.Destination.ORIGINAL, payment__kind=Payment.Kind.CASH)
         )
         .exclude(status=PaymentTransaction.Status.FAILED)
         .order_by()

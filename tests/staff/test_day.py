@@ -82,22 +82,25 @@ def test_the_page_shows_only_this_stores_tills(day):
     assert "₺550.00" not in text and "₺300.00" not in text
 
 
-def test_a_cash_refund_at_the_counter_is_cash_handed_back(day):
-    # Refund.Destination.CASH ("cash", the returns screen's): counted as cash out.
-    from payments.models import Refund
-
-    order = day.kadikoy.orders.filter(payments__kind="cash").order_by("id").first()
-    Refund.objects.create(
-        order=order, idempotency_key="cash-1", amount=D("10.00"), currency="TRY",
-        destination="cash", status="succeeded", created_by=day.clerk,
+def test_a_refund_in_cash_at_the_counter_is_cash_handed_back(day):
+    paid_at_kizilay = counter_sale(
+        day.kizilay, day.manager, day.variant(1).pk, paid_by="terminal", reference="K-1"
+    )
+    payments.refund_create(
+        order=paid_at_kizilay, amount=D("10.00"), reason="", to="cash",
+        idempotency_key="cash-1", actor=day.clerk, channel=day.kadikoy,
     )  # fmt: skip
 
     report = day_report(store=day.kadikoy, day=timezone.localdate(), user=day.clerk)
 
     kerem = report.rows[0]
     assert kerem.totals.refunds["cash"] == [1, D("10.00")]
+    assert kerem.totals.cash_out == D("50.00")  # 40 to a cash payment, 10 in cash
     assert kerem.totals.cash_expected == D("150.00")
     assert [c.label for c in report.destinations] == ["Cash", "Original payment method"]
+    # At Kızılay, where that order was paid, the cash left Kadıköy's till, not theirs.
+    there = day_report(store=day.kizilay, day=timezone.localdate(), user=day.manager)
+    assert all(row.totals.cash_out == 0 for row in there.rows)
 
 
 def test_the_clerk_counts_their_cash_and_sees_the_difference(day):

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0006_gift_cards'),
+        ('payments', '0007_refund_cash'),
         ('sales_channels', '0006_consumer_retry'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
