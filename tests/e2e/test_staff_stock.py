@@ -3,6 +3,8 @@ distribution centre, and asks for two units to come from the DC to their store."
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from inventory.models import Transfer
@@ -59,3 +61,12 @@ def test_a_stock_lookup_with_a_transfer_request(page):
     page.set_viewport_size(TABLET)
     page.shot("transfer-listed-tablet")
     page.set_viewport_size(TILL)
+
+    # Endless aisle: the item goes onto the counter sale, which offers home delivery.
+    page.locator(f'[data-testid="variant"][data-sku="{variant.sku}"]').get_by_role(
+        "link", name="Sell for home delivery"
+    ).click()
+    expect(page).to_have_url(re.compile(r"/staff/pos/$"))
+    expect(page.get_by_test_id("sale-line")).to_have_count(1)
+    expect(page.get_by_test_id("sale-line")).to_contain_text(variant.sku)
+    page.shot("on-the-counter-sale")
