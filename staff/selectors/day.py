@@ -5,14 +5,15 @@ day needs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inventory.models import StockLocation
+from inventory import selectors as inventory
+from inventory.models import StockDiscrepancy, StockLocation
 from payments import selectors as payments
 from payments.models import Payment, Refund
 from sales_channels.models import Channel
@@ -72,25 +73,33 @@ class DayReport:
     total: TillRow
     mine: payments.TillTotals | None
     uncounted: int  # tills that hold cash and were not counted (not in the store's difference)
-    # Stock discrepancies at the store (the offline till's sales of stock that was gone):
-    # inventory.selectors.stock_discrepancies(location=, since=), wired in by the lead.
-    stock_discrepancies: list[Any] = field(default_factory=list)
+    # The store's open stock discrepancies raised that day (the offline till's sales of stock
+    # that was gone): inventory.selectors.stock_discrepancies.
+    stock_discrepancies: list[StockDiscrepancy] = field(default_factory=list)
 
 
 def _cells(values: dict[str, list], columns: list[Column]) -> list[list]:
     return [values.get(column.key, [0, payments.ZERO]) for column in columns]
 
 
-def stock_discrepancies_for_day(*, location: StockLocation | None, since: datetime) -> list[Any]:
-    """STOCK DISCREPANCIES (to be wired by the lead): the open discrepancies at the store,
-    inventory.selectors.stock_discrepancies(location=location, since=since), which the offline
-    till's branch adds. Empty until then."""
-    return []
+def stock_discrepancies_for_day(
+    *, location: StockLocation | None, day: date
+) -> list[StockDiscrepancy]:
+    """The store's discrepancies raised on `day` that are still open (units its till handed
+    over that its stock did not hold: inventory.selectors.stock_discrepancies), oldest first,
+    each with its variant. One query."""
+    if location is None:
+        return []
+    start, end = payments.business_day_bounds(day)
+    return list(
+        inventory.stock_discrepancies(location=location, since=start).filter(created_at__lt=end)
+    )
 
 
 def day_report(*, store: Channel, day: date, user: User) -> DayReport:
     """The store's tills on `day`: one row per staff member (by name), the store's total,
-    and the signed-in user's own till. Five queries whatever the number of payments."""
+    and the signed-in user's own till, and the day's open stock discrepancies. Six queries
+    whatever the number of payments."""
     tills = payments.till_totals(channel=store, day=day)
     ids = [pk for pk in tills if pk is not None]
     users = User.objects.in_bulk(ids) if ids else {}
@@ -149,7 +158,6 @@ def day_report(*, store: Channel, day: date, user: User) -> DayReport:
         uncounted=uncounted,
         mine=tills.get(user.pk),
         stock_discrepancies=stock_discrepancies_for_day(
-            location=getattr(store, "store_location", None),
-            since=payments.business_day_bounds(day)[0],
+            location=getattr(store, "store_location", None), day=day
         ),
     )

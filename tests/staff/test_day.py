@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from inventory import services as inventory
 from payments import services as payments
 from payments.models import TillCount
 from staff.selectors.day import day_report
@@ -68,6 +69,27 @@ def test_the_report_sums_each_tills_sales_refunds_and_cash(day):
     assert report.total.totals.sales_total == D("450.00")
     assert report.total.totals.cash_expected == D("160.00")
     assert report.stock_discrepancies == []
+
+
+def test_the_days_open_stock_discrepancies_are_on_the_report(retailer):
+    shirt = retailer.variant(0)  # 5 at Kadıköy
+    inventory.handed_over_record(
+        location=retailer.kadikoy.store_location, lines={shirt.pk: 7}, reference="till:T1-0007"
+    )
+    inventory.handed_over_record(  # another store's
+        location=retailer.kizilay.store_location, lines={shirt.pk: 4}, reference="till:T2-0001"
+    )
+
+    answer = staff_client(retailer.clerk, retailer.kadikoy).get(
+        "/staff/day/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    yesterday = day_report(
+        store=retailer.kadikoy, day=timezone.localdate() - timedelta(days=1), user=retailer.clerk
+    )
+
+    assert f"{shirt.sku} 2 till:T1-0007" in _text(answer)
+    assert "T2-0001" not in _text(answer)
+    assert yesterday.stock_discrepancies == []
 
 
 def test_the_page_shows_only_this_stores_tills(day):
@@ -190,8 +212,9 @@ def test_the_day_page_runs_a_fixed_number_of_queries(retailer):
     shirt = retailer.variant(0)
     counter_sale(retailer.kadikoy, retailer.clerk, shirt.pk)
     client.get("/staff/day/")
-    # session, user, stores; sales, refunds, cash handed back, counts; the staff's names
-    with assert_num_queries(8):
+    # session, user, stores; sales, refunds, cash handed back, counts; the staff's names;
+    # the stock discrepancies
+    with assert_num_queries(9):
         assert client.get("/staff/day/").status_code == 200
 
     for n in range(4):
@@ -204,9 +227,14 @@ def test_the_day_page_runs_a_fixed_number_of_queries(retailer):
         channel=retailer.kadikoy, staff=retailer.clerk, business_date=timezone.localdate(),
         counted="10",
     )  # fmt: skip
-    with assert_num_queries(8):
+    inventory.handed_over_record(
+        location=retailer.kadikoy.store_location,
+        lines={shirt.pk: 10, retailer.variant(1).pk: 9},
+        reference="till:T1-0001",
+    )
+    with assert_num_queries(9):
         assert client.get("/staff/day/").status_code == 200
-    with assert_num_queries(8):
+    with assert_num_queries(9):
         assert client.get("/staff/day/print/").status_code == 200
 
 
