@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint check format bench-catalog bench-allocation bench-checkout bench-sync bench-storefront bench-scaleout bench-crm bench-pricing clean
+.PHONY: run test install lint check format bench-catalog bench-allocation bench-checkout bench-sync bench-storefront bench-scaleout bench-crm bench-pricing bench-staff clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Omni needs Python 3.11"'
@@ -63,6 +63,9 @@ bench-crm: install
 
 bench-pricing: install
 	$(BIN)/python bench/pricing.py $(BENCH_ARGS)
+
+bench-staff: install
+	$(BIN)/python bench/staff.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
