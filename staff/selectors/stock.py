@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from catalog.models import Product, ProductVariant
+from catalog.models import AttributeValue, Product, ProductVariant
 from inventory.channel_stock import sellable, stock_levels
 from inventory.geo import city_key, distance_km
 from inventory.models import StockLocation, Transfer, TransferLine
@@ -35,7 +35,7 @@ class LocationStock:
 @dataclass
 class VariantStock:
     variant: ProductVariant
-    label: str  # its options ("beden: m · renk: siyah"), or its SKU
+    label: str  # its options ("Siyah / M"), or its SKU
     scanned: bool  # the SKU or barcode searched for
     here: LocationStock | None
     stores: list[LocationStock]  # the other stores, nearest first
@@ -65,9 +65,9 @@ class StockSearch:
 
 
 def _options(variant: ProductVariant) -> str:
-    """ "|beden:m|renk:siyah|" (kept by the catalog) as "beden: m · renk: siyah"."""
-    parts = [part.split(":", 1) for part in variant.attribute_key.strip("|").split("|") if part]
-    return " · ".join(f"{key}: {value}" for key, value in (p for p in parts if len(p) == 2))
+    """Its attribute values' names in the clerk's language, as the cart names a variant
+    ("Lacivert / S")."""
+    return " / ".join(value.name for value in variant.attribute_values.all())
 
 
 def _position(location: StockLocation) -> tuple[float, float]:
@@ -76,7 +76,7 @@ def _position(location: StockLocation) -> tuple[float, float]:
 
 def stock_search(*, query: str, location: StockLocation | None) -> StockSearch:
     """The variants of the active products whose name (either language) contains `query`, or
-    whose SKU or barcode is `query`, with their stock at every active location. Three queries
+    whose SKU or barcode is `query`, with their stock at every active location. Four queries
     whatever the number of products, variants and locations."""
     query = (query or "").strip()[:100]
     if not query:
@@ -90,6 +90,12 @@ def stock_search(*, query: str, location: StockLocation | None) -> StockSearch:
     variants = list(
         ProductVariant.objects.filter(product__in=matching)
         .select_related("product")
+        .prefetch_related(
+            Prefetch(
+                "attribute_values",
+                queryset=AttributeValue.objects.order_by("attribute__sort_order", "sort_order"),
+            )
+        )
         .order_by("product__name_tr", "product_id", "sort_order", "id")[: SEARCH_LIMIT + 1]
     )
     truncated = len(variants) > SEARCH_LIMIT

@@ -27,6 +27,7 @@ TILL_ASSETS = (
     "staff/htmx-2.0.11.min.js",
     "staff/offline.js",
     "staff/till.js",
+    "staff/favicon.svg",
 )
 
 

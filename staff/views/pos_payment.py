@@ -374,6 +374,12 @@ def _receipt_context(request: StaffRequest, number: str) -> dict:
         "payments": payments,
         "paid": sum((p.amount for p in payments if p.status in _PAID), Decimal(0)),
         "change": Decimal(change) if change else None,
+        # What the customer handed over in cash, as a receipt shows it beside the change.
+        "received": (
+            sum((p.amount for p in payments if p.gateway == "cash"), Decimal(0)) + Decimal(change)
+            if change
+            else None
+        ),
         "taxes": [(rate, Decimal(amount)) for rate, amount in taxes],
         "discounts": (order.pricing or {}).get("discounts", []),
         "location": order.pickup_location or request.location,
