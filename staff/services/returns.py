@@ -2,7 +2,8 @@
 .../receive/, .../refund/) through the same services in the same order, in one transaction, so
 that a refusal at any step (too many units, the window closed, the refund above what was paid,
 the exchange out of stock) writes nothing. The exchange's price difference is taken at the till
-(cash or the card terminal) or given back with the refund.
+(cash or the card terminal) or given back with the refund, and the exchange is handed over at
+once when its goods are here.
 
 `counter_return_preview` runs the same steps and rolls them back: the clerk sees exactly what
 completing will do (the refund, the exchange order's total) before anything is written."""
@@ -18,9 +19,11 @@ from django.db import transaction
 
 from accounts.models import User
 from inventory.models import StockLocation
-from orders.models import Order, Return
+from orders.models import Fulfilment, Order, Return
 from orders.services import returns
+from orders.services.fulfilment import order_hand_over
 from orders.services.return_rules import ReturnLineRequest
+from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import Refund
 from sales_channels.models import Channel
@@ -86,7 +89,30 @@ def _receive_and_refund(
             actor=user,
             channel=store,
         )
+    if take_difference and exchange is not None:
+        _exchange_hand_over(exchange=exchange, store=store, location=location, user=user)
     return refunded
+
+
+def _exchange_hand_over(
+    *, exchange: Order, store: Channel, location: StockLocation, user: User
+) -> None:
+    """The exchange is handed over in the same flow when its goods are on this store's shelf
+    (every fulfilment here) and it owes nothing: the customer leaves with the new size. One
+    that waits for a transfer stays a click-and-collect order of this store."""
+    exchange.refresh_from_db(fields=["status"])
+    here = exchange.delivery == Order.Delivery.PICKUP and exchange.pickup_location_id == location.pk
+    fulfilments = list(
+        Fulfilment.objects.filter(order=exchange).values_list("location_id", flat=True)
+    )
+    if (
+        here
+        and fulfilments
+        and all(found == location.pk for found in fulfilments)
+        and exchange.status == Order.Status.CONFIRMED
+        and payment_selectors.order_amount_due(order=exchange) <= 0
+    ):
+        order_hand_over(order=exchange, actor=user, channel=store)
 
 
 def _settlement(found: Return) -> Settlement:

@@ -50,4 +50,4 @@ def test_a_return_with_exchange_of_a_web_order(page, provider):  # noqa: F811
 
     assert made.received_at is not None and made.location == shop.kadikoy.store_location
     assert list(exchange.lines.values_list("variant_id", "quantity")) == [(other.pk, 1)]
-    assert exchange.status == Order.Status.CONFIRMED
+    assert exchange.status == Order.Status.COLLECTED  # the new size left with the customer

@@ -225,6 +225,10 @@ def test_an_exchange_for_another_size_places_the_exchange_order(shop):
     assert (made.status, made.refund_amount, exchange.total) == ("refunded", 0, 0)
     assert list(exchange.lines.values_list("variant_id", "quantity")) == [(other.pk, 1)]
     assert not Refund.objects.exists()
+    # The new size was on the shelf here: the customer leaves with it, in the same flow.
+    assert exchange.status == Order.Status.COLLECTED
+    here = Stock.objects.get(variant=other, location=shop.kadikoy.store_location)
+    assert (here.on_hand, here.allocated) == (2, 0)
 
 
 def test_a_dearer_exchange_takes_the_difference_at_the_till(shop):
@@ -249,6 +253,8 @@ def test_a_dearer_exchange_takes_the_difference_at_the_till(shop):
         Decimal("30.00"),
         shop.kadikoy,
     )
+    exchange.refresh_from_db()
+    assert exchange.status == Order.Status.COLLECTED  # paid, and handed over at once
 
 
 # --- bad input: refused on the page, nothing written ----------------------------------------
