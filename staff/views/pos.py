@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from customers.models import Customer
 from omni.errors import NotFound, OmniError
-from orders.models import Cart
+from orders.models import Cart, CartLine
 from staff.access import StaffRequest, staff_view
 from staff.selectors import pos as pos_selectors
 from staff.services import counter
@@ -103,7 +103,8 @@ def _open_for_customer(request: StaffRequest, till: Till, value: str) -> Custome
     return customer
 
 
-def _add(request: StaffRequest, till: Till, code: str) -> bool:
+def _scan_onto(request: StaffRequest, till: Till, code: str) -> tuple[CartLine | None, str]:
+    """One unit of the item `code` names onto the sale: the line, or why not."""
     customer = till.get_customer()
     try:
         line = counter.sale_scan(
@@ -113,11 +114,17 @@ def _add(request: StaffRequest, till: Till, code: str) -> bool:
             customer=customer,
         )
     except OmniError as error:
-        messages.error(request, _message(error))
-        return False
+        return None, _message(error)
     if customer is None:
         till.cart = str(line.cart.token)
-    return True
+    return line, ""
+
+
+def _add(request: StaffRequest, till: Till, code: str) -> bool:
+    line, error = _scan_onto(request, till, code)
+    if line is None:
+        messages.error(request, error)
+    return line is not None
 
 
 @staff_view
@@ -132,18 +139,9 @@ def scan(request: StaffRequest) -> HttpResponse:
     code = request.POST.get("code", "").strip()
     if not code:
         return _sale_response(request, till, status=400, error=_("Scan or type a barcode or SKU."))
-    customer = till.get_customer()
-    try:
-        line = counter.sale_scan(
-            code=code,
-            store=request.store,
-            cart=till.get_cart(request, customer),
-            customer=customer,
-        )
-    except OmniError as error:
-        return _sale_response(request, till, status=400, error=_message(error))
-    if customer is None:
-        till.cart = str(line.cart.token)
+    line, error = _scan_onto(request, till, code)
+    if line is None:
+        return _sale_response(request, till, status=400, error=error)
     return _sale_response(request, till, cart=line.cart)
 
 
