@@ -15,7 +15,10 @@ async function keep() {
   await Promise.all(PRECACHE.map(async (url) => {
     if (await cache.match(url)) return;
     try {
-      const response = await fetch(new Request(url, { credentials: "same-origin", cache: "reload" }));
+      // Never followed to the sign-in page: its answer would set the CSRF cookie of the
+      // session the worker started in, over the one a sign-in just made (the pages' forms
+      // would then be refused).
+      const response = await fetch(new Request(url, { credentials: "same-origin", cache: "reload", redirect: "manual" }));
       if (response.ok && !response.redirected) await cache.put(url, response);
     } catch (error) { /* no network: kept another time */ }
   }));
