@@ -21,12 +21,11 @@ from accounts.models import User
 from inventory.models import StockLocation
 from orders.models import Fulfilment, Order, Return
 from orders.services import returns
-from orders.services.fulfilment import order_hand_over
 from orders.services.return_rules import ReturnLineRequest
-from payments import selectors as payment_selectors
 from payments import services as payments
 from payments.models import Refund
 from sales_channels.models import Channel
+from staff.services.counter import sale_finish_if_paid
 
 ZERO = Decimal(0)
 
@@ -64,7 +63,6 @@ def _receive_and_refund(
     user: User,
     destination: str,
     difference_by: str,
-    take_difference: bool,
 ) -> Return:
     """receive, then refund (the API's .../receive/ and .../refund/), the refund going where
     the clerk chose; the exchange's difference taken at the till."""
@@ -81,7 +79,7 @@ def _receive_and_refund(
             return_request=refunded, to=destination, channel=store, actor=user
         )
     exchange = refunded.exchange_order
-    if take_difference and exchange is not None and exchange.total > 0:
+    if exchange is not None and exchange.total > 0:
         payments.payment_record_offline(
             order=exchange,
             gateway_code=difference_by,
@@ -89,7 +87,7 @@ def _receive_and_refund(
             actor=user,
             channel=store,
         )
-    if take_difference and exchange is not None:
+    if exchange is not None:
         _exchange_hand_over(exchange=exchange, store=store, location=location, user=user)
     return refunded
 
@@ -100,22 +98,18 @@ def _exchange_hand_over(
     """The exchange is handed over in the same flow when its goods are on this store's shelf
     (every fulfilment here) and it owes nothing: the customer leaves with the new size. One
     that waits for a transfer stays a click-and-collect order of this store."""
-    exchange.refresh_from_db(fields=["status"])
-    here = exchange.delivery == Order.Delivery.PICKUP and exchange.pickup_location_id == location.pk
+    if exchange.delivery != Order.Delivery.PICKUP or exchange.pickup_location_id != location.pk:
+        return
     fulfilments = list(
         Fulfilment.objects.filter(order=exchange).values_list("location_id", flat=True)
     )
-    if (
-        here
-        and fulfilments
-        and all(found == location.pk for found in fulfilments)
-        and exchange.status == Order.Status.CONFIRMED
-        and payment_selectors.order_amount_due(order=exchange) <= 0
-    ):
-        order_hand_over(order=exchange, actor=user, channel=store)
+    if fulfilments and all(found == location.pk for found in fulfilments):
+        # Then the counter's own rule: handed over once it owes nothing.
+        sale_finish_if_paid(order=exchange, store=store, actor=user)
 
 
-def _settlement(found: Return) -> Settlement:
+def settlement_of(found: Return) -> Settlement:
+    """What a return comes to (the review, and the return page once completed)."""
     exchange = found.exchange_order
     return Settlement(
         refund=found.refund_amount,
@@ -167,7 +161,6 @@ def counter_return(
             user=user,
             destination=destination,
             difference_by=difference_by,
-            take_difference=True,
         )
 
 
@@ -222,7 +215,7 @@ def counter_return_preview(
                 destination=destination,
                 difference_by=difference_by,
             )
-            raise _Rollback(_settlement(done))
+            raise _Rollback(settlement_of(done))
     except _Rollback as rolled_back:
         return rolled_back.settlement
 
@@ -248,10 +241,4 @@ def counter_receive(
             user=user,
             destination=destination,
             difference_by=difference_by,
-            take_difference=True,
         )
-
-
-def settlement_of(found: Return) -> Settlement:
-    """What a completed return came to (the return page)."""
-    return _settlement(found)
