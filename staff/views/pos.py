@@ -120,6 +120,13 @@ def _scan_onto(request: StaffRequest, till: Till, code: str) -> tuple[CartLine |
     return line, ""
 
 
+def _being_paid(request: StaffRequest, till: Till) -> HttpResponse:
+    """The sale's order is placed and being paid: its lines and customer no longer change."""
+    return _sale_response(
+        request, till, status=409, error=_("Finish taking payment for this sale first.")
+    )
+
+
 def _add(request: StaffRequest, till: Till, code: str) -> bool:
     line, error = _scan_onto(request, till, code)
     if line is None:
@@ -133,9 +140,7 @@ def scan(request: StaffRequest) -> HttpResponse:
     """POST code=<barcode or SKU>: one unit onto the sale; answers the sale fragment."""
     till = Till.load(request)
     if till.order:
-        return _sale_response(
-            request, till, status=409, error=_("Finish taking payment for this sale first.")
-        )
+        return _being_paid(request, till)
     code = request.POST.get("code", "").strip()
     if not code:
         return _sale_response(request, till, status=400, error=_("Scan or type a barcode or SKU."))
@@ -235,9 +240,7 @@ def customer_choose(request: StaffRequest) -> HttpResponse:
     """The sale becomes the customer's: their one cart, the till's lines merged in."""
     till = Till.load(request)
     if till.order:
-        return _sale_response(
-            request, till, status=409, error=_("Finish taking payment for this sale first.")
-        )
+        return _being_paid(request, till)
     customer = _open_for_customer(request, till, request.POST.get("customer", ""))
     if customer is None:
         return _sale_response(request, till, status=404, error=_("Customer not found."))
@@ -250,9 +253,7 @@ def customer_clear(request: StaffRequest) -> HttpResponse:
     """The sale is anonymous again (the customer's cart stays theirs): a new, empty sale."""
     till = Till.load(request)
     if till.order:
-        return _sale_response(
-            request, till, status=409, error=_("Finish taking payment for this sale first.")
-        )
+        return _being_paid(request, till)
     till.reset(request)
     return _sale_response(request, Till.load(request))
 
