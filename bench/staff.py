@@ -21,7 +21,6 @@ scan_p95_ms, lookup_p95_ms and sale_p95_ms. Goal: scan to line p95 under 150 ms 
 from __future__ import annotations
 
 import argparse
-import http.client
 import io
 import json
 import os
@@ -38,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._common import ensure_database, percentile  # noqa: E402
 from bench.checkout import _free_port, _start_server, _stop_server  # noqa: E402
+from bench.storefront import Browser  # noqa: E402
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CLERK = "kasa.kadikoy@omni.test"
@@ -45,44 +45,21 @@ PASSWORD = "omni-demo-2026"
 STORE = "store-kadikoy"
 
 
-class Till:
-    """One till: a connection and the cookies of its staff session."""
+class Till(Browser):
+    """One till: a connection and the cookies of its staff session (the storefront bench's
+    shopper, with the CSRF token a staff form sends and htmx's header)."""
 
     def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookies: dict[str, str] = {}
+        super().__init__(port)
         self.csrf = ""
 
-    def request(
+    def request(  # type: ignore[override]
         self, method: str, path: str, form: dict | None = None, htmx: bool = False
     ) -> tuple[int, str]:
-        headers = {"Accept-Language": "tr", "Host": "127.0.0.1"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            headers["X-CSRFToken"] = self.csrf
+        extra = {"X-CSRFToken": self.csrf} if form is not None else {}
         if htmx:
-            headers["HX-Request"] = "true"
-        for attempt in range(2):
-            try:
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                text = response.read().decode()
-                break
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-                if attempt:
-                    raise
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _sep, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, text
+            extra["HX-Request"] = "true"
+        return super().request(method, path, urlencode(form) if form is not None else None, extra)
 
     def sign_in(self) -> None:
         status, page = self.request("GET", "/staff/sign-in/")

@@ -44,8 +44,10 @@ class Browser:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str]:
-        headers = {"Accept-Language": "tr", "Host": "127.0.0.1"}
+    def request(
+        self, method: str, path: str, body: str | None = None, extra: dict | None = None
+    ) -> tuple[int, str]:
+        headers = {"Accept-Language": "tr", "Host": "127.0.0.1", **(extra or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
