@@ -483,6 +483,40 @@ class ReturnLine(models.Model):
         return f"{self.quantity} x {self.order_line_id}"
 
 
+# --- legal forms of a distance sale -----------------------------------------------------------
+
+
+class OrderAgreement(models.Model):
+    """A legal form the shopper saw and accepted before paying for a distance sale (web, app):
+    the pre-information form and the distance sales contract (Mesafeli Sözleşmeler
+    Yönetmeliği), filled with this order's seller, buyer, items, prices and delivery. The text
+    is kept exactly as accepted (with its SHA-256), never re-rendered."""
+
+    class Kind(models.TextChoices):
+        PRE_INFORMATION = "pre_information", _("Pre-information form")
+        DISTANCE_SALES = "distance_sales", _("Distance sales contract")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="agreements")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    version = models.CharField(_("version"), max_length=20)
+    language = models.CharField(_("language"), max_length=8, default="tr")
+    html = models.TextField(_("text as accepted"))
+    sha256 = models.CharField(max_length=64)
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    accepted_ip = models.GenericIPAddressField(_("accepted from"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "kind"], name="order_agreement_once")
+        ]
+        verbose_name = _("accepted legal form")
+        verbose_name_plural = _("accepted legal forms")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"
+
+
 # --- notifications --------------------------------------------------------------------------
 
 

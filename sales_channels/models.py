@@ -231,3 +231,49 @@ class ConsumerRetry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consumer} event {self.event_id} (try {self.attempts})"
+
+
+class Retailer(TimeStampedModel):
+    """The business behind every channel: the seller named in the footer, the legal forms of a
+    distance sale, invoices and e-mails. One row (pk 1); read it with
+    sales_channels.selectors.retailer_get()."""
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    trade_name = models.CharField(
+        _("trade name"), max_length=100, help_text=_("The shop's name as shoppers know it.")
+    )
+    mersis_number = models.CharField(
+        _("MERSIS number"),
+        max_length=16,
+        blank=True,
+        validators=[RegexValidator(r"^\d{16}$", _("A MERSIS number has 16 digits."))],
+    )
+    tax_office = models.CharField(_("tax office"), max_length=100, blank=True)
+    tax_number = models.CharField(
+        _("tax number"),
+        max_length=11,
+        blank=True,
+        validators=[RegexValidator(r"^\d{10,11}$", _("A tax number has 10 (or 11) digits."))],
+    )
+    trade_registry_number = models.CharField(_("trade registry number"), max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("customer service e-mail"), blank=True)
+    kep_address = models.EmailField(_("KEP address"), blank=True)
+    email_from = models.CharField(
+        _("sender of e-mails"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            'Shoppers\' e-mails come from this address, e.g. "Moda Ev <siparis@modaev.com.tr>".'
+        ),
+    )
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("retailer")
+        verbose_name_plural = _("retailer")
+
+    def __str__(self) -> str:
+        return self.trade_name or self.legal_name

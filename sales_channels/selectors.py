@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from omni.cache import ProcessCache
 from omni.errors import ValidationError
 from omni.models import OutboxEvent
-from sales_channels.models import Channel, ChannelEndpoint, Delivery
+from sales_channels.models import Channel, ChannelEndpoint, Delivery, Retailer
 
 
 def channel_list_active() -> QuerySet[Channel]:
@@ -130,3 +130,24 @@ def channel_sync_status(
             )
         )
     return result
+
+
+_retailer: ProcessCache[Retailer] = ProcessCache("OMNI_CHANNEL_CACHE_SECONDS")
+
+
+def retailer_get() -> Retailer:
+    """The retailer's details (one row), kept by each process as channels are. A database with
+    no row yet (a fresh install before its set-up) gets an unsaved one named "Omni", so pages
+    and e-mails never fail for want of it. Callers get their own copy."""
+
+    def load() -> Retailer:
+        found = Retailer.objects.filter(pk=1).first()
+        return found or Retailer(pk=1, legal_name="Omni", trade_name="Omni")
+
+    retailer = _retailer.get("retailer", load)
+    assert retailer is not None
+    return copy.copy(retailer)
+
+
+def retailer_cache_clear(**_kwargs) -> None:
+    _retailer.clear()
