@@ -3,7 +3,6 @@ catalogs for benchmarks. Both are safe to run again: what exists is left as it i
 
 from __future__ import annotations
 
-import io
 import itertools
 import random
 from dataclasses import dataclass
@@ -15,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog import services
+from catalog.demo_descriptions import description
+from catalog.demo_drawings import drawing_for, product_svg
 from catalog.models import (
     Attribute,
     AttributeValue,
@@ -146,21 +147,6 @@ def _ninety_nine(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal(1)) - Decimal("0.01")
 
 
-def _image(name: str, colour: str) -> ContentFile:
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (480, 640), colour)
-    draw = ImageDraw.Draw(image)
-    light = sum(int(colour[i : i + 2], 16) for i in (1, 3, 5)) > 382
-    ink = "#111111" if light else "#f7f7f5"
-    initials = "".join(word[0] for word in name.split()[:3]).upper()
-    draw.text((40, 40), initials, fill=ink, font_size=96)
-    draw.text((40, 580), name, fill=ink, font_size=24)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return ContentFile(buffer.getvalue())
-
-
 def seed_reference() -> dict:
     """Tax classes, brands, attributes and categories."""
     tax = {}
@@ -229,8 +215,8 @@ def seed(channels: dict[str, Channel], *, images: bool = True) -> dict[str, int]
                 name_tr=name_tr,
                 name_en=name_en,
                 slug=slug,
-                description_tr=f"{name_tr}: Moda Ev kalitesiyle, uzun ömürlü ve rahat.",
-                description_en=f"{name_en}: Moda Ev quality, made to last and to be comfortable.",
+                description_tr=description(name_tr, language="tr", sizes=sizes),
+                description_en=description(name_tr, language="en", sizes=sizes),
                 brand=ref["brands"][brand],
                 category=ref["categories"][category],
                 tax_class=ref["tax"][tax],
@@ -272,13 +258,14 @@ def seed(channels: dict[str, Channel], *, images: bool = True) -> dict[str, int]
                 publish = not (code == "trendyol" and category == "ev-dekorasyon")
                 services.product_listing_set(product=product, channel=channel, is_published=publish)
             if images:
+                drawing = drawing_for(category=category, name_en=name_en)
                 for position, colour in enumerate(colours):
                     ProductImage.objects.create(
                         product=product,
                         sort_order=position,
                         alt_tr=f"{name_tr} - {COLOURS[colour][0]}",
                         alt_en=f"{name_en} - {COLOURS[colour][1]}",
-                        image=_image_file(name_tr, COLOURS[colour][2], slug, colour),
+                        image=_image_file(drawing, name_tr, slug, colour),
                     )
         created += 1
     return {
@@ -288,10 +275,11 @@ def seed(channels: dict[str, Channel], *, images: bool = True) -> dict[str, int]
     }
 
 
-def _image_file(name: str, colour: str, slug: str, colour_slug: str) -> ContentFile:
-    content = _image(name, colour)
-    content.name = f"{slug}-{colour_slug}.png"
-    return content
+def _image_file(drawing: str, name: str, slug: str, colour: str) -> ContentFile:
+    """The product's picture in one colour, an SVG (catalog.demo_drawings)."""
+    tr, _en, hex_colour = COLOURS[colour]
+    svg = product_svg(drawing=drawing, colour=hex_colour, name=name, colour_name=tr)
+    return ContentFile(svg, name=f"{slug}-{colour}.svg")
 
 
 @dataclass

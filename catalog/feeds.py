@@ -144,8 +144,8 @@ def feed_items(*, channel: Channel, base_url: str) -> Iterator[FeedItem]:
 
 
 def _product_items(product, channel, base_url, language, stock) -> Iterator[FeedItem]:
-    images = list(product.images.all())
-    image = f"{base_url}{images[0].image.url}" if images else ""
+    raster = [i for i in product.images.all() if _feed_accepts(i.image.name)]
+    image = f"{base_url}{raster[0].image.url}" if raster else ""
     link = f"{base_url}{product_url(slug=product.slug, language=language)}"
     title = product.name
     description = " ".join(strip_tags(product.description or "").split())[:5000] or title
@@ -168,6 +168,12 @@ def _product_items(product, channel, base_url, language, stock) -> Iterator[Feed
             brand=product.brand.name if product.brand_id else "",
             mpn=variant.sku,
         )
+
+
+def _feed_accepts(name: str) -> bool:
+    """Google Merchant Center takes raster images (JPEG, PNG, WebP, GIF, BMP, TIFF), not SVG:
+    an item's image_link (XML and CSV feeds) is its first image Google can show, or none."""
+    return not name.lower().endswith((".svg", ".svgz"))
 
 
 def _channel(code: str) -> Channel:
