@@ -3,7 +3,8 @@ blank lines, so a merchant writes a size table in the admin's text box and the s
 renders it safely:
 
 - a paragraph: any text;
-- details: every line "Label: value" (Malzeme: %100 keten);
+- details: two or more lines, every one "Label: value" (Malzeme: %100 keten) (a single such
+  line is a paragraph: "Gardırobun temeli: bir tişört" is a sentence);
 - a table: lines of cells separated by "|", the first of them the header, optionally after a
   caption line (Beden tablosu (cm)).
 
@@ -47,7 +48,7 @@ def _block(raw: list[str]) -> DescriptionBlock:
         return DescriptionBlock(kind="table", caption=" ".join(caption), header=cells[0], rows=rows)
     lines = caption + lines
     matches = [_DETAIL.match(line) for line in lines]
-    if all(matches):
+    if len(lines) >= 2 and all(matches):
         details = [(m["label"].strip(), m["value"].strip()) for m in matches if m]
         return DescriptionBlock(kind="details", details=details)
     return DescriptionBlock(kind="paragraph", lines=lines)
