@@ -150,3 +150,14 @@ def test_the_google_feed_links_the_first_raster_image_and_never_an_svg(client):
     assert links["Çizim"] is None
     assert links["İkisi"].startswith("http://testserver/media/products/")
     assert links["İkisi"].endswith(".png")
+
+
+def test_the_admin_accepts_no_svg_upload_so_only_our_own_drawings_are_served():
+    from django import forms
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    field = ProductImage._meta.get_field("image").formfield()
+    svg = product_svg(drawing="vase", colour="#f7f7f5", name="Vazo", colour_name="Beyaz")
+
+    with pytest.raises(forms.ValidationError):
+        field.clean(SimpleUploadedFile("vazo.svg", svg, "image/svg+xml"))
