@@ -38,6 +38,27 @@ DRAWINGS: dict[str, str] = {
 </g>
 <path d="M330,170 L370,170 L370,212 Q350,220 330,212 Z" fill="none" stroke="{line}"
  stroke-width="2.5"/>""",
+    "blouse": """
+<path d="M262,96 Q300,126 338,96 L384,112 Q420,124 430,160 L454,330 Q440,350 412,344 L396,214
+ L394,440 Q300,456 206,440 L204,214 L188,344 Q160,350 146,330 L170,160 Q180,124 216,112 Z"
+ fill="{fill}" stroke="{line}" stroke-width="3" stroke-linejoin="round"/>
+<path d="M256,100 Q266,112 262,124 Q276,126 280,138 Q292,134 300,144 Q308,134 320,138
+ Q324,126 338,124 Q334,112 344,100" fill="none" stroke="{line}" stroke-width="3"
+ stroke-linejoin="round"/>
+<path d="M148,328 Q154,350 166,340 Q174,356 188,344 Q200,358 210,342 M452,328 Q446,350 434,340
+ Q426,356 412,344 Q400,358 390,342" fill="none" stroke="{line}" stroke-width="3"/>
+<path d="M300,144 L300,300 M246,214 Q300,226 354,214" fill="none" stroke="{shade}"
+ stroke-width="2.5" opacity=".6"/>
+<path d="M230,240 Q222,330 232,420" fill="none" stroke="#ffffff" stroke-width="8"
+ stroke-linecap="round" opacity=".25"/>""",
+    "knit_dress": """
+<path d="M268,70 L332,70 L334,96 L390,114 Q414,124 420,150 L446,360 L408,368 L384,196
+ L400,450 Q300,466 200,450 L216,196 L192,368 L154,360 L180,150 Q186,124 210,114 L266,96 Z"
+ fill="{fill}" stroke="{line}" stroke-width="3" stroke-linejoin="round"/>
+<path d="M266,96 Q300,108 334,96 M268,80 Q300,90 332,80 M156,346 L192,352 M444,346 L408,352
+ M204,432 Q300,446 396,432" fill="none" stroke="{line}" stroke-width="3"/>
+<path d="M240,130 L236,440 M270,124 L266,448 M300,122 L300,452 M330,124 L334,448 M360,130
+ L364,440" fill="none" stroke="{shade}" stroke-width="3" stroke-dasharray="4 6" opacity=".7"/>""",
     "tshirt": """
 <path d="M262,92 Q300,122 338,92 L394,110 L452,172 L412,214 L386,192 L388,470 Q300,482 212,470
  L214,192 L188,214 L148,172 L206,110 Z" fill="{fill}" stroke="{line}" stroke-width="3"
@@ -256,7 +277,7 @@ CATEGORY_DRAWINGS = {
 }
 # A word of the product's English name and its drawing, first match wins.
 NAME_DRAWINGS = [
-    ("T-shirt", "tshirt"), ("polo", "tshirt"), ("base layer", "tshirt"),
+    ("jumper dress", "knit_dress"), ("blouse", "blouse"), ("T-shirt", "tshirt"), ("polo", "tshirt"), ("base layer", "tshirt"),
     ("sneaker", "sneaker"), ("sandal", "sandal"), ("boot", "boot"), ("espadrille", "shoe"),
     ("Peshtemal", "peshtemal"), ("Bathrobe", "robe"), ("cushion", "cushion"),
     ("candle", "candle"), ("basket", "basket"), ("mirror", "mirror"), ("dinner", "plates"),
