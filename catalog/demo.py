@@ -1,5 +1,8 @@
 """The demo catalog of "Moda Ev", a Turkish fashion and home retailer, and a generator of large
-catalogs for benchmarks. Both are safe to run again: what exists is left as it is."""
+catalogs for benchmarks. Both are safe to run again: what exists is left as it is.
+
+A demo product's pictures are drawings of it in each of its colours (catalog.demo_drawings, SVG)
+and its descriptions are written in Turkish and English (catalog.demo_descriptions)."""
 
 from __future__ import annotations
 
