@@ -2,6 +2,10 @@
 
 Amounts are kept exact through a calculation and rounded once, at the edge, to the currency's
 minor unit with ROUND_HALF_UP (the rounding Turkish invoices use).
+
+Shown to a person, an amount reads "1.298,99 ₺" in Turkish and "₺1,298.99" in English
+(money_format): the one rule for the storefront's pages (storefront's `money` filter) and every
+e-mail (`{% load money %}`), so an amount reads the same wherever it is shown.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.translation import get_language
 
 # Active ISO 4217 currency codes and their minor-unit exponents (the ones that are not 2).
 _EXPONENTS = {
@@ -289,3 +294,25 @@ def CurrencyField(verbose_name=None, **kwargs) -> models.CharField:
     kwargs.setdefault("max_length", 3)
     kwargs.setdefault("validators", [validate_currency])
     return models.CharField(verbose_name, **kwargs)
+
+
+SYMBOLS = {"TRY": "₺", "EUR": "€", "USD": "$"}
+
+
+def money_format(
+    amount: Decimal | int | float | str | None, currency: str = "TRY", language: str | None = None
+) -> str:
+    """The amount rounded to the currency's minor unit, grouped, with the currency's symbol, in
+    `language` (default: the active one): "1.298,99 ₺" (a no-break space before the symbol) or
+    "₺1,298.99". None or "" is "" (a page never fails over an amount: a float, which
+    no Omni amount is, is read through its text)."""
+    if amount is None or amount == "":
+        return ""
+    value = quantize(to_decimal(str(amount) if isinstance(amount, float) else amount), currency)
+    places = -minor_unit(currency).as_tuple().exponent  # type: ignore[operator]
+    text = f"{value:,.{places}f}"
+    symbol = SYMBOLS.get(currency, currency)
+    if (language or get_language() or "tr").startswith("tr"):
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+        return f"{text}\u00a0{symbol}"
+    return f"{symbol}{text}"

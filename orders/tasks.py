@@ -6,15 +6,16 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from orders.locks import notification_claim
 from orders.models import Notification
+from orders.confirmation import order_agreement_attachments, order_confirmation_told
 from orders.services import fulfilment
+from sales_channels.emails import email_message
 
 logger = logging.getLogger(__name__)
 
@@ -25,13 +26,29 @@ class NotificationsNotSent(RuntimeError):
     """Some notifications could not be sent; the task is retried for them."""
 
 
+def notification_message(note: Notification) -> EmailMultiAlternatives:
+    """The notification as an e-mail in its language (sales_channels.emails: HTML and plain
+    text, from the retailer). The confirmation tells delivery, payment, the pickup code and
+    what happens next, and carries the legal forms the shopper accepted."""
+    order = note.order
+    context = {"order": order, "note": note, **note.context}
+    attachments = []
+    if note.kind == Notification.Kind.CONFIRMED:
+        context.update(order_confirmation_told(order))
+        attachments = order_agreement_attachments(order, context["agreements"])
+    return email_message(
+        to=[note.recipient],
+        template=f"orders/email/{note.kind}",
+        context=context,
+        language=note.language,
+        attachments=attachments,
+    )
+
+
 def notification_render(note: Notification) -> tuple[str, str]:
-    """The subject and body of a notification, in its language."""
-    with translation.override(note.language):
-        context = {"order": note.order, "note": note, **note.context}
-        subject = render_to_string(f"orders/email/{note.kind}_subject.txt", context)
-        body = render_to_string(f"orders/email/{note.kind}.txt", context)
-    return " ".join(subject.split()), body.strip() + "\n"
+    """The subject and plain-text body of a notification, in its language."""
+    message = notification_message(note)
+    return message.subject, str(message.body)
 
 
 def _send_one(pk: int) -> bool:
@@ -41,8 +58,7 @@ def _send_one(pk: int) -> bool:
         note = notification_claim(pk)
         if note is None:
             return False
-        subject, body = notification_render(note)
-        send_mail(subject, body, None, [note.recipient])
+        notification_message(note).send()
         note.sent_at = timezone.now()
         note.attempts += 1
         note.save(update_fields=["sent_at", "attempts"])

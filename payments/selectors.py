@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -232,6 +232,30 @@ def order_amount_covered(*, order: Order) -> Decimal:
         )["s"]
         or ZERO
     )
+
+
+def order_payments_told(*, order: Order) -> list[dict[str, str]]:
+    """How the order was paid, as the confirmation e-mail tells it (orders cannot read
+    payments, so this rides in the notification's context): one entry per covering payment,
+    its method named in the order's language, the card's last four digits and the instalments
+    where there are any. JSON-ready: amounts are strings."""
+    told = []
+    with translation.override(order.language or "tr"):
+        for payment in Payment.objects.filter(order_id=order.pk, status__in=COVERING).order_by("pk"):
+            entry = {
+                "method": str(payment.get_kind_display()),
+                "amount": str(payment.amount_authorised or payment.amount),
+                "currency": payment.currency,
+            }
+            if payment.card_last4:
+                entry["card"] = f"•••• {payment.card_last4}"
+            instalments = getattr(payment, "installments", None) or (payment.data or {}).get(
+                "installments"
+            )
+            if instalments and int(instalments) > 1:
+                entry["instalments"] = str(int(instalments))
+            told.append(entry)
+    return told
 
 
 def order_amount_due(*, order: Order) -> Decimal:

@@ -178,15 +178,21 @@ def notify(order: Order, kind: str, *, subject: str = "", context: dict | None =
 
 
 def order_confirm(
-    *, order: Order, actor: User | None = None, channel: Channel | None = None, message: str = ""
+    *,
+    order: Order,
+    actor: User | None = None,
+    channel: Channel | None = None,
+    message: str = "",
+    told: dict | None = None,
 ) -> Order:
-    """Payment received (or a channel that is paid later): the order is confirmed."""
+    """Payment received (or a channel that is paid later): the order is confirmed. `told` is
+    what the confirmation e-mail says beyond the order (payments: how it was paid)."""
     with transaction.atomic():
         order = order_lock(order)
         order_transition(
             order, OrderStatus.CONFIRMED, actor=actor, channel=channel, message=message
         )
-        notify(order, Notification.Kind.CONFIRMED)
+        notify(order, Notification.Kind.CONFIRMED, context=told)
     return order
 
 

@@ -504,5 +504,5 @@ def _order_confirm(
         channel=channel,
         message=_("Paid later") if pay_later else "",
     )
-    notify(order, Notification.Kind.CONFIRMED)
+    notify(order, Notification.Kind.CONFIRMED, context={"pay_later": True} if pay_later else None)
     return confirmed

@@ -166,7 +166,11 @@ def _after_success(order: Order) -> None:
     cancelled or already covered order does not need, after commit."""
     covered = selectors.order_amount_covered(order=order)
     if order.status == Order.Status.PENDING and covered >= order.total:
-        order_confirm(order=order, message=_("Paid"))
+        order_confirm(
+            order=order,
+            message=_("Paid"),
+            told={"payments": selectors.order_payments_told(order=order)},
+        )
     if covered >= order.total and order.status != Order.Status.CANCELLED:
         # Paid in full: the order's gift-card lines become cards (once, whatever the retries).
         gift_cards_issue_for_order(order=order)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 from django.http import QueryDict
@@ -10,24 +10,17 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from omni.money import money_format
+
 register = template.Library()
 
-SYMBOLS = {"TRY": "₺", "EUR": "€", "USD": "$"}
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 @register.filter
 def money(amount, currency: str = "TRY") -> str:
-    """1.299,90 ₺ in Turkish, ₺1,299.90 in English; Decimal in, never a float."""
-    if amount in (None, ""):
-        return ""
-    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    text = f"{value:,.2f}"
-    symbol = SYMBOLS.get(currency, currency)
-    if (get_language() or "tr").startswith("tr"):
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-        return f"{text}\u00a0{symbol}"
-    return f"{symbol}{text}"
+    """1.299,90 ₺ in Turkish, ₺1,299.90 in English (omni.money.money_format, as in e-mails)."""
+    return money_format(amount, currency)
 
 
 @register.filter
