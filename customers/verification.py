@@ -21,9 +21,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.identities import identity_normalise
@@ -32,6 +31,7 @@ from customers.merge import customer_merge, guests_holding
 from customers.models import Customer, CustomerIdentity, IdentityClaim, IdentityKind
 from omni.errors import Conflict, NotFound, Throttled, ValidationError
 from omni.messaging import message_provider
+from sales_channels.emails import email_message
 
 logger = logging.getLogger(__name__)
 
@@ -102,17 +102,27 @@ def identity_claim_send(*, customer: Customer, claim_id: int) -> IdentityClaim:
         claim.sent_at = now
         claim.sends += 1
         claim.save(update_fields=["code_hash", "code_expires_at", "attempts", "sent_at", "sends"])
-        kind, value = claim.kind, claim.value
-        transaction.on_commit(lambda: _deliver(kind, value, code))
+        kind, value, language = claim.kind, claim.value, customer.language or "tr"
+        transaction.on_commit(lambda: _deliver(kind, value, code, language))
     logger.info("identity claim %s: code sent (%s)", claim.pk, claim.kind)
     return claim
 
 
-def _deliver(kind: str, to: str, code: str) -> None:
-    text = _("Your verification code is %(code)s. It is valid for 10 minutes.") % {"code": code}
+def _deliver(kind: str, to: str, code: str, language: str) -> None:
     if kind == IdentityKind.EMAIL:
-        send_mail(_("Your verification code"), text, None, [to])
+        message_provider().send_email(
+            email_message(
+                to=[to],
+                template="customers/email/verification_code",
+                context={"code": code},
+                language=language,
+            )
+        )
     else:
+        with translation.override(language):
+            text = _("Your verification code is %(code)s. It is valid for 10 minutes.") % {
+                "code": code
+            }
         message_provider().send_sms(to, text)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 
@@ -35,8 +35,10 @@ class MessageProvider(ABC):
     def send_sms(self, to: str, text: str) -> None:
         """Send `text` to the phone number `to` (E.164, "+905551112233")."""
 
-    def send_email(self, to: str, subject: str, body: str) -> None:
-        send_mail(subject, body, None, [to])
+    def send_email(self, message: EmailMessage) -> None:
+        """Send an e-mail made by the caller (sales_channels.emails.email_message: HTML and
+        plain text, from the retailer) through Django's mail backend."""
+        message.send()
 
 
 class ConsoleProvider(MessageProvider):

@@ -40,9 +40,7 @@ def _order_url(order: Order) -> str:
     return settings.OMNI_PUBLIC_URL.rstrip("/") + path
 
 
-def order_agreement_attachments(
-    order: Order, agreements: list[OrderAgreement]
-) -> list[Attachment]:
+def order_agreement_attachments(order: Order, agreements: list[OrderAgreement]) -> list[Attachment]:
     """Each accepted legal form as an .html file named after it in its language; none for an
     order without any (a store sale, a marketplace order)."""
     return [_attachment(order, agreement) for agreement in agreements]

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from orders.confirmation import order_agreement_attachments, order_confirmation_told
 from orders.locks import notification_claim
 from orders.models import Notification
-from orders.confirmation import order_agreement_attachments, order_confirmation_told
 from orders.services import fulfilment
 from sales_channels.emails import email_message
 

@@ -30,6 +30,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 from django.core import signing
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,6 +40,7 @@ from accounts.models import User
 from customers.models import Address, Customer
 from omni.errors import Conflict, NotFound, OmniError, ValidationError
 from omni.messaging import MessageNotSent, message_provider
+from omni.money import money_format
 from omni.tasks import enqueue_after_commit
 from orders.models import Cart, IdempotencyKey, Order, OrderLine
 from orders.services import checkout
@@ -47,6 +49,7 @@ from orders.services.lifecycle import order_event
 from payments import selectors
 from payments.gateways.base import Card, GatewayResult
 from payments.models import Payment, PaymentLinkSend
+from sales_channels.emails import email_message
 from sales_channels.models import Channel
 
 LINK_SALT = "omni.payments.link"
@@ -528,18 +531,31 @@ def link_send(*, link: PaymentLink, via: str, to: str, language: str = "tr") -> 
 SEND_VIA = ("sms", "email")
 
 
-def link_message(*, link: PaymentLink, language: str) -> tuple[str, str]:
-    """The subject and text of a link's message, in the shopper's language."""
+def link_text(*, link: PaymentLink, language: str) -> str:
+    """The link's SMS, in the shopper's language (its e-mail: _link_email)."""
     with translation.override(language):
-        amount = f"{link.data.amount} {link.data.currency}"
+        amount = money_format(link.data.amount, link.data.currency)
         until = timezone.localtime(link.data.expires_at).strftime("%d.%m.%Y %H:%M")
-        subject = _("Your payment link")
-        text = _("Pay %(amount)s securely here until %(until)s: %(url)s") % {
+        return _("Pay %(amount)s securely here until %(until)s: %(url)s") % {
             "amount": amount,
             "until": until,
             "url": link.url,
         }
-    return str(subject), str(text)
+
+
+def _link_email(*, link: PaymentLink, to: str, language: str) -> EmailMultiAlternatives:
+    """The link's e-mail (HTML and plain text, from the retailer): the amount, the button, and
+    until when it works."""
+    return email_message(
+        to=[to],
+        template="payments/email/payment_link",
+        context={
+            "link": link.data,
+            "url": link.url,
+            "until": timezone.localtime(link.data.expires_at),
+        },
+        language=language,
+    )
 
 
 def _send_key(data: LinkData, via: str, to: str) -> str:
@@ -569,13 +585,12 @@ def _send_once(link: PaymentLink, key: str, *, via: str, to: str, language: str)
     record = checkout.idempotency_begin(scope="paylink-send", key=key, fingerprint=key)
     if record.state == IdempotencyKey.State.DONE:
         return False
-    subject, text = link_message(link=link, language=language)
     provider = message_provider()
     try:
         if via == "sms":
-            provider.send_sms(to, text)
+            provider.send_sms(to, link_text(link=link, language=language))
         else:
-            provider.send_email(to, subject, text + "\n")
+            provider.send_email(_link_email(link=link, to=to, language=language))
     except Exception as error:
         checkout.idempotency_forget(record=record)
         raise MessageNotSent(str(error)) from error

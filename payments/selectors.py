@@ -241,7 +241,9 @@ def order_payments_told(*, order: Order) -> list[dict[str, str]]:
     where there are any. JSON-ready: amounts are strings."""
     told = []
     with translation.override(order.language or "tr"):
-        for payment in Payment.objects.filter(order_id=order.pk, status__in=COVERING).order_by("pk"):
+        for payment in Payment.objects.filter(order_id=order.pk, status__in=COVERING).order_by(
+            "pk"
+        ):
             entry = {
                 "method": str(payment.get_kind_display()),
                 "amount": str(payment.amount_authorised or payment.amount),

@@ -16,6 +16,7 @@ card tasks claim their row in the transaction that sends, so each goes once)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +25,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from sales_channels.models import Retailer
 from sales_channels.selectors import retailer_get
+
+
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,21 @@ class Attachment:
     mimetype: str = "text/html"
 
 
-def email_sender() -> str:
+def email_sender(retailer: Retailer | None = None) -> str:
     """Who shoppers' e-mails come from: the retailer's configured address, or
     DEFAULT_FROM_EMAIL."""
-    return retailer_get().email_from.strip() or settings.DEFAULT_FROM_EMAIL
+    return (retailer or retailer_get()).email_from.strip() or settings.DEFAULT_FROM_EMAIL
+
+
+def email_context(*, language: str) -> dict:
+    """What every e-mail template is given: the retailer, the shop's name and address."""
+    retailer = retailer_get()
+    return {
+        "retailer": retailer,
+        "shop_name": retailer.trade_name or retailer.legal_name,
+        "shop_url": settings.OMNI_PUBLIC_URL.rstrip("/"),
+        "language": language,
+    }
 
 
 def email_message(
@@ -50,23 +66,17 @@ def email_message(
 ) -> EmailMultiAlternatives:
     """The e-mail `template` (a path without its ending, e.g. "orders/email/order_confirmed")
     rendered for `to` in `language`: subject, plain text, and HTML as its alternative."""
-    retailer = retailer_get()
+    context = {**email_context(language=language), **context}
     with translation.override(language):
-        context = {
-            "retailer": retailer,
-            "shop_name": retailer.trade_name or retailer.legal_name,
-            "shop_url": settings.OMNI_PUBLIC_URL.rstrip("/"),
-            "language": language,
-            **context,
-        }
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        # One line (a header), its no-break spaces kept: "1.298,99 ₺" never splits.
+        subject = _SPACES.sub(" ", render_to_string(f"{template}_subject.txt", context)).strip()
         context["subject"] = subject
         text = render_to_string(f"{template}.txt", context).strip() + "\n"
         html = render_to_string(f"{template}.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=retailer.email_from.strip() or settings.DEFAULT_FROM_EMAIL,
+        from_email=email_sender(context["retailer"]),
         to=list(to),
     )
     message.attach_alternative(html, "text/html")

@@ -15,11 +15,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -30,6 +28,7 @@ from omni.tasks import enqueue_after_commit
 from orders.models import Order, OrderLine
 from payments.locks import gift_card_claim_unsent, gift_card_lock
 from payments.models import GiftCard, GiftCardEntry, GiftCardProduct, Payment, Refund
+from sales_channels.emails import email_send
 from sales_channels.models import Channel
 
 logger = logging.getLogger("payments.services.gift_cards")
@@ -292,13 +291,12 @@ def gift_card_pin_send(*, card_id: int) -> bool:
         card.pin_hash = gift_card_pin_hash(code=card.code, pin=pin)
         card.pin_sent_at = timezone.now()
         card.save(update_fields=["pin_hash", "pin_sent_at", "updated_at"])
-        with translation.override(card.language or "tr"):
-            context = {"card": card, "code": card.grouped, "pin": pin}
-            subject = " ".join(
-                render_to_string("payments/email/gift_card_subject.txt", context).split()
-            )
-            body = render_to_string("payments/email/gift_card.txt", context)
-        send_mail(subject, body.strip() + "\n", None, [card.recipient_email])
+        email_send(
+            to=[card.recipient_email],
+            template="payments/email/gift_card",
+            context={"card": card, "code": card.grouped, "pin": pin},
+            language=card.language or "tr",
+        )
     logger.info("gift card %s: code and PIN e-mailed", card.masked)
     return True
 

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -36,6 +37,7 @@ from orders.services.lifecycle import order_cancel
 from payments import links
 from payments import selectors as payment_selectors
 from payments.services.start import payment_record_offline, payment_start
+from sales_channels.emails import email_send
 from sales_channels.models import Channel
 from staff.selectors import pos as pos_selectors
 
@@ -305,18 +307,13 @@ def sale_cancel(*, order: Order, store: Channel, actor: User) -> Order:
 # --- the receipt, sent ----------------------------------------------------------------------
 
 
-def receipt_send(
-    *,
-    order: Order,
-    via: str,
-    to: str,
-    subject: str,
-    text: str,
-) -> None:
-    """Send the receipt by "email" or "sms" after the commit. A receipt is a transactional
-    message: to the customer's own address it needs no commercial consent
-    (customers.selectors.message_allowed(commercial=False)); an address the customer gives at
-    the counter is sent to because they asked."""
+def receipt_send(*, order: Order, via: str, to: str, receipt: dict) -> None:
+    """Send the receipt by "email" or "sms" after the commit, in the order's language: the
+    e-mail as the shop's (sales_channels.emails: HTML and plain text, from the retailer), the
+    SMS as the receipt's text. `receipt` is what the receipt page shows (its lines, payments,
+    taxes, change). A receipt is a transactional message: to the customer's own address it
+    needs no commercial consent (customers.selectors.message_allowed(commercial=False)); an
+    address the customer gives at the counter is sent to because they asked."""
     to = (to or "").strip()
     if via not in ("email", "sms") or not to:
         raise ValidationError.for_field(
@@ -330,7 +327,19 @@ def receipt_send(
             raise ValidationError.for_field(
                 "to", _("This customer cannot be sent messages this way."), code="not_allowed"
             )
+    language = order.language or "tr"
     if via == "email":
-        transaction.on_commit(lambda: send_mail(subject, text, None, [to]), robust=True)
+        transaction.on_commit(
+            lambda: email_send(
+                to=[to], template="staff/pos/receipt_email", context=receipt, language=language
+            ),
+            robust=True,
+        )
     else:
-        transaction.on_commit(lambda: message_provider().send_sms(to, text), robust=True)
+
+        def sms() -> None:
+            with translation.override(language):
+                text = render_to_string("staff/pos/receipt.txt", receipt).strip()
+            message_provider().send_sms(to, text)
+
+        transaction.on_commit(sms, robust=True)

@@ -21,7 +21,6 @@ from barcode.writer import SVGWriter
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -404,10 +403,9 @@ def receipt_send(request: StaffRequest, number: str) -> HttpResponse:
     context = _receipt_context(request, number)
     order = context["order"]
     via, to = request.POST.get("via", ""), request.POST.get("to", "")
-    text = render_to_string("staff/pos/receipt.txt", context, request=request)
-    subject = _("Your receipt for order %(number)s") % {"number": order.number}
+    receipt = {key: value for key, value in context.items() if key != "barcode_svg"}
     try:
-        counter.receipt_send(order=order, via=via, to=to, subject=subject, text=text)
+        counter.receipt_send(order=order, via=via, to=to, receipt=receipt)
     except OmniError as error:
         context.update(send_error=_message(error), send_to=to, send_via=via)
         return render(request, "staff/pos/receipt.html", context, status=400)

@@ -20,6 +20,7 @@ from customers import services as customers_services
 from omni.errors import Conflict, NotFound, Throttled, ValidationError
 from orders import selectors as order_selectors
 from orders.services import returns
+from sales_channels.emails import email_context, email_sender
 from storefront import forms, selectors
 from storefront.views.shopper import (
     CART_SESSION_KEY,
@@ -99,6 +100,7 @@ class SignOutView(auth_views.LogoutView):
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "storefront/account/password_reset.html"
     email_template_name = "storefront/account/password_reset_email.txt"
+    html_email_template_name = "storefront/account/password_reset_email.html"
     subject_template_name = "storefront/account/password_reset_subject.txt"
     success_url = reverse_lazy("storefront:password-reset-done")
 
@@ -108,6 +110,9 @@ class PasswordResetView(auth_views.PasswordResetView):
         except Throttled as error:
             form.add_error(None, error.message)
             return throttle.page_refused(self.form_invalid(form), error)
+        # As every e-mail to a shopper: from the retailer, looking like the shop.
+        self.from_email = email_sender()
+        self.extra_email_context = email_context(language=get_language() or "tr")
         return super().form_valid(form)
 
 

@@ -121,9 +121,9 @@ def test_the_bodies_say_what_the_customer_needs(kadikoy):
         "ME7 numaralı siparişiniz Kadıköy & Moda mağazasında teslim almaya hazır.\n"
         "Siparişinizi teslim alırken kasada bu kodu gösterin: 012345\n"
     ) in body(Kind.READY_FOR_PICKUP, "tr")
-    assert (
-        "Your order ME7 has been shipped.\nCarrier: Aras, tracking number: A-9.\n"
-    ) in body(Kind.SHIPPED, "en", carrier="Aras", tracking_number="A-9")
+    assert ("Your order ME7 has been shipped.\nCarrier: Aras, tracking number: A-9.\n") in body(
+        Kind.SHIPPED, "en", carrier="Aras", tracking_number="A-9"
+    )
     assert "We have refunded ₺150.50 for your order ME7." in body(
         Kind.REFUNDED, "en", amount="150.5"
     )

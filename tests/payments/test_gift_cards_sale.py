@@ -48,7 +48,7 @@ def test_a_paid_order_issues_one_card_per_unit_and_mails_code_and_pin(
     assert all(c.pin_sent_at and c.pin_hash for c in cards)
     sent = _gift_card_mails()
     assert [m.to for m in sent] == [["alici@example.com"]] * 2
-    assert sent[0].subject == "250,00 TRY tutarındaki hediye kartınız"  # in Turkish
+    assert sent[0].subject == "250,00\u00a0₺ tutarındaki hediye kartınız"  # in Turkish
     for card, message in zip(cards, sent, strict=True):
         assert card.grouped in message.body
         pin = re.search(r"PIN: (\d{6})", message.body).group(1)

@@ -96,8 +96,8 @@ def test_the_page_shows_the_lines_and_the_amount(web):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "500,00 TRY" in html  # Turkish: a decimal comma
-    assert "500.00 TRY" in Client().get(link.path + "?lang=en").content.decode()
+    assert "500,00\u00a0₺" in html  # as on the storefront
+    assert "₺500.00" in Client().get(link.path + "?lang=en").content.decode()
     assert order.lines.get().sku in html
     assert 'name="number"' in html and 'autocomplete="cc-number"' in html
 
@@ -458,7 +458,7 @@ def test_a_lost_link_message_is_sent_by_the_sweep(web, django_capture_on_commit_
     assert link_sends_pending() == 1
 
     assert [m.to for m in MemoryProvider.sent] == ["+905551112233"]
-    assert "Pay 100.00 TRY" in MemoryProvider.sent[0].text  # in the language asked for
+    assert "Pay ₺100.00" in MemoryProvider.sent[0].text  # in the language asked for
     assert not PaymentLinkSend.objects.exists()
     assert link_sends_pending() == 0
     assert len(MemoryProvider.sent) == 1
