@@ -23,7 +23,10 @@ def order_confirmation_told(order: Order) -> dict:
         "lines": list(order.lines.all()),
         "shipping_method": order.shipping_method if order.shipping_method_id else None,
         "return_days": order.channel.return_window_days,
-        "agreements": list(order.agreements.all()),
+        # The pre-information form first: the shopper read it first.
+        "agreements": sorted(
+            order.agreements.all(), key=lambda a: a.kind != OrderAgreement.Kind.PRE_INFORMATION
+        ),
         "order_url": _order_url(order),
     }
 
