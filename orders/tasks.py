@@ -48,7 +48,7 @@ def notification_message(note: Notification) -> EmailMultiAlternatives:
 def notification_render(note: Notification) -> tuple[str, str]:
     """The subject and plain-text body of a notification, in its language."""
     message = notification_message(note)
-    return message.subject, str(message.body)
+    return str(message.subject), str(message.body)
 
 
 def _send_one(pk: int) -> bool:

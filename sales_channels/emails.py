@@ -28,7 +28,6 @@ from django.utils import translation
 from sales_channels.models import Retailer
 from sales_channels.selectors import retailer_get
 
-
 _SPACES = re.compile(r"[ \t\r\n]+")
 
 

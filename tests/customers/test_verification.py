@@ -101,6 +101,8 @@ def test_a_wrong_code_is_a_field_error_and_the_fifth_ends_the_code(api):
     _signed_in(api, f.UserFactory())
     claim = _claim(api, "email", "can@example.com")
     code = _code(mail.outbox[0].body)
+    html, mimetype = mail.outbox[0].alternatives[0]  # the shop's e-mail: HTML and plain text
+    assert mimetype == "text/html" and f">{code}</p>" in html
     wrong = "000000" if code != "000000" else "111111"
     for _attempt in range(5):
         response = api.post(f"{URL}{claim['id']}/verify/", {"code": wrong}, format="json")

@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 
 from omni.money import money_format
-from orders.models import Notification, Order, OrderAgreement
 from orders import tasks
+from orders.models import Notification, Order, OrderAgreement
 from payments import services
 from sales_channels.demo import seed_retailer
 from tests import factories as f

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 
 from inventory.models import Stock
+from omni.money import money_format
 from orders.models import Cart, Order
 from payments.models import ChannelGateway, Payment
 from tests.queries import assert_num_queries
@@ -232,6 +233,8 @@ def test_the_receipt_is_sent_by_email_after_commit(
     assert answer.status_code == 302
     assert [m.to for m in mail.outbox] == [["ayse@example.com"]]
     assert order.number in mail.outbox[0].body
+    html = mail.outbox[0].alternatives[0][0]  # the shop's e-mail: HTML and plain text
+    assert order.number in html and money_format(Decimal("100"), "TRY", order.language) in html
 
 
 def test_the_camera_is_allowed_under_staff_only(retailer, till):

@@ -14,6 +14,7 @@ from customers import services as customers_services
 from customers.services import customer_for_user
 from orders.models import Cart, Fulfilment, Order, Return
 from orders.services import carts, checkout, fulfilment, lifecycle
+from sales_channels.demo import seed_retailer
 from tests import factories as f
 from tests.orders.api_support import signed_in
 from tests.queries import assert_num_queries
@@ -261,10 +262,14 @@ def test_sign_up_signs_in(client, shop):
 
 
 def test_password_reset_sends_a_link(client, shop, mailoutbox):
+    seed_retailer()
     f.UserFactory(email="unuttum@example.com")
     response = client.post("/tr/account/password-reset/", {"email": "unuttum@example.com"})
     assert response.status_code == 302
     link = re.search(r"http://testserver(/tr/account/reset/\S+/)", mailoutbox[0].body)[1]
+    assert mailoutbox[0].from_email == "Moda Ev <siparis@modaev.test>"  # the retailer's
+    assert mailoutbox[0].subject == "Moda Ev şifreniz"
+    assert f'href="http://testserver{link}"' in mailoutbox[0].alternatives[0][0]
     page = client.get(link, follow=True)
     assert page.status_code == 200 and b"new_password1" in page.content
 
