@@ -531,6 +531,9 @@ OMNI_CHANNEL_CACHE_SECONDS = env.int("OMNI_CHANNEL_CACHE_SECONDS", default=5)
 # The test gateway is off unless allowed; local and test settings allow it with public
 # development secrets, production only when OMNI_ALLOW_TEST_GATEWAY=true, with secrets of its own.
 OMNI_PUBLIC_URL = env("OMNI_PUBLIC_URL", default="http://127.0.0.1:8000")
+# Shoppers' e-mails come from the retailer's address (sales_channels.Retailer.email_from, set in
+# the admin); this one only until it is set, and for mail to staff.
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Omni <noreply@localhost>")
 OMNI_ALLOW_TEST_GATEWAY = env.bool("OMNI_ALLOW_TEST_GATEWAY", default=False)
 OMNI_TEST_GATEWAY_URL = env("OMNI_TEST_GATEWAY_URL", default="http://127.0.0.1:8765")
 OMNI_TEST_GATEWAY_API_KEY = env("OMNI_TEST_GATEWAY_API_KEY", default="")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
 from django.http import QueryDict
 from django.urls import translate_url
@@ -10,23 +8,16 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from omni.money import money_format
+from omni.templatetags.money import money, plus
 
 register = template.Library()
 
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-@register.filter
-def money(amount, currency: str = "TRY") -> str:
-    """1.299,90 ₺ in Turkish, ₺1,299.90 in English (omni.money.money_format, as in e-mails)."""
-    return money_format(amount, currency)
-
-
-@register.filter
-def plus(amount, other) -> Decimal:
-    """Two amounts added exactly (Django's `add` would go through int)."""
-    return Decimal(amount or 0) + Decimal(other or 0)
+# Amounts read the same on every page and in every e-mail: omni.money.money_format.
+register.filter("money", money)
+register.filter("plus", plus)
 
 
 @register.filter
