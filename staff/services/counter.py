@@ -331,7 +331,7 @@ def receipt_send(*, order: Order, via: str, to: str, receipt: dict) -> None:
     if via == "email":
         transaction.on_commit(
             lambda: email_send(
-                to=[to], template="staff/pos/receipt_email", context=receipt, language=language
+                to=[to], template="staff/email/receipt", context=receipt, language=language
             ),
             robust=True,
         )

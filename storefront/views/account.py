@@ -99,9 +99,9 @@ class SignOutView(auth_views.LogoutView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "storefront/account/password_reset.html"
-    email_template_name = "storefront/account/password_reset_email.txt"
-    html_email_template_name = "storefront/account/password_reset_email.html"
-    subject_template_name = "storefront/account/password_reset_subject.txt"
+    email_template_name = "storefront/email/password_reset.txt"
+    html_email_template_name = "storefront/email/password_reset.html"
+    subject_template_name = "storefront/email/password_reset_subject.txt"
     success_url = reverse_lazy("storefront:password-reset-done")
 
     def form_valid(self, form):

@@ -204,8 +204,10 @@ ATTRIBUTE = re.compile(r"<[a-z][^>]*\s(style|on[a-z]+)\s*=", re.I)
 def test_no_template_has_inline_code_without_a_nonce():
     found = []
     for path in sorted(TEMPLATES.rglob("*.html")):
-        text = COMMENT.sub("", path.read_text())
         name = path.relative_to(TEMPLATES)
+        if "email" in name.parts[:-1]:
+            continue  # an e-mail, not a page: mail clients need inline styles, and no CSP applies
+        text = COMMENT.sub("", path.read_text())
         for attrs in SCRIPT.findall(text):
             if "src=" not in attrs and "CSP_NONCE" not in attrs:
                 found.append(f"{name}: <script{attrs}>")
