@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from uuid import UUID
 
 from django.db.models import (
     CharField,
@@ -37,6 +38,7 @@ from omni.errors import NotFound, ValidationError
 from orders import pricing
 from orders.models import (
     Cart,
+    CartLine,
     Fulfilment,
     FulfilmentLine,
     Order,
@@ -120,6 +122,20 @@ class CartSummary:
     @property
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+
+def cart_item_count(*, user_id: int | None = None, token: UUID | None = None) -> int:
+    """How many items (the lines' quantities added up, as CartSummary.item_count) the active
+    cart holds: a signed-in user's (their customer's one cart, which every channel changes) or a
+    guest's by its token. One query; 0 without a cart."""
+    if user_id is None and token is None:
+        return 0
+    lines = CartLine.objects.filter(cart__status=Cart.Status.ACTIVE)
+    if user_id is not None:
+        lines = lines.filter(cart__customer__user_id=user_id)
+    else:
+        lines = lines.filter(cart__token=token, cart__customer__isnull=True)
+    return lines.aggregate(n=Coalesce(Sum("quantity"), 0))["n"]
 
 
 def cart_summary(*, cart: Cart, channel: Channel, customer: Customer | None = None) -> CartSummary:

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from omni.templatetags.money import money, plus
+from storefront.views import shopper
 
 register = template.Library()
 
@@ -66,6 +67,13 @@ def attr_toggle(base: str, code: str, slug: str) -> str:
     params.setlist("attr", [f"{c}:{','.join(v)}" for c, v in wanted.items() if v])
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def cart_count(context) -> int:
+    """The number of items in the shopper's cart now (storefront.views.shopper.cart_count)."""
+    request = context.get("request")
+    return shopper.cart_count(request) if request is not None else 0
 
 
 @register.simple_tag

@@ -176,7 +176,6 @@ def _checkout_placed(request: HttpRequest, cart: Cart, customer, order: Order) -
         request.session[ORDERS_SESSION_KEY] = [*numbers[-19:], order.number]
         request.session[LAST_CART_SESSION_KEY] = str(cart.token)
         request.session.pop(CART_SESSION_KEY, None)
-    _remember_count(request, 0)
     return redirect("storefront:pay", number=order.number)
 
 
@@ -198,6 +197,7 @@ def _checkout_render(request, cart, form, options, *, status: int = 200) -> Http
     summary = order_selectors.cart_summary(
         cart=cart, channel=request.channel, customer=_customer(request)
     )
+    _remember_count(request, summary.item_count)
     methods = {m["code"]: m for m in options["shipping_methods"]}
     stores = {s["code"]: s for s in options["pickup_stores"]}
     return render(

@@ -17,7 +17,6 @@ from storefront import selectors
 
 CART_SESSION_KEY = "storefront_cart"
 ORDERS_SESSION_KEY = "storefront_orders"
-COUNT_SESSION_KEY = "storefront_cart_count"
 LAST_CART_SESSION_KEY = "storefront_last_cart"
 
 
@@ -59,8 +58,24 @@ def _cart(request: HttpRequest) -> Cart | None:
     return None
 
 
+def cart_count(request: HttpRequest) -> int:
+    """The header's count: what the shopper's cart holds now, read from the cart itself (one
+    query, none for a visitor without a cart), so a change made in the app or on another
+    device shows on the next page. A page that has just read the cart hands its count over
+    with _remember_count and saves the query."""
+    if not hasattr(request, "_sf_cart_count"):
+        if request.user.is_authenticated:
+            count = order_selectors.cart_item_count(user_id=request.user.pk)
+        else:
+            token = _guest_token(request)
+            count = order_selectors.cart_item_count(token=token) if token else 0
+        request._sf_cart_count = count
+    return request._sf_cart_count
+
+
 def _remember_count(request: HttpRequest, count: int) -> None:
-    request.session[COUNT_SESSION_KEY] = count
+    """The count of the cart this request has read (or emptied), for the header."""
+    request._sf_cart_count = count
 
 
 def _merge_guest_cart(request: HttpRequest, user) -> None:

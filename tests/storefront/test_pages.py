@@ -56,10 +56,12 @@ def test_the_benchmarks_pages_run_the_same_queries_for_few_and_many_products(set
         client.post("/tr/cart/add/", {"sku": shop.variant(product).sku, "quantity": 1})
     for grow in (0, 30):
         more_products(shop, n=grow)
-        get(client, "/tr/", 7)
-        get(client, "/tr/c/kadin/", 9)
-        get(client, f"/tr/p/{shop.products[-1].slug}/", 10)
-        get(client, "/tr/cart/", 8)
+        # Each +1 for the header's cart count, read from the cart (7, 9, 10 before); the cart
+        # page hands over the count it read and no longer writes it into the session (8 before).
+        get(client, "/tr/", 8)
+        get(client, "/tr/c/kadin/", 10)
+        get(client, f"/tr/p/{shop.products[-1].slug}/", 11)
+        get(client, "/tr/cart/", 5)
 
 
 def test_home_queries_do_not_grow(client, shop):
