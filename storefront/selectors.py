@@ -92,6 +92,14 @@ class Listing:
     errors: dict[str, list[str]]
     selected: dict[str, object] = field(default_factory=dict)
 
+    @property
+    def filters_on(self) -> int:
+        """How many filters narrow the list (each attribute value, price bound, in stock, the
+        pickup store; not the order): the count on the phone's filter button."""
+        chosen = sum(1 for facet in self.facets for value in facet.values if value["selected"])
+        keys = ("price_min", "price_max", "in_stock", "store")
+        return chosen + sum(1 for key in keys if self.selected.get(key))
+
 
 def _in_stock(channel: Channel) -> Exists:
     """A variant of the product sold on the channel has free stock (on hand less allocated, less
