@@ -63,18 +63,31 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, request):
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, locale="en-US"
-    )
+    yield from _page(browser, live_server, request, viewport={"width": 1280, "height": 900})
+
+
+# A phone: 390 x 844 CSS pixels (an iPhone 12 to 15), touch, the mobile viewport meta honoured.
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def phone(browser, live_server, request):
+    """A page as `page`, on a phone's screen (PHONE); screenshots of the first screen only
+    with page.shot(step, full_page=False)."""
+    yield from _page(browser, live_server, request, **PHONE)
+
+
+def _page(browser, live_server, request, **options):
+    context = browser.new_context(base_url=live_server.url, locale="en-US", **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.shots = []
     name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")
 
-    def shot(step: str) -> Path:
+    def shot(step: str, *, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}-{len(page.shots) + 1:02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         page.shots.append(path)
         return path
 
