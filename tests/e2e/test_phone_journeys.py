@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import urllib.request
+from decimal import Decimal
 
 from playwright.sync_api import expect
 
@@ -70,6 +71,10 @@ def sign_in(page, email: str) -> None:
 def test_the_product_page_shows_the_price_and_add_to_cart_on_the_first_screen(phone):
     shop = build_shop(products=1, variants=8)  # eight options: the list runs below the screen
     product = shop.products[0]
+    last = shop.variant(product, 7)
+    catalog_services.prices_set(
+        channel=shop.web, changes=[catalog_services.PriceChange(last.pk, Decimal("120.00"), None)]
+    )
     with_pictures(product)
     serve_pictures(phone)
 
@@ -81,8 +86,8 @@ def test_the_product_page_shows_the_price_and_add_to_cart_on_the_first_screen(ph
     on_first_screen(phone.locator(".gallery img").first)  # the first picture, whole
     phone.shot("product", full_page=False)
 
-    last = shop.variant(product, 7)
     phone.locator(f'input[name="sku"][value="{last.sku}"]').check()  # below the screen
+    expect(phone.get_by_test_id("buybar")).to_contain_text("120,00\u00a0₺")  # its price
     add.click()  # the bar's button adds the option chosen
     expect(phone.locator(f'tr[data-sku="{last.sku}"]')).to_have_count(1)
     expect(phone.get_by_test_id("cart-count")).to_have_text("1")
