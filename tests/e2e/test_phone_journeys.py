@@ -168,3 +168,8 @@ def test_the_cart_count_follows_the_app_and_every_page_fits_the_screen(phone, li
         expect(phone.get_by_test_id("cart-count")).to_have_text("3")
         fits_the_screen(phone)
         phone.shot(name)
+
+    phone.goto("/tr/account/")
+    expect(phone.locator("header").get_by_role("button", name="Çıkış yap")).to_be_hidden()
+    phone.locator("main").get_by_role("button", name="Çıkış yap").click()  # the account's tabs
+    expect(phone.locator("header").get_by_role("link", name="Giriş yap")).to_be_visible()
