@@ -128,13 +128,13 @@ def cart_item_count(*, user_id: int | None = None, token: UUID | None = None) ->
     """How many items (the lines' quantities added up, as CartSummary.item_count) the active
     cart holds: a signed-in user's (their customer's one cart, which every channel changes) or a
     guest's by its token. One query; 0 without a cart."""
-    if user_id is None and token is None:
-        return 0
     lines = CartLine.objects.filter(cart__status=Cart.Status.ACTIVE)
     if user_id is not None:
         lines = lines.filter(cart__customer__user_id=user_id)
-    else:
+    elif token is not None:
         lines = lines.filter(cart__token=token, cart__customer__isnull=True)
+    else:
+        return 0
     return lines.aggregate(n=Coalesce(Sum("quantity"), 0))["n"]
 
 
