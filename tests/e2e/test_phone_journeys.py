@@ -18,6 +18,13 @@ from tests import factories as f
 from tests.storefront.support import PASSWORD, build_shop
 
 SCREEN_HEIGHT = 844
+SIZE_TABLE = (
+    "Beden tablosu (cm)\nBeden | Göğüs | Bel | Basen | Boy | Kol | Omuz | İç bacak\n"
+    + "\n".join(
+        f"{size} | {80 + 4 * i} | {62 + 4 * i} | {88 + 4 * i} | {160 + i} | {58 + i} | {36 + i} | 78"
+        for i, size in enumerate(["XS", "S", "M", "L", "XL", "XXL"])
+    )
+)
 
 
 def _picture() -> bytes:
@@ -86,6 +93,8 @@ def test_the_product_page_shows_the_price_and_add_to_cart_on_the_first_screen(ph
         channel=shop.web, changes=[catalog_services.PriceChange(last.pk, Decimal("120.00"), None)]
     )
     with_pictures(product)
+    product.description = SIZE_TABLE  # wider than the screen: it scrolls in its own box
+    product.save(update_fields=["description"])
     serve_pictures(phone)
 
     visit(phone, f"/tr/p/{product.slug}/")
@@ -94,6 +103,7 @@ def test_the_product_page_shows_the_price_and_add_to_cart_on_the_first_screen(ph
     on_first_screen(add)
     expect(phone.get_by_test_id("buybar")).to_contain_text("100,00\u00a0₺")
     on_first_screen(phone.locator(".gallery img").first)  # the first picture, whole
+    fits_the_screen(phone)
     phone.shot("product", full_page=False)
 
     phone.locator(f'input[name="sku"][value="{last.sku}"]').check()  # below the screen
