@@ -9,6 +9,7 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import AttributeValue, Brand, Category, Product, ProductVariant
+from catalog.search import products_search
 
 
 class AttributeListField(forms.Field):
@@ -120,21 +121,10 @@ class ProductFilter(filters.FilterSet):
         return qs.filter(category__path__startswith=value.path)
 
     def filter_search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
-        value = value.strip()
-        if not value:
-            return qs
-        # A scanned or typed SKU or barcode finds its product through the unique indexes;
-        # words are matched in either language's name and in the brand (trigram-indexed on
-        # PostgreSQL, see migration catalog 0002).
-        by_code = ProductVariant.objects.filter(
-            Q(sku=value) | Q(sku=value.upper()) | Q(barcode=value)
-        ).values("product_id")
-        return qs.filter(
-            Q(name_tr__icontains=value)
-            | Q(name_en__icontains=value)
-            | Q(brand__name__icontains=value)
-            | Q(pk__in=by_code)
-        )
+        # One rule for every product search (catalog.search): Turkish folded, a typo
+        # forgiven, a SKU or barcode exactly, most relevant first unless another order is
+        # asked for (the ordering filter runs after this one).
+        return products_search(qs, value)
 
     @property
     def qs(self):

@@ -118,6 +118,20 @@ def postgres_prepared(database: dict) -> None:
 
 postgres_prepared(DATABASES["default"])
 
+
+def postgres_search(database: dict) -> None:
+    """Set pg_trgm's word-similarity threshold on each connection at start-up (no extra
+    round trip) to omni.search's, which the typo-forgiving search and its Python twin on
+    SQLite share."""
+    if not database["ENGINE"].endswith("postgresql"):
+        return
+    options = database.setdefault("OPTIONS", {})
+    setting = "-c pg_trgm.word_similarity_threshold=0.5"  # omni.search.WORD_SIMILARITY_THRESHOLD
+    options["options"] = f"{options.get('options', '')} {setting}".strip()
+
+
+postgres_search(DATABASES["default"])
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

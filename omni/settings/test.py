@@ -67,6 +67,7 @@ if _db_url.startswith("postgres") and not _postgres_reachable(_db_url):
 DATABASES = {"default": env.db_url_config(_db_url)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 postgres_prepared(DATABASES["default"])
+postgres_search(DATABASES["default"])
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("OMNI_TEST_DB_NAME", "test_omni")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {}
