@@ -56,24 +56,26 @@ def product_match(query: str) -> Q | None:
     return match
 
 
-def product_relevance(query: str) -> list:
-    """The order_by() terms that put the most relevant products first (module docstring)."""
+def product_relevance(query: str, *, path: str = "") -> list:
+    """The order_by() terms that put the most relevant products first (module docstring);
+    `path` leads from the model ordered to its product ("product__" for variants)."""
     words = search_words((query or "").strip()[:QUERY_MAX])
     if not words:
-        return ["-created_at", "-id"]
+        return [f"-{path}created_at", f"-{path}id"]
     phrase = " ".join(words)
-    in_names = words_match(NAMES, words)
+    names = [path + name for name in NAMES]
+    texts = [path + text for text in TEXTS]
     rank = Case(
-        *(When(Q(StartsWith(folded(name), phrase)), then=Value(5)) for name in NAMES),
-        When(in_names, then=Value(4)),
-        When(words_match((*NAMES, "brand__name"), words), then=Value(3)),
-        When(words_match(TEXTS, words), then=Value(2)),
+        *(When(Q(StartsWith(folded(name), phrase)), then=Value(5)) for name in names),
+        When(words_match(names, words), then=Value(4)),
+        When(words_match([*names, f"{path}brand__name"], words), then=Value(3)),
+        When(words_match(texts, words), then=Value(2)),
         default=Value(1),
     )
     closeness = Greatest(
-        *(WordSimilarity(Value(phrase), Fold(Coalesce(F(name), Value("")))) for name in NAMES)
+        *(WordSimilarity(Value(phrase), Fold(Coalesce(F(name), Value("")))) for name in names)
     )
-    return [rank.desc(), closeness.desc(), "-created_at", "-id"]
+    return [rank.desc(), closeness.desc(), f"-{path}created_at", f"-{path}id"]
 
 
 def products_search(products: QuerySet, query: str) -> QuerySet:

@@ -38,6 +38,7 @@ from customers.models import (
 from customers.sections import TYPED_SECTIONS, CustomerOrders, customer_360_sections
 from customers.segments import segments_of
 from omni.errors import NotFound, ValidationError
+from omni.search import search_words, words_match
 
 # The channels campaigns and notifications speak of, as IYS names them.
 CHANNEL_TYPES = {"email": ConsentType.EPOSTA, "sms": ConsentType.MESAJ, "call": ConsentType.ARAMA}
@@ -276,7 +277,7 @@ def customers_matching(*, query: str) -> Q | None:
     """The condition on Customer for a staff search: by phone typed any way (0532 123 45 67,
     +90 532..., 532...), e-mail address, loyalty card or marketplace buyer id (an identity's
     exact value, or the profile's own e-mail and phone for a profile that has no identity yet),
-    or by name (every word the start of the first or last name). None for an empty query.
+    or by name (every word the start of the first or last name, Turkish folded: omni.search). None for an empty query.
     Identities are read in subqueries by their unique index, so the search stays one query. A
     profile merged into another is never found: its survivor is, also by what only the
     merged-away profile's own fields still hold."""
@@ -303,10 +304,10 @@ def _matching(query: str) -> Q | None:
         if loyalty_number_valid(digits):
             match |= _holding(IdentityKind.LOYALTY_CARD, digits)
         return match
-    named = Q()
-    for word in text.split():
-        named &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
-    return match | named
+    # Every word the start of the first or last name, Turkish folded: "ayse" finds "Ayşe",
+    # "IŞIK" finds "Işık" (omni.search; trigram-indexed on PostgreSQL, migration 0013).
+    named = words_match(["first_name", "last_name"], search_words(text), prefix=True)
+    return match if named is None else match | named
 
 
 def _typed_forms(phone: str) -> list[str]:

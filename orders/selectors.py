@@ -35,6 +35,7 @@ from customers.selectors import customers_matching
 from customers.timeline import OrderOwner
 from inventory.models import StockLocation, Transfer
 from omni.errors import NotFound, ValidationError
+from omni.search import search_words, words_match
 from orders import pricing
 from orders.models import (
     Cart,
@@ -452,12 +453,12 @@ def customer_search(*, q: str) -> QuerySet[Customer]:
             _("Enter at least %(n)d characters of an e-mail, phone or name.") % {"n": MIN_SEARCH},
             code="too_short",
         )
-    match = (
-        Q(email__icontains=q)
-        | Q(first_name__icontains=q)
-        | Q(last_name__icontains=q)
-        | Q(full_name__icontains=q)
-    )
+    match = Q(email__icontains=q)
+    # Every word inside the first or last name, Turkish folded: "ayse kaya" finds "Ayşe Kaya"
+    # (omni.search; trigram-indexed on PostgreSQL, customers migration 0013).
+    named = words_match(["first_name", "last_name"], search_words(q))
+    if named is not None:
+        match |= named
     digits = re.sub(r"\D", "", q)
     if len(digits) >= 4:
         match |= Q(phone__contains=digits[-10:])
@@ -466,14 +467,7 @@ def customer_search(*, q: str) -> QuerySet[Customer]:
     identified = customers_matching(query=q)
     if identified is not None:
         match |= identified
-    return (
-        Customer.objects.annotate(
-            full_name=Concat("first_name", Value(" "), "last_name"),
-            order_count=Count("orders"),
-        )
-        .filter(match)
-        .order_by("-id")
-    )
+    return Customer.objects.annotate(order_count=Count("orders")).filter(match).order_by("-id")
 
 
 def customer_get(*, pk: int) -> Customer:

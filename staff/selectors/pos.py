@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from catalog.models import ProductVariant, VariantChannelPrice
+from catalog.models import Product, ProductVariant, VariantChannelPrice
+from catalog.search import product_relevance, products_search
 from customers.models import Customer
 from inventory.models import Stock, StockLocation
 from omni.errors import NotFound
@@ -139,11 +140,14 @@ def product_search(*, q: str, store: Channel) -> list[Found]:
     q = (q or "").strip()
     if len(q) < SEARCH_MIN:
         return []
+    # The catalog's one search rule (Turkish folded, a typo forgiven), most relevant
+    # product first; a part of a SKU also finds its variant at the till.
+    by_product = products_search(Product.objects.filter(is_active=True), q)
     variants = (
-        ProductVariant.objects.filter(Q(sku__icontains=q) | Q(product__name__icontains=q))
+        ProductVariant.objects.filter(Q(sku__icontains=q) | Q(product__in=by_product.values("pk")))
         .filter(product__is_active=True)
         .select_related("product")
-        .order_by("product__name", "sort_order", "id")[:SEARCH_LIMIT]
+        .order_by(*product_relevance(q, path="product__"), "sort_order", "id")[:SEARCH_LIMIT]
     )
     found = list(variants)
     prices = dict(

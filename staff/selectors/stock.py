@@ -11,6 +11,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from catalog.models import AttributeValue, Product, ProductVariant
+from catalog.search import product_relevance, products_search
 from inventory.channel_stock import sellable, stock_levels
 from inventory.geo import city_key, distance_km
 from inventory.models import StockLocation, Transfer, TransferLine
@@ -75,18 +76,14 @@ def _position(location: StockLocation) -> tuple[float, float]:
 
 
 def stock_search(*, query: str, location: StockLocation | None) -> StockSearch:
-    """The variants of the active products whose name (either language) contains `query`, or
-    whose SKU or barcode is `query`, with their stock at every active location. Four queries
+    """The variants of the active products found for `query` (catalog.search: name, brand,
+    description, Turkish folded, a typo forgiven, or a SKU or barcode), most relevant first, with their stock at every active location. Four queries
     whatever the number of products, variants and locations."""
     query = (query or "").strip()[:100]
     if not query:
         return StockSearch(query, [], False)
-    by_code = ProductVariant.objects.filter(
-        Q(sku=query) | Q(sku=query.upper()) | Q(barcode=query)
-    ).values("product_id")
-    matching = Product.objects.filter(is_active=True).filter(
-        Q(name_tr__icontains=query) | Q(name_en__icontains=query) | Q(pk__in=by_code)
-    )
+    # The catalog's one search rule: Turkish folded, a typo forgiven, a SKU or barcode.
+    matching = products_search(Product.objects.filter(is_active=True), query)
     variants = list(
         ProductVariant.objects.filter(product__in=matching)
         .select_related("product")
@@ -96,7 +93,9 @@ def stock_search(*, query: str, location: StockLocation | None) -> StockSearch:
                 queryset=AttributeValue.objects.order_by("attribute__sort_order", "sort_order"),
             )
         )
-        .order_by("product__name_tr", "product_id", "sort_order", "id")[: SEARCH_LIMIT + 1]
+        .order_by(*product_relevance(query, path="product__"), "sort_order", "id")[
+            : SEARCH_LIMIT + 1
+        ]
     )
     truncated = len(variants) > SEARCH_LIMIT
     variants = variants[:SEARCH_LIMIT]

@@ -14,9 +14,9 @@ TURKISH = "abcçdefgğhıijklmnoöprsştuüvyzâîûqwxABCÇDEFGĞHIİJKLMNOÖPR
 # Turkish text as typed: letters of both cases, digits, spaces and the usual punctuation, and
 # the other Latin accents a brand name may carry (unaccent's rules for them).
 text = st.text(alphabet=TURKISH + "0123456789  -.,'/%&()éèàñ", max_size=40)
-words = st.lists(
-    st.text(alphabet=TURKISH, min_size=1, max_size=10), min_size=1, max_size=5
-).map(" ".join)
+words = st.lists(st.text(alphabet=TURKISH, min_size=1, max_size=10), min_size=1, max_size=5).map(
+    " ".join
+)
 slow = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
