@@ -19,7 +19,9 @@ from catalog.models import (
     ProductVariant,
     VariantPriceHistory,
 )
+from catalog.search import products_search
 from omni.errors import NotFound
+from omni.search import fold
 from sales_channels.models import Channel
 
 
@@ -54,6 +56,20 @@ def product_list(*, channel: Channel, now: datetime | None = None) -> QuerySet[P
         )
         .order_by("-created_at", "-id")
     )
+
+
+SUGGESTIONS = 6
+SUGGEST_MIN = 2  # folded characters typed before anything is suggested
+
+
+def product_suggestions(*, channel: Channel, query: str, limit: int = SUGGESTIONS) -> list[Product]:
+    """What to suggest as the shopper types: the channel's most relevant products for the
+    text so far (catalog.search), each with its price_from and currency. One query; none
+    before SUGGEST_MIN characters."""
+    if len(fold(query).strip()) < SUGGEST_MIN:
+        return []
+    products = product_list(channel=channel).select_related(None).prefetch_related(None)
+    return list(products_search(products, query)[:limit])
 
 
 def variants_on_channel(*, channel: Channel) -> QuerySet[ProductVariant]:

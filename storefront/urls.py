@@ -25,6 +25,7 @@ urlpatterns = [
     path("", on_web(views.home), name="home"),
     path("c/<slug:slug>/", on_web(views.category_view), name="category"),
     path("search/", on_web(views.search), name="search"),
+    path("search/suggest/", on_web(views.search_suggestions), name="search-suggest"),
     path("p/<slug:slug>/", on_web(views.product_view), name="product"),
     path("cart/", on_web(views.cart_view), name="cart"),
     path("cart/add/", on_web(views.cart_add), name="cart-add"),

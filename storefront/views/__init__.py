@@ -30,7 +30,7 @@ from storefront.views.cart import (
     saved_add,
     saved_change,
 )
-from storefront.views.catalog import category_view, home, product_view, search
+from storefront.views.catalog import category_view, home, product_view, search, search_suggestions
 from storefront.views.checkout import checkout_view, done, pay, pay_return
 from storefront.views.gift_cards import gift_cards_page, pay_gift_card
 from storefront.views.loyalty import loyalty, loyalty_card
@@ -73,5 +73,6 @@ __all__ = [
     "saved_add",
     "saved_change",
     "search",
+    "search_suggestions",
     "sign_up",
 ]

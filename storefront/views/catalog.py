@@ -1,4 +1,5 @@
-"""The catalogue's pages: the home page, a category, the search, a product."""
+"""The catalogue's pages: the home page, a category, the search and its suggestions, a
+product."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from catalog import selectors as catalog_selectors
 from catalog.models import Category
 from omni.errors import NotFound
 from storefront import forms, selectors
@@ -47,6 +49,16 @@ def category_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     return _listing(request, category=None, template="storefront/listing.html", extra={})
+
+
+@require_GET
+def search_suggestions(request: HttpRequest) -> HttpResponse:
+    """The header's suggestions as the shopper types (htmx swaps them under the box)."""
+    q = request.GET.get("q", "")[:100]
+    products = catalog_selectors.product_suggestions(channel=request.channel, query=q)
+    return render(
+        request, "storefront/partials/suggestions.html", {"products": products, "q": q.strip()}
+    )
 
 
 @require_GET
