@@ -194,6 +194,20 @@ class ProductDetailOutput(ProductListOutput):
 AMOUNT = {"max_digits": MAX_DIGITS, "decimal_places": 2}
 
 
+class SuggestionsInput(Serializer):
+    q = serializers.CharField(
+        max_length=100, allow_blank=True, trim_whitespace=True, help_text=_("Text typed so far.")
+    )
+
+
+class SuggestionOutput(ModelSerializer):
+    price = MoneyField("price_from")
+
+    class Meta:
+        model = Product
+        fields = ["slug", "name", "price"]
+
+
 class PriceInput(Serializer):
     price = serializers.DecimalField(min_value=0, **AMOUNT)
     compare_at_price = serializers.DecimalField(

@@ -5,6 +5,7 @@ from catalog.api import views
 urlpatterns = [
     path("categories/", views.CategoryTreeApi.as_view(), name="category-tree"),
     path("products/", views.ProductListApi.as_view(), name="product-list"),
+    path("search/suggestions/", views.SuggestionsApi.as_view(), name="search-suggestions"),
     path("products/<slug:slug>/", views.ProductDetailApi.as_view(), name="product-detail"),
     path("admin/products/", views.MerchantProductListApi.as_view(), name="merchant-product-list"),
     path(

@@ -46,6 +46,26 @@ class ProductDetailApi(APIView):
         return Response(serializers.ProductDetailOutput(product, context={"request": request}).data)
 
 
+class SuggestionsApi(APIView):
+    """What to suggest as the shopper types (catalog.search): the channel's most relevant
+    products, at most six, none before two letters."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=["catalog"],
+        parameters=[CHANNEL_PARAMETER, serializers.SuggestionsInput],
+        responses=serializers.SuggestionOutput(many=True),
+    )
+    def get(self, request):
+        data = serializers.SuggestionsInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        products = selectors.product_suggestions(
+            channel=request_channel(request), query=data.validated_data["q"]
+        )
+        return Response(serializers.SuggestionOutput(products, many=True).data)
+
+
 class CategoryTreeApi(APIView):
     permission_classes = [AllowAny]
 

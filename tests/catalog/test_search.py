@@ -91,3 +91,35 @@ def test_search_keeps_the_list_query_count(api, web):
         f.product(channels=[web], name=f"Gömlek {n}")
     with assert_num_queries(4):
         assert len(found(api, "gomlek")) == 12
+
+
+def test_suggestions_for_the_app(api, web):
+    f.product(channels=[web], name="İçlik Atlet", price="129.90")
+    f.product(channels=[web], name="Deri Bot")
+    response = api.get("/api/v1/search/suggestions/", {"channel": "web", "q": "icl"})
+    assert response.status_code == 200, response.content
+    assert response.json() == [
+        {
+            "slug": "iclik-atlet",
+            "name": "İçlik Atlet",
+            "price": {"amount": "129.90", "currency": "TRY"},
+        }
+    ]
+    assert api.get("/api/v1/search/suggestions/", {"channel": "web", "q": "i"}).json() == []
+    too_long = api.get("/api/v1/search/suggestions/", {"channel": "web", "q": "x" * 101})
+    assert too_long.status_code == 400 and "q" in too_long.json()["fields"]
+
+
+def test_suggestions_query_count(api, web):
+    for n in range(2):
+        f.product(channels=[web], name=f"Gömlek {n}")
+    with assert_num_queries(2):  # the channel, the products
+        assert (
+            len(api.get("/api/v1/search/suggestions/", {"channel": "web", "q": "gom"}).json()) == 2
+        )
+    for n in range(2, 10):
+        f.product(channels=[web], name=f"Gömlek {n}")
+    with assert_num_queries(2):
+        assert (
+            len(api.get("/api/v1/search/suggestions/", {"channel": "web", "q": "gom"}).json()) == 6
+        )

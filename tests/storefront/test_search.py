@@ -51,14 +51,14 @@ def test_suggestions_show_what_is_typed_escaped(client, shirts):
 
 def test_suggestions_take_one_query_however_many_products(client, shirts):
     with assert_num_queries(2):  # the web channel, the products
-        assert client.get("/tr/search/suggest/", {"q": "elbise"}).content.decode().count(
-            "<li>"
-        ) == 2
+        assert (
+            client.get("/tr/search/suggest/", {"q": "elbise"}).content.decode().count("<li>") == 2
+        )
     more_products(shirts, n=10, variants=2)
     with assert_num_queries(2):
-        assert client.get("/tr/search/suggest/", {"q": "elbise"}).content.decode().count(
-            "<li>"
-        ) == 6
+        assert (
+            client.get("/tr/search/suggest/", {"q": "elbise"}).content.decode().count("<li>") == 6
+        )
 
 
 def test_the_header_asks_for_suggestions(client, shirts):
