@@ -26,6 +26,9 @@ NAMES = ("name_tr", "name_en")
 TEXTS = (*NAMES, "description_tr", "description_en")
 # Typed text beyond this is cut (a search box, not a document).
 QUERY_MAX = 100
+# A typo is forgiven in words of this many letters or more: in shorter ones, two shared
+# trigrams already pass the threshold ("bot" would find "bornoz").
+TYPO_MIN = 4
 
 
 def _brands(words: list[str]) -> Q:
@@ -49,8 +52,9 @@ def product_match(query: str) -> Q | None:
     match = Q()
     for word in words:
         one = words_match(TEXTS, [word]) | _brands([word])  # type: ignore[operator]
-        for name in NAMES:
-            one |= Q(Resembles(Value(word), folded(name)))
+        if len(word) >= TYPO_MIN:
+            for name in NAMES:
+                one |= Q(Resembles(Value(word), folded(name)))
         match &= one
     match |= Q(pk__in=by_code)
     return match

@@ -123,3 +123,9 @@ def test_suggestions_query_count(api, web):
         assert (
             len(api.get("/api/v1/search/suggestions/", {"channel": "web", "q": "gom"}).json()) == 6
         )
+
+
+def test_short_words_are_not_guessed_at(api, web):
+    f.product(channels=[web], name="Bornoz")
+    f.product(channels=[web], name="Deri Bot")
+    assert found(api, "bot") == ["deri-bot"]
