@@ -3,13 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from catalog.validators import sku_validator, validate_ean13
 from omni.models import TimeStampedModel
 from omni.money import AmountField, CurrencyField
+from omni.search import Fold
 
 
 class TaxClass(models.Model):
@@ -120,6 +122,33 @@ class Product(TimeStampedModel):
     tax_class = models.ForeignKey(TaxClass, on_delete=models.PROTECT, related_name="products")
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive products are hidden on every channel.")
+    )
+    # What search compares (catalog.search): the names and the descriptions in both languages,
+    # folded (omni.search), kept by the database itself and trigram-indexed on PostgreSQL, so
+    # that neither matching nor ranking folds a row at query time.
+    search_name = models.GeneratedField(
+        expression=Fold(
+            Concat(
+                Coalesce("name_tr", Value(""), output_field=models.TextField()),
+                Value(" "),
+                Coalesce("name_en", Value(""), output_field=models.TextField()),
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+    search_text = models.GeneratedField(
+        expression=Fold(
+            Concat(
+                Coalesce("description_tr", Value(""), output_field=models.TextField()),
+                Value(" "),
+                Coalesce("description_en", Value(""), output_field=models.TextField()),
+                output_field=models.TextField(),
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
     )
 
     class Meta:

@@ -3,27 +3,29 @@
 stock search (staff.selectors).
 
 A product is found when every word typed (folded: omni.search) is inside its name (either
-language), its brand or its description, or resembles a word of its name (a typo forgiven:
-pg_trgm's word similarity), or when what was typed is exactly one of its variants' SKU or
-barcode. Found products rank by where they matched: a name that starts with what was typed,
-then every word in the name, then in the name or brand, then anywhere (the description), then
-by resemblance only; ties by how closely the name resembles it, then newest first.
+language), its description or its brand's name, or, for a word no product holds, resembles a
+word of its name (a typo forgiven: pg_trgm's word similarity), or when what was typed is
+exactly one of its variants' SKU or barcode. Found products rank by where they matched: a
+name that starts with what was typed, then every word in the name, then in the name and
+description, then the rest (the brand, a typo); ties by how closely the name resembles what
+was typed, then newest first.
 
-On PostgreSQL each branch is answered by an index: the trigram indexes on the folded columns
-(migration catalog 0004) for the words and the resemblance, the unique indexes for the codes.
+Products keep their folded names and descriptions in two generated columns (search_name,
+search_text), so neither matching nor ranking folds a row at query time. On PostgreSQL the
+words and the resemblance are answered by the columns' trigram indexes (migration catalog
+0005) inside one subquery per word, the codes by their unique indexes.
 """
 
 from __future__ import annotations
 
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce, Greatest
 from django.db.models.lookups import StartsWith
 
-from catalog.models import Brand, ProductVariant
-from omni.search import Fold, Resembles, WordSimilarity, folded, search_words, words_match
+from catalog.models import Brand, Product, ProductVariant
+from omni.search import Resembles, WordSimilarity, search_words, words_match
 
-NAMES = ("name_tr", "name_en")
-TEXTS = (*NAMES, "description_tr", "description_en")
+NAME = "search_name"
+TEXTS = ("search_name", "search_text")
 # Typed text beyond this is cut (a search box, not a document).
 QUERY_MAX = 100
 # A typo is forgiven in words of this many letters or more: in shorter ones, two shared
@@ -31,10 +33,24 @@ QUERY_MAX = 100
 TYPO_MIN = 4
 
 
-def _brands(words: list[str]) -> Q:
-    """Products of a brand holding every word. Brand names are few and short: read through
-    their own small table (and trigram index) in a subquery."""
-    match = words_match(["name"], words)
+def _holding(word: str) -> Q:
+    """Products whose folded name or description holds the word, or, when none does, whose
+    name resembles it. Read in a subquery of its own so that PostgreSQL answers it from the
+    trigram indexes alone (an OR with the brand and code conditions outside would otherwise
+    make it test every row)."""
+    inside = words_match(TEXTS, [word], stored=True)
+    assert inside is not None
+    if len(word) >= TYPO_MIN:
+        # Only a word no product holds as typed is taken for a typo: "havlu" finds the
+        # towels, not "havuç" as well. The check does not depend on the row, so the database
+        # answers it once per search.
+        held = Product.objects.filter(inside)
+        inside |= Q(Resembles(Value(word), F(NAME))) & ~Q(Exists(held))
+    return Q(pk__in=Product.objects.filter(inside).values("pk"))
+
+
+def _of_brand(word: str) -> Q:
+    match = words_match(["name"], [word])
     return Q(Exists(Brand.objects.filter(match, pk=OuterRef("brand_id"))))
 
 
@@ -44,20 +60,13 @@ def product_match(query: str) -> Q | None:
     words = search_words(raw)
     if not words:
         return None
+    match = Q()
+    for word in words:
+        match &= _holding(word) | _of_brand(word)
     by_code = ProductVariant.objects.filter(
         Q(sku=raw) | Q(sku=raw.upper()) | Q(barcode=raw)
     ).values("product_id")
-    # Every word in one of the texts or in the brand's name ("koton gomlek"), or resembling
-    # a word of the name (a typo).
-    match = Q()
-    for word in words:
-        one = words_match(TEXTS, [word]) | _brands([word])  # type: ignore[operator]
-        if len(word) >= TYPO_MIN:
-            for name in NAMES:
-                one |= Q(Resembles(Value(word), folded(name)))
-        match &= one
-    match |= Q(pk__in=by_code)
-    return match
+    return match | Q(pk__in=by_code)
 
 
 def product_relevance(query: str, *, path: str = "") -> list:
@@ -67,18 +76,14 @@ def product_relevance(query: str, *, path: str = "") -> list:
     if not words:
         return [f"-{path}created_at", f"-{path}id"]
     phrase = " ".join(words)
-    names = [path + name for name in NAMES]
-    texts = [path + text for text in TEXTS]
+    name = path + NAME
     rank = Case(
-        *(When(Q(StartsWith(folded(name), phrase)), then=Value(5)) for name in names),
-        When(words_match(names, words), then=Value(4)),
-        When(words_match([*names, f"{path}brand__name"], words), then=Value(3)),
-        When(words_match(texts, words), then=Value(2)),
+        When(Q(StartsWith(F(name), phrase)), then=Value(4)),
+        When(words_match([name], words, stored=True), then=Value(3)),
+        When(words_match([path + text for text in TEXTS], words, stored=True), then=Value(2)),
         default=Value(1),
     )
-    closeness = Greatest(
-        *(WordSimilarity(Value(phrase), Fold(Coalesce(F(name), Value("")))) for name in names)
-    )
+    closeness = WordSimilarity(Value(phrase), F(name))
     return [rank.desc(), closeness.desc(), f"-{path}created_at", f"-{path}id"]
 
 

@@ -306,8 +306,12 @@ def _matching(query: str) -> Q | None:
         return match
     # Every word the start of the first or last name, Turkish folded: "ayse" finds "Ayşe",
     # "IŞIK" finds "Işık" (omni.search; trigram-indexed on PostgreSQL, migration 0013).
+    # In a subquery of its own, which PostgreSQL answers from those indexes alone: ORed with
+    # the identity conditions it would fold every profile's name.
     named = words_match(["first_name", "last_name"], search_words(text), prefix=True)
-    return match if named is None else match | named
+    if named is None:
+        return match
+    return match | Q(pk__in=Customer.objects.filter(named).values("pk"))
 
 
 def _typed_forms(phone: str) -> list[str]:

@@ -212,9 +212,13 @@ def create(model: type[M], **values) -> M:
 @lru_cache(maxsize=256)
 def insert_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
     """The fields an INSERT of `model` writes: every concrete field but a primary key the
-    database assigns. Taken from the model itself, so a field added to it is written by every
+    database assigns and the generated columns. Taken from the model itself, so a field added to it is written by every
     batched insert with no other edit."""
-    return tuple(f for f in model._meta.concrete_fields if not (f.primary_key and f.db_returning))
+    return tuple(
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and f.db_returning) and not f.generated  # the database fills it
+    )
 
 
 @lru_cache(maxsize=256)

@@ -207,10 +207,15 @@ def folded(field: str | Expression) -> Fold:
 
 
 def words_match(
-    fields: Sequence[str | Expression], words: Sequence[str], *, prefix: bool = False
+    fields: Sequence[str | Expression],
+    words: Sequence[str],
+    *,
+    prefix: bool = False,
+    stored: bool = False,
 ) -> Q | None:
     """Every word (already folded: search_words()) found in one of the fields, folded: inside
-    it, or at its start with `prefix`. None when there is no word."""
+    it, or at its start with `prefix`. `stored`: the fields hold folded text already (a
+    generated column). None when there is no word."""
     if not words:
         return None
     lookup = StartsWith if prefix else Contains
@@ -218,6 +223,7 @@ def words_match(
     for word in words:
         any_field = Q()
         for field in fields:
-            any_field |= Q(lookup(folded(field), word))
+            column = (F(field) if isinstance(field, str) else field) if stored else folded(field)
+            any_field |= Q(lookup(column, word))
         match &= any_field
     return match

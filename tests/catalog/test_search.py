@@ -57,7 +57,7 @@ def test_unrelated_words_find_nothing(api, web):
     assert found(api, "buzdolabi") == []
 
 
-def test_name_ranks_over_brand_over_description(api, web):
+def test_name_ranks_over_description_and_brand(api, web):
     brand = f.BrandFactory(name="Havlucu", slug="havlucu")
     described = f.product(channels=[web], name="Plaj Seti")
     described.description_tr = "İçinde iki havlu ve bir çanta."
@@ -65,7 +65,7 @@ def test_name_ranks_over_brand_over_description(api, web):
     f.product(channels=[web], name="Bornoz", brand=brand)
     f.product(channels=[web], name="Pamuklu Havlu")
     f.product(channels=[web], name="Havlu Takımı")
-    assert found(api, "havlu") == ["havlu-takimi", "pamuklu-havlu", "bornoz", "plaj-seti"]
+    assert found(api, "havlu") == ["havlu-takimi", "pamuklu-havlu", "plaj-seti", "bornoz"]
     # An order asked for wins over relevance.
     assert found(api, "havlu", ordering="name") == [
         "bornoz",
@@ -129,3 +129,12 @@ def test_short_words_are_not_guessed_at(api, web):
     f.product(channels=[web], name="Bornoz")
     f.product(channels=[web], name="Deri Bot")
     assert found(api, "bot") == ["deri-bot"]
+
+
+def test_a_word_found_as_typed_is_not_taken_for_a_typo(api, web):
+    f.product(channels=[web], name="Banyo Havlusu")
+    f.product(channels=[web], name="Havuç Pantolon")
+    assert found(api, "havlu") == ["banyo-havlusu"]
+    assert found(api, "havuc") == ["havuc-pantolon"]
+    # No product holds "havlo": a typo, the closest first.
+    assert found(api, "havlo") == ["banyo-havlusu", "havuc-pantolon"]

@@ -293,6 +293,8 @@ def people(db):
         ("AYSE@example.com ", "ayse"),
         ("ayşe", "ayse"),
         ("Ayşe Kay", "ayse"),
+        ("ayse", "ayse"),
+        ("AYŞE kaya", "ayse"),
         ("TY-88123", "ayse"),
         ("card", "ayse"),
         ("+90 555 111 22 33", "legacy"),

@@ -1,17 +1,15 @@
 """Trigram indexes on the folded text the catalog's search compares (omni.search,
-catalog.search): names and descriptions in both languages and the brand's name. They serve
-LIKE '%word%' and the typo-forgiving `<%` operator alike. They replace 0002's indexes on
-UPPER(name), which no search reads any more. SQLite has no such index type.
+catalog.search): the products' search_name and search_text (0004) and the brands' folded
+name. They serve LIKE '%word%' and the typo-forgiving `<%` operator alike. They replace 0002's
+indexes on UPPER(name), which no search reads any more. SQLite has no such index type.
 """
 
 from django.db import migrations
 
 INDEXES = {
-    "catalog_product_name_tr_fold": ("catalog_product", "name_tr"),
-    "catalog_product_name_en_fold": ("catalog_product", "name_en"),
-    "catalog_product_desc_tr_fold": ("catalog_product", "description_tr"),
-    "catalog_product_desc_en_fold": ("catalog_product", "description_en"),
-    "catalog_brand_name_fold": ("catalog_brand", "name"),
+    "catalog_product_search_name": ("catalog_product", "search_name"),
+    "catalog_product_search_text": ("catalog_product", "search_text"),
+    "catalog_brand_name_fold": ("catalog_brand", "omni_fold(name)"),
 }
 OLD = {
     "catalog_product_name_tr_trgm": ("catalog_product", "name_tr"),
@@ -27,7 +25,7 @@ def create(apps, schema_editor):
     for name, (table, column) in INDEXES.items():
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
-            f"USING gin (omni_fold({column}) gin_trgm_ops)"
+            f"USING gin ({column} gin_trgm_ops)"
         )
 
 
@@ -43,6 +41,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0003_channel_sale_price"), ("omni", "0003_search_functions")]
+    dependencies = [("catalog", "0004_search_folded_columns")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
