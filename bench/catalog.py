@@ -5,7 +5,8 @@
 Seeds (or reuses) a catalog of --variants variants in the PostgreSQL database named by
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/omni_bench, created if missing),
 then calls the API in-process through Django's full request stack (middleware, DRF, JSON) and
-prints p50 and p95 latency and queries per request for each scenario, ending with one JSON line.
+prints p50 and p95 latency and queries per request for each scenario (the Turkish search among
+them: folded, with a typo, suggestions), ending with one JSON line.
 Goal: a 24-item page in at most 10 queries, p95 under 50 ms.
 """
 
@@ -68,6 +69,20 @@ def main() -> None:
         ),
         "list_search": lambda: (
             f"/api/v1/products/?channel=app&q={rng.choice(['Ürün 01', 'Product 02', 'Gömlek'])}"
+        ),
+        # Turkish search (catalog.search): typed without Turkish letters or in capitals, with
+        # a typo, and the suggestions as the shopper types.
+        "search_folded": lambda: (
+            "/api/v1/products/?channel=web&q="
+            + rng.choice(["gomlek", "GÖMLEK", "iclik", f"urun {rng.randint(0, 12000):06d}"])
+        ),
+        "search_typo": lambda: (
+            "/api/v1/products/?channel=web&q="
+            + rng.choice(["gomlk", "pantelon", "ketn gomlek", "nevresm"])
+        ),
+        "suggest": lambda: (
+            "/api/v1/search/suggestions/?channel=web&q="
+            + rng.choice(["gom", "ICL", "havl", f"urun {rng.randint(0, 1200):04d}"])
         ),
         "detail": lambda: f"/api/v1/products/{rng.choice(slugs)}/?channel=web",
     }

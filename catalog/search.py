@@ -13,12 +13,12 @@ was typed, then newest first.
 Products keep their folded names and descriptions in two generated columns (search_name,
 search_text), so neither matching nor ranking folds a row at query time. On PostgreSQL the
 words and the resemblance are answered by the columns' trigram indexes (migration catalog
-0005) inside one subquery per word, the codes by their unique indexes.
+0005), the codes by their unique indexes (product_match).
 """
 
 from __future__ import annotations
 
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, Q, QuerySet, Value, When
 from django.db.models.lookups import StartsWith
 
 from catalog.models import Brand, Product, ProductVariant
@@ -33,40 +33,49 @@ QUERY_MAX = 100
 TYPO_MIN = 4
 
 
-def _holding(word: str) -> Q:
-    """Products whose folded name or description holds the word, or, when none does, whose
-    name resembles it. Read in a subquery of its own so that PostgreSQL answers it from the
-    trigram indexes alone (an OR with the brand and code conditions outside would otherwise
-    make it test every row)."""
-    inside = words_match(TEXTS, [word], stored=True)
-    assert inside is not None
-    if len(word) >= TYPO_MIN:
-        # Only a word no product holds as typed is taken for a typo: "havlu" finds the
-        # towels, not "havuç" as well. The check does not depend on the row, so the database
-        # answers it once per search.
-        held = Product.objects.filter(inside)
-        inside |= Q(Resembles(Value(word), F(NAME))) & ~Q(Exists(held))
-    return Q(pk__in=Product.objects.filter(inside).values("pk"))
+def _typo(word: str) -> Q:
+    """The name resembles the word, when no product holds it as typed: "havlu" finds the
+    towels, not "havuç" as well (the check does not depend on the row, so the database
+    answers it once per search). Short words are not guessed at (TYPO_MIN)."""
+    if len(word) < TYPO_MIN:
+        return Q(pk__in=[])
+    held = Product.objects.filter(words_match(TEXTS, [word], stored=True))  # type: ignore[arg-type]
+    return ~Q(Exists(held)) & Q(Resembles(Value(word), F(NAME)))
 
 
-def _of_brand(word: str) -> Q:
-    match = words_match(["name"], [word])
-    return Q(Exists(Brand.objects.filter(match, pk=OuterRef("brand_id"))))
+def _brands(word: str) -> QuerySet:
+    return Brand.objects.filter(words_match(["name"], [word])).values("pk").order_by()
 
 
 def product_match(query: str) -> Q | None:
-    """The condition on Product for what was typed, or None when nothing was typed."""
+    """The condition on Product for what was typed, or None when nothing was typed.
+
+    The longest word drives: `id IN (... UNION ALL ...)` of index-answered parts (its texts
+    and typo, its brands, the codes), which PostgreSQL joins from the few ids found (a plain
+    OR of those conditions would make it test every product). The other words are checked on
+    those rows only, on the stored folded columns."""
     raw = (query or "").strip()[:QUERY_MAX]
     words = search_words(raw)
     if not words:
         return None
-    match = Q()
-    for word in words:
-        match &= _holding(word) | _of_brand(word)
-    by_code = ProductVariant.objects.filter(
-        Q(sku=raw) | Q(sku=raw.upper()) | Q(barcode=raw)
-    ).values("product_id")
-    return match | Q(pk__in=by_code)
+    by_code = (
+        ProductVariant.objects.filter(Q(sku=raw) | Q(sku=raw.upper()) | Q(barcode=raw))
+        .values("product_id")
+        .order_by()
+    )
+    driver, *others = sorted(words, key=len, reverse=True)
+    in_texts = words_match(TEXTS, [driver], stored=True) | _typo(driver)  # type: ignore[operator]
+    found = Product.objects.filter(in_texts).values("pk").order_by()
+    of_brand = Product.objects.filter(brand__in=_brands(driver)).values("pk").order_by()
+    match = Q(pk__in=found.union(of_brand, by_code, all=True))
+    for word in others:
+        match &= (
+            words_match(TEXTS, [word], stored=True)  # type: ignore[operator]
+            | _typo(word)
+            | Q(brand__in=_brands(word))
+            | Q(pk__in=by_code)
+        )
+    return match
 
 
 def product_relevance(query: str, *, path: str = "") -> list:
