@@ -64,3 +64,12 @@ def test_suggestions_take_one_query_however_many_products(client, shirts):
 def test_the_header_asks_for_suggestions(client, shirts):
     body = client.get("/tr/").content.decode()
     assert 'hx-get="/tr/search/suggest/"' in body and 'id="search-suggestions"' in body
+
+
+def test_results_say_they_are_sorted_by_relevance_and_can_be_sorted_newest_first(client, shirts):
+    body = client.get("/tr/search/", {"q": "gomlek"}).content.decode()
+    assert '<option value="" selected>En alakalı</option>' in body
+    assert '<option value="-created">En yeniler</option>' in body
+    newest = client.get("/tr/search/", {"q": "gomlek", "ordering": "-created"})
+    names = [p.name for p in newest.context["listing"].page.object_list]
+    assert names == ["Oduncu Gömlek", "Keten Gömlek"]
