@@ -39,7 +39,7 @@ def _typo(word: str) -> Q:
     answers it once per search). Short words are not guessed at (TYPO_MIN)."""
     if len(word) < TYPO_MIN:
         return Q(pk__in=[])
-    held = Product.objects.filter(words_match(TEXTS, [word], stored=True))  # type: ignore[arg-type]
+    held = Product.objects.filter(words_match(TEXTS, [word], stored=True))
     return ~Q(Exists(held)) & Q(Resembles(Value(word), F(NAME)))
 
 

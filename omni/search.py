@@ -192,7 +192,7 @@ class Resembles(Func):
     output_field = BooleanField()
     arity = 2
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, function=None, template=None, arg_joiner=None, **extra):
         needle, haystack = (compiler.compile(e) for e in self.get_source_expressions())
         sql = f"word_similarity({needle[0]}, {haystack[0]}) >= {WORD_SIMILARITY_THRESHOLD}"
         return sql, [*needle[1], *haystack[1]]
