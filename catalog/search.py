@@ -50,10 +50,11 @@ def _brands(word: str) -> QuerySet:
 def product_match(query: str) -> Q | None:
     """The condition on Product for what was typed, or None when nothing was typed.
 
-    The longest word drives: `id IN (... UNION ALL ...)` of index-answered parts (its texts
-    and typo, its brands, the codes), which PostgreSQL joins from the few ids found (a plain
-    OR of those conditions would make it test every product). The other words are checked on
-    those rows only, on the stored folded columns."""
+    The candidates are one `id IN (... UNION ALL ...)` of parts each answered from an index:
+    every word in the texts or a typo of the name (the trigram indexes, ANDed), the products
+    of a brand a word names, the SKU or barcode; PostgreSQL joins the rest from the few ids
+    found (a plain OR of those conditions would make it test every product). Each word is
+    then checked on the candidates alone, on the stored folded columns."""
     raw = (query or "").strip()[:QUERY_MAX]
     words = search_words(raw)
     if not words:
@@ -63,17 +64,25 @@ def product_match(query: str) -> Q | None:
         .values("product_id")
         .order_by()
     )
-    driver, *others = sorted(words, key=len, reverse=True)
-    in_texts = words_match(TEXTS, [driver], stored=True) | _typo(driver)  # type: ignore[operator]
-    found = Product.objects.filter(in_texts).values("pk").order_by()
-    of_brand = Product.objects.filter(brand__in=_brands(driver)).values("pk").order_by()
-    match = Q(pk__in=found.union(of_brand, by_code, all=True))
-    for word in others:
+    each_word = [
+        words_match(TEXTS, [word], stored=True) | _typo(word)  # type: ignore[operator]
+        for word in words
+    ]
+    in_texts = Product.objects.filter(*each_word).values("pk").order_by()
+    of_brands = [
+        Product.objects.filter(brand__in=_brands(word)).values("pk").order_by() for word in words
+    ]
+    match = Q(pk__in=in_texts.union(*of_brands, by_code, all=True))
+    if len(words) == 1:
+        return match  # the candidates are the answer
+    for word in words:
+        # The typo last: an OR stops at its first true part, and word_similarity is the
+        # dear one.
         match &= (
             words_match(TEXTS, [word], stored=True)  # type: ignore[operator]
-            | _typo(word)
             | Q(brand__in=_brands(word))
             | Q(pk__in=by_code)
+            | _typo(word)
         )
     return match
 
