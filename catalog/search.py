@@ -72,19 +72,21 @@ def product_match(query: str) -> Q | None:
     of_brands = [
         Product.objects.filter(brand__in=_brands(word)).values("pk").order_by() for word in words
     ]
-    match = Q(pk__in=in_texts.union(*of_brands, by_code, all=True))
     if len(words) == 1:
-        return match  # the candidates are the answer
+        # The candidates are the answer.
+        return Q(pk__in=in_texts.union(*of_brands, by_code, all=True))
+    # Several words: a product with every word in its texts (or a typo of its name) is found;
+    # one of a brand a word names must hold each other word somewhere. Only those brand
+    # candidates are rechecked (an OR and an AND stop at their first answer), the typo last,
+    # word_similarity being the dear check.
+    rechecked = Q(pk__in=in_texts.none().union(*of_brands, all=True))
     for word in words:
-        # The typo last: an OR stops at its first true part, and word_similarity is the
-        # dear one.
-        match &= (
+        rechecked &= (
             words_match(TEXTS, [word], stored=True)  # type: ignore[operator]
             | Q(brand__in=_brands(word))
-            | Q(pk__in=by_code)
             | _typo(word)
         )
-    return match
+    return Q(pk__in=in_texts) | Q(pk__in=by_code) | rechecked
 
 
 def product_relevance(query: str, *, path: str = "") -> list:
