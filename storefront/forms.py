@@ -245,3 +245,18 @@ class DataRequestForm(forms.Form):
         if data.get("kind") == "erasure" and not data.get("confirm_erasure"):
             self.add_error("confirm_erasure", _("Confirm that you want your data erased."))
         return data
+
+
+class AgreementsForm(forms.Form):
+    """The shopper's acceptance of a distance sale's legal forms, sent with a payment form (the
+    card's, the gift card's): orders.services.agreements keeps what they accepted."""
+
+    accept_agreements = forms.BooleanField(
+        label=_("I have read and accept the pre-information form and the distance sales contract."),
+        error_messages={
+            "required": _(
+                "Read and accept the pre-information form and the distance sales contract "
+                "before paying."
+            )
+        },
+    )

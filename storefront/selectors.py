@@ -423,3 +423,52 @@ def address_list(*, customer: Customer) -> QuerySet[Address]:
 def guest_may_see(*, order: Order, numbers: list[str]) -> bool:
     """A guest sees an order placed in their own browser session only."""
     return order.number in numbers
+
+
+@dataclass(frozen=True)
+class PaymentShown:
+    """A payment as the shopper's confirmation shows it: how, how much, in how many
+    instalments (when the payment records a choice of more than one)."""
+
+    method: str
+    amount: Decimal
+    currency: str
+    card_last4: str = ""
+    installments: int = 0
+    status: str = ""
+
+
+def order_payments_shown(order: Order) -> list[PaymentShown]:
+    """The order's payments that took or hold money (one query), oldest first."""
+    from payments.models import Payment
+
+    taken = (
+        Payment.Status.CAPTURED,
+        Payment.Status.AUTHORISED,
+        Payment.Status.PENDING,
+        Payment.Status.PARTIALLY_REFUNDED,
+    )
+    return [
+        PaymentShown(
+            method=str(Payment.Kind(p.kind).label) if p.kind in Payment.Kind.values else p.kind,
+            amount=p.amount,
+            currency=p.currency,
+            card_last4=p.card_last4,
+            # recorded by the instalments' change (checkout-options) where it is merged
+            installments=int(getattr(p, "installments", 0) or 0),
+            status=p.get_status_display(),
+        )
+        for p in Payment.objects.filter(order_id=order.pk, status__in=taken).order_by("id")
+    ]
+
+
+def order_next_steps(order: Order) -> dict:
+    """What the confirmation and the account say happens next to the order."""
+    days = order.shipping_method if order.shipping_method_id else None
+    return {
+        "unpaid_minutes": settings.OMNI_UNPAID_ORDER_MINUTES,
+        "min_days": days.min_days if days else None,
+        "max_days": days.max_days if days else None,
+        "return_days": order.channel.return_window_days,
+        "hold_days": order.channel.pickup_hold_days,
+    }

@@ -47,6 +47,12 @@ urlpatterns = [
     path("checkout/<str:number>/done/", on_web(views.done), name="done"),
     path("account/", on_web(views.account), name="account"),
     path("account/orders/<str:number>/", on_web(views.order_detail), name="order"),
+    path(
+        "account/orders/<str:number>/forms/<str:kind>/",
+        on_web(views.legal_form),
+        name="order-legal-form",
+    ),
+    path("account/orders/<str:number>/cancel/", on_web(views.order_cancel), name="order-cancel"),
     path("account/orders/<str:number>/return/", on_web(views.order_return), name="order-return"),
     path("account/saved/", on_web(views.saved), name="saved"),
     path("account/addresses/", on_web(views.addresses), name="addresses"),

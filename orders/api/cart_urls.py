@@ -3,7 +3,7 @@ acting on a customer's behalf (under staff/customers/<id>/)."""
 
 from django.urls import path
 
-from orders.api import cart_views
+from orders.api import agreement_views, cart_views
 
 urlpatterns = [
     path("cart/", cart_views.CartApi.as_view(), name="cart"),
@@ -27,6 +27,11 @@ urlpatterns = [
     path("orders/", cart_views.OrderListApi.as_view(), name="orders"),
     path("orders/<str:number>/", cart_views.OrderDetailApi.as_view(), name="order"),
     path("orders/<str:number>/cancel/", cart_views.OrderCancelApi.as_view(), name="order-cancel"),
+    path(
+        "orders/<str:number>/agreements/",
+        agreement_views.OrderAgreementsApi.as_view(),
+        name="order-agreements",
+    ),
     # staff on a customer's behalf
     path("staff/customers/", cart_views.StaffCustomerSearchApi.as_view(), name="staff-customers"),
     path(

@@ -15,6 +15,7 @@ from accounts.models import User
 from omni.errors import ValidationError
 from orders.locks import order_lock
 from orders.models import Order, OrderLine
+from orders.services.agreements import agreements_require_accepted
 from orders.services.lifecycle import order_event
 from payments import selectors
 from payments.gateways.base import (
@@ -108,7 +109,10 @@ def payment_start(
     their points (customers.loyalty), likewise; "gift_card" from the card with
     `gift_card_code` and `gift_card_pin` (payments.services.gift_cards), likewise.
     Raises ValidationError (field "gateway", "amount"), Conflict (cancelled order),
-    GatewayUnavailable (the provider cannot be reached; the payment is marked failed)."""
+    GatewayUnavailable (the provider cannot be reached; the payment is marked failed).
+    A distance sale (orders.services.agreements) is refused (field "agreements") until the
+    shopper accepted its legal forms."""
+    agreements_require_accepted(order)
     channel = channel or order.channel
     gateway = selectors.gateway_for(channel, gateway_code)
     if gateway_code == STORE_CREDIT:

@@ -16,6 +16,7 @@ from storefront.views.account import (
     SignOutView,
     account,
     addresses,
+    order_cancel,
     order_detail,
     order_return,
     profile,
@@ -33,6 +34,7 @@ from storefront.views.cart import (
 from storefront.views.catalog import category_view, home, product_view, search, search_suggestions
 from storefront.views.checkout import checkout_view, done, pay, pay_return
 from storefront.views.gift_cards import gift_cards_page, pay_gift_card
+from storefront.views.legal import legal_form
 from storefront.views.loyalty import loyalty, loyalty_card
 from storefront.views.privacy import consents, my_data, my_data_download
 from storefront.views.promotions import cart_code_add, cart_code_drop
@@ -58,10 +60,12 @@ __all__ = [
     "done",
     "gift_cards_page",
     "home",
+    "legal_form",
     "loyalty",
     "loyalty_card",
     "my_data",
     "my_data_download",
+    "order_cancel",
     "order_detail",
     "order_return",
     "pay",

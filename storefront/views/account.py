@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
@@ -19,7 +19,8 @@ from accounts import throttle
 from customers import services as customers_services
 from omni.errors import Conflict, NotFound, Throttled, ValidationError
 from orders import selectors as order_selectors
-from orders.services import returns
+from orders.models import Order
+from orders.services import agreements, lifecycle, returns
 from sales_channels.emails import email_context, email_sender
 from storefront import forms, selectors
 from storefront.views.shopper import (
@@ -159,8 +160,31 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "order": order,
             "timeline": selectors.order_timeline(order),
             "can_return": returns.return_window_open(order=order),
+            "legal_forms": agreements.agreements_list(order),
+            "payments": selectors.order_payments_shown(order),
+            "next": selectors.order_next_steps(order),
         },
     )
+
+
+@_signed_in
+@require_POST
+def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """Cancel an order still awaiting payment (orders' cancel service: the stock goes back)."""
+    order = _shopper_order(request, number)
+    try:
+        lifecycle.order_cancel(
+            order=order,
+            actor=request.user,
+            channel=request.channel,  # type: ignore[attr-defined]  # set by on_web
+            reason=_("Cancelled by the customer before paying."),
+            only_from=(Order.Status.PENDING,),
+        )
+    except Conflict as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Order %(number)s is cancelled.") % {"number": order.number})
+    return redirect("storefront:order", number=order.number)
 
 
 @_signed_in

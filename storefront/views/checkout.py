@@ -24,6 +24,7 @@ from payments.forms import GatewayCardForm
 from payments.pages import provider_page
 from storefront import forms, selectors, services
 from storefront.views.gift_cards import gift_card_pay_context
+from storefront.views.legal import legal_forms_accept, legal_forms_context
 from storefront.views.shopper import (
     CART_SESSION_KEY,
     LAST_CART_SESSION_KEY,
@@ -219,14 +220,16 @@ def _checkout_render(request, cart, form, options, *, status: int = 200) -> Http
 
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, number: str) -> HttpResponse:
-    """The payment step: an online gateway of the web channel and the card; 3-D Secure sends
-    the shopper to the bank and back to pay_return."""
+    """The payment step: the legal forms of a distance sale to accept, then an online gateway
+    of the web channel and the card; 3-D Secure sends the shopper to the bank and back to
+    pay_return."""
     order = _shopper_order(request, number)
     if order.status != Order.Status.PENDING:
         return redirect("storefront:done", number=order.number)
     gateways = services.online_gateways(channel=request.channel)
     form = GatewayCardForm(request.POST or None, gateways=gateways) if gateways else None
-    if request.method == "POST" and form is not None and form.is_valid():
+    legal_form = legal_forms_accept(request, order) if request.method == "POST" else None
+    if request.method == "POST" and form is not None and form.is_valid() and legal_form is None:
         step = services.payment_begin(
             order=order,
             gateway_code=form.cleaned_data["gateway"],
@@ -243,11 +246,17 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         if step.status == "paid":
             return redirect("storefront:done", number=order.number)
         form.add_error(None, step.message)
+    refused = (form is not None and bool(form.errors)) or legal_form is not None
     return render(
         request,
         "storefront/pay.html",
-        {"order": order, "form": form, **gift_card_pay_context(order)},
-        status=400 if form is not None and form.errors else 200,
+        {
+            "order": order,
+            "form": form,
+            **gift_card_pay_context(order),
+            **legal_forms_context(order, legal_form),
+        },
+        status=400 if refused else 200,
     )
 
 
@@ -270,8 +279,17 @@ def pay_return(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_GET
 def done(request: HttpRequest, number: str) -> HttpResponse:
+    """The confirmation: delivery, payment, the pickup code where there is one, what next."""
     order = _shopper_order(request, number)
-    return render(request, "storefront/done.html", {"order": order})
+    return render(
+        request,
+        "storefront/done.html",
+        {
+            "order": order,
+            "payments": selectors.order_payments_shown(order),
+            "next": selectors.order_next_steps(order),
+        },
+    )
 
 
 # --- account --------------------------------------------------------------------------------

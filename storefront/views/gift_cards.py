@@ -25,6 +25,7 @@ from payments.services import gift_cards
 from sales_channels.models import Channel
 from storefront import services as storefront_services
 from storefront.views.account import _signed_in
+from storefront.views.legal import legal_forms_accept, legal_forms_context
 from storefront.views.privacy import _me
 from storefront.views.shopper import _field_errors, _shopper_order
 
@@ -107,10 +108,11 @@ def pay_gift_card(request: HttpRequest, number: str) -> HttpResponse:
         return redirect("storefront:done", number=order.number)
     channel: Channel = request.channel  # type: ignore[attr-defined]  # set by on_web
     gift_form = GiftCardPayForm(request.POST)
+    legal_form = legal_forms_accept(request, order)
     refused = None
     try:
         throttle.gift_card_attempt(request)
-        if gift_form.is_valid():
+        if gift_form.is_valid() and legal_form is None:
             payment, _result = payment_services.payment_start(
                 order=order,
                 gateway_code="gift_card",
@@ -143,6 +145,7 @@ def pay_gift_card(request: HttpRequest, number: str) -> HttpResponse:
             "order": order,
             "form": GatewayCardForm(gateways=gateways) if gateways else None,
             **gift_card_pay_context(order, gift_form),
+            **legal_forms_context(order, legal_form),
         },
         status=400,
     )

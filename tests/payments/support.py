@@ -74,9 +74,11 @@ def place(
     price: str = "100.00",
     quantity: int = 1,
     variant=None,
+    accept: bool = True,
 ) -> Order:
     """An order for `quantity` of a variant at `price`, delivered home (shipping is free over
-    1000.00; below that 49.90 is added)."""
+    1000.00; below that 49.90 is added); on a web or app channel its legal forms accepted, as
+    the shopper does before paying (unless `accept` is False)."""
     customer = customer or f.CustomerFactory()
     if variant is None:
         variant = f.product(channels=[channel], price=price).variants.get()
@@ -87,7 +89,8 @@ def place(
     delivery = checkout.delivery_build(
         channel=channel, method="home", shipping_method=method.code, address=f.ADDRESS
     )
-    return checkout.order_place(cart=cart, channel=channel, delivery=delivery, customer=customer)
+    order = checkout.order_place(cart=cart, channel=channel, delivery=delivery, customer=customer)
+    return f.forms_accepted(order) if accept else order
 
 
 def signed(
