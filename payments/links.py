@@ -43,7 +43,7 @@ from omni.messaging import MessageNotSent, message_provider
 from omni.money import money_format
 from omni.tasks import enqueue_after_commit
 from orders.models import Cart, IdempotencyKey, Order, OrderLine
-from orders.services import checkout
+from orders.services import agreements, checkout
 from orders.services.carts import LineInfo
 from orders.services.lifecycle import order_event
 from payments import selectors
@@ -311,6 +311,7 @@ class LinkLine:
     variant_name: str
     quantity: int
     total: Decimal
+    tax_rate: Decimal = Decimal("0")
 
 
 @dataclass
@@ -337,7 +338,7 @@ class OpenLink:
 
 def _order_lines(order: Order) -> list[LinkLine]:
     return [
-        LinkLine(ln.sku, ln.product_name, ln.variant_name, ln.quantity, ln.line_total)
+        LinkLine(ln.sku, ln.product_name, ln.variant_name, ln.quantity, ln.line_total, ln.tax_rate)
         for ln in OrderLine.objects.filter(order_id=order.pk).order_by("id")
     ]
 
@@ -350,6 +351,7 @@ def _cart_lines(info: list[LineInfo]) -> list[LinkLine]:
             i.variant_name,
             i.quantity,
             (i.price if i.price is not None else i.seen_price) * i.quantity,
+            i.tax_rate,
         )
         for i in info
     ]
@@ -458,16 +460,75 @@ def _place(link: OpenLink) -> Order:
     return order
 
 
-def link_pay(*, token: str, card: Card, return_url: str) -> tuple[Payment, GatewayResult]:
+def link_agreements(link: OpenLink, *, language: str) -> list[agreements.RenderedAgreement]:
+    """The legal forms the link's page shows when it pays a distance sale (a web or app
+    channel's), filled for its order, or for its cart as the order it will be placed as; none
+    when not needed or already accepted."""
+    order = link.order
+    if order is not None:
+        if not agreements.agreements_required(order) or agreements.agreements_accepted(order):
+            return []
+        return agreements.agreements_render(order)
+    cart, delivery = link.cart, link.delivery
+    if (
+        cart is None
+        or delivery is None
+        or link.channel.kind not in agreements.DISTANCE_CHANNEL_KINDS
+    ):
+        return []
+    customer = cart.customer
+    goods = sum((line.total for line in link.lines), Decimal("0"))
+    draft = Order(
+        number="—",
+        channel=link.channel,
+        customer=customer,
+        email=customer.email if customer else "",
+        phone=customer.phone if customer else "",
+        language=language,
+        delivery=delivery.method,
+        shipping_method=delivery.shipping_method,
+        shipping_address=delivery.address,
+        pickup_location=delivery.pickup_location,
+        currency=link.data.currency,
+        subtotal=goods,
+        shipping_total=max(link.amount - goods, Decimal("0")),
+        tax_total=sum(
+            (line.total - line.total / (1 + line.tax_rate / 100) for line in link.lines),
+            Decimal("0"),
+        ),
+        total=link.amount,
+    )
+    lines = [
+        OrderLine(
+            sku=line.sku,
+            product_name=line.product_name,
+            variant_name=line.variant_name,
+            quantity=line.quantity,
+            unit_price=line.total / line.quantity,
+            line_total=line.total,
+            tax_rate=line.tax_rate,
+        )
+        for line in link.lines
+    ]
+    return agreements.agreements_render(draft, lines=lines)
+
+
+def link_pay(
+    *, token: str, card: Card, return_url: str, accepted_ip: str | None = None
+) -> tuple[Payment, GatewayResult]:
     """Pay a link with a card: place the cart's order (once) or take the order, check the
-    amount again, then start the payment on the channel's online gateway. Raises as link_open,
-    and as payment_start (declines come back as the result, not as an error)."""
+    amount again, keep the legal forms of a distance sale as accepted from `accepted_ip` (the
+    shopper ticked them on the page; None: not accepted, and payment_start refuses), then
+    start the payment on the channel's online gateway. Raises as link_open, and as
+    payment_start (declines come back as the result, not as an error)."""
     from payments.services import payment_start
 
     link = link_open(token=token)
     order = link.order if link.order is not None else _place(link)
     if link.order is None and _check_order(link.data, order):
         raise LinkUsed(_("This payment link has already been used: the order is paid."))
+    if accepted_ip is not None and agreements.agreements_required(order):
+        agreements.agreements_accept(order=order, ip=accepted_ip)
     return payment_start(
         order=order,
         gateway_code=online_gateway_code(link.channel),

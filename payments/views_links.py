@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from omni.api.serializers import Serializer
+from omni.client_address import client_address
 from omni.errors import NotFound, OmniError, ValidationError
 from orders.api.cart_views import STAFF, StaffMixin
 from orders.models import Order
@@ -45,12 +46,27 @@ def _error_page(request: HttpRequest, error: OmniError) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, link: links.OpenLink, form: CardForm, *, error: str = "", code: int = 200
+    request: HttpRequest,
+    link: links.OpenLink,
+    form: CardForm,
+    *,
+    error: str = "",
+    code: int = 200,
+    legal_error: str = "",
 ) -> HttpResponse:
+    language = _language(request)
     return render(
         request,
         "payments/link.html",
-        {"link": link, "form": form, "error": error, "lang": _language(request)},
+        {
+            "link": link,
+            "form": form,
+            "error": error,
+            "lang": language,
+            "legal_forms": links.link_agreements(link, language=language),
+            "legal_error": legal_error,
+            "legal_ticked": request.POST.get("accept_agreements") == "on",
+        },
         status=code,
     )
 
@@ -78,13 +94,29 @@ def link_page(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "GET":
             return _page(request, link, CardForm())
         form = CardForm(request.POST)
-        if not form.is_valid():
-            return _page(request, link, form, code=400)
+        # a distance sale's legal forms, shown on the page, are accepted with the payment
+        needs_forms = bool(links.link_agreements(link, language=_language(request)))
+        ticked = request.POST.get("accept_agreements") == "on"
+        if not form.is_valid() or (needs_forms and not ticked):
+            legal_error = (
+                _(
+                    "Read and accept the pre-information form and the distance sales contract "
+                    "before paying."
+                )
+                if needs_forms and not ticked
+                else ""
+            )
+            return _page(request, link, form, code=400, legal_error=legal_error)
         return_url = request.build_absolute_uri(
             reverse("payment-links:return", kwargs={"token": token})
         )
         try:
-            payment, result = links.link_pay(token=token, card=form.card(), return_url=return_url)
+            payment, result = links.link_pay(
+                token=token,
+                card=form.card(),
+                return_url=return_url,
+                accepted_ip=client_address(request) if needs_forms else None,
+            )
         except OmniError as error:  # the link, the order service or the provider said no
             return _error_page(request, error)
         if result.status in (Status.DECLINED, Status.FAILED):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from omni.errors import Conflict, ValidationError
 from orders.locks import order_lock
-from orders.models import Order, OrderAgreement
+from orders.models import Order, OrderAgreement, OrderLine
 from orders.services.lifecycle import order_event
 from sales_channels.models import Channel
 from sales_channels.selectors import retailer_get
@@ -104,11 +104,17 @@ def _money(amount: Decimal, currency: str, language: str) -> str:
 
 
 def _buyer(order: Order) -> dict:
+    """The buyer as the order names them; the customer is read only for what it lacks."""
     address = order.billing_address or order.shipping_address or {}
-    customer = order.customer
-    name = address.get("full_name") or (
-        f"{customer.first_name} {customer.last_name}".strip() if customer else ""
-    )
+    name = address.get("full_name", "")
+    phone = order.phone or address.get("phone", "")
+    email = order.email
+    if (not name or not phone or not email) and order.customer_id:
+        customer = order.customer
+        assert customer is not None
+        name = name or f"{customer.first_name} {customer.last_name}".strip()
+        phone = phone or customer.phone
+        email = email or customer.email
     lines = [
         address.get("line1", ""),
         address.get("line2", ""),
@@ -116,14 +122,14 @@ def _buyer(order: Order) -> dict:
         address.get("city", ""),
     ]
     return {
-        "name": name or order.email,
+        "name": name or email,
         "address": ", ".join(line for line in lines if line),
-        "phone": order.phone or address.get("phone", "") or (customer.phone if customer else ""),
-        "email": order.email or (customer.email if customer else ""),
+        "phone": phone,
+        "email": email,
     }
 
 
-def _context(order: Order, language: str) -> dict:
+def _context(order: Order, language: str, lines: list[OrderLine]) -> dict:
     """What both forms say, read once: the order with its lines, method and store."""
 
     def money(amount: Decimal) -> str:
@@ -140,7 +146,7 @@ def _context(order: Order, language: str) -> dict:
             "total": money(line.line_total),
             "tax_rate": f"{line.tax_rate.normalize():f}",
         }
-        for line in order.lines.all()
+        for line in lines
     ]
     method = order.shipping_method
     store = order.pickup_location
@@ -171,21 +177,27 @@ def _context(order: Order, language: str) -> dict:
             if p
         ),
         "withdrawal_days": order.channel.return_window_days,
-        "date": timezone.localtime(order.created_at),
+        "date": timezone.localtime(order.created_at or timezone.now()),
         "version": AGREEMENTS_VERSION,
     }
 
 
-def agreements_render(order: Order) -> list[RenderedAgreement]:
-    """Both forms filled for `order` in its language (templates/orders/legal/<language>/)."""
-    order = (
-        Order.objects.select_related("channel", "customer", "shipping_method", "pickup_location")
-        .prefetch_related("lines")
-        .get(pk=order.pk)
-    )
+def agreements_render(
+    order: Order, *, lines: list[OrderLine] | None = None
+) -> list[RenderedAgreement]:
+    """Both forms filled for `order` in its language (templates/orders/legal/<language>/).
+    `lines` fill an order not placed yet (unsaved, as a payment link's cart would be)."""
+    if lines is None and "lines" not in getattr(order, "_prefetched_objects_cache", {}):
+        order = (
+            Order.objects.select_related(
+                "channel", "customer", "shipping_method", "pickup_location"
+            )
+            .prefetch_related("lines")
+            .get(pk=order.pk)
+        )
     language = _language(order)
     with translation.override(language):
-        context = _context(order, language)
+        context = _context(order, language, list(order.lines.all()) if lines is None else lines)
         rendered = []
         for kind in KINDS:
             title = str(OrderAgreement.Kind(kind).label)

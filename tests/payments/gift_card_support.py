@@ -33,7 +33,8 @@ def plain_variant(channel, *, price: str = "100.00"):
 
 
 def place_lines(channel, customer, lines: list[tuple[object, int]]):
-    """An order of these (variant, quantity) lines, delivered home at no shipping cost."""
+    """An order of these (variant, quantity) lines, delivered home at no shipping cost, its
+    legal forms accepted (as the shopper does before paying)."""
     method = f.ShippingMethodFactory(channel=channel, price=Decimal("0.00"))
     cart = carts.cart_for_customer(customer=customer, channel=channel)
     for variant, quantity in lines:
@@ -41,4 +42,5 @@ def place_lines(channel, customer, lines: list[tuple[object, int]]):
     delivery = checkout.delivery_build(
         channel=channel, method="home", shipping_method=method.code, address=f.ADDRESS
     )
-    return checkout.order_place(cart=cart, channel=channel, delivery=delivery, customer=customer)
+    order = checkout.order_place(cart=cart, channel=channel, delivery=delivery, customer=customer)
+    return f.forms_accepted(order)

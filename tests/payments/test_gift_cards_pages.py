@@ -141,7 +141,8 @@ def test_a_gift_card_pays_part_of_a_web_order_and_the_card_the_rest(client, prov
     gift, pin = issued("10.00")
     url = f"/tr/checkout/{order.number}/pay/gift-card/"
 
-    wrong = client.post(url, {"gift_card_code": gift.code, "gift_card_pin": "x"})
+    accept = {"accept_agreements": "on"}  # the legal forms, accepted with the first try
+    wrong = client.post(url, {"gift_card_code": gift.code, "gift_card_pin": "x", **accept})
     assert wrong.status_code == 400
     assert "kilitlenmeden önce 4 deneme" in wrong.content.decode()
     paid = client.post(url, {"gift_card_code": gift.grouped, "gift_card_pin": pin})

@@ -62,6 +62,7 @@ def form(number: str = cards.APPROVE) -> dict:
         "exp_month": "12",
         "exp_year": "2030",
         "cvc": "123",
+        "accept_agreements": "on",  # the legal forms of a web order, shown on the page
     }
 
 
@@ -293,6 +294,26 @@ def test_a_cart_link_places_the_order_and_pays_it(web, iyzico):
     assert Client().get(link.path).status_code == 410
 
 
+def test_a_cart_link_of_the_web_shows_the_legal_forms_and_pays_only_once_accepted(web, iyzico):
+    cart = cart_with_items(web)
+    link = cart_link(web, cart)
+    client = Client()
+
+    page = client.get(link.path).content.decode()
+    unticked = client.post(link.path, {**form(), "accept_agreements": ""})
+
+    assert "Mesafeli Satış Sözleşmesi" in page and "Moda Caddesi No:12" in page
+    assert unticked.status_code == 400
+    assert not Order.objects.exists()  # nothing placed, nothing charged
+    assert pay(client, link).status_code == 302
+    order = Order.objects.get()
+    assert sorted(order.agreements.values_list("kind", flat=True)) == [
+        "distance_sales",
+        "pre_information",
+    ]
+    assert order.number in order.agreements.get(kind="distance_sales").html
+
+
 def test_a_cart_that_changed_refuses_its_link(web):
     cart = cart_with_items(web)
     link = cart_link(web, cart)
@@ -329,7 +350,10 @@ def test_a_cart_link_paid_twice_at_once_places_one_order(web, iyzico):
         try:
             barrier.wait()
             _payment, result = links.link_pay(
-                token=link.token, card=card(cards.APPROVE), return_url="https://x.test/r/"
+                token=link.token,
+                card=card(cards.APPROVE),
+                return_url="https://x.test/r/",
+                accepted_ip="127.0.0.1",
             )
             outcomes.append(result.status)
         except Conflict as error:
@@ -550,7 +574,9 @@ def order_from_cart(channel, cart) -> Order:
     )
 
 
-@pytest.mark.parametrize(("kind", "queries"), [("order", 4), ("cart", 7)])
+# A web order's page fills its legal forms: whether they are accepted, the order and its lines
+# as the forms name them, and the retailer (4 more); a cart's from what the page read (1 more).
+@pytest.mark.parametrize(("kind", "queries"), [("order", 8), ("cart", 8)])
 def test_the_page_runs_the_same_queries_for_one_line_or_many(web, kind, queries):
     for lines in (1, 6):
         cart = cart_with_items(web, lines=lines)

@@ -26,7 +26,8 @@ def placed(client, shop) -> Order:
 
 def card(number: str) -> dict:
     return {"gateway": "test", "holder": "Ayşe Kaya", "number": number,
-            "exp_month": "12", "exp_year": "2030", "cvc": "123"}  # fmt: skip
+            "exp_month": "12", "exp_year": "2030", "cvc": "123",
+            "accept_agreements": "on"}  # fmt: skip
 
 
 def test_card_paid_at_once_confirms_the_order(client, shop, provider):  # noqa: F811
