@@ -234,7 +234,7 @@ def agreements_accept(
             % {"number": order.number},
             code="agreements_not_required",
         )
-    existing = list(OrderAgreement.objects.filter(order_id=order.pk))
+    existing = agreements_list(order)
     if len(existing) >= len(KINDS):
         return existing
     rendered = agreements_render(order)
@@ -274,4 +274,4 @@ def agreements_accept(
         )
         if len(have) < len(KINDS):
             order_event(locked, "agreements_accepted", data={"version": AGREEMENTS_VERSION})
-    return list(OrderAgreement.objects.filter(order_id=order.pk))
+    return agreements_list(order)

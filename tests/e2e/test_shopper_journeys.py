@@ -63,6 +63,7 @@ def test_browse_filter_cart_sign_in_pay_and_see_the_order(page, provider):  # no
     page.get_by_label("Expiry month (MM)").fill("12")
     page.get_by_label("Expiry year (YYYY)").fill("2030")
     page.get_by_label("Security code").fill("123")
+    page.locator("#accept-agreements-card").check()  # the legal forms (test_legal_checkout)
     page.shot("payment")
     page.get_by_role("button", name="Pay").click()
     expect(page.get_by_test_id("order-number")).to_contain_text(order.number)

@@ -29,6 +29,7 @@ def delivered_web_order(
     order = checkout.order_place(
         cart=cart, channel=channel, delivery=delivery, customer=retailer.customer
     )
+    f.forms_accepted(order)  # the legal forms of a web order, accepted before paying
     payment, _next = payments.payment_start(order=order, gateway_code="test", card=card())
     assert payment.status == "captured", payment.status
     order.refresh_from_db()
