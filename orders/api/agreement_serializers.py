@@ -23,7 +23,7 @@ class AgreementOutput(Serializer):
 
 class AgreementsOutput(Serializer):
     order = serializers.CharField(help_text="The order's number.")
-    required = serializers.BooleanField(
+    needed = serializers.BooleanField(
         help_text="A distance sale (web, app): payments start only once `accepted`."
     )
     accepted = serializers.BooleanField()

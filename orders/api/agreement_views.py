@@ -4,12 +4,14 @@ order (or as accepted), POST accepts them. Payments refuse to start without them
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from omni.client_address import client_address
+from omni.errors import NotFound
 from orders import selectors
 from orders.api.agreement_serializers import AgreementsAcceptInput, AgreementsOutput
 from orders.api.cart_views import SHOPPER, ShopperApi
@@ -52,7 +54,7 @@ def _answer(order: Order) -> dict:
         forms = []
     return {
         "order": order.number,
-        "required": required,
+        "needed": required,
         "accepted": len(kept) == len(agreements.KINDS),
         "forms": forms,
     }
@@ -62,7 +64,10 @@ class OrderAgreementsApi(ShopperApi):
     permission_classes = [IsAuthenticated]
 
     def _order(self, number: str) -> Order:
-        return selectors.order_get_for_customer(customer=self.get_customer(), number=number)
+        customer = self.get_customer()
+        if customer is None:  # signed in, never a customer yet: none of their orders exist
+            raise NotFound(_("Order not found."), code="order_not_found")
+        return selectors.order_get_for_customer(customer=customer, number=number)
 
     @extend_schema(
         tags=TAGS,
@@ -72,7 +77,7 @@ class OrderAgreementsApi(ShopperApi):
             "The pre-information form and the distance sales contract of one of your orders, "
             "filled with the seller, you, the items, prices, delivery and the right of "
             "withdrawal, in the order's language. Once accepted, the texts exactly as accepted. "
-            "An order of a store or marketplace needs none (`required`: false, no forms)."
+            "An order of a store or marketplace needs none (`needed`: false, no forms)."
         ),
     )
     def get(self, request, number: str):

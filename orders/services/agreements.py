@@ -135,7 +135,7 @@ def _context(order: Order, language: str, lines: list[OrderLine]) -> dict:
     def money(amount: Decimal) -> str:
         return _money(amount, order.currency, language)
 
-    lines = [
+    rows = [
         {
             "name": line.product_name,
             "variant": line.variant_name,
@@ -155,7 +155,7 @@ def _context(order: Order, language: str, lines: list[OrderLine]) -> dict:
         "order": order,
         "seller": retailer_get(),
         "buyer": _buyer(order),
-        "lines": lines,
+        "lines": rows,
         "subtotal": money(order.subtotal),
         "discount_total": money(order.discount_total) if order.discount_total else "",
         "shipping_total": money(order.shipping_total),

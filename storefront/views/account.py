@@ -176,7 +176,7 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
         lifecycle.order_cancel(
             order=order,
             actor=request.user,
-            channel=request.channel,  # type: ignore[attr-defined]  # set by on_web
+            channel=request.channel,
             reason=_("Cancelled by the customer before paying."),
             only_from=(Order.Status.PENDING,),
         )

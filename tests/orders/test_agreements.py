@@ -160,7 +160,7 @@ def test_the_app_reads_accepts_then_pays(provider, shopper):  # noqa: F811
     )  # fmt: skip
     paid = client.post(pay, card, format="json")
 
-    assert (read["required"], read["accepted"]) == (True, False)
+    assert (read["needed"], read["accepted"]) == (True, False)
     assert [(f["kind"], f["language"], f["accepted_at"]) for f in read["forms"]] == [
         ("pre_information", "tr", None),
         ("distance_sales", "tr", None),
