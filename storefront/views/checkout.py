@@ -255,6 +255,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
             "form": form,
             **gift_card_pay_context(order),
             **legal_forms_context(order, legal_form),
+            "legal_where": "card",  # the form whose checkbox was sent says what is wrong
         },
         status=400 if refused else 200,
     )

@@ -146,6 +146,7 @@ def pay_gift_card(request: HttpRequest, number: str) -> HttpResponse:
             "form": GatewayCardForm(gateways=gateways) if gateways else None,
             **gift_card_pay_context(order, gift_form),
             **legal_forms_context(order, legal_form),
+            "legal_where": "gift-card",  # the form whose checkbox was sent says what is wrong
         },
         status=400,
     )
