@@ -425,21 +425,10 @@ def guest_may_see(*, order: Order, numbers: list[str]) -> bool:
     return order.number in numbers
 
 
-@dataclass(frozen=True)
-class PaymentShown:
-    """A payment as the shopper's confirmation shows it: how, how much, in how many
-    instalments (when the payment records a choice of more than one)."""
-
-    method: str
-    amount: Decimal
-    currency: str
-    card_last4: str = ""
-    installments: int = 0
-    status: str = ""
-
-
-def order_payments_shown(order: Order) -> list[PaymentShown]:
-    """The order's payments that took or hold money (one query), oldest first."""
+def order_payments_shown(order: Order) -> list:
+    """The order's payments that took or hold money (one query), oldest first: what the
+    confirmation and the account say it was paid with (a card's instalments where the payment
+    records them)."""
     from payments.models import Payment
 
     taken = (
@@ -448,18 +437,7 @@ def order_payments_shown(order: Order) -> list[PaymentShown]:
         Payment.Status.PENDING,
         Payment.Status.PARTIALLY_REFUNDED,
     )
-    return [
-        PaymentShown(
-            method=str(Payment.Kind(p.kind).label) if p.kind in Payment.Kind.values else p.kind,
-            amount=p.amount,
-            currency=p.currency,
-            card_last4=p.card_last4,
-            # recorded by the instalments' change (checkout-options) where it is merged
-            installments=int(getattr(p, "installments", 0) or 0),
-            status=p.get_status_display(),
-        )
-        for p in Payment.objects.filter(order_id=order.pk, status__in=taken).order_by("id")
-    ]
+    return list(Payment.objects.filter(order_id=order.pk, status__in=taken).order_by("id"))
 
 
 def order_next_steps(order: Order) -> dict:
