@@ -71,6 +71,7 @@ def test_a_three_d_secure_payment_reaches_the_providers_page_and_back(page, prov
     page.get_by_label("Expiry month (MM)").fill("12")
     page.get_by_label("Expiry year (YYYY)").fill("2030")
     page.get_by_label("Security code").fill("123")
+    page.locator("#accept-agreements-card").check()  # a web order's legal forms
     page.get_by_role("button", name="Pay").click()
 
     approve = page.get_by_role("button", name="Approve")
