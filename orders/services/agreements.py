@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from omni.errors import Conflict, ValidationError
+from omni.money import money_format
 from orders.locks import order_lock
 from orders.models import Order, OrderAgreement, OrderLine
 from orders.services.lifecycle import order_event
@@ -34,7 +35,6 @@ AGREEMENTS_VERSION = "2026.1"
 DISTANCE_CHANNEL_KINDS = frozenset({Channel.Kind.WEB, Channel.Kind.APP})
 KINDS = (OrderAgreement.Kind.PRE_INFORMATION, OrderAgreement.Kind.DISTANCE_SALES)
 LANGUAGES = ("tr", "en")
-SYMBOLS = {"TRY": "₺", "EUR": "€", "USD": "$", "GBP": "£"}
 
 
 @dataclass(frozen=True)
@@ -93,16 +93,6 @@ def _language(order: Order) -> str:
     return language if language in LANGUAGES else "tr"
 
 
-def _money(amount: Decimal, currency: str, language: str) -> str:
-    value = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    text = f"{value:,.2f}"
-    symbol = SYMBOLS.get(currency, currency)
-    if language == "tr":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-        return f"{text}\u00a0{symbol}"
-    return f"{symbol}{text}"
-
-
 def _buyer(order: Order) -> dict:
     """The buyer as the order names them; the customer is read only for what it lacks."""
     address = order.billing_address or order.shipping_address or {}
@@ -133,7 +123,7 @@ def _context(order: Order, language: str, lines: list[OrderLine]) -> dict:
     """What both forms say, read once: the order with its lines, method and store."""
 
     def money(amount: Decimal) -> str:
-        return _money(amount, order.currency, language)
+        return money_format(amount, order.currency, language)
 
     rows = [
         {
