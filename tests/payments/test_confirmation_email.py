@@ -49,7 +49,7 @@ def test_the_confirmation_of_a_paid_web_order_tells_everything_and_carries_the_f
     seed_retailer()
     web = support.web_channel()
     customer = f.CustomerFactory(email="ayse@example.com", language="tr")
-    order = support.place(web, customer, price="1298.99")
+    order = support.place(web, customer, price="1298.99", accept=False)  # its own forms below
     _agree(order, OrderAgreement.Kind.PRE_INFORMATION, "<h1>Ön Bilgilendirme Formu</h1><p>ş</p>")
     _agree(order, OrderAgreement.Kind.DISTANCE_SALES, "<h1>Mesafeli Satış Sözleşmesi</h1>")
     mail.outbox = []
