@@ -2,6 +2,7 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -12,7 +13,7 @@ from omni.admin_tools import ReadOnlyMixin, SafeJSONMixin
 from omni.errors import ValidationError
 from sales_channels import selectors, services
 from sales_channels.connectors.base import CONNECTORS
-from sales_channels.models import Channel, ChannelEndpoint, DeadLetter, Delivery
+from sales_channels.models import Channel, ChannelEndpoint, DeadLetter, Delivery, Retailer
 
 
 @admin.register(Channel)
@@ -224,3 +225,38 @@ class DeadLetterAdmin(_DeliveryAdminBase):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Delivery.Status.DEAD)
+
+
+# --- the retailer ----------------------------------------------------------------------------
+
+
+@admin.register(Retailer)
+class RetailerAdmin(admin.ModelAdmin):
+    """The one row of the retailer's details (pk 1): the list opens it, or the form to add it
+    on a fresh install; it can be neither added twice nor deleted."""
+
+    fieldsets = [
+        (None, {"fields": ["trade_name", "legal_name", "website"]}),
+        (
+            _("Registration"),
+            {"fields": ["mersis_number", "tax_office", "tax_number", "trade_registry_number"]},
+        ),
+        (_("Address"), {"fields": ["address", "city"]}),
+        (_("Contact"), {"fields": ["phone", "email", "kep_address", "email_from"]}),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not Retailer.objects.filter(pk=1).exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        info = (Retailer._meta.app_label, Retailer._meta.model_name)
+        if Retailer.objects.filter(pk=1).exists():
+            return redirect(f"admin:{info[0]}_{info[1]}_change", 1)
+        return redirect(f"admin:{info[0]}_{info[1]}_add")
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)

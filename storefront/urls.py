@@ -27,6 +27,9 @@ urlpatterns = [
     path("search/", on_web(views.search), name="search"),
     path("search/suggest/", on_web(views.search_suggestions), name="search-suggest"),
     path("p/<slug:slug>/", on_web(views.product_view), name="product"),
+    # the merchant's pages (storefront.models.ShopPage): returns, delivery, KVKK, cookies...
+    path("page/<slug:slug>/", on_web(views.page_view), name="page"),
+    path("cookies/seen/", views.cookie_notice_seen, name="cookie-notice"),
     path("cart/", on_web(views.cart_view), name="cart"),
     path("cart/add/", on_web(views.cart_add), name="cart-add"),
     path("cart/lines/<int:line_id>/", on_web(views.cart_line), name="cart-line"),

@@ -161,6 +161,8 @@ STATIC_URL = "static/"
 # The storefront's CSS and the vendored htmx (no CDN, no JavaScript build step).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
+# Files browsers ask for at the site's root (/favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "public"
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 STORAGES = {
@@ -432,7 +434,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "/favicon.ico",  # the shop's (public/, WHITENOISE_ROOT)
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": LANGUAGES,
@@ -501,13 +503,13 @@ CONTENT_SECURITY_POLICY = {
 # Omni and OMNI_TEST_GATEWAY_URL.
 OMNI_CSP_FORM_ACTION = env.list("OMNI_CSP_FORM_ACTION", default=[])
 # No page uses these browser features; the payment page is Omni's own card form, not the
-# Payment Request API.
+# Payment Request API. Only features browsers recognise: Chromium logs a console error for any
+# other (it did for "bluetooth"); tests/e2e/test_shop_frame.py keeps the console clean.
 PERMISSIONS_POLICY: dict[str, list] = {
     feature: []
     for feature in (
         "accelerometer",
         "autoplay",
-        "bluetooth",
         "camera",
         "display-capture",
         "geolocation",

@@ -36,6 +36,7 @@ from storefront.views.checkout import checkout_view, done, pay, pay_return
 from storefront.views.gift_cards import gift_cards_page, pay_gift_card
 from storefront.views.legal import legal_form
 from storefront.views.loyalty import loyalty, loyalty_card
+from storefront.views.pages import cookie_notice_seen, page_view
 from storefront.views.privacy import consents, my_data, my_data_download
 from storefront.views.promotions import cart_code_add, cart_code_drop
 
@@ -57,6 +58,7 @@ __all__ = [
     "category_view",
     "checkout_view",
     "consents",
+    "cookie_notice_seen",
     "done",
     "gift_cards_page",
     "home",
@@ -68,6 +70,7 @@ __all__ = [
     "order_cancel",
     "order_detail",
     "order_return",
+    "page_view",
     "pay",
     "pay_gift_card",
     "pay_return",
