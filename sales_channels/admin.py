@@ -2,6 +2,7 @@ import secrets
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -244,6 +245,7 @@ class RetailerAdmin(admin.ModelAdmin):
         (_("Address"), {"fields": ["address", "city"]}),
         (_("Contact"), {"fields": ["phone", "email", "kep_address", "email_from"]}),
     ]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not Retailer.objects.filter(pk=1).exists()

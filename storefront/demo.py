@@ -14,7 +14,7 @@ RETURNS_TR = """\
 Aldığınız ürün içinize sinmediyse, teslim aldığınız günden başlayarak **{{return_days}} gün** içinde gerekçe göstermeden iade edebilir ya da değiştirebilirsiniz (cayma hakkı, 6502 sayılı Tüketicinin Korunması Hakkında Kanun ve Mesafeli Sözleşmeler Yönetmeliği).
 
 ## Nasıl iade ederim?
-- Hesabım › Siparişlerim sayfasında siparişi açın ve “İade et”i seçin; iade etmek istediğiniz ürünleri ve adetlerini işaretleyin.
+- Hesabım \u203a Siparişlerim sayfasında siparişi açın ve “İade et”i seçin; iade etmek istediğiniz ürünleri ve adetlerini işaretleyin.
 - Ürünleri, mümkünse orijinal ambalajında ve etiketi sökülmeden paketleyin. Faturanın iade bölümünü doldurup kolinin içine koyun.
 - Size verilen iade kodu ile kargoya ücretsiz teslim edin ya da ürünleri herhangi bir Moda Ev mağazasına (Kadıköy, Kızılay, Alsancak) getirin.
 
@@ -38,7 +38,7 @@ RETURNS_EN = """\
 If you are not happy with what you bought, you may return or exchange it within **{{return_days}} days** of receiving it, without giving a reason (the right of withdrawal under Turkey's Consumer Protection Law no. 6502 and its Regulation on Distance Contracts).
 
 ## How do I return an item?
-- Open the order under Your account › Orders and choose “Return”; tick the items and quantities you are returning.
+- Open the order under Your account \u203a Orders and choose “Return”; tick the items and quantities you are returning.
 - Pack the items, in their original packaging and with their labels on if you can. Fill in the return part of the invoice and put it in the parcel.
 - Hand the parcel to the carrier free of charge with the return code we give you, or bring the items to any Moda Ev store (Kadıköy, Kızılay, Alsancak).
 
@@ -62,10 +62,10 @@ DELIVERY_TR = """\
 Siparişlerinizi Türkiye'nin her yerine gönderiyoruz; dilerseniz size en yakın mağazamızdan ücretsiz teslim alabilirsiniz.
 
 ## Kargo seçenekleri
-- **Standart Kargo:** 2–4 iş günü, 49,90 ₺. 750 ₺ ve üzeri alışverişlerde ücretsiz.
+- **Standart Kargo:** 2\u20134 iş günü, 49,90 ₺. 750 ₺ ve üzeri alışverişlerde ücretsiz.
 - **Hızlı Kargo:** 1 iş günü, 89,90 ₺. Hafta içi saat 14.00'e kadar verilen siparişler aynı gün kargoya verilir.
 
-Siparişiniz kargoya verildiğinde takip numarasını e-posta ile gönderiyoruz; durumunu Hesabım › Siparişlerim sayfasından da izleyebilirsiniz.
+Siparişiniz kargoya verildiğinde takip numarasını e-posta ile gönderiyoruz; durumunu Hesabım \u203a Siparişlerim sayfasından da izleyebilirsiniz.
 
 ## Mağazadan teslim al
 Ödemenizi yaparken “Mağazadan teslim al”ı seçin: ürün o mağazada varsa genellikle 2 saat içinde, başka bir mağazadan ya da depodan gelecekse 2 iş günü içinde hazırlanır. Hazır olduğunda size SMS ve e-posta ile bir teslim kodu göndeririz. Siparişiniz mağazada **{{pickup_days}} gün** bekler; bu süre içinde alınmayan sipariş iptal edilir ve ödemeniz iade edilir.
@@ -80,10 +80,10 @@ DELIVERY_EN = """\
 We deliver anywhere in Turkey; if you prefer, collect your order free of charge at the Moda Ev store nearest to you.
 
 ## Delivery options
-- **Standard delivery:** 2–4 working days, 49.90 ₺. Free on orders of 750 ₺ or more.
+- **Standard delivery:** 2\u20134 working days, 49.90 ₺. Free on orders of 750 ₺ or more.
 - **Express delivery:** 1 working day, 89.90 ₺. Orders placed by 14:00 on a weekday leave the same day.
 
-When your order is handed to the carrier we e-mail you its tracking number; you can also follow it under Your account › Orders.
+When your order is handed to the carrier we e-mail you its tracking number; you can also follow it under Your account \u203a Orders.
 
 ## Click and collect
 Choose “Collect in store” at checkout: an item on that store's shelf is usually ready within 2 hours, one coming from another store or our warehouse within 2 working days. When it is ready we send you a collection code by text message and e-mail. The store keeps your order for **{{pickup_days}} days**; an order not collected by then is cancelled and refunded.
@@ -123,7 +123,7 @@ Siparişinizin teslimi için kargo firmalarına, ödemeniz için ödeme kuruluş
 Sipariş ve fatura kayıtlarını vergi mevzuatının öngördüğü süre (10 yıl) boyunca; misafir sepetlerini ve pazarlama tercihlerini ise amaca hizmet ettikleri süre kadar saklar, süresi dolanları periyodik imha ile sileriz.
 
 ## Haklarınız
-KVKK m. 11 uyarınca verilerinizin işlenip işlenmediğini öğrenme, bilgi isteme, düzeltilmesini ya da silinmesini isteme, aktarıldığı kişileri bilme, itiraz etme ve zararın giderilmesini isteme haklarına sahipsiniz. Hesabım › Kişisel verilerim sayfasından verilerinizin bir kopyasını indirebilir ya da silinmesini isteyebilirsiniz; başvurularınızı {{email}} adresine ya da KEP ile {{kep_address}} adresine de iletebilirsiniz. Başvurunuzu en geç 30 gün içinde ücretsiz yanıtlarız.
+KVKK m. 11 uyarınca verilerinizin işlenip işlenmediğini öğrenme, bilgi isteme, düzeltilmesini ya da silinmesini isteme, aktarıldığı kişileri bilme, itiraz etme ve zararın giderilmesini isteme haklarına sahipsiniz. Hesabım \u203a Kişisel verilerim sayfasından verilerinizin bir kopyasını indirebilir ya da silinmesini isteyebilirsiniz; başvurularınızı {{email}} adresine ya da KEP ile {{kep_address}} adresine de iletebilirsiniz. Başvurunuzu en geç 30 gün içinde ücretsiz yanıtlarız.
 """
 
 PRIVACY_EN = """\
@@ -155,7 +155,7 @@ Carriers to deliver your order, the payment institution to take your payment, ou
 Orders and invoices for the period tax law requires (10 years); guest carts and marketing preferences only as long as they serve their purpose, after which our periodic destruction deletes them.
 
 ## Your rights
-Under article 11 of the KVKK you may ask whether we process your data, ask for information about it, have it corrected or deleted, learn who received it, object, and claim compensation for harm. Under Your account › My data you can download a copy of your data or ask for its erasure; you may also write to {{email}} or, by KEP, to {{kep_address}}. We answer free of charge within 30 days.
+Under article 11 of the KVKK you may ask whether we process your data, ask for information about it, have it corrected or deleted, learn who received it, object, and claim compensation for harm. Under Your account \u203a My data you can download a copy of your data or ask for its erasure; you may also write to {{email}} or, by KEP, to {{kep_address}}. We answer free of charge within 30 days.
 """
 
 COOKIES_TR = """\
@@ -200,10 +200,10 @@ Moda Ev, 2009'da Kadıköy'de küçük bir ev tekstili dükkânı olarak açıld
 - **Kızılay:** Kızılay Mah. Atatürk Bulvarı No: 101, Çankaya / Ankara
 - **Alsancak:** Alsancak Mah. Kıbrıs Şehitleri Cad. No: 58, Konak / İzmir
 
-Mağazalarımız her gün 10.00–21.00 arası açıktır.
+Mağazalarımız her gün 10.00\u201321.00 arası açıktır.
 
 ## Bize ulaşın
-Müşteri hizmetleri hafta içi 09.00–18.00 arası {{phone}} numarasında; e-postalarınızı ({{email}}) en geç bir iş günü içinde yanıtlıyoruz.
+Müşteri hizmetleri hafta içi 09.00\u201318.00 arası {{phone}} numarasında; e-postalarınızı ({{email}}) en geç bir iş günü içinde yanıtlıyoruz.
 
 {{legal_name}}
 {{address}} {{city}}

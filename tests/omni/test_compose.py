@@ -1,9 +1,10 @@
 """docker-compose.yml runs the production shape from one image; validated by the compose client
 where one is installed."""
 
+import re
 import shutil
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -73,3 +74,40 @@ def test_a_missing_compose_client_fails_in_ci_and_skips_locally(monkeypatch):
     monkeypatch.setattr(conftest, "REQUIRE_SERVICES", False)
     with pytest.raises(pytest.skip.Exception, match="needs a compose client"):
         _compose_command()
+
+
+def test_the_proxy_serves_the_media_volume_where_production_writes_it():
+    """Product images: the web container writes MEDIA_ROOT (production's, inside the image) on
+    the "media" volume; the proxy mounts the same volume, read-only, where deploy/nginx.conf's
+    /media/ location reads, and runs that file; only the proxy takes requests from outside, and
+    hands them to gunicorn where web binds it. tests/omni/test_media_proxy.py runs the file."""
+    from tests.omni.test_settings import _manage
+
+    spec = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = spec["services"]
+    proxy, web = services["proxy"], services["web"]
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    workdir = re.search(r"^WORKDIR (\S+)$", (ROOT / "Dockerfile").read_text(), re.M).group(1)
+    shown = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print('MEDIA', s.BASE_DIR, s.MEDIA_ROOT, s.MEDIA_URL)",
+        DJANGO_SECRET_KEY="p7#Lr2@vQ9!xZ4$kT8^mN1&bW6*cY3(hJ5)dF0-gS" + "aB1cD2eF3gH4",
+        DJANGO_ALLOWED_HOSTS="shop.example.com",
+    )
+    line = next(line for line in shown.stdout.splitlines() if line.startswith("MEDIA "))
+    base_dir, media_root, media_url = line.split()[1:]
+    in_image = PurePosixPath(workdir) / Path(media_root).relative_to(base_dir).as_posix()
+
+    assert f"media:{in_image}" in web["volumes"]
+    location = re.search(r"location (\S+) \{[^}]*?alias (\S+);", conf)
+    assert location.group(1) == "/" + media_url.strip("/") + "/"
+    assert f"media:{location.group(2).rstrip('/')}:ro" in proxy["volumes"]
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    assert proxy["image"].startswith("nginx:")
+    bind = web["command"][web["command"].index("--bind") + 1].rsplit(":", 1)[1]
+    assert re.search(rf"server web:{bind};", conf)
+    assert [name for name, service in services.items() if service.get("ports")] == ["proxy"]
+    assert "client_max_body_size" in conf
+    # The proxy appends the client's address: the sign-in throttles read it one hop back.
+    assert web["environment"]["OMNI_TRUSTED_PROXY_COUNT"] == "${OMNI_TRUSTED_PROXY_COUNT:-1}"
