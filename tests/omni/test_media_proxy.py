@@ -94,7 +94,7 @@ http {{
 }}
 """
     )
-    process = subprocess.Popen(  # noqa: S603 (our own binary and file)
+    process = subprocess.Popen(
         [nginx, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", "nginx.conf"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -153,7 +153,7 @@ def test_an_uploaded_product_image_is_served_through_the_proxy(proxy, client):
 
 
 def test_everything_else_reaches_django_and_large_uploads_pass(proxy):
-    status, headers, _body = _get(f"{proxy}/healthz")
+    status, _headers, _body = _get(f"{proxy}/healthz")
     assert status == 200
     status, _headers, body = _get(f"{proxy}/favicon.ico")
     assert status == 200 and body[:4] == b"\x00\x00\x01\x00"  # an .ico, from WhiteNoise
