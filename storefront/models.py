@@ -26,7 +26,7 @@ BODY_HELP = _(
 
 class ShopPage(TimeStampedModel):
     slug = models.SlugField(
-        _("address"),
+        _("address on the site"),
         max_length=80,
         unique=True,
         help_text=_(

@@ -80,6 +80,9 @@ def phone(browser, live_server, request):
 def _page(browser, live_server, request, **options):
     context = browser.new_context(base_url=live_server.url, locale="en-US", **options)
     context.set_default_timeout(10_000)
+    # A shopper who has read the cookie notice, which would otherwise stick to the bottom of
+    # every window (tests/e2e/test_shop_frame.py shows it to a first visit).
+    context.add_cookies([{"name": "cookie_notice", "value": "seen", "url": live_server.url}])
     page = context.new_page()
     page.shots = []
     name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")
