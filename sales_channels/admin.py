@@ -6,7 +6,7 @@ from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -246,6 +246,13 @@ class RetailerAdmin(admin.ModelAdmin):
         (_("Contact"), {"fields": ["phone", "email", "kep_address", "email_from"]}),
     ]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The admin shows help texts as HTML: "Moda Ev <siparis@...>" would lose its address.
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for field in form.base_fields.values():
+            field.help_text = conditional_escape(field.help_text)
+        return form
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not Retailer.objects.filter(pk=1).exists()

@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -19,6 +22,17 @@ class ShopPageAdmin(TranslationAdmin):
         (None, {"fields": ["title", "slug", "body"]}),
         (_("Where it shows"), {"fields": ["is_published", "in_footer", "sort_order"]}),
     ]
+
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"})}
+    }
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The admin shows help texts as HTML; these are plain text.
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for field in form.base_fields.values():
+            field.help_text = conditional_escape(field.help_text)
+        return form
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else {"slug": ["title_tr"]}

@@ -30,8 +30,8 @@ class ShopPage(TimeStampedModel):
         max_length=80,
         unique=True,
         help_text=_(
-            "The end of the page's address (/tr/page/<address>/). Other pages and e-mails link "
-            "to it, so it cannot be changed once the page is saved."
+            "The end of the page's address, as iade-ve-degisim in /tr/page/iade-ve-degisim/. "
+            "Other pages and e-mails link to it, so it cannot be changed once the page is saved."
         ),
     )
     title = models.CharField(_("title"), max_length=120)

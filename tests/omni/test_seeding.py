@@ -20,6 +20,7 @@ def test_each_apps_demo_runs_after_what_it_needs_else_bottom_layer_first():
         "orders.demo",
         "payments.demo",
         "campaigns.demo",  # promotions on the catalog and the channels
+        "storefront.demo",  # the shop's pages, naming the retailer
     ]
 
 

@@ -198,6 +198,8 @@ def test_the_retailer_is_one_row_the_admin_opens_edits_and_never_adds_again_or_d
 ):
     changelist = client.get("/admin/sales_channels/retailer/")
     assert changelist.headers["Location"] == "/admin/sales_channels/retailer/1/change/"
+    change_form = body(client.get("/admin/sales_channels/retailer/1/change/"))
+    assert "&lt;siparis@modaev.com.tr&gt;" in change_form  # a help text shown as text
     assert client.get("/admin/sales_channels/retailer/add/").status_code == 403
     assert client.get("/admin/sales_channels/retailer/1/delete/").status_code == 403
     form = {**RETAILER, "phone": "0216 000 00 00"}
@@ -242,4 +244,6 @@ def test_the_merchant_adds_a_page_whose_address_then_stays(client, merchant, fra
 
     page.refresh_from_db()
     assert (page.slug, page.title_tr, page.in_footer) == ("beden-rehberi", "Beden", False)
+    change_form = body(client.get(f"/admin/storefront/shoppage/{page.pk}/change/"))
+    assert "{{return_days}}" in change_form  # the placeholders are listed for the merchant
     assert client.get("/en/page/beden-rehberi/").status_code == 200
