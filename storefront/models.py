@@ -24,7 +24,8 @@ BODY_HELP = _(
 )
 
 
-class ShopPage(TimeStampedModel):
+# modeltranslation swaps the manager for a class made at run time, which django-stubs cannot see.
+class ShopPage(TimeStampedModel):  # type: ignore[django-manager-missing]
     slug = models.SlugField(
         _("address on the site"),
         max_length=80,

@@ -19,7 +19,9 @@ def page_view(request: HttpRequest, slug: str) -> HttpResponse:
     page = content.shop_page_get(slug=slug)
     if page is None:
         raise Http404
-    values = content.page_values(retailer=retailer_get(), channel=request.channel)
+    # storefront.urls.on_web sets the channel (its return window fills {{return_days}})
+    channel = getattr(request, "channel", None)
+    values = content.page_values(retailer=retailer_get(), channel=channel)
     body = content.page_body_html(page.body or "", values=values)
     return render(request, "storefront/page.html", {"page": page, "body": body})
 
