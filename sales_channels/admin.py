@@ -233,8 +233,8 @@ class DeadLetterAdmin(_DeliveryAdminBase):
 
 @admin.register(Retailer)
 class RetailerAdmin(admin.ModelAdmin):
-    """The one row of the retailer's details (pk 1): the list opens it, or the form to add it
-    on a fresh install; it can be neither added twice nor deleted."""
+    """The one row of the retailer's details (pk 1): the list (and "add") open it, or the form
+    to add it on a fresh install; it can be neither added twice nor deleted."""
 
     fieldsets = [
         (None, {"fields": ["trade_name", "legal_name", "website"]}),
@@ -254,17 +254,21 @@ class RetailerAdmin(admin.ModelAdmin):
             field.help_text = conditional_escape(field.help_text)
         return form
 
-    def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) and not Retailer.objects.filter(pk=1).exists()
-
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    # Whether the row exists is asked here, not in has_add_permission: that one runs for the
+    # admin's side bar on every admin page, which would then cost a query more.
     def changelist_view(self, request, extra_context=None):
-        info = (Retailer._meta.app_label, Retailer._meta.model_name)
+        return self._the_one_row(request) or redirect("admin:sales_channels_retailer_add")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return self._the_one_row(request) or super().add_view(request, form_url, extra_context)
+
+    def _the_one_row(self, request):
         if Retailer.objects.filter(pk=1).exists():
-            return redirect(f"admin:{info[0]}_{info[1]}_change", 1)
-        return redirect(f"admin:{info[0]}_{info[1]}_add")
+            return redirect("admin:sales_channels_retailer_change", 1)
+        return None
 
     def save_model(self, request, obj, form, change):
         obj.pk = 1

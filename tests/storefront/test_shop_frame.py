@@ -200,7 +200,11 @@ def test_the_retailer_is_one_row_the_admin_opens_edits_and_never_adds_again_or_d
     assert changelist.headers["Location"] == "/admin/sales_channels/retailer/1/change/"
     change_form = body(client.get("/admin/sales_channels/retailer/1/change/"))
     assert "&lt;siparis@modaev.com.tr&gt;" in change_form  # a help text shown as text
-    assert client.get("/admin/sales_channels/retailer/add/").status_code == 403
+    assert client.get("/admin/sales_channels/retailer/add/").headers["Location"] == (
+        "/admin/sales_channels/retailer/1/change/"
+    )
+    assert client.post("/admin/sales_channels/retailer/add/", RETAILER).status_code == 302
+    assert Retailer.objects.count() == 1
     assert client.get("/admin/sales_channels/retailer/1/delete/").status_code == 403
     form = {**RETAILER, "phone": "0216 000 00 00"}
 
