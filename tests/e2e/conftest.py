@@ -81,8 +81,17 @@ def _page(browser, live_server, request, **options):
     context = browser.new_context(base_url=live_server.url, locale="en-US", **options)
     context.set_default_timeout(10_000)
     # A shopper who has read the cookie notice, which would otherwise stick to the bottom of
-    # every window (tests/e2e/test_shop_frame.py shows it to a first visit).
-    context.add_cookies([{"name": "cookie_notice", "value": "seen", "url": live_server.url}])
+    # every storefront window (tests/e2e/test_shop_frame.py shows it to a first visit). Under
+    # the storefront's paths only, where the notice is: set for every path, the offline till's
+    # journey (tests/e2e/test_staff_offline.py) saw its service worker fetched while offline,
+    # twice in two runs (the cause is not pinned down).
+    host = live_server.url.split("://", 1)[1].split(":", 1)[0]
+    context.add_cookies(
+        [
+            {"name": "cookie_notice", "value": "seen", "domain": host, "path": f"/{language}/"}
+            for language, _name in settings.LANGUAGES
+        ]
+    )
     page = context.new_page()
     page.shots = []
     name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")

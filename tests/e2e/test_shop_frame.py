@@ -159,3 +159,11 @@ def test_the_footer_a_policy_page_and_the_notice_at_desktop_and_phone_size(
     # Nothing wider than the window (a phone never scrolls sideways).
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     assert page.problems == []
+
+
+def test_the_journeys_shopper_has_read_the_notice(page, frame_shop):
+    """The `page` fixture's shopper (every other journey) sees no notice in either language."""
+    for url in ("/tr/", "/en/page/teslimat/"):
+        page.goto(url)
+        expect(page.get_by_test_id("site-footer")).to_be_visible()
+        expect(page.get_by_test_id("cookie-notice")).to_have_count(0)
