@@ -37,30 +37,18 @@ class AdminSignInForm(ThrottledSignIn, AdminAuthenticationForm):
 
 
 class SignInForm(ThrottledSignIn, AuthenticationForm):
-    # "username": the account's identity for password managers (Chromium asks for it on the
-    # console when the e-mail field beside a password says "email"; sign-up's too).
     username = forms.EmailField(
         label=_("E-mail address"),
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
 
 class SignUpForm(forms.Form):
     email = forms.EmailField(
-        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "username"})
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    first_name = forms.CharField(
-        label=_("First name"),
-        max_length=150,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    last_name = forms.CharField(
-        label=_("Last name"),
-        max_length=150,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

@@ -6,10 +6,31 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import SignInForm, SignUpForm  # noqa: F401 (the storefront's sign-in/up)
+from accounts import forms as accounts_forms
 from customers.models import Address
 from orders.models import Order, ReturnLine
 from orders.services.carts import MAX_LINE_QUANTITY
+
+
+class SignInForm(accounts_forms.SignInForm):
+    """The shopper's sign-in: its e-mail field is the account's "username" for password
+    managers (Chromium says so on the console of a sign-in whose e-mail field says "email").
+    The staff's sign-in (accounts.views) keeps its own: there, Chromium's password manager at
+    work after signing in disturbed the offline till's journey (tests/e2e/test_staff_offline)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs["autocomplete"] = "username"
+
+
+class SignUpForm(accounts_forms.SignUpForm):
+    """The shopper's sign-up, its fields named for password managers as above."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        autocomplete = {"email": "username", "first_name": "given-name", "last_name": "family-name"}
+        for name, value in autocomplete.items():
+            self.fields[name].widget.attrs["autocomplete"] = value
 
 
 class AddToCartForm(forms.Form):
