@@ -90,7 +90,12 @@ def test_a_sale_made_offline_is_kept_and_sent_once(page, server_requests):
     expect(page.locator("#waiting-sales [data-waiting-count]")).to_have_text("1")
     expect(page.get_by_test_id("waiting-sale")).to_have_count(1)
     page.shot("offline-reloaded")
-    assert server_requests == [], f"the network was used while offline: {server_requests}"
+    # Chromium checks for a newer service worker after a navigation, a little later, and that
+    # fetch of the worker's own script goes past Playwright's offline emulation and routes
+    # (it is the browser's, not the page's). It fails harmlessly at a real till; no page, file
+    # or sale may get through.
+    reached = [path for path in server_requests if path != "/staff/offline/sw.js"]
+    assert reached == [], f"the network was used while offline: {reached}"
     assert Order.objects.count() == 0
 
     # The network is back: the queue sends the sale, and it is one order.
