@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omni.models import TimeStampedModel
 from omni.money import AmountField, CurrencyField
@@ -55,7 +56,7 @@ class Promotion(TimeStampedModel):
     name = models.CharField(_("name"), max_length=120)  # the merchant's own
     # What the shopper reads on the cart, the order and the receipt (translated, campaigns.
     # translation): "2. ürüne %50 indirim".
-    label = models.CharField(_("label"), max_length=120)
+    label = models.CharField(pgettext_lazy("promotion", "label"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     target = models.CharField(
         _("applies to"), max_length=10, choices=Target.choices, default=Target.LINES

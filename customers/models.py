@@ -567,7 +567,9 @@ class DestructionLog(models.Model):
 
     run_id = models.UUIDField(_("run"))
     category = models.CharField(_("category"), max_length=40)
-    method = models.CharField(_("method"), max_length=12, choices=DestructionMethod.choices)
+    method = models.CharField(
+        pgettext_lazy("destruction", "method"), max_length=12, choices=DestructionMethod.choices
+    )
     rows = models.PositiveIntegerField(_("rows"))
     retention_days = models.PositiveIntegerField(_("retention (days)"))
     # Data older than this was destroyed.

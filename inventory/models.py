@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from omni.models import TimeStampedModel
@@ -154,7 +155,7 @@ class StockMovement(models.Model):
     allocated_delta, per stock row."""
 
     class Kind(models.TextChoices):
-        RECEIPT = "receipt", _("Receipt")
+        RECEIPT = "receipt", pgettext_lazy("stock movement", "Receipt")
         SALE = "sale", _("Sale")
         RETURN = "return", _("Return")
         WRITE_OFF = "write_off", _("Return written off")

@@ -98,6 +98,8 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "amount_refunded",
         "provider_reference",
         "card_last4",
+        "instalments",
+        "instalment_total",
         "redirect_url",
         "return_url",
         "error_code",
@@ -273,6 +275,8 @@ class OrderPaymentInline(_ReadOnlyInline):
         "amount_refunded",
         "currency",
         "card_last4",
+        "instalments",
+        "instalment_total",
     ]
     readonly_fields = fields
     verbose_name_plural = _("payments")

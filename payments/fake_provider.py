@@ -16,6 +16,12 @@ Card numbers decide the outcome (any future expiry date, any CVC):
     4000 0000 0000 0341   pending: declined later, by webhook
     any other valid number approved; an invalid one (Luhn) declined as invalid_card
 
+Instalments (POST /v1/instalments with `bin`, `amount`, `currency`): a Turkish lira payment by a
+credit card splits into 2 (no charge), 3, 6, 9 or 12 instalments, the total growing by
+INSTALMENT_RATES; the debit card 5200 8282 8282 8210 (BIN 520082) and any other currency pay
+in one. A payment sent with `instalments` and `instalment_total` is refused (400
+invalid_instalments) unless the total is the one offered.
+
 Webhooks are POSTed to the payment's `notify_url` with the header
 `Omni-Test-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>`,
 retried three times when not answered 2xx. The provider keeps only the last four digits.
@@ -34,7 +40,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -45,7 +51,31 @@ THREE_DS = "4000000000003220"
 LATER_APPROVE = "4000000000000077"
 LATER_DECLINE = "4000000000000341"
 
+DEBIT = "5200828282828210"  # a debit card: no instalments
+
 SIGNATURE_HEADER = "Omni-Test-Signature"
+
+# count: the charge on top of the amount, for the shopper (the fake bank's campaign: 2 free).
+INSTALMENT_RATES = {
+    2: Decimal("0"),
+    3: Decimal("0.0250"),
+    6: Decimal("0.0500"),
+    9: Decimal("0.0800"),
+    12: Decimal("0.1150"),
+}
+CENT = Decimal("0.01")
+
+
+def instalment_options(bin_number: str, amount: Decimal, currency: str) -> list[dict[str, Any]]:
+    """[{count, total, monthly}] for a card's BIN: the single payment first."""
+    options = [{"count": 1, "total": str(amount), "monthly": str(amount)}]
+    if currency != "TRY" or bin_number == DEBIT[:6] or not re.fullmatch(r"\d{6}", bin_number):
+        return options
+    for count, rate in INSTALMENT_RATES.items():
+        total = (amount * (1 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+        monthly = (total / count).quantize(CENT, rounding=ROUND_HALF_UP)
+        options.append({"count": count, "total": str(total), "monthly": str(monthly)})
+    return options
 
 
 def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> str:
@@ -132,6 +162,21 @@ class FakeProvider:
                 return 200, self._public(self.state.payments[existing])
         card = body.get("card") or {}
         number = re.sub(r"\D", "", str(card.get("number") or ""))
+        try:
+            instalments = int(body.get("instalments") or 1)
+        except (TypeError, ValueError):
+            instalments = 0
+        if instalments != 1:
+            offered = {
+                o["count"]: o["total"] for o in instalment_options(number[:6], amount, currency)
+            }
+            if instalments not in offered or str(body.get("instalment_total")) != offered.get(
+                instalments
+            ):
+                return 400, {
+                    "error_code": "invalid_instalments",
+                    "error_message": "The card does not offer these instalments.",
+                }
         capture = bool(body.get("capture", True))
         done = "captured" if capture else "authorised"
         pid = "pay_" + secrets.token_hex(8)
@@ -144,6 +189,7 @@ class FakeProvider:
             "refunded": "0",
             "status": done,
             "card": {"last4": number[-4:], "brand": "visa" if number[:1] == "4" else "card"},
+            "instalments": instalments,
             "redirect_url": "",
             "error_code": "",
             "error_message": "",
@@ -171,6 +217,23 @@ class FakeProvider:
             self.state.payments[pid] = payment
             self.state.by_reference[reference] = pid
         return 201, self._public(payment)
+
+    def instalments(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        bin_number = str(body.get("bin") or "")
+        currency = str(body.get("currency") or "")
+        try:
+            amount = Decimal(str(body.get("amount")))
+        except InvalidOperation:
+            amount = Decimal(0)
+        if not re.fullmatch(r"\d{6}", bin_number) or amount <= 0 or not currency:
+            return 400, {"error_code": "invalid_request", "error_message": "bad BIN or amount"}
+        bank = "Omni Test Bank" + (" (debit)" if bin_number == DEBIT[:6] else "")
+        return 200, {
+            "bin": bin_number,
+            "bank": bank,
+            "currency": currency,
+            "options": instalment_options(bin_number, amount, currency),
+        }
 
     def _later(self, pid: str, final: str, delay: float) -> None:
         def settle() -> None:
@@ -402,6 +465,8 @@ class _Handler(BaseHTTPRequestHandler):
         p = self.provider
         if path == "/v1/payments":
             return self._json(*p.create_payment(body))
+        if path == "/v1/instalments":
+            return self._json(*p.instalments(body))
         if m := re.fullmatch(r"/v1/payments/(pay_\w+)/(complete|capture|void|refunds)", path):
             pid, action = m[1], m[2]
             if action == "complete":

@@ -60,3 +60,15 @@ class GatewayCardForm(CardForm):
         super().__init__(*args, **kwargs)
         self.fields["gateway"].choices = gateways
         self.fields["gateway"].initial = gateways[0][0] if gateways else None
+
+
+class InstalmentCardForm(GatewayCardForm):
+    """The card, its gateway and the instalments chosen (the page lists the card's options by
+    its BIN; the count is checked again with the provider when the payment starts)."""
+
+    instalments = forms.IntegerField(
+        label=_("Instalments"), min_value=1, max_value=12, required=False
+    )
+
+    def instalment_count(self) -> int:
+        return self.cleaned_data.get("instalments") or 1

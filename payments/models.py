@@ -107,6 +107,10 @@ class Payment(TimeStampedModel):
     amount_captured = AmountField(_("captured"), default=0)
     amount_refunded = AmountField(_("refunded"), default=0)
     card_last4 = models.CharField(_("card (last 4)"), max_length=4, blank=True)
+    # Instalments (taksit) the shopper chose, and what they pay in all with the bank's charge
+    # for them (null: a single payment, `amount`). `amount` is what counts towards the order.
+    instalments = models.PositiveSmallIntegerField(_("instalments"), default=1)
+    instalment_total = AmountField(_("total in instalments"), null=True, blank=True)
     # 3-D Secure: where the shopper is sent, and where the provider sends them back.
     redirect_url = models.URLField(_("3-D Secure page"), max_length=500, blank=True)
     return_url = models.URLField(_("return URL"), max_length=500, blank=True)
@@ -150,6 +154,11 @@ class Payment(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(amount_refunded__lte=F("amount_captured")),
                 name="payment_refunded_within_captured",
+            ),
+            models.CheckConstraint(
+                condition=Q(instalments__gte=1, instalments__lte=12)
+                & (Q(instalment_total__isnull=True) | Q(instalment_total__gte=F("amount"))),
+                name="payment_instalments_valid",
             ),
         ]
         verbose_name = _("payment")

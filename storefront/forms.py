@@ -10,6 +10,7 @@ from accounts import forms as accounts_forms
 from customers.models import Address
 from orders.models import Order, ReturnLine
 from orders.services.carts import MAX_LINE_QUANTITY
+from orders.services.checkout import SHOPPER_DELIVERIES
 
 
 class SignInForm(accounts_forms.SignInForm):
@@ -124,9 +125,10 @@ ADDRESS_ERROR_FIELDS = {
 
 
 class CheckoutForm(AddressFields):
-    """Contact, delivery (home, click and collect at a store, ship from store) and address.
-    Which fields a delivery needs is checked by orders.services.checkout.delivery_build, whose
-    field errors are shown on these fields."""
+    """Contact, delivery (home, or click and collect at a store: ship from store is the
+    merchant's way of fulfilling, not a shopper's choice) and address. Which fields a delivery
+    needs is checked by orders.services.checkout.delivery_build, whose field errors are shown
+    on these fields."""
 
     email = forms.EmailField(
         label=_("E-mail address"), required=False,
@@ -137,8 +139,8 @@ class CheckoutForm(AddressFields):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )  # fmt: skip
     delivery = forms.ChoiceField(
-        label=_("Delivery"), choices=Order.Delivery.choices, widget=forms.RadioSelect,
-        initial=Order.Delivery.HOME,
+        label=_("Delivery"), widget=forms.RadioSelect, initial=Order.Delivery.HOME,
+        choices=[(v, label) for v, label in Order.Delivery.choices if v in SHOPPER_DELIVERIES],
     )  # fmt: skip
     shipping_method = forms.ChoiceField(
         label=_("Shipping method"), required=False, widget=forms.RadioSelect

@@ -62,6 +62,7 @@ def payment_begin(
     card: Any = None,
     return_url: str = "",
     actor: Any = None,
+    instalments: int = 1,
 ) -> PaymentStep:
     """Start paying a placed order (payments.services.payment_start), outside any transaction:
     it talks to the provider. A refusal (the bank, a gateway not offered, the provider down)
@@ -75,6 +76,7 @@ def payment_begin(
             card=card,
             return_url=return_url,
             actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+            instalments=instalments,
         )
     except OmniError as error:
         return PaymentStep("declined", message=_first(error))

@@ -41,6 +41,11 @@ urlpatterns = [
     path("saved/<str:sku>/", on_web(views.saved_change), name="saved-change"),
     path("checkout/", on_web(views.checkout_view), name="checkout"),
     path("checkout/<str:number>/pay/", on_web(views.pay), name="pay"),
+    path(
+        "checkout/<str:number>/pay/instalments/",
+        on_web(views.pay_instalments),
+        name="pay-instalments",
+    ),
     path("checkout/<str:number>/pay/return/", on_web(views.pay_return), name="pay-return"),
     path(
         "checkout/<str:number>/pay/gift-card/",

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from inventory import services
@@ -293,7 +293,7 @@ class StockAdmin(admin.ModelAdmin):
     def product(self, obj: Stock) -> str:
         return str(obj.variant.product)
 
-    @admin.display(description=_("free"), ordering="free_units")
+    @admin.display(description=pgettext_lazy("stock", "free"), ordering="free_units")
     def free(self, obj: Stock) -> int:
         return obj.free
 

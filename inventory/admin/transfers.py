@@ -11,7 +11,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from inventory import services
@@ -34,10 +34,11 @@ from omni.errors import OmniError
 
 class TransferRequestForm(forms.Form):
     source = forms.ModelChoiceField(
-        queryset=StockLocation.objects.filter(is_active=True), label=_("From")
+        queryset=StockLocation.objects.filter(is_active=True),
+        label=pgettext_lazy("transfer", "From"),
     )
     destination = forms.ModelChoiceField(
-        queryset=StockLocation.objects.filter(is_active=True), label=_("To")
+        queryset=StockLocation.objects.filter(is_active=True), label=pgettext_lazy("transfer", "To")
     )
     expected_at = forms.DateTimeField(
         label=_("Expected"),

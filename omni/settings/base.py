@@ -439,6 +439,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LanguageEnum": LANGUAGES,
         "OrderStatusEnum": "orders.models.Order.Status",
+        "OrderDeliveryEnum": "orders.models.Order.Delivery",
+        # What a shopper may choose (no ship from store: staff only).
+        "ShopperDeliveryEnum": "orders.api.serializers.SHOPPER_DELIVERY_CHOICES",
         "FulfilmentStatusEnum": "orders.models.Fulfilment.Status",
         "PaymentStatusEnum": "payments.models.Payment.Status",
         "PaymentKindEnum": "payments.models.Payment.Kind",

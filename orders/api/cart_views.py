@@ -382,8 +382,10 @@ class DeliveryOptionsApi(ShopperApi):
         parameters=[*SHOPPER, serializers.DeliveryOptionsQuery],
         responses=serializers.DeliveryOptionsOutput,
         description=(
-            "Home delivery and ship-from-store methods with their price for this cart, and the "
-            "stores where it can be collected, nearest to `city` first, with when it is ready."
+            "Home delivery methods with their price for this cart, and the stores where it can "
+            "be collected, nearest to `city` first, with when it is ready. Ship from store is "
+            "the merchant's way of fulfilling a home delivery, not a shopper's option: it is "
+            "listed for staff only."
         ),
     )
     def get(self, request, **kwargs):
@@ -395,6 +397,7 @@ class DeliveryOptionsApi(ShopperApi):
             channel=channel,
             country=query.validated_data["country"],
             city=query.validated_data["city"],
+            shopper=not self.staff,
         )
         return Response(serializers.DeliveryOptionsOutput(options).data)
 
@@ -422,6 +425,7 @@ class CheckoutQuoteApi(ShopperApi):
             address=values.get("address"),
             pickup_location=values.get("pickup_location"),
             address_field="address",
+            shopper=not self.staff,
         )
         prepared = checkout.checkout_prepare(
             cart=cart, channel=channel, delivery=delivery, customer=self.get_customer()
@@ -496,7 +500,7 @@ class OrderListApi(ShopperApi, ListAPIView):
 
         def place(record):
             cart = self.get_cart()
-            delivery = _delivery(channel, values)
+            delivery = _delivery(channel, values, shopper=True)
             customer = self.get_customer() or customer_for_guest(
                 email=values.get("email", ""),
                 phone=values.get("phone", ""),
@@ -526,13 +530,14 @@ class OrderListApi(ShopperApi, ListAPIView):
         return _answer_response(answer)
 
 
-def _delivery(channel: Channel, values: dict) -> checkout.Delivery:
+def _delivery(channel: Channel, values: dict, *, shopper: bool = False) -> checkout.Delivery:
     return checkout.delivery_build(
         channel=channel,
         method=values["delivery"],
         shipping_method=values.get("shipping_method"),
         address=values.get("shipping_address"),
         pickup_location=values.get("pickup_location"),
+        shopper=shopper,
     )
 
 

@@ -549,8 +549,17 @@ class QuoteOutput(Serializer):
         return rejected_data(_path(data, ["quote"]).rejected_codes)
 
 
+# A shopper's choice (orders.services.delivery.SHOPPER_DELIVERIES): ship from store is the
+# merchant's way of fulfilling a home delivery, offered to staff only.
+SHOPPER_DELIVERY_CHOICES = [
+    (value, label)
+    for value, label in Order.Delivery.choices
+    if value in (Order.Delivery.HOME, Order.Delivery.PICKUP)
+]
+
+
 class PlaceOrderInput(Serializer):
-    delivery = serializers.ChoiceField(choices=Order.Delivery.choices)
+    delivery = serializers.ChoiceField(choices=SHOPPER_DELIVERY_CHOICES)
     shipping_method = serializers.CharField(max_length=40, required=False, allow_blank=True)
     shipping_address = AddressInput(required=False)
     billing_address = AddressInput(required=False)
@@ -567,6 +576,7 @@ class PlaceOrderInput(Serializer):
 
 
 class StaffPlaceOrderInput(PlaceOrderInput):
+    delivery = serializers.ChoiceField(choices=Order.Delivery.choices)
     handed_over = serializers.BooleanField(
         default=False,
         help_text="A counter sale: paid and handed over at once at the staff's own store.",

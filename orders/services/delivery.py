@@ -32,6 +32,11 @@ from sales_channels.models import Channel
 PICKUP_READY_HOURS = 2
 TRANSFER_DAYS = 2
 
+# What a shopper chooses on the web and in the app: home delivery or click and collect. Ship
+# from store is the merchant's way of fulfilling a home delivery (staff place such orders for a
+# customer), never a shopper's option.
+SHOPPER_DELIVERIES = (Order.Delivery.HOME, Order.Delivery.PICKUP)
+
 ADDRESS_FIELDS = POSTAL_FIELDS
 ADDRESS_REQUIRED = ("full_name", "phone", "line1", "city")
 
@@ -95,9 +100,17 @@ def delivery_build(
     address: dict | None = None,
     pickup_location: str | None = None,
     address_field: str = "shipping_address",
+    shopper: bool = False,
 ) -> Delivery:
     """A Delivery from the codes a client sends, with a field-level error for each bad one
-    (an address error names `address_field`, as the client called it)."""
+    (an address error names `address_field`, as the client called it). A `shopper` chooses
+    among SHOPPER_DELIVERIES only."""
+    if shopper and method not in SHOPPER_DELIVERIES:
+        raise ValidationError.for_field(
+            "delivery",
+            _("Choose home delivery or click and collect."),
+            code="invalid_choice",
+        )
     if method == Order.Delivery.PICKUP:
         store = StockLocation.objects.filter(
             code=pickup_location or "", is_active=True, click_and_collect=True
@@ -138,9 +151,12 @@ def delivery_build(
     return Delivery(method=method, shipping_method=chosen, address=clean)
 
 
-def delivery_options(*, cart: Cart, channel: Channel, country: str = "TR", city: str = "") -> dict:
-    """What the shopper can choose: home delivery and ship-from-store methods with their price
-    for this cart, and the stores where it can be collected, with when it will be ready."""
+def delivery_options(
+    *, cart: Cart, channel: Channel, country: str = "TR", city: str = "", shopper: bool = False
+) -> dict:
+    """What can be chosen: home delivery (and, unless for a `shopper`, ship-from-store) methods
+    with their price for this cart, and the stores where it can be collected, with when it
+    will be ready."""
     info = lines_info(cart=cart, channel=channel)
     demand = {i.variant_id: i.quantity for i in info}
     goods = sum((i.price * i.quantity for i in info if i.price is not None), Decimal(0))
@@ -157,6 +173,7 @@ def delivery_options(*, cart: Cart, channel: Channel, country: str = "TR", city:
         for m in ShippingMethod.objects.filter(
             channel=channel, country=country.upper(), is_active=True
         )
+        if not shopper or m.kind == ShippingMethod.Kind.HOME
     ]
     origin = city_position(city) if city else None
     stores = []

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from omni.api.serializers import ModelSerializer, Serializer
-from orders.api.serializers import MoneyField
+from orders.api.serializers import MoneyField, NullableMoneyField
 from payments.models import (
     REMOTE_REFUND_DESTINATIONS,
     Payment,
@@ -44,6 +44,30 @@ class PaymentStartInput(Serializer):
     gift_card_pin = serializers.CharField(
         max_length=12, required=False, allow_blank=True, write_only=True
     )
+    # A card payment in instalments: a count the card offers (GET .../instalments/), checked
+    # again with the provider; 1 (the default) is the single payment.
+    instalments = serializers.IntegerField(min_value=1, max_value=12, default=1)
+
+
+class InstalmentsQuery(Serializer):
+    gateway = serializers.CharField(max_length=40)
+    bin_number = serializers.CharField(
+        max_length=23, help_text="The card number's first six digits (or more)."
+    )
+
+
+class InstalmentOptionOutput(Serializer):
+    count = serializers.IntegerField(help_text="1: the single payment.")
+    monthly = MoneyField("monthly")
+    total = MoneyField("total", help_text="What the shopper pays in all, any charge included.")
+
+
+class InstalmentPlanOutput(Serializer):
+    order = serializers.CharField()
+    bin_number = serializers.CharField()
+    bank = serializers.CharField()
+    amount = MoneyField("amount", help_text="What is due, which the options split.")
+    options = InstalmentOptionOutput(many=True)
 
 
 class PaymentCompleteInput(Serializer):
@@ -99,6 +123,10 @@ class PaymentOutput(ModelSerializer):
     authorised = MoneyField("amount_authorised")
     captured = MoneyField("amount_captured")
     refunded = MoneyField("amount_refunded")
+    instalment_total = NullableMoneyField(
+        "instalment_total",
+        help_text="In instalments: what the shopper pays in all, the bank's charge included.",
+    )
     next_action = serializers.SerializerMethodField()
     transactions = TransactionOutput(many=True, read_only=True)
 
@@ -116,6 +144,8 @@ class PaymentOutput(ModelSerializer):
             "captured",
             "refunded",
             "card_last4",
+            "instalments",
+            "instalment_total",
             "error_code",
             "error_message",
             "next_action",

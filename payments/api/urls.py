@@ -5,6 +5,11 @@ from payments.api import gift_cards, views
 
 urlpatterns = [
     path("orders/<str:number>/payments/", views.OrderPaymentsApi.as_view(), name="order-payments"),
+    path(
+        "orders/<str:number>/instalments/",
+        views.OrderInstalmentsApi.as_view(),
+        name="order-instalments",
+    ),
     path("payments/<str:reference>/", views.PaymentDetailApi.as_view(), name="payment-detail"),
     path(
         "payments/<str:reference>/complete/",

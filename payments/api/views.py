@@ -129,7 +129,10 @@ class OrderPaymentsApi(APIView):
             "(paid), `action_required` (send the shopper to `next_action.redirect_url`; after "
             "they come back, POST `/payments/<reference>/complete/`), `pending` (the result "
             "comes later: poll `/payments/<reference>/`), `declined` or `failed`. An amount "
-            "above what is due, or another currency than the order's, is a 400."
+            "above what is due, or another currency than the order's, is a 400. A card payment "
+            "in `instalments` takes a count the card offers (GET "
+            "`/orders/<number>/instalments/`), checked again with the provider: another is a "
+            "400 on `instalments`."
         ),
     )
     def post(self, request, number: str):
@@ -157,9 +160,55 @@ class OrderPaymentsApi(APIView):
             channel=channel,
             gift_card_code=data.get("gift_card_code", ""),
             gift_card_pin=data.get("gift_card_pin", ""),
+            instalments=data["instalments"],
         )
         out = serializers.PaymentStartOutput(_shown(payment), context={"result": result})
         return Response(out.data, status=http.HTTP_201_CREATED)
+
+
+class OrderInstalmentsApi(APIView):
+    """The instalment options of a card for what is due on one of the shopper's orders."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[serializers.InstalmentsQuery, CHANNEL_PARAMETER],
+        responses=serializers.InstalmentPlanOutput,
+        description=(
+            "Instalments (taksit) for the card whose number starts with `bin_number`, with "
+            "`gateway` (one the channel offers): each count with its monthly amount and its "
+            "total, any instalment charge included, for what is due on the order. The single "
+            "payment (count 1) comes first; a debit card, another currency or a gateway "
+            "without instalments has only it. Pass the chosen count as `instalments` when "
+            "starting the payment. A BIN that is not six digits is a 400 on `bin_number`."
+        ),
+    )
+    def get(self, request, number: str):
+        order = _customer_order(request, number)
+        data = _valid(serializers.InstalmentsQuery, request.query_params)
+        channel = (
+            request_channel(request)
+            if request.query_params.get("channel") or request.headers.get(CHANNEL_HEADER)
+            else order.channel
+        )
+        plan = services.instalment_options(
+            order=order,
+            gateway_code=data["gateway"],
+            bin_number=data["bin_number"],
+            channel=channel,
+        )
+        out = serializers.InstalmentPlanOutput(
+            {
+                "order": order.number,
+                "bin_number": plan.bin_number,
+                "bank": plan.bank,
+                "amount": plan.amount,
+                "currency": plan.currency,
+                "options": plan.options,
+            }
+        )
+        return Response(out.data)
 
 
 class PaymentDetailApi(APIView):

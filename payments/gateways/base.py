@@ -94,6 +94,10 @@ class PaymentRequest:
     return_url: str = ""  # where the provider sends the shopper back after 3-D Secure
     card: Card | None = None
     capture: bool = True  # False: authorise only, capture later
+    # Instalments (taksit): how many, and what the shopper pays in all with the bank's charge
+    # for them (None: `amount`). `amount` stays what counts towards the order.
+    instalments: int = 1
+    instalment_total: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,44 @@ class PaymentRef:
     # Refunded so far (Payment.amount_refunded): a provider that refunds per basket item
     # (iyzico) works out from it what each item still holds.
     refunded: Decimal = Decimal("0")
+    instalments: int = 1
+    instalment_total: Decimal | None = None  # what the shopper pays in all (instalments > 1)
+
+
+@dataclass(frozen=True, slots=True)
+class InstalmentOption:
+    """One way to split a card payment: `count` instalments of `monthly`, `total` in all (the
+    amount plus any instalment charge), in `currency`."""
+
+    count: int
+    total: Decimal
+    monthly: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstalmentPlan:
+    """What a card (by its BIN, the first six digits) may pay `amount` in. `options` always
+    starts with the single payment (count 1, total = amount)."""
+
+    bin_number: str
+    amount: Decimal
+    currency: str
+    options: tuple[InstalmentOption, ...]
+    bank: str = ""  # the issuing bank or card family, as the provider names it
+
+    def option(self, count: int) -> InstalmentOption | None:
+        return next((o for o in self.options if o.count == count), None)
+
+
+def single_payment(*, bin_number: str, amount: Decimal, currency: str) -> InstalmentPlan:
+    """The plan of a card, or a provider, that offers no instalments."""
+    return InstalmentPlan(
+        bin_number=bin_number,
+        amount=amount,
+        currency=currency,
+        options=(InstalmentOption(count=1, total=amount, monthly=amount, currency=currency),),
+    )
 
 
 class Status(StrEnum):
@@ -175,6 +217,11 @@ class Gateway(ABC):
     def authorise(self, request: PaymentRequest) -> GatewayResult:
         """Start a payment: captured, authorised, action_required (3-D Secure), pending,
         declined or failed."""
+
+    def instalments(self, *, bin_number: str, amount: Decimal, currency: str) -> InstalmentPlan:
+        """The instalment options of a card (by its BIN) for `amount`, with their totals. The
+        default: a single payment only."""
+        return single_payment(bin_number=bin_number, amount=amount, currency=currency)
 
     def complete(self, payment: PaymentRef, params: dict[str, Any]) -> GatewayResult:
         """Finish a payment after the shopper came back from 3-D Secure (`params`: what the

@@ -62,12 +62,15 @@ from payments.gateways.base import (
     Gateway,
     GatewayError,
     GatewayResult,
+    InstalmentOption,
+    InstalmentPlan,
     InvalidSignature,
     PaymentRef,
     PaymentRequest,
     Status,
     WebhookEvent,
     register,
+    single_payment,
 )
 
 logger = logging.getLogger(__name__)
@@ -190,6 +193,10 @@ class _Refund(_Transport, iyzipay.Refund):
     pass
 
 
+class _InstallmentInfo(_Transport, iyzipay.InstallmentInfo):
+    pass
+
+
 # --- the gateway ----------------------------------------------------------------------------
 
 
@@ -263,6 +270,31 @@ class IyzicoGateway(Gateway):
             error_code="invalid_signature",
             error_message="The answer's signature does not verify.",
         )
+
+    # -- instalments
+
+    def instalments(self, *, bin_number: str, amount: Decimal, currency: str) -> InstalmentPlan:
+        """iyzico's instalment info (InstallmentInfo, POST /payment/iyzipos/installment with
+        `binNumber` and `price`): per instalment count, `installmentPrice` (each) and
+        `totalPrice` (in all, with the bank's charge passed on to the shopper). iyzico
+        instalments are in Turkish lira only; a debit card, or a BIN iyzico does not know, has
+        the single payment only."""
+        single = single_payment(bin_number=bin_number, amount=amount, currency=currency)
+        if currency != "TRY":
+            return single
+        answer = self._call(
+            _InstallmentInfo,
+            "retrieve",
+            {
+                "locale": "tr",
+                "conversationId": f"instalments-{bin_number}",
+                "binNumber": bin_number,
+                "price": _money(amount),
+            },
+        )
+        if answer["status"] != "success":
+            return single  # e.g. 5.. "invalid BIN": a card it cannot split
+        return instalment_plan(answer, bin_number=bin_number, amount=amount, currency=currency)
 
     # -- payments
 
@@ -375,12 +407,18 @@ class IyzicoGateway(Gateway):
             paid = Decimal(str(answer.get("paidPrice"))).quantize(CENT)
         except InvalidOperation:
             raise GatewayError("iyzico's answer has no paid price") from None
-        if paid != Decimal(payment.amount).quantize(CENT) or answer.get("currency") != (
+        expected = payment.instalment_total if payment.instalments > 1 else payment.amount
+        if paid != Decimal(expected or 0).quantize(CENT) or answer.get("currency") != (
             payment.currency
         ):
-            logger.error(
-                "iyzico took %s for payment %s of %s", paid, payment.reference, payment.amount
-            )
+            logger.error("iyzico took %s for payment %s of %s", paid, payment.reference, expected)
+        elif payment.instalments > 1:
+            # In instalments the shopper pays `paidPrice` (the bank's charge on top); what
+            # counts towards the order is the basket's `price`.
+            try:
+                paid = Decimal(str(answer.get("price"))).quantize(CENT)
+            except InvalidOperation:
+                raise GatewayError("iyzico's answer has no price") from None
         items = [
             {
                 "id": str(t.get("itemId", "")),
@@ -536,9 +574,14 @@ def _initialize_body(
         "locale": "tr",
         "conversationId": request.reference,
         "price": _money(request.amount),
-        "paidPrice": _money(request.amount),
+        # With instalments the shopper pays the total with the bank's charge for them.
+        "paidPrice": _money(
+            request.instalment_total
+            if request.instalments > 1 and request.instalment_total
+            else request.amount
+        ),
         "currency": request.currency,
-        "installment": "1",
+        "installment": str(max(1, request.instalments)),
         "basketId": request.order_number,
         "paymentChannel": "WEB",
         "paymentGroup": "PRODUCT",
@@ -578,6 +621,36 @@ def _initialize_body(
         ],
     }
     return body
+
+
+def instalment_plan(
+    answer: dict[str, Any], *, bin_number: str, amount: Decimal, currency: str
+) -> InstalmentPlan:
+    """An InstalmentPlan from iyzico's instalment info answer (`installmentDetails[0]`:
+    `bankName`, `cardFamilyName`, `installmentPrices` of `installmentNumber`,
+    `installmentPrice`, `totalPrice`). The single payment is always the first option."""
+    details = answer.get("installmentDetails") or []
+    detail = details[0] if details and isinstance(details[0], dict) else {}
+    options = {1: InstalmentOption(count=1, total=amount, monthly=amount, currency=currency)}
+    for price in detail.get("installmentPrices") or []:
+        try:
+            count = int(price["installmentNumber"])
+            total = Decimal(str(price["totalPrice"])).quantize(CENT, rounding=ROUND_HALF_UP)
+            monthly = Decimal(str(price["installmentPrice"])).quantize(CENT, rounding=ROUND_HALF_UP)
+        except (KeyError, TypeError, ValueError, InvalidOperation):
+            continue
+        if 1 < count <= 12 and total >= amount and monthly > 0:
+            options[count] = InstalmentOption(
+                count=count, total=total, monthly=monthly, currency=currency
+            )
+    bank = " · ".join(str(detail.get(k)) for k in ("bankName", "cardFamilyName") if detail.get(k))
+    return InstalmentPlan(
+        bin_number=bin_number,
+        amount=amount,
+        currency=currency,
+        options=tuple(options[c] for c in sorted(options)),
+        bank=bank,
+    )
 
 
 def basket_items(request: PaymentRequest) -> list[dict[str, str]]:

@@ -29,12 +29,15 @@ from payments.gateways.base import (
     Gateway,
     GatewayError,
     GatewayResult,
+    InstalmentOption,
+    InstalmentPlan,
     InvalidSignature,
     PaymentRef,
     PaymentRequest,
     Status,
     WebhookEvent,
     register,
+    single_payment,
 )
 
 SIGNATURE_HEADER = "Omni-Test-Signature"
@@ -111,6 +114,36 @@ class TestCardGateway(Gateway):
 
     # --- the interface ------------------------------------------------------------------------
 
+    def instalments(self, *, bin_number: str, amount: Decimal, currency: str) -> InstalmentPlan:
+        """The provider's options for the BIN (POST /v1/instalments): [{count, total,
+        monthly}]; an answer it cannot read is the single payment."""
+        status, data = self._call(
+            "POST",
+            "/v1/instalments",
+            {"bin": bin_number, "amount": str(amount), "currency": currency},
+        )
+        single = single_payment(bin_number=bin_number, amount=amount, currency=currency)
+        if status >= 400:
+            return single
+        options = {1: single.options[0]}
+        for row in data.get("options") or []:
+            try:
+                count = int(row["count"])
+                total, monthly = Decimal(str(row["total"])), Decimal(str(row["monthly"]))
+            except (KeyError, TypeError, ValueError, InvalidOperation):
+                continue
+            if 1 < count <= 12 and total >= amount and monthly > 0:
+                options[count] = InstalmentOption(
+                    count=count, total=total, monthly=monthly, currency=currency
+                )
+        return InstalmentPlan(
+            bin_number=bin_number,
+            amount=amount,
+            currency=currency,
+            options=tuple(options[c] for c in sorted(options)),
+            bank=str(data.get("bank") or ""),
+        )
+
     def authorise(self, request: PaymentRequest) -> GatewayResult:
         body: dict[str, Any] = {
             "reference": request.reference,
@@ -121,6 +154,9 @@ class TestCardGateway(Gateway):
             "notify_url": self.config.get("notify_url", ""),
             "capture": bool(request.capture and self.config.get("capture", True)),
         }
+        if request.instalments > 1:
+            body["instalments"] = request.instalments
+            body["instalment_total"] = str(request.instalment_total)
         if request.card is not None:
             body["card"] = {
                 "holder": request.card.holder,

@@ -8,6 +8,9 @@ Public services (keyword-only; pay-by-link and the API call these):
 
 - payment_start(order, gateway_code, ...)      an online payment (or store credit, points, a
                                                gift card with its code and PIN) for an order
+- instalment_options(order, gateway_code, bin_number)   a card's instalments (taksit) and
+                                               their totals for what is due; payment_start
+                                               takes the chosen count and checks it again
 - payment_complete(payment, params)            after the shopper came back from 3-D Secure
 - payment_capture(payment, amount)             capture what was only authorised
 - payment_record_offline(order, "cash"|"terminal", amount, ...)   staff at the counter
@@ -50,6 +53,7 @@ from payments.services.core import (
     GatewayUnavailable,
     payment_transition,
 )
+from payments.services.instalments import instalment_options
 from payments.services.refunds import refund_create, refund_process, return_refund_create
 from payments.services.release import on_order_cancelled, on_refund_due, order_payments_release
 from payments.services.start import (
@@ -69,6 +73,7 @@ __all__ = [
     "TRANSITIONS",
     "GatewayUnavailable",
     "WebhookOutcome",
+    "instalment_options",
     "on_order_cancelled",
     "on_refund_due",
     "order_payments_release",

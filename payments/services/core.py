@@ -198,6 +198,8 @@ def _ref(payment: Payment) -> PaymentRef:
         captured=payment.amount_captured,
         refunded=payment.amount_refunded,
         data=dict(payment.data or {}),
+        instalments=payment.instalments,
+        instalment_total=payment.instalment_total,
     )
 
 

@@ -23,6 +23,7 @@ from payments.gateways.base import (
     Card,
     GatewayError,
     GatewayResult,
+    InstalmentOption,
     Item,
     PaymentRequest,
     Status,
@@ -44,9 +45,12 @@ from payments.services.core import (
     payment_transition,
 )
 from payments.services.gift_cards import _gift_card_pay
+from payments.services.instalments import instalment_choice
 from payments.services.loyalty import _loyalty_pay
 from payments.services.store_credit import _store_credit_pay
 from sales_channels.models import Channel
+
+LEDGERS = (STORE_CREDIT, LOYALTY, GIFT_CARD)
 
 
 def _buyer(order: Order) -> Buyer:
@@ -96,6 +100,7 @@ def payment_start(
     channel: Channel | None = None,
     gift_card_code: str = "",
     gift_card_pin: str = "",
+    instalments: int = 1,
 ) -> tuple[Payment, GatewayResult]:
     """Start an online payment for `order` with a gateway `channel` offers (default: the
     order's channel), for `amount` (default: what is still due; more than that is refused).
@@ -108,13 +113,20 @@ def payment_start(
     "store_credit" pays from the customer's balance at once, on any channel; "loyalty" from
     their points (customers.loyalty), likewise; "gift_card" from the card with
     `gift_card_code` and `gift_card_pin` (payments.services.gift_cards), likewise.
-    Raises ValidationError (field "gateway", "amount"), Conflict (cancelled order),
+    `instalments` above 1 splits a card payment: the count is checked with the provider for
+    the card's BIN and this amount (payments.services.instalments), and the payment records it
+    with the total the shopper pays, the provider's charge for them included.
+    Raises ValidationError (field "gateway", "amount", "instalments"), Conflict (cancelled order),
     GatewayUnavailable (the provider cannot be reached; the payment is marked failed).
     A distance sale (orders.services.agreements) is refused (field "agreements") until the
     shopper accepted its legal forms."""
     agreements_require_accepted(order)
     channel = channel or order.channel
     gateway = selectors.gateway_for(channel, gateway_code)
+    if instalments != 1 and (card is None or not gateway.online or gateway_code in LEDGERS):
+        raise ValidationError.for_field(
+            "instalments", _("Only a card payment can be split."), code="invalid_instalments"
+        )
     if gateway_code == STORE_CREDIT:
         return _store_credit_pay(order=order, amount=amount, actor=actor, channel=channel)
     if gateway_code == LOYALTY:
@@ -135,6 +147,18 @@ def payment_start(
             % {"gateway": gateway.label},
             code="gateway_offline",
         )
+    choice = None
+    if instalments != 1 and card is not None:
+        # Checked outside the transaction (it asks the provider), for an amount fixed here:
+        # _payment_open checks it against what is due under the order's lock.
+        amount = selectors.order_amount_due(order=order) if amount is None else amount
+        choice = instalment_choice(
+            gateway=gateway,
+            card_number=card.number,
+            amount=Decimal(str(amount)),
+            currency=order.currency,
+            count=instalments,
+        )
     order, payment = _payment_open(
         order=order,
         channel=channel,
@@ -143,6 +167,7 @@ def payment_start(
         card=card,
         return_url=return_url,
         actor=actor,
+        choice=choice,
     )
     request = PaymentRequest(
         reference=payment.reference,
@@ -153,6 +178,8 @@ def payment_start(
         items=_items(order),
         return_url=payment.return_url,
         card=card,
+        instalments=payment.instalments,
+        instalment_total=payment.instalment_total,
     )
     try:
         result = gateway.authorise(request)
@@ -175,6 +202,7 @@ def _payment_open(
     card: Card | None,
     return_url: str,
     actor: User | None,
+    choice: InstalmentOption | None = None,
 ) -> tuple[Order, Payment]:
     """payment_start's transaction: under the order's lock, the amount checked against what is
     due, the order's waiting attempts abandoned, the new payment and its pending authorisation
@@ -198,6 +226,8 @@ def _payment_open(
             card_last4=card.last4 if card else "",
             created_by=actor if actor and actor.pk else None,
         )
+        if choice is not None and choice.count > 1:
+            payment.instalments, payment.instalment_total = choice.count, choice.total
         payment.return_url = (return_url or return_url_for(payment))[:500]
         payment.save()
         _txn(payment, PaymentTransaction.Kind.AUTHORISE, amount, f"{payment.reference}:authorise")
@@ -206,7 +236,16 @@ def _payment_open(
             "payment_started",
             actor=actor,
             channel=channel,
-            data={"payment": payment.reference, "gateway": gateway_code, "amount": str(amount)},
+            data={
+                "payment": payment.reference,
+                "gateway": gateway_code,
+                "amount": str(amount),
+                **(
+                    {"instalments": payment.instalments, "total": str(payment.instalment_total)}
+                    if payment.instalments > 1
+                    else {}
+                ),
+            },
         )
     return order, payment
 

@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from omni.errors import ValidationError
@@ -25,7 +25,7 @@ class TransferForm(forms.Form):
     q = forms.CharField(required=False, max_length=100)
     variant = forms.IntegerField(min_value=1)
     destination = forms.CharField(max_length=40)
-    source = forms.CharField(label=gettext_lazy("From"), max_length=40)
+    source = forms.CharField(label=pgettext_lazy("transfer", "From"), max_length=40)
     quantity = forms.IntegerField(
         label=gettext_lazy("Quantity"),
         min_value=1,

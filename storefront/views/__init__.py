@@ -32,7 +32,7 @@ from storefront.views.cart import (
     saved_change,
 )
 from storefront.views.catalog import category_view, home, product_view, search, search_suggestions
-from storefront.views.checkout import checkout_view, done, pay, pay_return
+from storefront.views.checkout import checkout_view, done, pay, pay_instalments, pay_return
 from storefront.views.gift_cards import gift_cards_page, pay_gift_card
 from storefront.views.legal import legal_form
 from storefront.views.loyalty import loyalty, loyalty_card
@@ -73,6 +73,7 @@ __all__ = [
     "page_view",
     "pay",
     "pay_gift_card",
+    "pay_instalments",
     "pay_return",
     "product_view",
     "profile",

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from customers import services as customers_services
 from customers.services import customer_for_guest
-from omni.errors import Conflict, InsufficientStock, ValidationError
+from omni.errors import Conflict, InsufficientStock, OmniError, ValidationError
 from orders import selectors as order_selectors
 from orders.models import Cart, Order
 from orders.services import carts
 from orders.services import checkout as checkout_services
-from payments.forms import GatewayCardForm
+from payments import services as payment_services
+from payments.forms import InstalmentCardForm
 from payments.pages import provider_page
 from storefront import forms, selectors, services
 from storefront.views.gift_cards import gift_card_pay_context
@@ -55,7 +56,9 @@ def _checkout_form(request: HttpRequest, cart: Cart, data=None):
                 postal_code=default.postal_code,
             )
             city = default.city
-    options = checkout_services.delivery_options(cart=cart, channel=request.channel, city=city)
+    options = checkout_services.delivery_options(
+        cart=cart, channel=request.channel, city=city, shopper=True
+    )
     form = forms.CheckoutForm(
         data,
         initial=initial,
@@ -109,6 +112,7 @@ def _checkout_place(request: HttpRequest, cart: Cart) -> HttpResponse:
             shipping_method=values.get("shipping_method"),
             address=form.address(),
             pickup_location=values.get("pickup_location"),
+            shopper=True,
         )
     except ValidationError as error:
         _field_errors(form, error, forms.ADDRESS_ERROR_FIELDS)
@@ -227,7 +231,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     if order.status != Order.Status.PENDING:
         return redirect("storefront:done", number=order.number)
     gateways = services.online_gateways(channel=request.channel)
-    form = GatewayCardForm(request.POST or None, gateways=gateways) if gateways else None
+    form = InstalmentCardForm(request.POST or None, gateways=gateways) if gateways else None
     legal_form = legal_forms_accept(request, order) if request.method == "POST" else None
     if request.method == "POST" and form is not None and form.is_valid() and legal_form is None:
         step = services.payment_begin(
@@ -238,6 +242,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
                 reverse("storefront:pay-return", args=[order.number])
             ),
             actor=request.user,
+            instalments=form.instalment_count(),
         )
         if step.status == "redirect" and step.redirect_url:
             return HttpResponseRedirect(step.redirect_url)
@@ -259,6 +264,43 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         },
         status=400 if refused else 200,
     )
+
+
+@require_GET
+def pay_instalments(request: HttpRequest, number: str) -> HttpResponse:
+    """The card step's instalments (an htmx partial): for the card's BIN (`bin`, its first six
+    digits, never more) and the chosen gateway, each count with its monthly amount and total.
+    Anything it cannot tell is the single payment: the payment start checks the count again."""
+    order = _shopper_order(request, number)
+    gateways = dict(services.online_gateways(channel=request.channel))
+    gateway = request.GET.get("gateway") or next(iter(gateways), "")
+    plan, problem = None, ""
+    if gateway in gateways and order.status == Order.Status.PENDING:
+        try:
+            plan = payment_services.instalment_options(
+                order=order,
+                gateway_code=gateway,
+                bin_number=request.GET.get("bin", "")[:6],
+                channel=request.channel,
+            )
+        except ValidationError:
+            plan = None
+        except OmniError:  # the provider cannot be reached, nothing due
+            problem = _("Instalments cannot be shown right now; you can pay in one.")
+    return render(
+        request,
+        "storefront/partials/instalments.html",
+        {
+            "plan": plan,
+            "problem": problem,
+            "chosen": chosen if plan and plan.option(chosen := _chosen(request)) else 1,
+        },
+    )
+
+
+def _chosen(request: HttpRequest) -> int:
+    value = request.GET.get("instalments", "")
+    return int(value) if value.isdigit() else 1
 
 
 @csrf_exempt  # the bank's page posts the shopper back here (a cross-site POST: no session)

@@ -12,6 +12,9 @@ Cards (any expiry, any CVC), as in iyzico's sandbox where one exists:
     4129 1111 1111 1111   declined at initialise: 10005 do not honour
     4059 0300 0000 0009   3-D Secure passes, then the payment is refused: 10051
     4603 4500 0000 0000   the bank's page answers mdStatus=0 (3-D Secure failed)
+
+Instalment info (/payment/iyzipos/installment): any BIN answers with the recorded credit card's
+instalments scaled to the price asked, but 589004 (a debit card: the single payment only).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+CENT = Decimal("0.01")
 
 # --- iyzico's signatures, written out from its documentation ---------------------------------
 # Deliberately not Omni's code (payments/gateways/iyzico.py): the fake must sign as iyzico
@@ -85,6 +90,7 @@ INSUFFICIENT_FUNDS = "4111111111111129"
 DO_NOT_HONOUR = "4129111111111111"
 REFUSED_AT_AUTH = "4059030000000009"
 THREE_DS_FAILS = "4603450000000000"
+DEBIT_BIN = "589004"  # a debit card: iyzico offers it the single payment only
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -185,11 +191,37 @@ class FakeIyzico:
             "/payment/cancel": self.cancel,
             "/payment/refund": self.refund,
             "/payment/detail": self.detail,
+            "/payment/iyzipos/installment": self.installment,
         }
         if path not in routes:
             return 404, {"status": "failure", "errorCode": "11", "errorMessage": "Geçersiz istek"}
         with self._lock:
             return 200, routes[path](body, card or {})
+
+    def installment(self, body: dict, card: dict) -> dict:
+        """Instalment info for `binNumber` and `price`, in the documented shape."""
+        bin_number, price = str(body.get("binNumber") or ""), Decimal(str(body.get("price")))
+        answer = fixture("installment_info_success")
+        answer.update(conversationId=body.get("conversationId", ""))
+        detail = answer["installmentDetails"][0]
+        scale = price / Decimal(str(detail["price"]))
+        rows = [
+            {
+                "installmentNumber": row["installmentNumber"],
+                "totalPrice": float((Decimal(str(row["totalPrice"])) * scale).quantize(CENT)),
+                "installmentPrice": float(
+                    (Decimal(str(row["totalPrice"])) * scale / row["installmentNumber"]).quantize(
+                        CENT
+                    )
+                ),
+            }
+            for row in detail["installmentPrices"]
+        ]
+        if bin_number == DEBIT_BIN:
+            detail.update(cardType="DEBIT_CARD", cardFamilyName="Paraf", bankName="Halkbank")
+            rows = rows[:1]
+        detail.update(binNumber=bin_number, price=float(price), installmentPrices=rows)
+        return answer
 
     def _failure(self, name: str, body: dict) -> dict:
         answer = fixture(name)
