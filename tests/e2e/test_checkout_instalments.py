@@ -57,6 +57,7 @@ def test_the_card_step_offers_instalments_and_the_order_records_the_choice(page,
     page.locator("[name=exp_year]").fill("2030")
     page.locator("[name=cvc]").fill("123")
     page.locator('input[name="instalments"][value="3"]').check()
+    page.locator("#accept-agreements-card").check()  # the legal forms (test_legal_checkout)
     page.shot("pay-instalments")
     page.set_viewport_size(PHONE)
     page.shot("pay-instalments-phone")
