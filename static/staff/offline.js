@@ -125,7 +125,7 @@
       .then((body) => (body ? body.csrf : null));
   }
 
-  let sending = false;
+  let sending = null;
 
   function sendOne(sale, token) {
     return fetch(urls.sales, {
@@ -169,13 +169,30 @@
     }).catch(() => null).then(changed);
   }
 
+  // A round asked for while one runs (the network came back while a round still waited for
+  // its failure) runs again as soon as that one ends, rather than at the next 30 s tick.
+  let again = false;
+
   function flush() {
-    if (sending || !urls.sales || !document.getElementById("waiting-sales")) return changed();
-    sending = true;
+    if (!urls.sales || !document.getElementById("waiting-sales")) return changed();
+    if (sending) return sending;
     const run = navigator.locks
       ? navigator.locks.request("omni-staff-till-queue", flushNow)
       : flushNow();
-    return run.finally(() => { sending = false; });
+    sending = run.finally(() => {
+      sending = null;
+      if (again) {
+        again = false;
+        return flush();
+      }
+      return null;
+    });
+    return sending;
+  }
+
+  function online() {
+    if (sending) again = true;
+    return flush();
   }
 
   function persist() {
@@ -211,7 +228,7 @@
   }
   if (document.getElementById("waiting-sales")) {
     flush();
-    window.addEventListener("online", flush);
+    window.addEventListener("online", online);
     setInterval(flush, RETRY_MS);
   }
 })();
