@@ -7,8 +7,8 @@ language), its description or its brand's name, or, for a word no product holds,
 word of its name (a typo forgiven: pg_trgm's word similarity), or when what was typed is
 exactly one of its variants' SKU or barcode. Found products rank by where they matched: a
 name that starts with what was typed, then every word in the name, then in the name and
-description, then the rest (the brand, a typo); ties by how closely the name resembles what
-was typed, then newest first.
+description, then the rest (the brand, a typo); ties by the shortest name (the closest to what
+was typed), then newest first.
 
 Products keep their folded names and descriptions in two generated columns (search_name,
 search_text), so neither matching nor ranking folds a row at query time. On PostgreSQL the
@@ -19,10 +19,11 @@ words and the resemblance are answered by the columns' trigram indexes (migratio
 from __future__ import annotations
 
 from django.db.models import Case, Exists, F, Q, QuerySet, Value, When
+from django.db.models.functions import Length
 from django.db.models.lookups import StartsWith
 
 from catalog.models import Brand, Product, ProductVariant
-from omni.search import Resembles, WordSimilarity, search_words, words_match
+from omni.search import Resembles, search_words, words_match
 
 NAME = "search_name"
 TEXTS = ("search_name", "search_text")
@@ -79,14 +80,16 @@ def product_match(query: str) -> Q | None:
     # one of a brand a word names must hold each other word somewhere. Only those brand
     # candidates are rechecked (an OR and an AND stop at their first answer), the typo last,
     # word_similarity being the dear check.
-    rechecked = Q(pk__in=in_texts.none().union(*of_brands, all=True))
+    rechecked = Product.objects.filter(pk__in=in_texts.none().union(*of_brands, all=True))
     for word in words:
-        rechecked &= (
+        rechecked = rechecked.filter(
             words_match(TEXTS, [word], stored=True)  # type: ignore[operator]
             | Q(brand__in=_brands(word))
             | _typo(word)
         )
-    return Q(pk__in=in_texts) | Q(pk__in=by_code) | rechecked
+    # One IN of one UNION ALL, which PostgreSQL answers as a semi-join of the few ids found
+    # (an OR of three INs made it scan every product and test each against all three).
+    return Q(pk__in=in_texts.union(by_code, rechecked.values("pk").order_by(), all=True))
 
 
 def product_relevance(query: str, *, path: str = "") -> list:
@@ -103,8 +106,10 @@ def product_relevance(query: str, *, path: str = "") -> list:
         When(words_match([path + text for text in TEXTS], words, stored=True), then=Value(2)),
         default=Value(1),
     )
-    closeness = WordSimilarity(Value(phrase), F(name))
-    return [rank.desc(), closeness.desc(), f"-{path}created_at", f"-{path}id"]
+    # Within a rank the shortest name is the closest to what was typed (it holds the words
+    # with the least else): as good a tie-break as pg_trgm's word similarity for names that
+    # already hold every word, at a tenth of its cost over thousands of found products.
+    return [rank.desc(), Length(F(name)).asc(), f"-{path}created_at", f"-{path}id"]
 
 
 def products_search(products: QuerySet, query: str) -> QuerySet:
