@@ -13,6 +13,10 @@
       return;
     }
     var asked = "";
+    // This runs on DOMContentLoaded before htmx's own set-up (its script comes later in the
+    // page): bind the box's "instalments" trigger now, or a number typed before the page was
+    // ready asks for its options before anyone listens (processing twice is harmless).
+    window.htmx.process(box);
 
     function ask(again) {
       var digits = number.value.replace(/\D/g, "").slice(0, 6);
