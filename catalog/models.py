@@ -111,6 +111,20 @@ class AttributeValue(models.Model):
         return f"{self.attribute.code}: {self.name}"
 
 
+def _folded_languages(field: str) -> models.GeneratedField:
+    """A stored column of `field` in Turkish and English, one after the other, folded."""
+    text = models.TextField()
+    both = Concat(
+        Coalesce(f"{field}_tr", Value(""), output_field=text),
+        Value(" "),
+        Coalesce(f"{field}_en", Value(""), output_field=text),
+        output_field=text,
+    )
+    return models.GeneratedField(
+        expression=Fold(both), output_field=models.TextField(), db_persist=True
+    )
+
+
 class Product(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=220, unique=True)
@@ -126,30 +140,8 @@ class Product(TimeStampedModel):
     # What search compares (catalog.search): the names and the descriptions in both languages,
     # folded (omni.search), kept by the database itself and trigram-indexed on PostgreSQL, so
     # that neither matching nor ranking folds a row at query time.
-    search_name = models.GeneratedField(
-        expression=Fold(
-            Concat(
-                Coalesce("name_tr", Value(""), output_field=models.TextField()),
-                Value(" "),
-                Coalesce("name_en", Value(""), output_field=models.TextField()),
-                output_field=models.TextField(),
-            )
-        ),
-        output_field=models.TextField(),
-        db_persist=True,
-    )
-    search_text = models.GeneratedField(
-        expression=Fold(
-            Concat(
-                Coalesce("description_tr", Value(""), output_field=models.TextField()),
-                Value(" "),
-                Coalesce("description_en", Value(""), output_field=models.TextField()),
-                output_field=models.TextField(),
-            )
-        ),
-        output_field=models.TextField(),
-        db_persist=True,
-    )
+    search_name = _folded_languages("name")
+    search_text = _folded_languages("description")
 
     class Meta:
         ordering = ["-created_at", "-id"]
